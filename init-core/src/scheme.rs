@@ -1,0 +1,532 @@
+//! Weight-initialisation schemes: the families, distributions and fan modes,
+//! and the formulas that turn them into a standard deviation or a bound.
+
+use core::fmt;
+
+use crate::activation::Activation;
+
+/// The standard deviation of a unit normal cut at ±2, as a fraction of the
+/// uncut one. Keras divides by it so that a truncated normal keeps the
+/// variance the scheme asked for.
+pub const TRUNCATED_NORMAL_STD_CORRECTION: f64 = 0.879_625_661_034_239_78;
+
+/// Where a truncated normal is cut, in standard deviations of the uncut one.
+pub const TRUNCATION: f64 = 2.0;
+
+/// A variance-scaling family: `Var(w) = gain² / fan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// He (Kaiming) et al. 2015: fan_in, the gain of the ReLU family.
+    He,
+    /// Xavier (Glorot) & Bengio 2010: fan_avg, gain 1.
+    Xavier,
+    /// LeCun et al. 1998: fan_in, gain 1.
+    LeCun,
+}
+
+impl Family {
+    /// The fan the family divides by unless told otherwise.
+    pub const fn default_mode(self) -> FanMode {
+        match self {
+            Family::He | Family::LeCun => FanMode::FanIn,
+            Family::Xavier => FanMode::FanAvg,
+        }
+    }
+
+    /// `he`, `xavier` or `lecun`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Family::He => "he",
+            Family::Xavier => "xavier",
+            Family::LeCun => "lecun",
+        }
+    }
+}
+
+/// The distribution weights are drawn from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Distribution {
+    /// `N(0, std²)`.
+    Normal,
+    /// `U(-bound, bound)` with `bound = sqrt(3) * std`.
+    Uniform,
+    /// A normal cut at ±2 of its standard deviations and redrawn there.
+    TruncatedNormal,
+}
+
+impl Distribution {
+    /// Every name the DSL accepts for `dist =`.
+    pub const NAMES: &'static [&'static str] = &["normal", "uniform", "truncated_normal"];
+
+    /// The distribution called `name`.
+    pub fn from_name(name: &str) -> Option<Distribution> {
+        match name {
+            "normal" => Some(Distribution::Normal),
+            "uniform" => Some(Distribution::Uniform),
+            "truncated_normal" => Some(Distribution::TruncatedNormal),
+            _ => None,
+        }
+    }
+
+    /// The name as the DSL spells it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Distribution::Normal => "normal",
+            Distribution::Uniform => "uniform",
+            Distribution::TruncatedNormal => "truncated_normal",
+        }
+    }
+}
+
+/// Which fan a variance-scaling scheme divides by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FanMode {
+    /// Inputs per output: keeps the forward signal's variance.
+    FanIn,
+    /// Outputs per input: keeps the backward gradient's variance.
+    FanOut,
+    /// Their mean `(fan_in + fan_out) / 2`: Xavier's compromise.
+    FanAvg,
+}
+
+impl FanMode {
+    /// Every name the DSL accepts for `mode =`.
+    pub const NAMES: &'static [&'static str] = &["fan_in", "fan_out", "fan_avg"];
+
+    /// The mode called `name`.
+    pub fn from_name(name: &str) -> Option<FanMode> {
+        match name {
+            "fan_in" => Some(FanMode::FanIn),
+            "fan_out" => Some(FanMode::FanOut),
+            "fan_avg" => Some(FanMode::FanAvg),
+            _ => None,
+        }
+    }
+
+    /// The name as the DSL spells it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            FanMode::FanIn => "fan_in",
+            FanMode::FanOut => "fan_out",
+            FanMode::FanAvg => "fan_avg",
+        }
+    }
+}
+
+/// The fans of a weight tensor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fans {
+    /// Inputs that feed one output (times the receptive field for convolutions).
+    pub fan_in: usize,
+    /// Outputs that one input feeds (times the receptive field).
+    pub fan_out: usize,
+}
+
+impl Fans {
+    /// The fans of a dense layer's `(out, in)` matrix.
+    pub const fn dense(inputs: usize, outputs: usize) -> Fans {
+        Fans {
+            fan_in: inputs,
+            fan_out: outputs,
+        }
+    }
+
+    /// The fans of a weight tensor of this shape, as PyTorch computes them:
+    /// `(out, in, k1, k2, …)` gives `fan_in = in * k1 * k2 * …` and
+    /// `fan_out = out * k1 * k2 * …`. `None` for fewer than two dimensions,
+    /// where fans are not defined.
+    pub fn from_shape(shape: &[usize]) -> Option<Fans> {
+        let [outputs, inputs, kernel @ ..] = shape else {
+            return None;
+        };
+        let receptive: usize = kernel.iter().product();
+        Some(Fans {
+            fan_in: inputs * receptive,
+            fan_out: outputs * receptive,
+        })
+    }
+
+    /// The fan a mode divides by.
+    pub fn fan(self, mode: FanMode) -> f64 {
+        match mode {
+            FanMode::FanIn => self.fan_in as f64,
+            FanMode::FanOut => self.fan_out as f64,
+            FanMode::FanAvg => (self.fan_in as f64 + self.fan_out as f64) / 2.0,
+        }
+    }
+}
+
+/// A variance-scaling scheme: `std = gain / sqrt(fan(mode))`, drawn from
+/// `distribution`. He, Xavier and LeCun are its three named settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct VarianceScaling {
+    /// Which named scheme this is (decides the default gain and mode).
+    pub family: Family,
+    /// The distribution the weights are drawn from.
+    pub distribution: Distribution,
+    /// The fan the variance is divided by.
+    pub mode: FanMode,
+    /// The gain; `None` takes the family's gain for the layer's activation
+    /// (see [`Activation::default_gain`]).
+    pub gain: Option<f64>,
+}
+
+impl VarianceScaling {
+    /// The family's scheme with its default mode and gain.
+    pub const fn new(family: Family, distribution: Distribution) -> VarianceScaling {
+        VarianceScaling {
+            family,
+            distribution,
+            mode: family.default_mode(),
+            gain: None,
+        }
+    }
+
+    /// The same scheme with another fan mode.
+    pub const fn with_mode(self, mode: FanMode) -> VarianceScaling {
+        VarianceScaling { mode, ..self }
+    }
+
+    /// The same scheme with an explicit gain.
+    pub const fn with_gain(self, gain: f64) -> VarianceScaling {
+        VarianceScaling {
+            gain: Some(gain),
+            ..self
+        }
+    }
+
+    /// The same scheme drawn from another distribution.
+    pub const fn with_distribution(self, distribution: Distribution) -> VarianceScaling {
+        VarianceScaling { distribution, ..self }
+    }
+
+    /// The standard deviation of the weights for a layer with these fans
+    /// followed by `activation`.
+    pub fn std(&self, activation: Activation, fans: Fans) -> f64 {
+        let gain = self.gain.unwrap_or_else(|| activation.default_gain(self.family));
+        gain / fans.fan(self.mode).sqrt()
+    }
+}
+
+/// How a tensor is initialised: a variance-scaling family, an orthogonal
+/// matrix, a distribution with an explicit scale, or a constant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Init {
+    /// He, Xavier or LeCun: the scale follows from the fans and the gain.
+    Scaled(VarianceScaling),
+    /// A (semi-)orthogonal matrix times `gain` (Saxe et al. 2014); `None`
+    /// takes the He gain of the activation, or 1 for bounded ones.
+    Orthogonal {
+        /// The factor the orthogonal matrix is multiplied by.
+        gain: Option<f64>,
+    },
+    /// `N(0, std²)`.
+    Normal {
+        /// The standard deviation.
+        std: f64,
+    },
+    /// `U(-bound, bound)`.
+    Uniform {
+        /// The half-width.
+        bound: f64,
+    },
+    /// `N(0, std²)` cut at `±2 std` and redrawn there, as Keras'
+    /// `TruncatedNormal(stddev)`: its standard deviation is `0.8796 * std`.
+    TruncatedNormal {
+        /// The standard deviation of the normal before the cut.
+        std: f64,
+    },
+    /// Every element equal to `value` (`zeros`, `ones`, `constant(c)`).
+    Constant {
+        /// The value.
+        value: f64,
+    },
+}
+
+/// What a sampler draws for one tensor, with the scale resolved.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Draw {
+    /// `N(0, std²)`.
+    Normal {
+        /// The standard deviation.
+        std: f64,
+    },
+    /// `U(-bound, bound)`.
+    Uniform {
+        /// The half-width.
+        bound: f64,
+    },
+    /// `N(0, std²)` restricted to `[-2 std, 2 std]`.
+    TruncatedNormal {
+        /// The standard deviation before the cut.
+        std: f64,
+    },
+    /// A (semi-)orthogonal matrix times `gain`.
+    Orthogonal {
+        /// The factor.
+        gain: f64,
+    },
+    /// A constant.
+    Constant {
+        /// The value.
+        value: f64,
+    },
+}
+
+impl Init {
+    /// Every init name the DSL accepts.
+    pub const NAMES: &'static [&'static str] = &[
+        "he_normal",
+        "he_uniform",
+        "xavier_normal",
+        "xavier_uniform",
+        "lecun_normal",
+        "lecun_uniform",
+        "orthogonal",
+        "normal",
+        "uniform",
+        "truncated_normal",
+        "zeros",
+        "ones",
+        "constant",
+    ];
+
+    /// The scheme derived from an activation: its matched family, drawn from
+    /// a normal distribution, with the family's default mode and gain.
+    pub const fn derived(activation: Activation) -> Init {
+        Init::Scaled(VarianceScaling::new(
+            activation.matched_family(),
+            Distribution::Normal,
+        ))
+    }
+
+    /// He normal, fan_in (`torch.nn.init.kaiming_normal_`).
+    pub const fn he_normal() -> Init {
+        Init::Scaled(VarianceScaling::new(Family::He, Distribution::Normal))
+    }
+
+    /// He uniform, fan_in (`torch.nn.init.kaiming_uniform_`).
+    pub const fn he_uniform() -> Init {
+        Init::Scaled(VarianceScaling::new(Family::He, Distribution::Uniform))
+    }
+
+    /// Xavier normal, fan_avg (`torch.nn.init.xavier_normal_`).
+    pub const fn xavier_normal() -> Init {
+        Init::Scaled(VarianceScaling::new(Family::Xavier, Distribution::Normal))
+    }
+
+    /// Xavier uniform, fan_avg (`torch.nn.init.xavier_uniform_`).
+    pub const fn xavier_uniform() -> Init {
+        Init::Scaled(VarianceScaling::new(Family::Xavier, Distribution::Uniform))
+    }
+
+    /// LeCun normal, fan_in (Keras' `lecun_normal`).
+    pub const fn lecun_normal() -> Init {
+        Init::Scaled(VarianceScaling::new(Family::LeCun, Distribution::Normal))
+    }
+
+    /// LeCun uniform, fan_in (Keras' `lecun_uniform`).
+    pub const fn lecun_uniform() -> Init {
+        Init::Scaled(VarianceScaling::new(Family::LeCun, Distribution::Uniform))
+    }
+
+    /// All zeros: the default for biases.
+    pub const fn zeros() -> Init {
+        Init::Constant { value: 0.0 }
+    }
+
+    /// All ones.
+    pub const fn ones() -> Init {
+        Init::Constant { value: 1.0 }
+    }
+
+    /// The variance-scaling family, if this is one.
+    pub const fn family(&self) -> Option<Family> {
+        match self {
+            Init::Scaled(scaling) => Some(scaling.family),
+            _ => None,
+        }
+    }
+
+    /// Whether every element gets the same value: a constant, or a
+    /// distribution whose scale is zero. Such weights never break symmetry.
+    pub fn is_constant(&self) -> bool {
+        match *self {
+            Init::Constant { .. } => true,
+            Init::Scaled(VarianceScaling { gain: Some(gain), .. })
+            | Init::Orthogonal { gain: Some(gain) } => gain == 0.0,
+            Init::Normal { std } | Init::TruncatedNormal { std } => std == 0.0,
+            Init::Uniform { bound } => bound == 0.0,
+            _ => false,
+        }
+    }
+
+    /// What to draw for a tensor with these fans followed by `activation`.
+    pub fn draw(&self, activation: Activation, fans: Fans) -> Draw {
+        match *self {
+            Init::Scaled(scaling) => {
+                let std = scaling.std(activation, fans);
+                match scaling.distribution {
+                    Distribution::Normal => Draw::Normal { std },
+                    Distribution::Uniform => Draw::Uniform {
+                        bound: 3.0_f64.sqrt() * std,
+                    },
+                    Distribution::TruncatedNormal => Draw::TruncatedNormal {
+                        std: std / TRUNCATED_NORMAL_STD_CORRECTION,
+                    },
+                }
+            }
+            Init::Orthogonal { gain } => Draw::Orthogonal {
+                gain: gain.unwrap_or_else(|| orthogonal_gain(activation)),
+            },
+            Init::Normal { std } => Draw::Normal { std },
+            Init::Uniform { bound } => Draw::Uniform { bound },
+            Init::TruncatedNormal { std } => Draw::TruncatedNormal { std },
+            Init::Constant { value } => Draw::Constant { value },
+        }
+    }
+
+    /// `E[w²]` of one element: the variance of a random scheme (for an
+    /// orthogonal matrix, `gain² / max(fan_in, fan_out)`), or the square of
+    /// a constant.
+    pub fn second_moment(&self, activation: Activation, fans: Fans) -> f64 {
+        match self.draw(activation, fans) {
+            Draw::Normal { std } => std * std,
+            Draw::Uniform { bound } => bound * bound / 3.0,
+            Draw::TruncatedNormal { std } => (std * TRUNCATED_NORMAL_STD_CORRECTION).powi(2),
+            Draw::Orthogonal { gain } => gain * gain / fans.fan_in.max(fans.fan_out) as f64,
+            Draw::Constant { value } => value * value,
+        }
+    }
+
+    /// The standard deviation of the elements (0 for a constant).
+    pub fn std(&self, activation: Activation, fans: Fans) -> f64 {
+        match self {
+            Init::Constant { .. } => 0.0,
+            _ => self.second_moment(activation, fans).sqrt(),
+        }
+    }
+
+    /// A short description with the resolved scale, for summaries:
+    /// `he_normal(fan_in) std=0.0505`.
+    pub fn describe(&self, activation: Activation, fans: Fans) -> String {
+        match self.draw(activation, fans) {
+            Draw::Constant { .. } => self.to_string(),
+            Draw::Uniform { bound } => format!("{self} bound={bound:.4}"),
+            Draw::Orthogonal { gain } => format!("{self} gain={gain:.4}"),
+            Draw::Normal { .. } | Draw::TruncatedNormal { .. } => {
+                format!("{self} std={:.4}", self.std(activation, fans))
+            }
+        }
+    }
+}
+
+/// The orthogonal scheme's default gain: the activation's moment-matched
+/// gain where it has one, 1 for the bounded activations.
+fn orthogonal_gain(activation: Activation) -> f64 {
+    activation.moment_matched_gain_squared().unwrap_or(1.0).sqrt()
+}
+
+impl fmt::Display for Init {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Init::Scaled(scaling) => {
+                write!(
+                    f,
+                    "{}_{}({}",
+                    scaling.family.name(),
+                    scaling.distribution.name(),
+                    scaling.mode.name()
+                )?;
+                if let Some(gain) = scaling.gain {
+                    write!(f, ", gain={gain}")?;
+                }
+                f.write_str(")")
+            }
+            Init::Orthogonal { gain: Some(gain) } => write!(f, "orthogonal(gain={gain})"),
+            Init::Orthogonal { gain: None } => f.write_str("orthogonal"),
+            Init::Normal { std } => write!(f, "normal(std={std})"),
+            Init::Uniform { bound } => write!(f, "uniform(bound={bound})"),
+            Init::TruncatedNormal { std } => write!(f, "truncated_normal(std={std})"),
+            Init::Constant { value } if value == 0.0 => f.write_str("zeros"),
+            Init::Constant { value } if value == 1.0 => f.write_str("ones"),
+            Init::Constant { value } => write!(f, "constant({value})"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 5e-7
+    }
+
+    #[test]
+    fn reference_values_of_torch_and_keras() {
+        // torch.nn.init.kaiming_normal_ on a (256, 784) weight: sqrt(2 / 784).
+        let fans = Fans::dense(784, 256);
+        assert!(close(Init::he_normal().std(Activation::Relu, fans), 0.050508));
+        // xavier_uniform_ on (10, 256): sqrt(6 / (256 + 10)).
+        let head = Fans::dense(256, 10);
+        let Draw::Uniform { bound } = Init::xavier_uniform().draw(Activation::Softmax, head) else {
+            panic!("xavier_uniform draws uniformly");
+        };
+        assert!(close(bound, 0.150188));
+        // kaiming_uniform_ bound: sqrt(6 / fan_in).
+        let Draw::Uniform { bound } = Init::he_uniform().draw(Activation::Relu, fans) else {
+            panic!("he_uniform draws uniformly");
+        };
+        assert!(close(bound, (6.0_f64 / 784.0).sqrt()));
+        // lecun_normal: sqrt(1 / fan_in).
+        assert!(close(
+            Init::lecun_normal().std(Activation::Selu, fans),
+            (1.0_f64 / 784.0).sqrt()
+        ));
+    }
+
+    #[test]
+    fn truncated_normal_keeps_the_requested_variance() {
+        // Keras VarianceScaling(truncated_normal): stddev = sqrt(scale / n) / 0.8796...
+        let scheme = Init::Scaled(VarianceScaling::new(Family::He, Distribution::TruncatedNormal));
+        let fans = Fans::dense(784, 256);
+        let Draw::TruncatedNormal { std } = scheme.draw(Activation::Relu, fans) else {
+            panic!("truncated normal expected");
+        };
+        assert!(close(std, (2.0_f64 / 784.0).sqrt() / 0.879_625_661_034_239_78));
+        assert!(close(scheme.std(Activation::Relu, fans), 0.050508));
+    }
+
+    #[test]
+    fn leaky_relu_gain_follows_alpha() {
+        // torch.nn.init.calculate_gain('leaky_relu', 0.01) = sqrt(2 / (1 + 0.01²)).
+        let std = Init::he_normal().std(Activation::LeakyRelu(0.01), Fans::dense(100, 50));
+        assert!(close(std, (2.0 / 1.0001_f64).sqrt() / 10.0));
+    }
+
+    #[test]
+    fn fans_of_a_convolution_kernel() {
+        assert_eq!(
+            Fans::from_shape(&[64, 3, 3, 3]),
+            Some(Fans {
+                fan_in: 27,
+                fan_out: 576
+            })
+        );
+        assert_eq!(Fans::from_shape(&[10]), None);
+        assert!(close(Fans::dense(784, 256).fan(FanMode::FanAvg), 520.0));
+    }
+
+    #[test]
+    fn degenerate_scales_are_constant() {
+        assert!(Init::zeros().is_constant());
+        assert!(Init::Normal { std: 0.0 }.is_constant());
+        assert!(Init::Uniform { bound: 0.0 }.is_constant());
+        assert!(
+            Init::Scaled(VarianceScaling::new(Family::He, Distribution::Normal).with_gain(0.0)).is_constant()
+        );
+        assert!(!Init::he_normal().is_constant());
+        assert!(!Init::Normal { std: 1e-9 }.is_constant());
+    }
+}
