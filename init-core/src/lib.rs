@@ -9,10 +9,24 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "runtime")]
+mod activate;
 mod activation;
+#[cfg(feature = "runtime")]
+mod error;
+#[cfg(feature = "runtime")]
+pub mod fill;
 mod gaussian;
+#[cfg(feature = "runtime")]
+mod generator;
 mod lint;
 pub mod names;
+#[cfg(feature = "runtime")]
+mod network;
+#[cfg(feature = "runtime")]
+mod orthogonal;
+#[cfg(feature = "runtime")]
+mod sample;
 mod scheme;
 pub mod signal;
 mod spec;
@@ -25,3 +39,10 @@ pub use scheme::{
     TRUNCATION,
 };
 pub use spec::{validate, LayerSpec, NetworkSpec, Part, SpecError};
+
+#[cfg(feature = "runtime")]
+pub use error::Error;
+#[cfg(feature = "runtime")]
+pub use generator::{generator, Generator, LayerStreams};
+#[cfg(feature = "runtime")]
+pub use network::{Dense, Network};

@@ -8,7 +8,7 @@ use crate::activation::Activation;
 /// The standard deviation of a unit normal cut at ±2, as a fraction of the
 /// uncut one. Keras divides by it so that a truncated normal keeps the
 /// variance the scheme asked for.
-pub const TRUNCATED_NORMAL_STD_CORRECTION: f64 = 0.879_625_661_034_239_78;
+pub const TRUNCATED_NORMAL_STD_CORRECTION: f64 = 0.879_625_661_034_239_8;
 
 /// Where a truncated normal is cut, in standard deviations of the uncut one.
 pub const TRUNCATION: f64 = 2.0;
@@ -361,6 +361,22 @@ impl Init {
         }
     }
 
+    /// The scale that makes this init unusable, if any: a std, bound or gain
+    /// that is negative, infinite or NaN, or a constant that is not finite.
+    /// Returns what the number is (`std`, `bound`, `gain`, `constant`) and its value.
+    pub fn invalid_scale(&self) -> Option<(&'static str, f64)> {
+        let (what, value, may_be_negative) = match *self {
+            Init::Scaled(VarianceScaling { gain: Some(gain), .. })
+            | Init::Orthogonal { gain: Some(gain) } => ("gain", gain, false),
+            Init::Normal { std } | Init::TruncatedNormal { std } => ("std", std, false),
+            Init::Uniform { bound } => ("bound", bound, false),
+            Init::Constant { value } => ("constant", value, true),
+            _ => return None,
+        };
+        let valid = value.is_finite() && (may_be_negative || value >= 0.0);
+        (!valid).then_some((what, value))
+    }
+
     /// What to draw for a tensor with these fans followed by `activation`.
     pub fn draw(&self, activation: Activation, fans: Fans) -> Draw {
         match *self {
@@ -448,8 +464,8 @@ impl fmt::Display for Init {
             Init::Normal { std } => write!(f, "normal(std={std})"),
             Init::Uniform { bound } => write!(f, "uniform(bound={bound})"),
             Init::TruncatedNormal { std } => write!(f, "truncated_normal(std={std})"),
-            Init::Constant { value } if value == 0.0 => f.write_str("zeros"),
-            Init::Constant { value } if value == 1.0 => f.write_str("ones"),
+            Init::Constant { value: 0.0 } => f.write_str("zeros"),
+            Init::Constant { value: 1.0 } => f.write_str("ones"),
             Init::Constant { value } => write!(f, "constant({value})"),
         }
     }
@@ -494,7 +510,7 @@ mod tests {
         let Draw::TruncatedNormal { std } = scheme.draw(Activation::Relu, fans) else {
             panic!("truncated normal expected");
         };
-        assert!(close(std, (2.0_f64 / 784.0).sqrt() / 0.879_625_661_034_239_78));
+        assert!(close(std, (2.0_f64 / 784.0).sqrt() / 0.879_625_661_034_239_8));
         assert!(close(scheme.std(Activation::Relu, fans), 0.050508));
     }
 

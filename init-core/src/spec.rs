@@ -5,7 +5,7 @@ use core::fmt;
 use std::borrow::Cow;
 
 use crate::activation::Activation;
-use crate::scheme::{Draw, Fans, Init, VarianceScaling};
+use crate::scheme::{Draw, Fans, Init};
 
 /// Which part of a layer a diagnostic is about (the macro points there).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -333,7 +333,7 @@ pub fn validate(layers: &[LayerSpec]) -> Vec<SpecError> {
                 });
             }
         }
-        if let Some((what, value)) = invalid_scale(&layer.weight) {
+        if let Some((what, value)) = layer.weight.invalid_scale() {
             errors.push(SpecError::InvalidScale {
                 layer: index,
                 part: Part::WeightScale,
@@ -341,7 +341,7 @@ pub fn validate(layers: &[LayerSpec]) -> Vec<SpecError> {
                 value,
             });
         }
-        if let Some((what, value)) = invalid_scale(&layer.bias) {
+        if let Some((what, value)) = layer.bias.invalid_scale() {
             errors.push(SpecError::InvalidScale {
                 layer: index,
                 part: Part::BiasScale,
@@ -354,20 +354,6 @@ pub fn validate(layers: &[LayerSpec]) -> Vec<SpecError> {
         }
     }
     errors
-}
-
-fn invalid_scale(init: &Init) -> Option<(&'static str, f64)> {
-    let (what, value, may_be_negative) = match *init {
-        Init::Scaled(VarianceScaling { gain: Some(gain), .. }) | Init::Orthogonal { gain: Some(gain) } => {
-            ("gain", gain, false)
-        }
-        Init::Normal { std } | Init::TruncatedNormal { std } => ("std", std, false),
-        Init::Uniform { bound } => ("bound", bound, false),
-        Init::Constant { value } => ("constant", value, true),
-        _ => return None,
-    };
-    let valid = value.is_finite() && (may_be_negative || value >= 0.0);
-    (!valid).then_some((what, value))
 }
 
 /// A network description: its layers in order.
@@ -505,7 +491,7 @@ fn group_digits(value: usize) -> String {
     let digits = value.to_string();
     let mut grouped = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);

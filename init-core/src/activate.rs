@@ -1,0 +1,104 @@
+//! Activations applied to `f32` batches, row by row for softmax.
+
+use ndarray::{ArrayViewMut2, Axis};
+
+use crate::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
+
+/// Apply `activation` in place to a batch of pre-activations `(n, width)`.
+pub fn apply(activation: Activation, mut batch: ArrayViewMut2<f32>) {
+    match activation {
+        Activation::Identity => {}
+        Activation::Softmax => batch.axis_iter_mut(Axis(0)).for_each(|mut row| {
+            // Subtracting the row's maximum keeps exp from overflowing.
+            let max = row.fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+            row.mapv_inplace(|x| (x - max).exp());
+            let sum = row.sum();
+            row.mapv_inplace(|x| x / sum);
+        }),
+        _ => batch.mapv_inplace(|x| value(activation, x)),
+    }
+}
+
+/// One element of an element-wise activation.
+pub fn value(activation: Activation, x: f32) -> f32 {
+    match activation {
+        Activation::Identity | Activation::Softmax => x,
+        Activation::Relu => x.max(0.0),
+        Activation::LeakyRelu(alpha) => {
+            if x > 0.0 {
+                x
+            } else {
+                alpha as f32 * x
+            }
+        }
+        Activation::Elu(alpha) => {
+            if x > 0.0 {
+                x
+            } else {
+                alpha as f32 * x.exp_m1()
+            }
+        }
+        Activation::Gelu => 0.5 * x * libm::erfcf(-x / core::f32::consts::SQRT_2),
+        Activation::Silu => x * sigmoid(x),
+        Activation::Selu => {
+            if x > 0.0 {
+                SELU_LAMBDA as f32 * x
+            } else {
+                (SELU_LAMBDA * SELU_ALPHA) as f32 * x.exp_m1()
+            }
+        }
+        Activation::Softplus => x.max(0.0) + (-x.abs()).exp().ln_1p(),
+        Activation::Tanh => x.tanh(),
+        Activation::Sigmoid => sigmoid(x),
+    }
+}
+
+fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn agrees_with_the_f64_rules() {
+        let all = [
+            Activation::Relu,
+            Activation::LeakyRelu(0.1),
+            Activation::Elu(1.0),
+            Activation::Gelu,
+            Activation::Silu,
+            Activation::Selu,
+            Activation::Softplus,
+            Activation::Tanh,
+            Activation::Sigmoid,
+        ];
+        for activation in all {
+            for x in [-30.0, -2.5, -0.1, 0.0, 0.3, 4.0, 30.0] {
+                let exact = activation.value(x);
+                let got = value(activation, x as f32) as f64;
+                assert!(
+                    (got - exact).abs() <= 1e-6 * (1.0 + exact.abs()),
+                    "{activation} at {x}: {got} vs {exact}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn softmax_is_stable_and_sums_to_one() {
+        let mut batch = array![[1000.0_f32, 1000.0, -1000.0], [0.0, 1.0, 2.0]];
+        apply(Activation::Softmax, batch.view_mut());
+        assert_eq!(batch.row(0).to_vec(), [0.5, 0.5, 0.0]);
+        for row in batch.rows() {
+            assert!((row.sum() - 1.0).abs() < 1e-6);
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Fill any `ndarray` tensor with an init scheme, like `torch.nn.init`.
+//!
+//! Fans follow PyTorch: a tensor of shape `(out, in, k1, k2, …)` has
+//! `fan_in = in·k1·k2·…` and `fan_out = out·k1·k2·…`; a dense weight is
+//! `(out, in)`. Values are drawn in the tensor's logical (row-major) order
+//! from the generator you pass, so the same generator state gives the same
+//! tensor whatever its memory layout.
+//!
+//! ```
+//! use init_core::{fill, generator, Activation};
+//! use ndarray::Array2;
+//!
+//! let mut weight = Array2::<f32>::zeros((256, 784));
+//! fill::he_normal(&mut weight, Activation::Relu, &mut generator(0))?;
+//! let std = (weight.iter().map(|w| w * w).sum::<f32>() / weight.len() as f32).sqrt();
+//! assert!((std - 0.0505).abs() < 0.001);
+//! # Ok::<(), init_core::Error>(())
+//! ```
+
+use ndarray::{ArrayBase, DataMut, Dimension};
+use rand::RngCore;
+
+use crate::activation::Activation;
+use crate::error::Error;
+use crate::orthogonal::orthogonal as orthogonal_matrix;
+use crate::sample;
+use crate::scheme::{Draw, Fans, Init};
+
+/// A float type weights can be stored in.
+pub trait Element: Copy + 'static {
+    /// The nearest value of this type.
+    fn from_f64(value: f64) -> Self;
+}
+
+impl Element for f32 {
+    fn from_f64(value: f64) -> f32 {
+        value as f32
+    }
+}
+
+impl Element for f64 {
+    fn from_f64(value: f64) -> f64 {
+        value
+    }
+}
+
+/// Fill `tensor` with `init`, as for a layer followed by `activation`
+/// (which decides the derived gain of He and orthogonal inits).
+///
+/// Errors: [`Error::FansUndefined`] for a variance-scaling or orthogonal init
+/// on a tensor with fewer than two dimensions, [`Error::InvalidScale`] for a
+/// negative or non-finite scale. An empty tensor is left as it is.
+pub fn fill<A, S, D>(
+    tensor: &mut ArrayBase<S, D>,
+    init: &Init,
+    activation: Activation,
+    rng: &mut impl RngCore,
+) -> Result<(), Error>
+where
+    A: Element,
+    S: DataMut<Elem = A>,
+    D: Dimension,
+{
+    if let Some((what, value)) = init.invalid_scale() {
+        return Err(Error::InvalidScale { what, value });
+    }
+    let shape = tensor.shape().to_vec();
+    let needs_fans = matches!(init, Init::Scaled(_) | Init::Orthogonal { .. });
+    let fans = match Fans::from_shape(&shape) {
+        Some(fans) => fans,
+        None if needs_fans => {
+            return Err(Error::FansUndefined {
+                dimensions: shape.len(),
+            })
+        }
+        None => Fans::dense(0, 0),
+    };
+    if tensor.is_empty() {
+        return Ok(());
+    }
+    let values = match init.draw(activation, fans) {
+        Draw::Orthogonal { gain } => {
+            let rows = shape[0];
+            orthogonal_matrix(rows, tensor.len() / rows, gain, rng)
+        }
+        draw => {
+            let mut values = vec![0.0; tensor.len()];
+            sample::fill(&mut values, draw, rng);
+            values
+        }
+    };
+    tensor
+        .iter_mut()
+        .zip(values)
+        .for_each(|(slot, value)| *slot = A::from_f64(value));
+    Ok(())
+}
+
+/// He (Kaiming) normal, fan_in, with `activation`'s gain
+/// (`torch.nn.init.kaiming_normal_`).
+pub fn he_normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
+    tensor: &mut ArrayBase<S, D>,
+    activation: Activation,
+    rng: &mut impl RngCore,
+) -> Result<(), Error> {
+    fill(tensor, &Init::he_normal(), activation, rng)
+}
+
+/// He (Kaiming) uniform, fan_in, with `activation`'s gain
+/// (`torch.nn.init.kaiming_uniform_`).
+pub fn he_uniform<A: Element, S: DataMut<Elem = A>, D: Dimension>(
+    tensor: &mut ArrayBase<S, D>,
+    activation: Activation,
+    rng: &mut impl RngCore,
+) -> Result<(), Error> {
+    fill(tensor, &Init::he_uniform(), activation, rng)
+}
+
+/// Xavier (Glorot) normal, fan_avg, gain 1 (`torch.nn.init.xavier_normal_`).
+pub fn xavier_normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
+    tensor: &mut ArrayBase<S, D>,
+    rng: &mut impl RngCore,
+) -> Result<(), Error> {
+    fill(tensor, &Init::xavier_normal(), Activation::Identity, rng)
+}
+
+/// Xavier (Glorot) uniform, fan_avg, gain 1 (`torch.nn.init.xavier_uniform_`).
+pub fn xavier_uniform<A: Element, S: DataMut<Elem = A>, D: Dimension>(
+    tensor: &mut ArrayBase<S, D>,
+    rng: &mut impl RngCore,
+) -> Result<(), Error> {
+    fill(tensor, &Init::xavier_uniform(), Activation::Identity, rng)
+}
+
+/// LeCun normal, fan_in, gain 1 (Keras' `lecun_normal`, for SELU).
+pub fn lecun_normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
+    tensor: &mut ArrayBase<S, D>,
+    rng: &mut impl RngCore,
+) -> Result<(), Error> {
+    fill(tensor, &Init::lecun_normal(), Activation::Selu, rng)
+}
+
+/// LeCun uniform, fan_in, gain 1 (Keras' `lecun_uniform`).
+pub fn lecun_uniform<A: Element, S: DataMut<Elem = A>, D: Dimension>(
+    tensor: &mut ArrayBase<S, D>,
+    rng: &mut impl RngCore,
+) -> Result<(), Error> {
+    fill(tensor, &Init::lecun_uniform(), Activation::Selu, rng)
+}
+
+/// A (semi-)orthogonal matrix times `gain`, trailing dimensions flattened
+/// (`torch.nn.init.orthogonal_`).
+pub fn orthogonal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
+    tensor: &mut ArrayBase<S, D>,
+    gain: f64,
+    rng: &mut impl RngCore,
+) -> Result<(), Error> {
+    fill(
+        tensor,
+        &Init::Orthogonal { gain: Some(gain) },
+        Activation::Identity,
+        rng,
+    )
+}
+
+/// `N(0, std²)` (`torch.nn.init.normal_`).
+pub fn normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
+    tensor: &mut ArrayBase<S, D>,
+    std: f64,
+    rng: &mut impl RngCore,
+) -> Result<(), Error> {
+    fill(tensor, &Init::Normal { std }, Activation::Identity, rng)
+}
+
+/// `U(-bound, bound)` (`torch.nn.init.uniform_(-bound, bound)`).
+pub fn uniform<A: Element, S: DataMut<Elem = A>, D: Dimension>(
+    tensor: &mut ArrayBase<S, D>,
+    bound: f64,
+    rng: &mut impl RngCore,
+) -> Result<(), Error> {
+    fill(tensor, &Init::Uniform { bound }, Activation::Identity, rng)
+}
+
+/// `N(0, std²)` cut at `±2 std` (Keras' `TruncatedNormal(stddev=std)`).
+pub fn truncated_normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
+    tensor: &mut ArrayBase<S, D>,
+    std: f64,
+    rng: &mut impl RngCore,
+) -> Result<(), Error> {
+    fill(tensor, &Init::TruncatedNormal { std }, Activation::Identity, rng)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generator::generator;
+    use ndarray::{Array1, Array2, Array4, ShapeBuilder};
+
+    #[test]
+    fn convolution_kernels_use_the_receptive_field() {
+        // (64, 3, 3, 3): fan_in = 27, He std = sqrt(2 / 27).
+        let mut kernel = Array4::<f64>::zeros((64, 3, 3, 3));
+        he_normal(&mut kernel, Activation::Relu, &mut generator(1)).unwrap();
+        let n = kernel.len() as f64;
+        let std = (kernel.iter().map(|w| w * w).sum::<f64>() / n).sqrt();
+        let expected = (2.0_f64 / 27.0).sqrt();
+        // 1728 draws: the std's standard error is expected / sqrt(2n); allow 5.
+        assert!(
+            (std - expected).abs() < 5.0 * expected / (2.0 * n).sqrt(),
+            "{std}"
+        );
+    }
+
+    #[test]
+    fn layout_does_not_change_the_values() {
+        let mut row_major = Array2::<f32>::zeros((30, 40));
+        let mut column_major = Array2::<f32>::zeros((30, 40).f());
+        xavier_uniform(&mut row_major, &mut generator(5)).unwrap();
+        xavier_uniform(&mut column_major, &mut generator(5)).unwrap();
+        assert_eq!(row_major, column_major);
+    }
+
+    #[test]
+    fn vectors_have_no_fans() {
+        let mut bias = Array1::<f32>::zeros(10);
+        assert_eq!(
+            he_normal(&mut bias, Activation::Relu, &mut generator(0)),
+            Err(Error::FansUndefined { dimensions: 1 })
+        );
+        normal(&mut bias, 0.1, &mut generator(0)).unwrap();
+        assert!(bias.iter().any(|b| *b != 0.0));
+    }
+
+    #[test]
+    fn bad_scales_are_refused_and_nothing_is_written() {
+        let mut weight = Array2::<f32>::ones((3, 3));
+        assert_eq!(
+            normal(&mut weight, -1.0, &mut generator(0)),
+            Err(Error::InvalidScale {
+                what: "std",
+                value: -1.0
+            })
+        );
+        assert!(uniform(&mut weight, f64::NAN, &mut generator(0)).is_err());
+        assert!(weight.iter().all(|w| *w == 1.0));
+    }
+
+    #[test]
+    fn orthogonal_fills_a_view() {
+        let mut weight = Array2::<f64>::zeros((8, 8));
+        orthogonal(&mut weight.view_mut(), 1.0, &mut generator(9)).unwrap();
+        let product = weight.dot(&weight.t());
+        for ((i, j), value) in product.indexed_iter() {
+            let expected = if i == j { 1.0 } else { 0.0 };
+            assert!((value - expected).abs() < 1e-12);
+        }
+    }
+}
