@@ -1,0 +1,106 @@
+//! The invocation as written: every name and number with its span, before
+//! any meaning is given to it (that is `model.rs`'s job).
+
+use proc_macro2::Span;
+use syn::{Attribute, Ident, Visibility};
+
+/// A name the user wrote.
+pub struct Name {
+    pub text: String,
+    pub span: Span,
+}
+
+impl Name {
+    pub fn from_ident(ident: &Ident) -> Name {
+        Name {
+            text: ident.to_string(),
+            span: ident.span(),
+        }
+    }
+}
+
+/// A number the user wrote, with its sign.
+#[derive(Clone, Copy)]
+pub struct Number {
+    pub value: f64,
+    pub span: Span,
+}
+
+/// A layer width: `None` when the literal was not a usable whole number
+/// (the error is already recorded).
+pub struct Width {
+    pub value: Option<u64>,
+    pub span: Span,
+}
+
+/// `name` or `name(args)`: an activation, an init, a distribution or a mode.
+pub struct Call {
+    pub name: Name,
+    pub args: Vec<Arg>,
+    /// The span of the parentheses, when there are any.
+    pub parens: Option<Span>,
+}
+
+/// One argument of a [`Call`]: `0.1` or `std = 0.1`.
+pub enum Arg {
+    Positional(Number),
+    Named { key: Name, value: Number },
+}
+
+/// `key = value` after the activation.
+pub struct LayerOption {
+    pub key: Name,
+    pub value: OptionValue,
+}
+
+/// The value of an option: a call (`he_uniform`, `normal(std = 0.1)`,
+/// `fan_out`) or a number (`gain = 1.2`).
+pub enum OptionValue {
+    Call(Call),
+    Number(Number),
+}
+
+impl OptionValue {
+    pub fn span(&self) -> Span {
+        match self {
+            OptionValue::Call(call) => call.name.span,
+            OptionValue::Number(number) => number.span,
+        }
+    }
+}
+
+/// `#[level(lint, …)]`.
+pub struct LintAttr {
+    pub level: Name,
+    pub lints: Vec<Name>,
+}
+
+/// `dense(IN -> OUT, ACTIVATION, OPTION…)` with its attributes.
+pub struct Layer {
+    pub attrs: Vec<LintAttr>,
+    pub kind: Name,
+    pub inputs: Width,
+    pub outputs: Width,
+    pub activation: Call,
+    pub options: Vec<LayerOption>,
+}
+
+/// The item form's struct: `#[attrs] vis struct Name { … }`.
+pub struct Item {
+    /// Attributes passed on to the struct (doc comments, derives, rustc lints).
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+}
+
+/// A whole invocation, in either form.
+pub struct Invocation {
+    /// Present in the item form.
+    pub item: Option<Item>,
+    /// Lint attributes that apply to the whole network.
+    pub attrs: Vec<LintAttr>,
+    /// The layers that parsed; the ones that did not have errors recorded.
+    pub layers: Vec<Layer>,
+    /// Where an empty network is reported.
+    pub body_span: Span,
+}

@@ -1,0 +1,186 @@
+//! Code generation: the constant `NetworkSpec`, the item form's struct, and
+//! the warnings. Every path is absolute through the facade
+//! (`::netinit::__private`), so the output compiles under
+//! `#![no_implicit_prelude]` and beside user items named `Vec` or `core`.
+
+use init_core::{Activation, Distribution, Family, FanMode, Init, LayerSpec};
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use crate::ast::Item;
+use crate::warning::Warning;
+
+/// The expansion: `layers` is `None` when there were errors, whose
+/// `compile_error!`s are in `errors`; an empty network then stands in, so
+/// the user sees our errors and not a cascade of type errors.
+pub fn expand(
+    item: Option<&Item>,
+    layers: Option<&[LayerSpec]>,
+    warnings: &[Warning],
+    errors: TokenStream,
+) -> TokenStream {
+    let spec = spec_expression(layers.unwrap_or_default(), warnings, errors);
+    match item {
+        None => spec,
+        Some(item) => item_form(item, spec),
+    }
+}
+
+fn spec_expression(layers: &[LayerSpec], warnings: &[Warning], errors: TokenStream) -> TokenStream {
+    let warnings = warnings.iter().map(Warning::tokens);
+    let layers = layers.iter().map(layer);
+    quote! {
+        {
+            #errors
+            #(#warnings)*
+            const LAYERS: &[::netinit::__private::LayerSpec] = &[#(#layers),*];
+            ::netinit::__private::NetworkSpec::from_checked_layers(LAYERS)
+        }
+    }
+}
+
+fn item_form(item: &Item, spec: TokenStream) -> TokenStream {
+    let Item { attrs, vis, name } = item;
+    let private = quote!(::netinit::__private);
+    quote! {
+        #(#attrs)*
+        #[derive(#private::Clone, #private::Debug, #private::PartialEq)]
+        #vis struct #name {
+            network: ::netinit::Network,
+        }
+
+        #[automatically_derived]
+        #[allow(dead_code)]
+        impl #name {
+            /// The network's description, checked at compile time by `network!`.
+            #vis const SPEC: ::netinit::NetworkSpec = #spec;
+
+            /// Sample every layer's weights and biases from `seed`
+            /// (see `NetworkSpec::init`: reproducible on every platform).
+            #vis fn init(seed: #private::u64) -> Self {
+                Self { network: Self::SPEC.init(seed) }
+            }
+
+            /// The sampled network.
+            #vis fn into_network(self) -> ::netinit::Network {
+                self.network
+            }
+        }
+
+        #[automatically_derived]
+        impl #private::Deref for #name {
+            type Target = ::netinit::Network;
+
+            fn deref(&self) -> &::netinit::Network {
+                &self.network
+            }
+        }
+
+        #[automatically_derived]
+        impl #private::DerefMut for #name {
+            fn deref_mut(&mut self) -> &mut ::netinit::Network {
+                &mut self.network
+            }
+        }
+    }
+}
+
+fn layer(spec: &LayerSpec) -> TokenStream {
+    let private = quote!(::netinit::__private);
+    let inputs = Literal::usize_suffixed(spec.inputs());
+    let outputs = Literal::usize_suffixed(spec.outputs());
+    let activation = activation(spec.activation());
+    let weight = init(&spec.weight());
+    let bias = init(&spec.bias());
+    let allow = spec
+        .constant_init_allowed()
+        .then(|| quote!(.allow_constant_init()));
+    quote! {
+        #private::LayerSpec::dense(#inputs, #outputs, #activation)
+            .with_weight(#weight)
+            .with_bias(#bias)
+            #allow
+    }
+}
+
+fn activation(activation: Activation) -> TokenStream {
+    let path = quote!(::netinit::__private::Activation);
+    match activation {
+        Activation::Identity => quote!(#path::Identity),
+        Activation::Relu => quote!(#path::Relu),
+        Activation::LeakyRelu(alpha) => {
+            let alpha = Literal::f64_suffixed(alpha);
+            quote!(#path::LeakyRelu(#alpha))
+        }
+        Activation::Elu(alpha) => {
+            let alpha = Literal::f64_suffixed(alpha);
+            quote!(#path::Elu(#alpha))
+        }
+        Activation::Gelu => quote!(#path::Gelu),
+        Activation::Silu => quote!(#path::Silu),
+        Activation::Selu => quote!(#path::Selu),
+        Activation::Softplus => quote!(#path::Softplus),
+        Activation::Tanh => quote!(#path::Tanh),
+        Activation::Sigmoid => quote!(#path::Sigmoid),
+        Activation::Softmax => quote!(#path::Softmax),
+    }
+}
+
+fn init(init: &Init) -> TokenStream {
+    let private = quote!(::netinit::__private);
+    let option = |value: Option<f64>| match value {
+        Some(value) => {
+            let value = Literal::f64_suffixed(value);
+            quote!(#private::Option::Some(#value))
+        }
+        None => quote!(#private::Option::None),
+    };
+    match *init {
+        Init::Scaled(scaling) => {
+            let family = match scaling.family {
+                Family::He => quote!(He),
+                Family::Xavier => quote!(Xavier),
+                Family::LeCun => quote!(LeCun),
+            };
+            let distribution = match scaling.distribution {
+                Distribution::Normal => quote!(Normal),
+                Distribution::Uniform => quote!(Uniform),
+                Distribution::TruncatedNormal => quote!(TruncatedNormal),
+            };
+            let mode = match scaling.mode {
+                FanMode::FanIn => quote!(FanIn),
+                FanMode::FanOut => quote!(FanOut),
+                FanMode::FanAvg => quote!(FanAvg),
+            };
+            let gain = option(scaling.gain);
+            quote! {
+                #private::Init::Scaled(#private::VarianceScaling {
+                    family: #private::Family::#family,
+                    distribution: #private::Distribution::#distribution,
+                    mode: #private::FanMode::#mode,
+                    gain: #gain,
+                })
+            }
+        }
+        Init::Orthogonal { gain } => {
+            let gain = option(gain);
+            quote!(#private::Init::Orthogonal { gain: #gain })
+        }
+        Init::Normal { std } => {
+            let std = Literal::f64_suffixed(std);
+            quote!(#private::Init::Normal { std: #std })
+        }
+        Init::Uniform { bound } => {
+            let bound = Literal::f64_suffixed(bound);
+            quote!(#private::Init::Uniform { bound: #bound })
+        }
+        Init::TruncatedNormal { std } => {
+            let std = Literal::f64_suffixed(std);
+            quote!(#private::Init::TruncatedNormal { std: #std })
+        }
+        Init::Constant { value } => {
+            let value = Literal::f64_suffixed(value);
+            quote!(#private::Init::Constant { value: #value })
+        }
+    }
+}

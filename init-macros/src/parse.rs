@@ -1,0 +1,349 @@
+//! Tokens to [`ast::Invocation`]: the grammar of DESIGN.md, read with
+//! `syn`. A mistake inside one layer's parentheses is recorded and the next
+//! layer is still read, so one compile reports every layer's mistakes.
+
+use proc_macro2::TokenStream;
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Ident, LitFloat, LitInt, Token};
+
+use crate::ast::{
+    Arg, Call, Invocation, Item, Layer, LayerOption, LintAttr, Name, Number, OptionValue, Width,
+};
+use crate::errors::{unknown_name, Errors};
+
+/// The attribute names read as lint levels.
+const LEVELS: &[&str] = &["allow", "warn", "deny", "forbid"];
+
+/// Read the invocation; `None` when not even its outline could be read
+/// (the reason is in `errors`).
+pub fn invocation(tokens: TokenStream, errors: &mut Errors) -> Option<Invocation> {
+    let parser = |input: ParseStream| read_invocation(input, errors);
+    match parser.parse2(tokens) {
+        Ok(invocation) => Some(invocation),
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    }
+}
+
+fn read_invocation(input: ParseStream, errors: &mut Errors) -> syn::Result<Invocation> {
+    let ahead = input.fork();
+    ahead.call(Attribute::parse_outer)?;
+    if ahead.peek(Token![pub]) || ahead.peek(Token![struct]) {
+        return read_item(input, errors);
+    }
+    let body_span = input.span();
+    let inner = input.call(Attribute::parse_inner)?;
+    let attrs = lint_attrs(&inner, errors);
+    let layers = read_layers(input, errors)?;
+    Ok(Invocation {
+        item: None,
+        attrs,
+        layers,
+        body_span,
+    })
+}
+
+/// `#[attrs] vis struct Name { #![lints] layers }`.
+fn read_item(input: ParseStream, errors: &mut Errors) -> syn::Result<Invocation> {
+    let outer = input.call(Attribute::parse_outer)?;
+    let vis = input.parse()?;
+    input.parse::<Token![struct]>()?;
+    let name: Ident = input.parse().map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            "expected the network's name after `struct`, as in `pub struct Mnist { … }`",
+        )
+    })?;
+    let content;
+    syn::braced!(content in input);
+    let body_span = name.span();
+    let inner = content.call(Attribute::parse_inner)?;
+    let (mut attrs, passed_on) = split_item_attrs(outer, errors);
+    attrs.extend(lint_attrs(&inner, errors));
+    let layers = read_layers(&content, errors)?;
+    if !input.is_empty() {
+        return Err(
+            input.error("unexpected tokens after the network's `{ … }`: one `network!` declares one struct")
+        );
+    }
+    Ok(Invocation {
+        item: Some(Item {
+            attrs: passed_on,
+            vis,
+            name,
+        }),
+        attrs,
+        layers,
+        body_span,
+    })
+}
+
+/// Layers separated by commas, a trailing comma allowed.
+fn read_layers(input: ParseStream, errors: &mut Errors) -> syn::Result<Vec<Layer>> {
+    let mut layers = Vec::new();
+    while !input.is_empty() {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let kind: Ident = input.parse().map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                "expected a layer, such as `dense(784 -> 256, relu)`",
+            )
+        })?;
+        let content;
+        if input.peek(syn::token::Paren) {
+            syn::parenthesized!(content in input);
+        } else {
+            return Err(syn::Error::new(
+                kind.span(),
+                format!("expected `(` after `{kind}`: a layer is written `{kind}(IN -> OUT, ACTIVATION)`"),
+            ));
+        }
+        let attrs = lint_attrs(&attrs, errors);
+        match read_layer_body(&content, errors) {
+            Ok((inputs, outputs, activation, options)) => layers.push(Layer {
+                attrs,
+                kind: Name::from_ident(&kind),
+                inputs,
+                outputs,
+                activation,
+                options,
+            }),
+            Err(error) => errors.push(error),
+        }
+        if input.is_empty() {
+            break;
+        }
+        if !input.peek(Token![,]) {
+            return Err(input.error("expected `,` between layers"));
+        }
+        input.parse::<Token![,]>()?;
+    }
+    Ok(layers)
+}
+
+type LayerBody = (Width, Width, Call, Vec<LayerOption>);
+
+/// `IN -> OUT, ACTIVATION [, key = value]* [,]`.
+fn read_layer_body(input: ParseStream, errors: &mut Errors) -> syn::Result<LayerBody> {
+    if input.is_empty() {
+        return Err(input.error("a layer needs its widths and activation, as in `dense(784 -> 256, relu)`"));
+    }
+    let inputs = read_width(input, "input", errors)?;
+    if !input.peek(Token![->]) {
+        return Err(input.error("expected `->` between the input and output widths, as in `784 -> 256`"));
+    }
+    input.parse::<Token![->]>()?;
+    let outputs = read_width(input, "output", errors)?;
+    if !input.peek(Token![,]) {
+        return Err(input.error("expected `,` and the activation after the widths, as in `784 -> 256, relu`"));
+    }
+    input.parse::<Token![,]>()?;
+    if !input.peek(Ident) {
+        return Err(input.error("expected an activation, such as `relu`, `tanh` or `softmax`"));
+    }
+    let activation = read_call(input)?;
+    let mut options = Vec::new();
+    while !input.is_empty() {
+        if !input.peek(Token![,]) {
+            return Err(input.error("expected `,` before the next option"));
+        }
+        input.parse::<Token![,]>()?;
+        if input.is_empty() {
+            break;
+        }
+        let key: Ident = input.parse().map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                "expected an option, such as `init = he_uniform` or `gain = 1.0`",
+            )
+        })?;
+        if !input.peek(Token![=]) {
+            return Err(input.error(format!("expected `=` after `{key}`, as in `{key} = …`")));
+        }
+        input.parse::<Token![=]>()?;
+        let value = if input.peek(Ident) {
+            OptionValue::Call(read_call(input)?)
+        } else {
+            OptionValue::Number(read_number(input)?)
+        };
+        options.push(LayerOption {
+            key: Name::from_ident(&key),
+            value,
+        });
+    }
+    Ok((inputs, outputs, activation, options))
+}
+
+/// A whole, positive width. Malformed ones are recorded and read on, so the
+/// rest of the layer is still checked.
+fn read_width(input: ParseStream, side: &str, errors: &mut Errors) -> syn::Result<Width> {
+    let hint = format!("expected the {side} width, a whole number such as `256`");
+    if input.peek(Token![-]) {
+        let minus: Token![-] = input.parse()?;
+        errors.at(
+            minus.spans[0],
+            format!("a layer's {side} width cannot be negative"),
+            "write the number of units",
+        );
+        let _ = read_number(input)?;
+        return Ok(Width {
+            value: None,
+            span: minus.spans[0],
+        });
+    }
+    if input.peek(LitFloat) {
+        let literal: LitFloat = input.parse()?;
+        errors.at(
+            literal.span(),
+            format!("a width counts units, so it is a whole number; found `{literal}`"),
+            "write it without a fractional part, e.g. `256`",
+        );
+        return Ok(Width {
+            value: None,
+            span: literal.span(),
+        });
+    }
+    let literal: LitInt = input
+        .parse()
+        .map_err(|error| syn::Error::new(error.span(), hint))?;
+    let value = match literal.base10_parse::<u64>() {
+        Ok(value) => Some(value),
+        Err(_) => {
+            errors.at(
+                literal.span(),
+                format!("width `{literal}` does not fit in 64 bits"),
+                "use a smaller width",
+            );
+            None
+        }
+    };
+    Ok(Width {
+        value,
+        span: literal.span(),
+    })
+}
+
+/// `-`? then an integer or float literal.
+fn read_number(input: ParseStream) -> syn::Result<Number> {
+    let negative = input.peek(Token![-]);
+    if negative {
+        input.parse::<Token![-]>()?;
+    }
+    let (magnitude, span) = if input.peek(LitFloat) {
+        let literal: LitFloat = input.parse()?;
+        (literal.base10_parse::<f64>()?, literal.span())
+    } else if input.peek(LitInt) {
+        let literal: LitInt = input.parse()?;
+        (literal.base10_parse::<f64>()?, literal.span())
+    } else {
+        return Err(input.error("expected a number, such as `0.01`"));
+    };
+    Ok(Number {
+        value: if negative { -magnitude } else { magnitude },
+        span,
+    })
+}
+
+/// `name` or `name(arg, key = arg, …)`.
+fn read_call(input: ParseStream) -> syn::Result<Call> {
+    let name: Ident = input.parse()?;
+    let mut args = Vec::new();
+    let mut parens = None;
+    if input.peek(syn::token::Paren) {
+        let content;
+        let paren = syn::parenthesized!(content in input);
+        parens = Some(paren.span.join());
+        while !content.is_empty() {
+            if content.peek(Ident) && content.peek2(Token![=]) {
+                let key: Ident = content.parse()?;
+                content.parse::<Token![=]>()?;
+                args.push(Arg::Named {
+                    key: Name::from_ident(&key),
+                    value: read_number(&content)?,
+                });
+            } else {
+                args.push(Arg::Positional(read_number(&content)?));
+            }
+            if content.is_empty() {
+                break;
+            }
+            content.parse::<Token![,]>()?;
+        }
+    }
+    Ok(Call {
+        name: Name::from_ident(&name),
+        args,
+        parens,
+    })
+}
+
+/// The lint attributes among `attrs`; doc comments are accepted and
+/// ignored; anything else is an error.
+fn lint_attrs(attrs: &[Attribute], errors: &mut Errors) -> Vec<LintAttr> {
+    let mut lints = Vec::new();
+    for attr in attrs {
+        let Some(level) = attr.path().get_ident() else {
+            errors.at(
+                syn::spanned::Spanned::span(attr.path()),
+                "only lint attributes go inside `network!`",
+                "write `#[allow(…)]`, `#[warn(…)]` or `#[deny(…)]` with netinit's lint names",
+            );
+            continue;
+        };
+        if level == "doc" {
+            continue;
+        }
+        if !LEVELS.contains(&level.to_string().as_str()) {
+            unknown_name(errors, "lint level", &level.to_string(), level.span(), LEVELS);
+            continue;
+        }
+        match attr.parse_args_with(Punctuated::<Ident, Token![,]>::parse_terminated) {
+            Ok(names) => lints.push(LintAttr {
+                level: Name::from_ident(level),
+                lints: names.iter().map(Name::from_ident).collect(),
+            }),
+            Err(error) => errors.push(error),
+        }
+    }
+    lints
+}
+
+/// The item form's outer attributes: lint attributes naming netinit's lints
+/// are ours; everything else (doc comments, derives, rustc's own lints) is
+/// passed on to the generated struct.
+fn split_item_attrs(attrs: Vec<Attribute>, errors: &mut Errors) -> (Vec<LintAttr>, Vec<Attribute>) {
+    let mut ours = Vec::new();
+    let mut passed_on = Vec::new();
+    for attr in attrs {
+        let Some(level_ident) = attr.path().get_ident().cloned() else {
+            passed_on.push(attr);
+            continue;
+        };
+        if !LEVELS.contains(&level_ident.to_string().as_str()) {
+            passed_on.push(attr);
+            continue;
+        }
+        let Ok(names) = attr.parse_args_with(Punctuated::<Ident, Token![,]>::parse_terminated) else {
+            passed_on.push(attr);
+            continue;
+        };
+        // A name close to one of ours is ours, misspelt: it gets a
+        // did-you-mean rather than rustc's "unknown lint".
+        let (mine, theirs): (Vec<Ident>, Vec<Ident>) = names
+            .into_iter()
+            .partition(|name| init_core::names::closest(&name.to_string(), init_core::Lint::NAMES).is_some());
+        if !mine.is_empty() {
+            ours.extend(lint_attrs(
+                &[syn::parse_quote!(#[#level_ident(#(#mine),*)])],
+                errors,
+            ));
+        }
+        if !theirs.is_empty() {
+            passed_on.push(syn::parse_quote!(#[#level_ident(#(#theirs),*)]));
+        }
+    }
+    (ours, passed_on)
+}
