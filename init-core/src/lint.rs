@@ -199,12 +199,19 @@ impl NetworkSpec {
 }
 
 fn constant_init(index: usize, layer: &LayerSpec) -> Diagnostic {
-    let derived = Init::derived(layer.activation());
+    let derived = Init::derived(layer.activation()).describe(layer.activation(), layer.fans());
+    let derived = format!("the init derived for `{}` ({derived})", layer.activation());
+    let fix = match layer.weight() {
+        Init::Constant { .. } => format!("remove `init = …` to get {derived}"),
+        Init::Scaled(_) | Init::Orthogonal { .. } => format!("remove the zero `gain = …` to get {derived}"),
+        explicit => format!("give `{explicit}` a scale above zero, or remove `init = …` to get {derived}"),
+    };
+    let part = constant_part(layer);
     Diagnostic {
         lint: Lint::ConstantInit,
         level: Level::Deny,
         layer: index,
-        part: Part::Weight,
+        part,
         message: format!(
             "constant weight init `{}` never breaks symmetry: all {} neurons of this layer compute the same \
              value from the same input and receive the same update, so they stay identical and the layer \
@@ -213,11 +220,17 @@ fn constant_init(index: usize, layer: &LayerSpec) -> Diagnostic {
             layer.outputs()
         ),
         help: format!(
-            "draw random weights: remove `init = …` to get the init derived for `{}` ({}), or add \
-             `#[allow(constant_init)]` to this layer if it must start constant (a zero-initialised output head)",
-            layer.activation(),
-            derived.describe(layer.activation(), layer.fans())
+            "draw random weights: {fix}; or add `#[allow(constant_init)]` to this layer if it must start \
+             constant (a zero-initialised output head)"
         ),
+    }
+}
+
+/// A constant is named by the init; a degenerate distribution by its zero scale.
+fn constant_part(layer: &LayerSpec) -> Part {
+    match layer.weight() {
+        Init::Constant { .. } => Part::Weight,
+        _ => Part::WeightScale,
     }
 }
 
@@ -226,7 +239,7 @@ fn adjacent_constant(index: usize, layer: &LayerSpec) -> Diagnostic {
         lint: Lint::ConstantInit,
         level: Level::Forbid,
         layer: index,
-        part: Part::Weight,
+        part: constant_part(layer),
         message: format!(
             "layers {} and {} both start constant: the {} neurons between them have identical incoming and \
              identical outgoing weights, so every update keeps them identical and no training can tell them \
@@ -262,17 +275,28 @@ fn init_mismatch(index: usize, layer: &LayerSpec) -> Option<Diagnostic> {
         Family::Xavier => "Xavier",
         Family::LeCun => "LeCun",
     };
+    let effect = if (here - 1.0).abs() < 1e-9 && (square - 1.0).abs() < 1e-9 {
+        format!(
+            "{} draws the same variance here only because its gain for `{activation}` happens to equal {}'s; \
+             name the scheme that fits so the intent survives a change of activation or of framework",
+            family_name(family),
+            family_name(matched)
+        )
+    } else {
+        format!(
+            "the predicted variance factor is ×{here:.2} per layer here ({})",
+            per_layer_effect(square, activation)
+        )
+    };
     Some(Diagnostic {
         lint: Lint::InitMismatch,
         level: Level::Warn,
         layer: index,
         part: Part::Weight,
         message: format!(
-            "{} init does not match `{activation}`, which wants {}: the predicted variance factor is \
-             ×{here:.2} per layer here ({})",
+            "{} init does not match `{activation}`, which wants {}: {effect}",
             family_name(family),
             family_name(matched),
-            per_layer_effect(square, activation)
         ),
         help: format!(
             "remove `init = …` to get the derived `{}`, or add `#[allow(init_mismatch)]` to this layer if \
@@ -424,12 +448,17 @@ impl Drift {
     }
 }
 
-/// `0.0128` as `0.013`, `1.9e-9` as `1.9e-9`: readable across magnitudes.
+/// Three significant digits, in scientific notation when very large or
+/// small: `128`, `0.0128`, `7.6e61`.
 fn scientific(value: f64) -> String {
-    if value != 0.0 && (value.abs() >= 1e4 || value.abs() < 1e-2) {
+    let magnitude = value.abs();
+    if value == 0.0 || !value.is_finite() {
+        format!("{value}")
+    } else if !(1e-3..1e4).contains(&magnitude) {
         format!("{value:.1e}")
     } else {
-        format!("{value:.3}")
+        let decimals = (2 - magnitude.log10().floor() as i32).max(0) as usize;
+        format!("{value:.decimals$}")
     }
 }
 
@@ -502,7 +531,7 @@ mod tests {
             diagnostics[0].message
         );
         assert!(
-            diagnostics[0].message.contains("0.013"),
+            diagnostics[0].message.contains("multiplies it by 0.0128"),
             "{}",
             diagnostics[0].message
         );

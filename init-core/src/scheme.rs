@@ -423,15 +423,19 @@ impl Init {
         }
     }
 
-    /// A short description with the resolved scale, for summaries:
-    /// `he_normal(fan_in) std=0.0505`.
+    /// A short description with the fan and the resolved scale, for
+    /// summaries: `he_normal fan_in std=0.0505`, `xavier_uniform fan_avg bound=0.1502`.
     pub fn describe(&self, activation: Activation, fans: Fans) -> String {
+        let fan = match self {
+            Init::Scaled(scaling) => format!(" {}", scaling.mode.name()),
+            _ => String::new(),
+        };
         match self.draw(activation, fans) {
             Draw::Constant { .. } => self.to_string(),
-            Draw::Uniform { bound } => format!("{self} bound={bound:.4}"),
+            Draw::Uniform { bound } => format!("{self}{fan} bound={bound:.4}"),
             Draw::Orthogonal { gain } => format!("{self} gain={gain:.4}"),
             Draw::Normal { .. } | Draw::TruncatedNormal { .. } => {
-                format!("{self} std={:.4}", self.std(activation, fans))
+                format!("{self}{fan} std={:.4}", self.std(activation, fans))
             }
         }
     }
@@ -444,26 +448,29 @@ fn orthogonal_gain(activation: Activation) -> f64 {
 }
 
 impl fmt::Display for Init {
+    /// The DSL spelling: `he_normal`, `he_uniform(mode = fan_out, gain = 1.2)`,
+    /// `normal(std = 0.01)`, `constant(0.5)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Init::Scaled(scaling) => {
-                write!(
-                    f,
-                    "{}_{}({}",
-                    scaling.family.name(),
-                    scaling.distribution.name(),
-                    scaling.mode.name()
-                )?;
-                if let Some(gain) = scaling.gain {
-                    write!(f, ", gain={gain}")?;
+                write!(f, "{}_{}", scaling.family.name(), scaling.distribution.name())?;
+                let mut adjustments = Vec::new();
+                if scaling.mode != scaling.family.default_mode() {
+                    adjustments.push(format!("mode = {}", scaling.mode.name()));
                 }
-                f.write_str(")")
+                if let Some(gain) = scaling.gain {
+                    adjustments.push(format!("gain = {gain}"));
+                }
+                if !adjustments.is_empty() {
+                    write!(f, "({})", adjustments.join(", "))?;
+                }
+                Ok(())
             }
-            Init::Orthogonal { gain: Some(gain) } => write!(f, "orthogonal(gain={gain})"),
+            Init::Orthogonal { gain: Some(gain) } => write!(f, "orthogonal(gain = {gain})"),
             Init::Orthogonal { gain: None } => f.write_str("orthogonal"),
-            Init::Normal { std } => write!(f, "normal(std={std})"),
-            Init::Uniform { bound } => write!(f, "uniform(bound={bound})"),
-            Init::TruncatedNormal { std } => write!(f, "truncated_normal(std={std})"),
+            Init::Normal { std } => write!(f, "normal(std = {std})"),
+            Init::Uniform { bound } => write!(f, "uniform(bound = {bound})"),
+            Init::TruncatedNormal { std } => write!(f, "truncated_normal(std = {std})"),
             Init::Constant { value: 0.0 } => f.write_str("zeros"),
             Init::Constant { value: 1.0 } => f.write_str("ones"),
             Init::Constant { value } => write!(f, "constant({value})"),

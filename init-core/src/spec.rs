@@ -163,10 +163,15 @@ pub enum SpecError {
         /// This layer's input width.
         found: usize,
     },
-    /// A layer's parameter count, or the network's, does not fit in `usize`.
+    /// A layer's parameter count, or the network's, is larger than the
+    /// largest allocation (`isize::MAX`).
     TooManyParameters {
         /// The layer (0-based) where the count overflows.
         layer: usize,
+        /// The layer's input width.
+        inputs: usize,
+        /// The layer's output width.
+        outputs: usize,
     },
     /// A std, bound, gain or constant is negative, infinite or NaN.
     InvalidScale {
@@ -200,7 +205,7 @@ impl SpecError {
             SpecError::Empty => None,
             SpecError::ZeroWidth { layer, .. }
             | SpecError::ShapeMismatch { layer, .. }
-            | SpecError::TooManyParameters { layer }
+            | SpecError::TooManyParameters { layer, .. }
             | SpecError::InvalidScale { layer, .. }
             | SpecError::InvalidActivationParameter { layer, .. }
             | SpecError::OrthogonalBias { layer } => Some(layer),
@@ -231,9 +236,10 @@ impl SpecError {
                 "layer {} takes {found} inputs, but the layer before it (layer {layer}) gives {expected} outputs",
                 layer + 1
             ),
-            SpecError::TooManyParameters { .. } => {
-                "the parameter count does not fit in `usize`: the network cannot be stored".into()
-            }
+            SpecError::TooManyParameters { inputs, outputs, .. } => format!(
+                "{inputs} × {outputs} weights plus {outputs} biases bring the parameter count past the \
+                 largest allocation (isize::MAX elements): the network cannot be stored"
+            ),
             SpecError::InvalidScale { what, value, .. } => {
                 format!("the {what} must be a finite number and not negative; found {value}")
             }
@@ -261,7 +267,9 @@ impl SpecError {
             SpecError::TooManyParameters { .. } => "use narrower layers".into(),
             SpecError::InvalidScale { what, .. } => match what {
                 "constant" => "write a finite value, e.g. `constant(0.1)`".into(),
-                _ => format!("a {what} is a size: write a positive number such as 0.01"),
+                "gain" => "a gain multiplies the std: write a positive number such as `gain = 1.0`".into(),
+                "bound" => "a bound is a size: write a positive number such as `bound = 0.05`".into(),
+                _ => "a std is a size: write a positive number such as `std = 0.01`".into(),
             },
             SpecError::InvalidActivationParameter { .. } => {
                 "write a small positive α, e.g. `leaky_relu(0.01)` or `elu(1.0)`".into()
@@ -322,7 +330,11 @@ pub fn validate(layers: &[LayerSpec]) -> Vec<SpecError> {
             .filter(|&count| count <= isize::MAX as usize);
         let running = total.and_then(|sum| count.and_then(|count| sum.checked_add(count)));
         if running.is_none() && total.is_some() {
-            errors.push(SpecError::TooManyParameters { layer: index });
+            errors.push(SpecError::TooManyParameters {
+                layer: index,
+                inputs: layer.inputs,
+                outputs: layer.outputs,
+            });
         }
         total = running;
         if let Some(alpha) = layer.activation.parameter() {
@@ -564,15 +576,22 @@ mod tests {
     #[test]
     fn overflowing_parameter_counts_are_refused() {
         let layers = [LayerSpec::dense(usize::MAX / 2, 4, Activation::Relu)];
-        assert_eq!(validate(&layers), vec![SpecError::TooManyParameters { layer: 0 }]);
+        assert_eq!(
+            validate(&layers),
+            vec![SpecError::TooManyParameters {
+                layer: 0,
+                inputs: usize::MAX / 2,
+                outputs: 4
+            }]
+        );
     }
 
     #[test]
     fn the_summary_names_every_layer_and_the_total() {
         let summary = NetworkSpec::new(card()).unwrap().to_string();
         assert!(summary.contains("dense_1  784 -> 256"), "{summary}");
-        assert!(summary.contains("he_normal(fan_in) std=0.0505"), "{summary}");
-        assert!(summary.contains("xavier_normal(fan_avg) std=0.0867"), "{summary}");
+        assert!(summary.contains("he_normal fan_in std=0.0505"), "{summary}");
+        assert!(summary.contains("xavier_normal fan_avg std=0.0867"), "{summary}");
         assert!(summary.contains("200,960"), "{summary}");
         assert!(summary.ends_with("Total params: 203,530"), "{summary}");
     }

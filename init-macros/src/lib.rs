@@ -16,8 +16,17 @@ use proc_macro::TokenStream;
 #[proc_macro]
 pub fn network(input: TokenStream) -> TokenStream {
     let mut errors = errors::Errors::default();
-    let Some(invocation) = parse::invocation(input.into(), &mut errors) else {
-        return errors.into_compile_errors().into();
+    let input = proc_macro2::TokenStream::from(input);
+    let item_form = parse::looks_like_item(&input);
+    let Some(invocation) = parse::invocation(input, &mut errors) else {
+        let errors = errors.into_compile_errors();
+        // Several `compile_error!`s in expression position need a block.
+        return if item_form {
+            errors
+        } else {
+            quote::quote!({ #errors })
+        }
+        .into();
     };
     let model = model::model(invocation, &mut errors);
     let warnings = validate::validate(&model, &mut errors);

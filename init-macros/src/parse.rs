@@ -28,10 +28,33 @@ pub fn invocation(tokens: TokenStream, errors: &mut Errors) -> Option<Invocation
     }
 }
 
+/// Whether the tokens are the item form (`#[…] pub struct …`), judged from
+/// the outline alone, for when nothing more could be read.
+pub fn looks_like_item(tokens: &TokenStream) -> bool {
+    use proc_macro2::TokenTree;
+    let mut tokens = tokens.clone().into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Punct(punct) if punct.as_char() == '#' => {
+                if matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '!') {
+                    return false;
+                }
+                tokens.next();
+            }
+            TokenTree::Ident(ident) => return ident == "pub" || ident == "struct",
+            _ => return false,
+        }
+    }
+    false
+}
+
 fn read_invocation(input: ParseStream, errors: &mut Errors) -> syn::Result<Invocation> {
+    let inner_first = input.peek(Token![#]) && input.peek2(Token![!]);
     let ahead = input.fork();
-    ahead.call(Attribute::parse_outer)?;
-    if ahead.peek(Token![pub]) || ahead.peek(Token![struct]) {
+    if !inner_first
+        && ahead.call(Attribute::parse_outer).is_ok()
+        && (ahead.peek(Token![pub]) || ahead.peek(Token![struct]))
+    {
         return read_item(input, errors);
     }
     let body_span = input.span();
@@ -111,7 +134,12 @@ fn read_layers(input: ParseStream, errors: &mut Errors) -> syn::Result<Vec<Layer
                 activation,
                 options,
             }),
-            Err(error) => errors.push(error),
+            Err(error) => {
+                errors.push(error);
+                // The rest of this layer is unreadable; skip it so the next
+                // layer is still checked.
+                content.parse::<TokenStream>()?;
+            }
         }
         if input.is_empty() {
             break;

@@ -1,0 +1,6 @@
+// A network needs a layer.
+const NET: netinit::NetworkSpec = netinit::network![];
+
+fn main() {
+    let _ = NET;
+}

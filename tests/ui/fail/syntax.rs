@@ -1,0 +1,16 @@
+// Malformed layers: each gets an error at its own token, all in one compile.
+const NET: netinit::NetworkSpec = netinit::network![
+    dense(784 256, relu),
+    dense(256 -> 128),
+    dense(128 -> 64, leaky_relu),
+    dense(64 -> 32, relu(0.1)),
+    dense(32 -> 16, relu, init = normal(0.1)),
+    dense(16 -> 8, relu, init = normal(std = 0.1), mode = fan_out),
+    dense(8 -> 4, relu, init = orthogonal, dist = uniform),
+    dense(4 -> 2, relu, init = he_normal(2.0), bias = orthogonal),
+    dense(2 -> 1, relu, init = 0.5),
+];
+
+fn main() {
+    let _ = NET;
+}
