@@ -3,6 +3,7 @@
 use std::ops::Range;
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
+use rayon::prelude::*;
 
 use crate::activate;
 use crate::activation::Activation;
@@ -147,12 +148,18 @@ fn sample_rows(layer: &LayerSpec, streams: &LayerStreams, rows: Range<usize>) ->
                 .collect()
         }
         draw => {
+            // Each row has its own stream, so rows can be drawn on any number
+            // of threads with the same bits.
             let mut values = vec![0.0_f32; count * width];
-            let mut row_buffer = vec![0.0_f64; width];
-            for (row, out) in rows.zip(values.chunks_exact_mut(width.max(1))) {
-                sample::fill(&mut row_buffer, draw, &mut streams.row(row));
-                out.iter_mut().zip(&row_buffer).for_each(|(o, &v)| *o = v as f32);
-            }
+            values.par_chunks_mut(width.max(1)).enumerate().for_each_init(
+                || vec![0.0_f64; width],
+                |row_buffer, (offset, out)| {
+                    sample::fill(row_buffer, draw, &mut streams.row(rows.start + offset));
+                    out.iter_mut()
+                        .zip(row_buffer.iter())
+                        .for_each(|(o, &v)| *o = v as f32);
+                },
+            );
             values
         }
     };

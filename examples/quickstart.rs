@@ -1,0 +1,65 @@
+//! The design card's network: declared with `network!`, checked at compile
+//! time, sampled at run time, and run on a batch.
+//!
+//! cargo run --release --example quickstart
+
+use ndarray::Array2;
+use netinit::{network, Draw};
+
+const MNIST: netinit::NetworkSpec = network![
+    dense(784 -> 256, relu),
+    dense(256 -> 10, softmax),
+];
+
+fn main() -> Result<(), netinit::Error> {
+    println!("{MNIST}\n");
+
+    let seed = 42;
+    let network = MNIST.init(seed);
+    println!("sampled with seed {seed}: target and measured scale of each layer's weights");
+    for (index, (spec, layer)) in MNIST.layers().iter().zip(network.layers()).enumerate() {
+        let weights = layer.weight();
+        let n = weights.len() as f64;
+        let mean = weights.iter().map(|&w| f64::from(w)).sum::<f64>() / n;
+        let std = (weights
+            .iter()
+            .map(|&w| (f64::from(w) - mean).powi(2))
+            .sum::<f64>()
+            / n)
+            .sqrt();
+        let scheme = match spec.weight_draw() {
+            Draw::Normal { .. } => "normal",
+            Draw::Uniform { .. } => "uniform",
+            Draw::TruncatedNormal { .. } => "truncated normal",
+            Draw::Orthogonal { .. } => "orthogonal",
+            Draw::Constant { .. } => "constant",
+        };
+        println!(
+            "  dense_{}  {:>3} x {:<3}  {scheme:<8} target std {:.6}  measured std {:.6}  mean {:+.6}",
+            index + 1,
+            weights.nrows(),
+            weights.ncols(),
+            spec.weight_std(),
+            std,
+            mean,
+        );
+    }
+
+    // A batch of 4 inputs: pixel-like values in [0, 1).
+    let batch = Array2::from_shape_fn((4, 784), |(row, col)| {
+        ((row * 31 + col * 17) % 256) as f32 / 256.0
+    });
+    let probabilities = network.forward(batch.view())?;
+    println!(
+        "\nforward pass on a batch of {}: softmax output, one row per input",
+        batch.nrows()
+    );
+    for row in probabilities.rows() {
+        let cells: Vec<String> = row.iter().map(|p| format!("{p:.3}")).collect();
+        println!("  [{}]  sum = {:.6}", cells.join(" "), row.sum());
+    }
+
+    let lints = MNIST.lint();
+    println!("\nrun-time lint of the same spec: {} finding(s)", lints.len());
+    Ok(())
+}
