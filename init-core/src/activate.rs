@@ -1,6 +1,6 @@
 //! Activations applied to `f32` batches, row by row for softmax.
 
-use ndarray::{ArrayViewMut2, Axis};
+use ndarray::{Array2, ArrayViewMut2, Axis};
 
 use crate::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
 
@@ -53,6 +53,67 @@ pub fn value(activation: Activation, x: f32) -> f32 {
     }
 }
 
+/// The gradient with respect to the pre-activations `z`, given the gradient
+/// with respect to the outputs `h = φ(z)`: `grad ⊙ φ'(z)` in place, and for
+/// softmax its row Jacobian, `h ⊙ (grad - Σ grad·h)`.
+pub fn backward(activation: Activation, pre: &Array2<f32>, out: &Array2<f32>, grad: &mut Array2<f32>) {
+    match activation {
+        Activation::Identity => {}
+        Activation::Softmax => {
+            for (mut g, h) in grad.axis_iter_mut(Axis(0)).zip(out.axis_iter(Axis(0))) {
+                let dot: f32 = g.iter().zip(h.iter()).map(|(g, h)| g * h).sum();
+                g.iter_mut().zip(h.iter()).for_each(|(g, h)| *g = h * (*g - dot));
+            }
+        }
+        _ => ndarray::Zip::from(grad)
+            .and(pre)
+            .and(out)
+            .for_each(|g, &z, &h| *g *= derivative(activation, z, h)),
+    }
+}
+
+/// `φ'(z)` for an element-wise activation, using the output `h = φ(z)`
+/// where that is cheaper.
+pub fn derivative(activation: Activation, z: f32, h: f32) -> f32 {
+    match activation {
+        Activation::Identity | Activation::Softmax => 1.0,
+        Activation::Relu => f32::from(u8::from(z > 0.0)),
+        Activation::LeakyRelu(alpha) => {
+            if z > 0.0 {
+                1.0
+            } else {
+                alpha as f32
+            }
+        }
+        Activation::Elu(alpha) => {
+            if z > 0.0 {
+                1.0
+            } else {
+                h + alpha as f32
+            }
+        }
+        Activation::Gelu => {
+            let cdf = 0.5 * libm::erfcf(-z / core::f32::consts::SQRT_2);
+            let pdf = (-0.5 * z * z).exp() / (2.0 * core::f32::consts::PI).sqrt();
+            cdf + z * pdf
+        }
+        Activation::Silu => {
+            let s = sigmoid(z);
+            s * (1.0 + z * (1.0 - s))
+        }
+        Activation::Selu => {
+            if z > 0.0 {
+                SELU_LAMBDA as f32
+            } else {
+                h + (SELU_LAMBDA * SELU_ALPHA) as f32
+            }
+        }
+        Activation::Softplus => sigmoid(z),
+        Activation::Tanh => 1.0 - h * h,
+        Activation::Sigmoid => h * (1.0 - h),
+    }
+}
+
 fn sigmoid(x: f32) -> f32 {
     if x >= 0.0 {
         1.0 / (1.0 + (-x).exp())
@@ -86,6 +147,31 @@ mod tests {
                 let got = value(activation, x as f32) as f64;
                 assert!(
                     (got - exact).abs() <= 1e-6 * (1.0 + exact.abs()),
+                    "{activation} at {x}: {got} vs {exact}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn derivatives_agree_with_the_f64_rules() {
+        let all = [
+            Activation::Relu,
+            Activation::LeakyRelu(0.1),
+            Activation::Elu(1.3),
+            Activation::Gelu,
+            Activation::Silu,
+            Activation::Selu,
+            Activation::Softplus,
+            Activation::Tanh,
+            Activation::Sigmoid,
+        ];
+        for activation in all {
+            for x in [-4.0, -0.6, 0.2, 3.0] {
+                let exact = activation.derivative(x);
+                let got = f64::from(derivative(activation, x as f32, value(activation, x as f32)));
+                assert!(
+                    (got - exact).abs() < 1e-5,
                     "{activation} at {x}: {got} vs {exact}"
                 );
             }

@@ -2,7 +2,9 @@
 
 use core::fmt;
 
+use crate::activation::Activation;
 use crate::spec::SpecError;
+use crate::train::Loss;
 
 /// A run-time error of netinit. Nothing in the library panics on user input;
 /// every mistake comes back as one of these.
@@ -46,6 +48,40 @@ pub enum Error {
     },
     /// A network description that does not hold together.
     Spec(SpecError),
+    /// The number of targets differs from the number of rows in the batch.
+    TargetCount {
+        /// The batch's row count.
+        expected: usize,
+        /// The number of targets.
+        found: usize,
+    },
+    /// Target values whose width differs from the network's output.
+    TargetWidth {
+        /// The network's output width.
+        expected: usize,
+        /// The targets' width.
+        found: usize,
+    },
+    /// A class label past the last output.
+    ClassOutOfRange {
+        /// The label found.
+        class: usize,
+        /// How many classes the output has.
+        classes: usize,
+    },
+    /// Cross-entropy asked of a network whose last layer is not softmax.
+    LossNeedsSoftmax {
+        /// The last layer's activation.
+        found: Activation,
+    },
+    /// Targets of the wrong kind for the loss (values for cross-entropy,
+    /// classes for mean squared error).
+    TargetsDoNotFit {
+        /// The loss asked for.
+        loss: Loss,
+    },
+    /// A batch with no rows, or a batch size of 0.
+    EmptyBatch,
 }
 
 impl fmt::Display for Error {
@@ -70,6 +106,26 @@ impl fmt::Display for Error {
                 write!(f, "the {what} must be a finite number and not negative; found {value}")
             }
             Error::Spec(error) => write!(f, "invalid network: {error}"),
+            Error::TargetCount { expected, found } => {
+                write!(f, "the batch has {expected} rows but {found} targets; give one target per row")
+            }
+            Error::TargetWidth { expected, found } => {
+                write!(f, "the targets have {found} columns, but the network outputs {expected}")
+            }
+            Error::ClassOutOfRange { class, classes } => {
+                write!(f, "class label {class} is out of range: the network has {classes} outputs (0..{classes})")
+            }
+            Error::LossNeedsSoftmax { found } => write!(
+                f,
+                "cross-entropy needs a softmax output layer, but the last layer's activation is `{found}`"
+            ),
+            Error::TargetsDoNotFit { loss } => match loss {
+                Loss::CrossEntropy => write!(f, "cross-entropy compares with class labels; give Targets::Classes"),
+                Loss::MeanSquaredError => {
+                    write!(f, "mean squared error compares with values; give Targets::Values")
+                }
+            },
+            Error::EmptyBatch => write!(f, "a batch needs at least one row, and a batch size at least 1"),
         }
     }
 }

@@ -30,6 +30,8 @@ mod sample;
 mod scheme;
 pub mod signal;
 mod spec;
+#[cfg(feature = "runtime")]
+mod train;
 
 pub use activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
 pub use gaussian::expectation;
@@ -46,3 +48,5 @@ pub use error::Error;
 pub use generator::{generator, Generator, LayerStreams};
 #[cfg(feature = "runtime")]
 pub use network::{Dense, Network};
+#[cfg(feature = "runtime")]
+pub use train::{shuffled, Evaluation, Gradients, Loss, Optimizer, Targets, Trainer};
