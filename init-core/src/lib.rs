@@ -37,8 +37,8 @@ pub use activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
 pub use gaussian::expectation;
 pub use lint::{check, Diagnostic, Level, Lint, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 pub use scheme::{
-    Distribution, Draw, Family, FanMode, Fans, Init, VarianceScaling, TRUNCATED_NORMAL_STD_CORRECTION,
-    TRUNCATION,
+    Distribution, Draw, Family, FanMode, Fans, Init, ParseInitError, VarianceScaling,
+    TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
 };
 pub use spec::{validate, LayerSpec, NetworkSpec, Part, SpecError};
 

@@ -434,6 +434,19 @@ impl NetworkSpec {
         self.layers.iter().filter_map(LayerSpec::parameter_count).sum()
     }
 
+    /// The same network with every layer's weight init replaced: the
+    /// run-time way to reproduce a bad init on purpose (the macro keeps
+    /// refusing a constant one at compile time). The layers are marked as
+    /// meant to be so (see [`LayerSpec::allow_constant_init`]).
+    pub fn with_weight_init(&self, init: Init) -> Result<NetworkSpec, SpecError> {
+        NetworkSpec::new(
+            self.layers
+                .iter()
+                .map(|layer| layer.with_weight(init).allow_constant_init())
+                .collect(),
+        )
+    }
+
     /// The same network with one layer replaced: the run-time way to try
     /// another init (the macro keeps refusing a constant one at compile time).
     pub fn with_layer(&self, index: usize, layer: LayerSpec) -> Result<NetworkSpec, SpecError> {

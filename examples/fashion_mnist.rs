@@ -1,0 +1,206 @@
+//! Train the design card's network on Fashion-MNIST with its derived init.
+//!
+//! cargo run --release --example fashion_mnist -- [--epochs 10] [--batch-size 128]
+//!     [--learning-rate 0.001] [--optimizer adam|sgd] [--momentum 0.9] [--seed 0]
+//!     [--init INIT] [--data DIR]
+//!
+//! `--init` overrides every layer's weight init at run time, e.g.
+//! `--init zeros` or `--init "constant(0.01)"`, to see what a bad init does
+//! (the macro refuses those at compile time). Data: `--data DIR`, else
+//! $NETINIT_FASHION_MNIST, else Debian's dataset-fashion-mnist package, else
+//! the subset bundled in the repository.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use netinit::data::{FashionMnist, Source};
+use netinit::{network, Init, Loss, NetworkSpec, Optimizer, Trainer};
+
+const MNIST: NetworkSpec = network![
+    dense(784 -> 256, relu),
+    dense(256 -> 10, softmax),
+];
+
+/// The command line.
+struct Options {
+    epochs: usize,
+    batch_size: usize,
+    learning_rate: f32,
+    optimizer: String,
+    momentum: f32,
+    seed: u64,
+    init: Option<Init>,
+    data: Option<PathBuf>,
+}
+
+fn parse_options() -> Result<Options, String> {
+    let mut options = Options {
+        epochs: 10,
+        batch_size: 128,
+        learning_rate: 1e-3,
+        optimizer: "adam".into(),
+        momentum: 0.9,
+        seed: 0,
+        init: None,
+        data: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        let number_error = |flag: &str, value: &str| format!("{flag}: `{value}` is not a valid number");
+        match flag.as_str() {
+            "--epochs" => {
+                let v = value()?;
+                options.epochs = v.parse().map_err(|_| number_error(&flag, &v))?;
+            }
+            "--batch-size" => {
+                let v = value()?;
+                options.batch_size = v.parse().map_err(|_| number_error(&flag, &v))?;
+                if options.batch_size == 0 {
+                    return Err("--batch-size must be at least 1".into());
+                }
+            }
+            "--learning-rate" => {
+                let v = value()?;
+                options.learning_rate = v.parse().map_err(|_| number_error(&flag, &v))?;
+            }
+            "--momentum" => {
+                let v = value()?;
+                options.momentum = v.parse().map_err(|_| number_error(&flag, &v))?;
+            }
+            "--seed" => {
+                let v = value()?;
+                options.seed = v.parse().map_err(|_| number_error(&flag, &v))?;
+            }
+            "--optimizer" => {
+                options.optimizer = value()?;
+                if options.optimizer != "adam" && options.optimizer != "sgd" {
+                    return Err(format!(
+                        "--optimizer: `{}`; expected `adam` or `sgd`",
+                        options.optimizer
+                    ));
+                }
+            }
+            "--init" => options.init = Some(value()?.parse().map_err(|e| format!("--init: {e}"))?),
+            "--data" => options.data = Some(PathBuf::from(value()?)),
+            "--help" | "-h" => return Err(String::new()),
+            other => return Err(format!("unknown flag `{other}`")),
+        }
+    }
+    Ok(options)
+}
+
+fn main() -> ExitCode {
+    let options = match parse_options() {
+        Ok(options) => options,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("error: {message}");
+            }
+            eprintln!(
+                "usage: fashion_mnist [--epochs N] [--batch-size N] [--learning-rate F] [--optimizer adam|sgd] \
+                 [--momentum F] [--seed N] [--init INIT] [--data DIR]"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
+    let data = FashionMnist::locate(options.data.as_deref())?;
+    match &data.source {
+        Source::Full(dir) => println!("data: Fashion-MNIST from {}", dir.display()),
+        Source::Bundled(dir) => println!(
+            "data: the bundled subset in {} (the full set is not installed: `apt-get install \
+             dataset-fashion-mnist`, or --data DIR)",
+            dir.display()
+        ),
+    }
+    println!(
+        "      {} training and {} test images\n",
+        data.train.len(),
+        data.test.len()
+    );
+
+    let spec = match options.init {
+        Some(init) => {
+            println!("weight init overridden at run time: every layer draws `{init}`");
+            MNIST.with_weight_init(init)?
+        }
+        None => MNIST,
+    };
+    println!("{spec}\n");
+    let optimizer = match options.optimizer.as_str() {
+        "sgd" => Optimizer::sgd_momentum(options.learning_rate, options.momentum),
+        _ => Optimizer::adam(options.learning_rate),
+    };
+    println!(
+        "training: {} epochs, batch {}, {optimizer:?}, seed {}\n",
+        options.epochs, options.batch_size, options.seed
+    );
+
+    let mut trainer = Trainer::new(spec.init(options.seed), Loss::CrossEntropy, optimizer);
+    let batches = data.train.len().div_ceil(options.batch_size) as u64;
+    let style = ProgressStyle::with_template("epoch {prefix:>2} [{bar:30}] {pos}/{len} batches, loss {msg}")?
+        .progress_chars("=> ");
+    let mut seconds = Vec::new();
+    let mut last = None;
+    for epoch in 1..=options.epochs {
+        let bar = ProgressBar::new(batches)
+            .with_style(style.clone())
+            .with_prefix(epoch.to_string());
+        let started = Instant::now();
+        let shuffle_seed = options.seed.wrapping_mul(1000).wrapping_add(epoch as u64);
+        let loss = trainer.epoch(
+            data.train.images.view(),
+            &data.train.labels,
+            options.batch_size,
+            shuffle_seed,
+            |loss| {
+                bar.set_message(format!("{loss:.4}"));
+                bar.inc(1);
+            },
+        )?;
+        let elapsed = started.elapsed().as_secs_f64();
+        bar.finish_and_clear();
+        seconds.push(elapsed);
+        let test = trainer
+            .network()
+            .evaluate(data.test.images.view(), &data.test.labels)?;
+        println!(
+            "epoch {epoch:>2}: train loss {loss:.4}  test loss {:.4}  test accuracy {:.4}  ({elapsed:.2} s)",
+            test.loss, test.accuracy
+        );
+        last = Some(test);
+    }
+    if let Some(test) = last {
+        let mean = seconds.iter().sum::<f64>() / seconds.len() as f64;
+        println!(
+            "\nfinal test accuracy {:.4} after {} epochs, {mean:.2} s per epoch",
+            test.accuracy, options.epochs
+        );
+    }
+    let hidden = trainer.network().layers()[0].weight();
+    let mut rows: Vec<Vec<u32>> = hidden
+        .rows()
+        .into_iter()
+        .map(|row| row.iter().map(|w| w.to_bits()).collect())
+        .collect();
+    rows.sort_unstable();
+    rows.dedup();
+    println!(
+        "distinct rows of the hidden layer's weights: {} of {}",
+        rows.len(),
+        hidden.nrows()
+    );
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! Fashion-MNIST: 70,000 28×28 greyscale images of clothes in 10 classes.
+
+use std::env;
+use std::path::{Path, PathBuf};
+
+use ndarray::Array2;
+
+use super::error::DataError;
+use super::idx::{read_images, read_labels};
+
+/// The ten classes, by label.
+pub const CLASS_NAMES: [&str; 10] = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+];
+
+/// Images and their labels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    /// `(n, 784)` pixels in `[0, 1]`.
+    pub images: Array2<f32>,
+    /// `n` labels in `0..10`.
+    pub labels: Vec<usize>,
+}
+
+impl Dataset {
+    /// The number of examples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+}
+
+/// Where the data came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The full data set, from this folder.
+    Full(PathBuf),
+    /// The 5,000 + 1,000 image subset bundled with netinit.
+    Bundled(PathBuf),
+}
+
+/// The training and test sets of Fashion-MNIST.
+#[derive(Clone, Debug)]
+pub struct FashionMnist {
+    /// 60,000 images (5,000 in the bundled subset).
+    pub train: Dataset,
+    /// 10,000 images (1,000 in the bundled subset).
+    pub test: Dataset,
+    /// Where they were read from.
+    pub source: Source,
+}
+
+impl FashionMnist {
+    /// Where Debian's `dataset-fashion-mnist` package installs the data set.
+    pub const SYSTEM_DIR: &'static str = "/usr/share/datasets/fashion-mnist";
+
+    /// The environment variable that names another folder.
+    pub const ENV_VAR: &'static str = "NETINIT_FASHION_MNIST";
+
+    /// The subset bundled in the repository.
+    pub fn bundled_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fashion-mnist-subset")
+    }
+
+    /// Find the data: the folder given (an error if it is missing), else the
+    /// folder in `NETINIT_FASHION_MNIST`, else Debian's package, else the
+    /// bundled subset.
+    pub fn locate(dir: Option<&Path>) -> Result<FashionMnist, DataError> {
+        if let Some(dir) = dir {
+            return FashionMnist::load(dir).map(|data| data.with_source(Source::Full(dir.to_owned())));
+        }
+        if let Some(dir) = env::var_os(FashionMnist::ENV_VAR) {
+            let dir = PathBuf::from(dir);
+            return FashionMnist::load(&dir).map(|data| data.with_source(Source::Full(dir)));
+        }
+        let system = Path::new(FashionMnist::SYSTEM_DIR);
+        if system.is_dir() {
+            return FashionMnist::load(system).map(|data| data.with_source(Source::Full(system.to_owned())));
+        }
+        let bundled = FashionMnist::bundled_dir();
+        FashionMnist::load(&bundled).map(|data| data.with_source(Source::Bundled(bundled)))
+    }
+
+    /// Read the four files from `dir` (`train-images-idx3-ubyte[.gz]`,
+    /// `train-labels-idx1-ubyte[.gz]`, `t10k-…`), gzip or plain.
+    pub fn load(dir: &Path) -> Result<FashionMnist, DataError> {
+        if !dir.is_dir() {
+            return Err(DataError::Missing {
+                path: dir.to_owned(),
+                hint: format!(
+                    "install Debian's `dataset-fashion-mnist` package (it fills {}), or name a folder with \
+                     the four IDX files",
+                    FashionMnist::SYSTEM_DIR
+                ),
+            });
+        }
+        let train = read_set(dir, "train")?;
+        let test = read_set(dir, "t10k")?;
+        Ok(FashionMnist {
+            train,
+            test,
+            source: Source::Full(dir.to_owned()),
+        })
+    }
+
+    fn with_source(self, source: Source) -> FashionMnist {
+        FashionMnist { source, ..self }
+    }
+}
+
+fn read_set(dir: &Path, prefix: &str) -> Result<Dataset, DataError> {
+    let images_path = find(dir, &format!("{prefix}-images-idx3-ubyte"))?;
+    let labels_path = find(dir, &format!("{prefix}-labels-idx1-ubyte"))?;
+    let images = read_images(&images_path, (28, 28))?;
+    let labels = read_labels(&labels_path, CLASS_NAMES.len())?;
+    if images.nrows() != labels.len() {
+        return Err(DataError::CountMismatch {
+            images: images_path,
+            image_count: images.nrows(),
+            labels: labels_path,
+            label_count: labels.len(),
+        });
+    }
+    Ok(Dataset { images, labels })
+}
+
+/// `name.gz` if it exists, else `name`.
+fn find(dir: &Path, name: &str) -> Result<PathBuf, DataError> {
+    let gzip = dir.join(format!("{name}.gz"));
+    let plain = dir.join(name);
+    if gzip.is_file() {
+        Ok(gzip)
+    } else if plain.is_file() {
+        Ok(plain)
+    } else {
+        Err(DataError::Missing {
+            path: gzip,
+            hint: format!("{} has no `{name}` or `{name}.gz`", dir.display()),
+        })
+    }
+}
