@@ -59,6 +59,28 @@ impl Dense {
         self.weight.nrows()
     }
 
+    /// How many different rows the weight matrix has (bit for bit): one per
+    /// output neuron when symmetry is broken, 1 when every neuron is the same.
+    pub fn distinct_rows(&self) -> usize {
+        distinct(
+            self.weight
+                .rows()
+                .into_iter()
+                .map(|row| row.iter().map(|w| w.to_bits()).collect()),
+        )
+    }
+
+    /// How many different columns the weight matrix has: 1 when every input
+    /// neuron is weighted the same, so the neurons below are interchangeable.
+    pub fn distinct_columns(&self) -> usize {
+        distinct(
+            self.weight
+                .columns()
+                .into_iter()
+                .map(|column| column.iter().map(|w| w.to_bits()).collect()),
+        )
+    }
+
     /// The pre-activation `x · Wᵀ + b` of a batch whose width is already checked.
     pub fn affine(&self, input: ArrayView2<f32>) -> Array2<f32> {
         input.dot(&self.weight.t()) + &self.bias
@@ -164,6 +186,13 @@ fn sample_rows(layer: &LayerSpec, streams: &LayerStreams, rows: Range<usize>) ->
         }
     };
     Array2::from_shape_vec((count, width), values).expect("the buffer holds count * width values")
+}
+
+fn distinct(vectors: impl Iterator<Item = Vec<u32>>) -> usize {
+    let mut vectors: Vec<Vec<u32>> = vectors.collect();
+    vectors.sort_unstable();
+    vectors.dedup();
+    vectors.len()
 }
 
 fn sample_bias(layer: &LayerSpec, streams: &LayerStreams) -> Array1<f32> {
@@ -296,6 +325,29 @@ mod tests {
         assert_eq!(a.layers()[0], b.layers()[0]);
         assert_eq!(a.layers()[2], b.layers()[2]);
         assert_ne!(a.layers()[1].weight(), b.layers()[1].weight());
+    }
+
+    #[test]
+    fn distinct_rows_and_columns_count_symmetry() {
+        let random = spec(vec![LayerSpec::dense(5, 4, Activation::Relu)]).init(0);
+        assert_eq!(
+            (
+                random.layers()[0].distinct_rows(),
+                random.layers()[0].distinct_columns()
+            ),
+            (4, 5)
+        );
+        let constant = spec(vec![
+            LayerSpec::dense(5, 4, Activation::Relu).with_weight(Init::ones())
+        ])
+        .init(0);
+        assert_eq!(
+            (
+                constant.layers()[0].distinct_rows(),
+                constant.layers()[0].distinct_columns()
+            ),
+            (1, 1)
+        );
     }
 
     #[test]

@@ -162,16 +162,54 @@ impl Network {
         loss: Loss,
     ) -> Result<(f32, Gradients), Error> {
         let cache = self.forward_cached(inputs)?;
-        let (value, mut delta) = self.loss_and_output_gradient(&cache, targets, loss)?;
+        let (value, output_gradient) = self.loss_and_output_gradient(&cache, targets, loss)?;
+        let fused = loss == Loss::CrossEntropy;
+        let deltas = self.backpropagate(&cache, output_gradient, fused);
+        let weights = deltas
+            .iter()
+            .enumerate()
+            .map(|(index, delta)| match index {
+                0 => delta.t().dot(&inputs),
+                _ => delta.t().dot(&cache.out[index - 1]),
+            })
+            .collect();
+        let biases = deltas.iter().map(|delta| delta.sum_axis(Axis(0))).collect();
+        Ok((value, Gradients { weights, biases }))
+    }
+
+    /// The gradient with respect to every layer's pre-activation, first to
+    /// last, for a batch whose gradient with respect to the network's output
+    /// is `output_gradient` (like `torch.Tensor.backward(gradient)`): how a
+    /// gradient signal travels back through the network.
+    pub fn backward(
+        &self,
+        inputs: ArrayView2<f32>,
+        output_gradient: ArrayView2<f32>,
+    ) -> Result<Vec<Array2<f32>>, Error> {
+        let cache = self.forward_cached(inputs)?;
+        if output_gradient.nrows() != inputs.nrows() {
+            return Err(Error::TargetCount {
+                expected: inputs.nrows(),
+                found: output_gradient.nrows(),
+            });
+        }
+        if output_gradient.ncols() != self.outputs() {
+            return Err(Error::TargetWidth {
+                expected: self.outputs(),
+                found: output_gradient.ncols(),
+            });
+        }
+        Ok(self.backpropagate(&cache, output_gradient.to_owned(), false))
+    }
+
+    /// The chain rule, top to bottom. `delta` starts as dL/dh of the last
+    /// layer, or as dL/dz when the fused cross-entropy already gave that.
+    fn backpropagate(&self, cache: &Cache, mut delta: Array2<f32>, fused_top: bool) -> Vec<Array2<f32>> {
         let count = self.layers().len();
-        let mut weights = Vec::with_capacity(count);
-        let mut biases = Vec::with_capacity(count);
+        let mut deltas = Vec::with_capacity(count);
         for index in (0..count).rev() {
             let layer = &self.layers()[index];
-            // `delta` is dL/dh here, except that the fused cross-entropy has
-            // already given dL/dz for the softmax layer.
-            let fused = index + 1 == count && loss == Loss::CrossEntropy;
-            if !fused {
+            if !(fused_top && index + 1 == count) {
                 activate::backward(
                     layer.activation(),
                     &cache.pre[index],
@@ -179,18 +217,16 @@ impl Network {
                     &mut delta,
                 );
             }
-            weights.push(match index {
-                0 => delta.t().dot(&inputs),
-                _ => delta.t().dot(&cache.out[index - 1]),
-            });
-            biases.push(delta.sum_axis(Axis(0)));
-            if index > 0 {
-                delta = delta.dot(layer.weight());
-            }
+            // The gradient below the first layer is not needed: skip its product.
+            let below = if index > 0 {
+                delta.dot(layer.weight())
+            } else {
+                Array2::zeros((0, 0))
+            };
+            deltas.push(std::mem::replace(&mut delta, below));
         }
-        weights.reverse();
-        biases.reverse();
-        Ok((value, Gradients { weights, biases }))
+        deltas.reverse();
+        deltas
     }
 
     /// The loss, and its gradient with respect to the last layer's output
