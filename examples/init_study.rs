@@ -374,13 +374,16 @@ fn write_atomically(
     Ok(())
 }
 
+/// Which measured and predicted series of a profile a panel draws.
+type Pick = fn(&Profile) -> (&[f64], &[f64]);
+
 fn plot_depth(profiles: &[Profile], path: &Path) -> Result<(), Box<dyn Error>> {
     register_font()?;
     write_atomically(path, |temporary| {
         let root = BitMapBackend::new(temporary, (1400, 600)).into_drawing_area();
         root.fill(&WHITE)?;
         let panels = root.split_evenly((1, 2));
-        let series: [(&str, fn(&Profile) -> (&[f64], &[f64])); 2] = [
+        let series: [(&str, Pick); 2] = [
             ("activation std at each layer", |p| {
                 (&p.measured_std, &p.predicted_std)
             }),

@@ -42,13 +42,13 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, DataError> {
 }
 
 fn header(path: &Path, bytes: &[u8], magic: u32, dimensions: usize) -> Result<Vec<u32>, DataError> {
-    let header_len = 4 + 4 * dimensions;
-    if bytes.len() < header_len {
-        return Err(DataError::Truncated {
-            path: path.to_owned(),
-            expected: header_len as u64,
-            found: bytes.len() as u64,
-        });
+    let truncated = |expected: usize| DataError::Truncated {
+        path: path.to_owned(),
+        expected: expected as u64,
+        found: bytes.len() as u64,
+    };
+    if bytes.len() < 4 {
+        return Err(truncated(4 + 4 * dimensions));
     }
     let word = |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     let found = word(0);
@@ -58,6 +58,10 @@ fn header(path: &Path, bytes: &[u8], magic: u32, dimensions: usize) -> Result<Ve
             expected: magic,
             found,
         });
+    }
+    let header_len = 4 + 4 * dimensions;
+    if bytes.len() < header_len {
+        return Err(truncated(header_len));
     }
     let sizes: Vec<u32> = (0..dimensions).map(|d| word(4 + 4 * d)).collect();
     let body: u64 = sizes.iter().map(|&s| u64::from(s)).product();
