@@ -22,10 +22,16 @@ fn training(c: &mut Criterion) {
     group.throughput(Throughput::Elements(128));
     let mut trainer = Trainer::new(MNIST.init(0), Loss::CrossEntropy, Optimizer::adam(1e-3));
     group.bench_function("train_step_adam", |b| {
-        b.iter(|| trainer.step(inputs.view(), Targets::Classes(&labels)).expect("a valid batch"))
+        b.iter(|| {
+            trainer
+                .step(inputs.view(), Targets::Classes(&labels))
+                .expect("a valid batch")
+        })
     });
     let network = MNIST.init(0);
-    group.bench_function("forward", |b| b.iter(|| network.forward(inputs.view()).expect("a valid batch")));
+    group.bench_function("forward", |b| {
+        b.iter(|| network.forward(inputs.view()).expect("a valid batch"))
+    });
     group.finish();
 }
 

@@ -193,8 +193,18 @@ fn the_full_data_set_reads_when_installed() {
     assert_eq!((data.train.len(), data.test.len()), (60_000, 10_000));
     // Fashion-MNIST is balanced: 6,000 training and 1,000 test images per class.
     for class in 0..10 {
-        assert_eq!(data.train.labels.iter().filter(|&&label| label == class).count(), 6_000);
-        assert_eq!(data.test.labels.iter().filter(|&&label| label == class).count(), 1_000);
+        assert_eq!(
+            data.train.labels.iter().filter(|&&label| label == class).count(),
+            6_000
+        );
+        assert_eq!(
+            data.test.labels.iter().filter(|&&label| label == class).count(),
+            1_000
+        );
     }
-    assert!(data.train.images.iter().all(|&pixel| (0.0..=1.0).contains(&pixel)));
+    assert!(data
+        .train
+        .images
+        .iter()
+        .all(|&pixel| (0.0..=1.0).contains(&pixel)));
 }
