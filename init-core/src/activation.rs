@@ -280,6 +280,22 @@ impl Activation {
     }
 }
 
+/// Every element-wise activation, `leaky_relu` and `elu` with a parameter
+/// other than the defaults, for tests that must cover them all.
+#[cfg(test)]
+pub(crate) const ELEMENTWISE: [Activation; 10] = [
+    Activation::Identity,
+    Activation::Relu,
+    Activation::LeakyRelu(0.1),
+    Activation::Elu(1.3),
+    Activation::Gelu,
+    Activation::Silu,
+    Activation::Selu,
+    Activation::Softplus,
+    Activation::Tanh,
+    Activation::Sigmoid,
+];
+
 impl fmt::Display for Activation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.parameter() {
@@ -406,19 +422,7 @@ mod tests {
 
     #[test]
     fn derivatives_match_finite_differences() {
-        let all = [
-            Activation::Identity,
-            Activation::Relu,
-            Activation::LeakyRelu(0.1),
-            Activation::Elu(1.3),
-            Activation::Gelu,
-            Activation::Silu,
-            Activation::Selu,
-            Activation::Softplus,
-            Activation::Tanh,
-            Activation::Sigmoid,
-        ];
-        for activation in all {
+        for activation in ELEMENTWISE {
             for x in [-3.1, -0.7, 0.4, 2.2] {
                 let h = 1e-6;
                 let numeric = (activation.value(x + h) - activation.value(x - h)) / (2.0 * h);
