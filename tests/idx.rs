@@ -78,6 +78,23 @@ fn truncated_files_say_how_much_is_missing() {
         "{error:?}"
     );
     assert!(error.to_string().contains(&path.display().to_string()));
+    let huge = write(
+        &dir,
+        "huge",
+        &images(0, 0, 0)
+            .iter()
+            .take(4)
+            .copied()
+            .chain([255; 12])
+            .collect::<Vec<u8>>(),
+    );
+    assert!(matches!(
+        read_images(&huge, (28, 28)),
+        Err(DataError::Truncated {
+            expected: u64::MAX,
+            ..
+        })
+    ));
     let header_only = write(&dir, "short", &[0, 0, 8]);
     assert!(matches!(
         read_labels(&header_only, 10),

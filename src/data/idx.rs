@@ -64,8 +64,12 @@ fn header(path: &Path, bytes: &[u8], magic: u32, dimensions: usize) -> Result<Ve
         return Err(truncated(header_len));
     }
     let sizes: Vec<u32> = (0..dimensions).map(|d| word(4 + 4 * d)).collect();
-    let body: u64 = sizes.iter().map(|&s| u64::from(s)).product();
-    let expected = header_len as u64 + body;
+    // A corrupt header may claim more than u64 holds: saturate, and the
+    // length check below reports it as truncated.
+    let body = sizes
+        .iter()
+        .fold(1_u64, |product, &size| product.saturating_mul(u64::from(size)));
+    let expected = body.saturating_add(header_len as u64);
     let found = bytes.len() as u64;
     if found < expected {
         return Err(DataError::Truncated {
