@@ -85,6 +85,12 @@ pub struct Layer {
     pub options: Vec<LayerOption>,
 }
 
+/// A layer as read, or the span of one that could not be read.
+pub enum LayerSlot {
+    Read(Layer),
+    Unreadable(Span),
+}
+
 /// The item form's struct: `#[attrs] vis struct Name { … }`.
 pub struct Item {
     /// Attributes passed on to the struct (doc comments, derives, rustc lints).
@@ -99,8 +105,9 @@ pub struct Invocation {
     pub item: Option<Item>,
     /// Lint attributes that apply to the whole network.
     pub attrs: Vec<LintAttr>,
-    /// The layers that parsed; the ones that did not have errors recorded.
-    pub layers: Vec<Layer>,
+    /// The layers in order; one that could not be read keeps its place (its
+    /// error is recorded), so the shapes around it are not misjudged.
+    pub layers: Vec<LayerSlot>,
     /// Where an empty network is reported.
     pub body_span: Span,
 }

@@ -5,7 +5,7 @@
 use init_core::{Activation, Distribution, FanMode, Init, LayerSpec, Level, Lint, Part};
 use proc_macro2::Span;
 
-use crate::ast::{self, Arg, Call, Invocation, LintAttr, Number, OptionValue};
+use crate::ast::{self, Arg, Call, Invocation, LayerSlot, LintAttr, Number, OptionValue};
 use crate::errors::{unknown_name, Errors};
 
 /// The layer kinds the DSL has.
@@ -111,7 +111,10 @@ pub fn model(invocation: Invocation, errors: &mut Errors) -> Model {
     let mut layers: Vec<ModelLayer> = invocation
         .layers
         .iter()
-        .map(|layer| model_layer(layer, errors))
+        .map(|slot| match slot {
+            LayerSlot::Read(layer) => model_layer(layer, errors),
+            LayerSlot::Unreadable(span) => unreadable_layer(*span),
+        })
         .collect();
     for layer in &mut layers {
         let level = layer
@@ -291,6 +294,29 @@ fn model_layer(layer: &ast::Layer, errors: &mut Errors) -> ModelLayer {
     }
 }
 
+/// The stand-in for a layer whose text could not be read: it holds the
+/// layer's place, with unknown widths, and takes part in no check.
+fn unreadable_layer(span: Span) -> ModelLayer {
+    ModelLayer {
+        spec: LayerSpec::dense(1, 1, Activation::Identity),
+        spans: LayerSpans {
+            layer: span,
+            inputs: span,
+            outputs: span,
+            activation: span,
+            activation_parameter: span,
+            weight: span,
+            weight_scale: span,
+            bias: span,
+            bias_scale: span,
+        },
+        levels: Levels::default(),
+        complete: false,
+        inputs_known: false,
+        outputs_known: false,
+    }
+}
+
 /// What the options of one layer said.
 #[derive(Default)]
 struct Options {
@@ -463,12 +489,10 @@ fn init(call: &Call, errors: &mut Errors) -> Option<(Init, Option<Span>)> {
         ([Arg::Positional(value)], "") => *value,
         ([Arg::Named { key: found, value }], _) if found.text == key => *value,
         ([Arg::Named { key: found, .. }], _) if !key.is_empty() => {
-            unknown_name(
-                errors,
-                &format!("argument of `{name}`"),
-                &found.text,
+            errors.at(
                 found.span,
-                &[key],
+                format!("`{name}` takes `{key} = …`, not `{} = …`", found.text),
+                format!("write `{example}`"),
             );
             return None;
         }

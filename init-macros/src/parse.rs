@@ -8,7 +8,7 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, LitFloat, LitInt, Token};
 
 use crate::ast::{
-    Arg, Call, Invocation, Item, Layer, LayerOption, LintAttr, Name, Number, OptionValue, Width,
+    Arg, Call, Invocation, Item, Layer, LayerOption, LayerSlot, LintAttr, Name, Number, OptionValue, Width,
 };
 use crate::errors::{unknown_name, Errors};
 
@@ -105,7 +105,7 @@ fn read_item(input: ParseStream, errors: &mut Errors) -> syn::Result<Invocation>
 }
 
 /// Layers separated by commas, a trailing comma allowed.
-fn read_layers(input: ParseStream, errors: &mut Errors) -> syn::Result<Vec<Layer>> {
+fn read_layers(input: ParseStream, errors: &mut Errors) -> syn::Result<Vec<LayerSlot>> {
     let mut layers = Vec::new();
     while !input.is_empty() {
         let attrs = input.call(Attribute::parse_outer)?;
@@ -126,16 +126,17 @@ fn read_layers(input: ParseStream, errors: &mut Errors) -> syn::Result<Vec<Layer
         }
         let attrs = lint_attrs(&attrs, errors);
         match read_layer_body(&content, errors) {
-            Ok((inputs, outputs, activation, options)) => layers.push(Layer {
+            Ok((inputs, outputs, activation, options)) => layers.push(LayerSlot::Read(Layer {
                 attrs,
                 kind: Name::from_ident(&kind),
                 inputs,
                 outputs,
                 activation,
                 options,
-            }),
+            })),
             Err(error) => {
                 errors.push(error);
+                layers.push(LayerSlot::Unreadable(kind.span()));
                 // The rest of this layer is unreadable; skip it so the next
                 // layer is still checked.
                 content.parse::<TokenStream>()?;
@@ -324,8 +325,17 @@ fn lint_attrs(attrs: &[Attribute], errors: &mut Errors) -> Vec<LintAttr> {
         if level == "doc" {
             continue;
         }
-        if !LEVELS.contains(&level.to_string().as_str()) {
-            unknown_name(errors, "lint level", &level.to_string(), level.span(), LEVELS);
+        let text = level.to_string();
+        if !LEVELS.contains(&text.as_str()) {
+            if init_core::names::closest(&text, LEVELS).is_some() {
+                unknown_name(errors, "lint level", &text, level.span(), LEVELS);
+            } else {
+                errors.at(
+                    level.span(),
+                    format!("`#[{text}]` is not supported inside `network!`"),
+                    "only lint attributes (`allow`, `warn`, `deny`, `forbid`) and doc comments go here",
+                );
+            }
             continue;
         }
         match attr.parse_args_with(Punctuated::<Ident, Token![,]>::parse_terminated) {

@@ -70,13 +70,16 @@ pub fn validate(model: &Model, errors: &mut Errors) -> Vec<Warning> {
 }
 
 /// A shape mismatch against a width that could not be read is only an echo
-/// of the error already reported for that width.
+/// of the error already reported for that width; so is any error about a
+/// layer whose text could not be read.
 fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
     match *error {
         SpecError::ShapeMismatch { layer, .. } => {
             !model.layers[layer].inputs_known || !model.layers[layer - 1].outputs_known
         }
-        _ => false,
+        _ => error
+            .layer()
+            .is_some_and(|layer| !model.layers[layer].inputs_known && !model.layers[layer].outputs_known),
     }
 }
 

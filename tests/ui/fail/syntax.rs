@@ -12,5 +12,13 @@ const NET: netinit::NetworkSpec = netinit::network![
 ];
 
 fn main() {
-    let _ = NET;
+    let _ = (NET, GAP);
 }
+
+// A layer that cannot be read keeps its place: the shapes around it are not
+// misjudged (no mismatch is reported between 784 -> 256 and 128 -> 10).
+const GAP: netinit::NetworkSpec = netinit::network![
+    dense(784 -> 256, relu),
+    dense(256 -> 128 relu),
+    dense(128 -> 10, softmax),
+];
