@@ -41,6 +41,8 @@
 //! Everything the macro knows is usable without it, like `torch.nn.init`:
 //! [`fill`] fills any `ndarray` tensor, [`NetworkSpec::new`] builds a
 //! network at run time and [`NetworkSpec::lint`] runs the same analysis.
+//! [`Trainer`] trains a network (backprop, SGD with momentum, Adam) and
+//! [`data`] reads Fashion-MNIST.
 
 #![deny(missing_docs)]
 

@@ -9,6 +9,8 @@
 //! `fan_in · E[w²] · E[φ'(z)²]`. Using the norm (summed over a layer's units)
 //! rather than the per-unit moment means that changing widths do not count as
 //! drift: with fan_in scaling the width ratios telescope (He et al. 2015).
+//! Softmax is taken as the identity on its logits: it belongs on the last
+//! layer, where the loss gradient is taken with respect to the logits.
 
 use crate::scheme::Init;
 use crate::spec::LayerSpec;
