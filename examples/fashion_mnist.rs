@@ -28,7 +28,8 @@ struct Options {
     epochs: usize,
     batch_size: usize,
     learning_rate: f32,
-    optimizer: String,
+    /// SGD with momentum instead of Adam.
+    sgd: bool,
     momentum: f32,
     seed: u64,
     init: Option<Init>,
@@ -40,7 +41,7 @@ fn parse_options() -> Result<Options, String> {
         epochs: 10,
         batch_size: 128,
         learning_rate: 1e-3,
-        optimizer: "adam".into(),
+        sgd: false,
         momentum: 0.9,
         seed: 0,
         init: None,
@@ -48,48 +49,38 @@ fn parse_options() -> Result<Options, String> {
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        let number_error = |flag: &str, value: &str| format!("{flag}: `{value}` is not a valid number");
+        if flag == "--help" || flag == "-h" {
+            return Err(String::new());
+        }
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
-            "--epochs" => {
-                let v = value()?;
-                options.epochs = v.parse().map_err(|_| number_error(&flag, &v))?;
-            }
-            "--batch-size" => {
-                let v = value()?;
-                options.batch_size = v.parse().map_err(|_| number_error(&flag, &v))?;
-                if options.batch_size == 0 {
-                    return Err("--batch-size must be at least 1".into());
-                }
-            }
-            "--learning-rate" => {
-                let v = value()?;
-                options.learning_rate = v.parse().map_err(|_| number_error(&flag, &v))?;
-            }
-            "--momentum" => {
-                let v = value()?;
-                options.momentum = v.parse().map_err(|_| number_error(&flag, &v))?;
-            }
-            "--seed" => {
-                let v = value()?;
-                options.seed = v.parse().map_err(|_| number_error(&flag, &v))?;
-            }
+            "--epochs" => options.epochs = number(&flag, &value)?,
+            "--batch-size" => options.batch_size = number(&flag, &value)?,
+            "--learning-rate" => options.learning_rate = number(&flag, &value)?,
+            "--momentum" => options.momentum = number(&flag, &value)?,
+            "--seed" => options.seed = number(&flag, &value)?,
             "--optimizer" => {
-                options.optimizer = value()?;
-                if options.optimizer != "adam" && options.optimizer != "sgd" {
-                    return Err(format!(
-                        "--optimizer: `{}`; expected `adam` or `sgd`",
-                        options.optimizer
-                    ));
+                options.sgd = match value.as_str() {
+                    "adam" => false,
+                    "sgd" => true,
+                    other => return Err(format!("--optimizer: `{other}`; expected `adam` or `sgd`")),
                 }
             }
-            "--init" => options.init = Some(value()?.parse().map_err(|e| format!("--init: {e}"))?),
-            "--data" => options.data = Some(PathBuf::from(value()?)),
-            "--help" | "-h" => return Err(String::new()),
+            "--init" => options.init = Some(value.parse().map_err(|e| format!("--init: {e}"))?),
+            "--data" => options.data = Some(PathBuf::from(value)),
             other => return Err(format!("unknown flag `{other}`")),
         }
     }
+    if options.batch_size == 0 {
+        return Err("--batch-size must be at least 1".into());
+    }
     Ok(options)
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag}: `{value}` is not a valid number"))
 }
 
 fn main() -> ExitCode {
@@ -139,9 +130,10 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         None => MNIST,
     };
     println!("{spec}\n");
-    let optimizer = match options.optimizer.as_str() {
-        "sgd" => Optimizer::sgd_momentum(options.learning_rate, options.momentum),
-        _ => Optimizer::adam(options.learning_rate),
+    let optimizer = if options.sgd {
+        Optimizer::sgd_momentum(options.learning_rate, options.momentum)
+    } else {
+        Optimizer::adam(options.learning_rate)
     };
     println!(
         "training: {} epochs, batch {}, {optimizer:?}, seed {}\n",

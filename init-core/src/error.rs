@@ -17,13 +17,6 @@ pub enum Error {
         /// The batch's column count.
         found: usize,
     },
-    /// A layer index past the last layer.
-    LayerIndex {
-        /// The index asked for.
-        index: usize,
-        /// How many layers there are.
-        layers: usize,
-    },
     /// A row range that is empty-ended backwards or past the last row.
     RowRange {
         /// The first row asked for.
@@ -91,9 +84,6 @@ impl fmt::Display for Error {
                 f,
                 "the input has {found} features per row, but the network's first layer takes {expected}"
             ),
-            Error::LayerIndex { index, layers } => {
-                write!(f, "layer index {index} is out of range: the network has {layers} layers (0..{layers})")
-            }
             Error::RowRange { start, end, rows } => {
                 write!(f, "rows {start}..{end} are out of range: the layer has rows 0..{rows}")
             }

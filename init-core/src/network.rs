@@ -12,7 +12,7 @@ use crate::generator::LayerStreams;
 use crate::orthogonal::orthogonal;
 use crate::sample;
 use crate::scheme::Draw;
-use crate::spec::{LayerSpec, NetworkSpec};
+use crate::spec::{LayerSpec, NetworkSpec, SpecError};
 
 /// One dense layer: `activation(x · Wᵀ + b)`, with `W` stored `(out, in)`
 /// like PyTorch's `Linear`.
@@ -87,6 +87,22 @@ impl Dense {
     }
 }
 
+/// Pre-activations and outputs of every layer for one batch.
+pub(crate) struct Cache {
+    pub(crate) pre: Vec<Array2<f32>>,
+    pub(crate) out: Vec<Array2<f32>>,
+}
+
+impl Cache {
+    /// The last layer's pre-activations (the logits) and outputs.
+    pub(crate) fn top(&self) -> (&Array2<f32>, &Array2<f32>) {
+        match (self.pre.last(), self.out.last()) {
+            (Some(pre), Some(out)) => (pre, out),
+            _ => unreachable!("a checked network has at least one layer"),
+        }
+    }
+}
+
 /// A network sampled from a [`NetworkSpec`]: one [`Dense`] per layer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Network {
@@ -143,7 +159,7 @@ impl NetworkSpec {
     /// ```
     pub fn sample_rows(&self, seed: u64, layer: usize, rows: Range<usize>) -> Result<Array2<f32>, Error> {
         let layers = self.layers();
-        let spec = layers.get(layer).ok_or(Error::LayerIndex {
+        let spec = layers.get(layer).ok_or(SpecError::NoSuchLayer {
             index: layer,
             layers: layers.len(),
         })?;
@@ -247,29 +263,43 @@ impl Network {
     /// ```
     pub fn forward(&self, input: ArrayView2<f32>) -> Result<Array2<f32>, Error> {
         self.check_input(input)?;
-        let mut activations = input.to_owned();
+        let mut activations: Option<Array2<f32>> = None;
         for layer in &self.layers {
-            let mut next = layer.affine(activations.view());
-            activate::apply(layer.activation, next.view_mut());
-            activations = next;
-        }
-        Ok(activations)
-    }
-
-    /// Every layer's output for a batch, first to last: what the forward
-    /// pass computes, kept for inspection or a backward pass.
-    pub fn forward_all(&self, input: ArrayView2<f32>) -> Result<Vec<Array2<f32>>, Error> {
-        self.check_input(input)?;
-        let mut outputs: Vec<Array2<f32>> = Vec::with_capacity(self.layers.len());
-        for layer in &self.layers {
-            let mut next = match outputs.last() {
+            let mut next = match &activations {
                 Some(previous) => layer.affine(previous.view()),
                 None => layer.affine(input),
             };
             activate::apply(layer.activation, next.view_mut());
-            outputs.push(next);
+            activations = Some(next);
         }
-        Ok(outputs)
+        Ok(activations.expect("a checked network has at least one layer"))
+    }
+
+    /// Every layer's output for a batch, first to last: what the forward
+    /// pass computes, kept for inspection.
+    pub fn forward_all(&self, input: ArrayView2<f32>) -> Result<Vec<Array2<f32>>, Error> {
+        Ok(self.forward_cached(input)?.out)
+    }
+
+    /// The forward pass keeping every layer's pre-activation and output, as
+    /// the backward pass needs them.
+    pub(crate) fn forward_cached(&self, input: ArrayView2<f32>) -> Result<Cache, Error> {
+        self.check_input(input)?;
+        let mut cache = Cache {
+            pre: Vec::with_capacity(self.layers.len()),
+            out: Vec::with_capacity(self.layers.len()),
+        };
+        for layer in &self.layers {
+            let pre = match cache.out.last() {
+                Some(previous) => layer.affine(previous.view()),
+                None => layer.affine(input),
+            };
+            let mut out = pre.clone();
+            activate::apply(layer.activation, out.view_mut());
+            cache.pre.push(pre);
+            cache.out.push(out);
+        }
+        Ok(cache)
     }
 
     fn check_input(&self, input: ArrayView2<f32>) -> Result<(), Error> {
@@ -355,7 +385,7 @@ mod tests {
         let network = spec(vec![LayerSpec::dense(3, 4, Activation::Relu)]);
         assert_eq!(
             network.sample_rows(0, 1, 0..1),
-            Err(Error::LayerIndex { index: 1, layers: 1 })
+            Err(Error::Spec(SpecError::NoSuchLayer { index: 1, layers: 1 }))
         );
         assert_eq!(
             network.sample_rows(0, 0, 2..5),

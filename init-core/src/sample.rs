@@ -12,7 +12,14 @@ use crate::scheme::{Draw, TRUNCATION};
 /// A uniform number in `[0, 1)` from the top 53 bits of one word.
 #[inline]
 pub fn unit_uniform(rng: &mut impl RngCore) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    unit_from_bits(rng.next_u64())
+}
+
+/// The top 53 bits of a word as a number in `[0, 1)`: every value a
+/// multiple of 2^-53, each equally likely.
+#[inline]
+fn unit_from_bits(bits: u64) -> f64 {
+    (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// A uniform number in `[-1, 1)`.
@@ -65,7 +72,7 @@ pub fn standard_normal(rng: &mut impl RngCore) -> f64 {
     loop {
         let bits = rng.next_u64();
         let block = (bits & (BLOCKS as u64 - 1)) as usize;
-        let u = 2.0 * ((bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)) - 1.0;
+        let u = 2.0 * unit_from_bits(bits) - 1.0;
         if u.abs() < table.ratios[block] {
             return u * table.edges[block];
         }

@@ -12,7 +12,6 @@
 //! Softmax is taken as the identity on its logits: it belongs on the last
 //! layer, where the loss gradient is taken with respect to the logits.
 
-use crate::scheme::Init;
 use crate::spec::LayerSpec;
 
 /// The predicted signal at one layer.
@@ -69,7 +68,7 @@ pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSig
         let fans = layer.fans();
         let activation = layer.activation();
         let signal = if included {
-            let bias = bias_second_moment(&layer.bias(), layer);
+            let bias = layer.bias().second_moment(activation, fans);
             let variance = fans.fan_in as f64 * weight * second_moment + bias;
             let output = activation.second_moment(variance);
             LayerSignal {
@@ -141,13 +140,6 @@ fn weight_second_moments(layers: &[LayerSpec]) -> Vec<f64> {
             moment
         })
         .collect()
-}
-
-fn bias_second_moment(bias: &Init, layer: &LayerSpec) -> f64 {
-    match bias {
-        Init::Orthogonal { .. } => 0.0,
-        _ => bias.second_moment(layer.activation(), layer.fans()),
-    }
 }
 
 #[cfg(test)]

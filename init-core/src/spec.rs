@@ -196,13 +196,20 @@ pub enum SpecError {
         /// The layer (0-based).
         layer: usize,
     },
+    /// A layer index past the last layer (in [`NetworkSpec::with_layer`]).
+    NoSuchLayer {
+        /// The index asked for.
+        index: usize,
+        /// How many layers there are.
+        layers: usize,
+    },
 }
 
 impl SpecError {
     /// The layer (0-based) the error is about, if any.
     pub fn layer(&self) -> Option<usize> {
         match *self {
-            SpecError::Empty => None,
+            SpecError::Empty | SpecError::NoSuchLayer { .. } => None,
             SpecError::ZeroWidth { layer, .. }
             | SpecError::ShapeMismatch { layer, .. }
             | SpecError::TooManyParameters { layer, .. }
@@ -215,7 +222,7 @@ impl SpecError {
     /// The part of the layer the error is about.
     pub fn part(&self) -> Part {
         match *self {
-            SpecError::Empty => Part::Network,
+            SpecError::Empty | SpecError::NoSuchLayer { .. } => Part::Network,
             SpecError::ZeroWidth { part, .. } | SpecError::InvalidScale { part, .. } => part,
             SpecError::ShapeMismatch { .. } => Part::Inputs,
             SpecError::TooManyParameters { .. } => Part::Layer,
@@ -247,6 +254,9 @@ impl SpecError {
                 format!("the activation's α must be a finite number and not negative; found {value}")
             }
             SpecError::OrthogonalBias { .. } => "`orthogonal` needs a matrix, and a bias is a vector".into(),
+            SpecError::NoSuchLayer { index, layers } => {
+                format!("there is no layer {index}: the network has layers 0..{layers}")
+            }
         }
     }
 
@@ -278,6 +288,7 @@ impl SpecError {
                 "use `bias = zeros` (the default) or a distribution such as `bias = normal(std = 0.01)`"
                     .into()
             }
+            SpecError::NoSuchLayer { layers, .. } => format!("give an index below {layers}"),
         }
     }
 }
@@ -447,13 +458,16 @@ impl NetworkSpec {
         )
     }
 
-    /// The same network with one layer replaced: the run-time way to try
-    /// another init (the macro keeps refusing a constant one at compile time).
+    /// The same network with layer `index` (0-based) replaced: the run-time
+    /// way to try another init (the macro keeps refusing a constant one at
+    /// compile time).
     pub fn with_layer(&self, index: usize, layer: LayerSpec) -> Result<NetworkSpec, SpecError> {
         let mut layers = self.layers.to_vec();
-        if let Some(slot) = layers.get_mut(index) {
-            *slot = layer;
-        }
+        let count = layers.len();
+        let slot = layers
+            .get_mut(index)
+            .ok_or(SpecError::NoSuchLayer { index, layers: count })?;
+        *slot = layer;
         NetworkSpec::new(layers)
     }
 }
@@ -584,6 +598,26 @@ mod tests {
         );
         assert_eq!(errors[4], SpecError::OrthogonalBias { layer: 1 });
         assert_eq!(validate(&[]), vec![SpecError::Empty]);
+    }
+
+    #[test]
+    fn replacing_a_layer_checks_the_index_and_the_shapes() {
+        let spec = NetworkSpec::new(card()).unwrap();
+        let wider = LayerSpec::dense(784, 512, Activation::Relu);
+        assert_eq!(
+            spec.with_layer(2, wider),
+            Err(SpecError::NoSuchLayer { index: 2, layers: 2 })
+        );
+        assert_eq!(
+            spec.with_layer(0, wider),
+            Err(SpecError::ShapeMismatch {
+                layer: 1,
+                expected: 512,
+                found: 256
+            })
+        );
+        let zeros = card()[1].with_weight(Init::zeros());
+        assert_eq!(spec.with_layer(1, zeros).unwrap().layers()[1], zeros);
     }
 
     #[test]

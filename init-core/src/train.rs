@@ -8,7 +8,7 @@ use crate::activate;
 use crate::activation::Activation;
 use crate::error::Error;
 use crate::generator::generator;
-use crate::network::Network;
+use crate::network::{Cache, Network};
 
 /// What a network's output is compared with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,43 +99,11 @@ pub struct Evaluation {
     pub accuracy: f32,
 }
 
-/// Pre-activations and outputs of every layer for one batch.
-struct Cache {
-    pre: Vec<Array2<f32>>,
-    out: Vec<Array2<f32>>,
-}
-
 impl Network {
-    fn forward_cached(&self, input: ArrayView2<f32>) -> Result<Cache, Error> {
-        let found = input.ncols();
-        if found != self.inputs() {
-            return Err(Error::InputWidth {
-                expected: self.inputs(),
-                found,
-            });
-        }
-        let mut cache = Cache {
-            pre: Vec::new(),
-            out: Vec::new(),
-        };
-        for layer in self.layers() {
-            let pre = match cache.out.last() {
-                Some(previous) => layer.affine(previous.view()),
-                None => layer.affine(input),
-            };
-            let mut out = pre.clone();
-            activate::apply(layer.activation(), out.view_mut());
-            cache.pre.push(pre);
-            cache.out.push(out);
-        }
-        Ok(cache)
-    }
-
     /// The mean loss of a batch.
     pub fn loss(&self, inputs: ArrayView2<f32>, targets: Targets, loss: Loss) -> Result<f32, Error> {
         let cache = self.forward_cached(inputs)?;
-        let (value, _) = self.loss_and_output_gradient(&cache, targets, loss)?;
-        Ok(value)
+        self.loss_value(&cache, targets, loss)
     }
 
     /// The mean loss of a batch and its gradient with respect to every
@@ -162,9 +130,9 @@ impl Network {
         loss: Loss,
     ) -> Result<(f32, Gradients), Error> {
         let cache = self.forward_cached(inputs)?;
-        let (value, output_gradient) = self.loss_and_output_gradient(&cache, targets, loss)?;
+        let value = self.loss_value(&cache, targets, loss)?;
         let fused = loss == Loss::CrossEntropy;
-        let deltas = self.backpropagate(&cache, output_gradient, fused);
+        let deltas = self.backpropagate(&cache, output_gradient(&cache, targets), fused);
         let weights = deltas
             .iter()
             .enumerate()
@@ -218,33 +186,21 @@ impl Network {
                 );
             }
             // The gradient below the first layer is not needed: skip its product.
-            let below = if index > 0 {
-                delta.dot(layer.weight())
-            } else {
-                Array2::zeros((0, 0))
-            };
-            deltas.push(std::mem::replace(&mut delta, below));
+            let below = (index > 0).then(|| delta.dot(layer.weight()));
+            deltas.push(delta);
+            match below {
+                Some(below) => delta = below,
+                None => break,
+            }
         }
         deltas.reverse();
         deltas
     }
 
-    /// The loss, and its gradient with respect to the last layer's output
-    /// (for the fused cross-entropy: with respect to its logits).
-    fn loss_and_output_gradient(
-        &self,
-        cache: &Cache,
-        targets: Targets,
-        loss: Loss,
-    ) -> Result<(f32, Array2<f32>), Error> {
-        let output = cache
-            .out
-            .last()
-            .expect("a checked network has at least one layer");
-        let logits = cache
-            .pre
-            .last()
-            .expect("a checked network has at least one layer");
+    /// The mean loss of a batch whose forward pass is `cache`, after checking
+    /// that the targets fit the loss and the output.
+    fn loss_value(&self, cache: &Cache, targets: Targets, loss: Loss) -> Result<f32, Error> {
+        let (logits, output) = cache.top();
         let (rows, width) = output.dim();
         if rows == 0 {
             return Err(Error::EmptyBatch);
@@ -259,23 +215,19 @@ impl Network {
                 }
                 check_count(rows, classes.len())?;
                 let mut total = 0.0_f64;
-                let mut gradient = output.clone();
-                for ((row, &class), mut grad) in
-                    logits.rows().into_iter().zip(classes).zip(gradient.rows_mut())
-                {
+                for (row, &class) in logits.rows().into_iter().zip(classes) {
                     if class >= width {
                         return Err(Error::ClassOutOfRange {
                             class,
                             classes: width,
                         });
                     }
+                    // -log softmax(z)[class], from the logits: stable for any size.
                     let max = row.fold(f32::NEG_INFINITY, |m, &x| m.max(x));
                     let log_sum = row.iter().map(|&x| f64::from(x - max).exp()).sum::<f64>().ln();
                     total += log_sum - f64::from(row[class] - max);
-                    grad[class] -= 1.0;
                 }
-                gradient /= rows as f32;
-                Ok(((total / rows as f64) as f32, gradient))
+                Ok((total / rows as f64) as f32)
             }
             (Loss::MeanSquaredError, Targets::Values(values)) => {
                 check_count(rows, values.nrows())?;
@@ -285,10 +237,10 @@ impl Network {
                         found: values.ncols(),
                     });
                 }
-                let difference = output - &values;
-                let count = (rows * width) as f32;
-                let value = difference.iter().map(|d| f64::from(d * d)).sum::<f64>() / f64::from(count);
-                Ok((value as f32, difference * (2.0 / count)))
+                let total: f64 = ndarray::Zip::from(output)
+                    .and(&values)
+                    .fold(0.0, |sum, &h, &y| sum + f64::from(h - y).powi(2));
+                Ok((total / (rows * width) as f64) as f32)
             }
             (loss, _) => Err(Error::TargetsDoNotFit { loss }),
         }
@@ -302,13 +254,9 @@ impl Network {
         let mut correct = 0usize;
         for (chunk, labels) in inputs.axis_chunks_iter(Axis(0), 1024).zip(classes.chunks(1024)) {
             let cache = self.forward_cached(chunk)?;
-            let (value, _) =
-                self.loss_and_output_gradient(&cache, Targets::Classes(labels), Loss::CrossEntropy)?;
+            let value = self.loss_value(&cache, Targets::Classes(labels), Loss::CrossEntropy)?;
             loss += f64::from(value) * labels.len() as f64;
-            let output = cache
-                .out
-                .last()
-                .expect("a checked network has at least one layer");
+            let (_, output) = cache.top();
             for (row, &label) in output.rows().into_iter().zip(labels) {
                 let predicted = row
                     .iter()
@@ -326,6 +274,24 @@ impl Network {
             loss: (loss / count) as f32,
             accuracy: (correct as f64 / count) as f32,
         })
+    }
+}
+
+/// The loss's gradient with respect to the last layer's output, for targets
+/// that [`Network::loss_value`] has checked; for the fused cross-entropy,
+/// with respect to its logits: `(p - y) / n`.
+fn output_gradient(cache: &Cache, targets: Targets) -> Array2<f32> {
+    let (_, output) = cache.top();
+    let rows = output.nrows() as f32;
+    match targets {
+        Targets::Classes(classes) => {
+            let mut gradient = output.clone();
+            for (mut row, &class) in gradient.rows_mut().into_iter().zip(classes) {
+                row[class] -= 1.0;
+            }
+            gradient / rows
+        }
+        Targets::Values(values) => (output - &values) * (2.0 / (rows * output.ncols() as f32)),
     }
 }
 

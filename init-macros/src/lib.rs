@@ -18,7 +18,7 @@ pub fn network(input: TokenStream) -> TokenStream {
     let mut errors = errors::Errors::default();
     let input = proc_macro2::TokenStream::from(input);
     let item_form = parse::looks_like_item(&input);
-    let Some(invocation) = parse::invocation(input, &mut errors) else {
+    let Some(invocation) = parse::invocation(input, item_form, &mut errors) else {
         let errors = errors.into_compile_errors();
         // Several `compile_error!`s in expression position need a block.
         return if item_form {

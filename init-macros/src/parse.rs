@@ -15,10 +15,16 @@ use crate::errors::{unknown_name, Errors};
 /// The attribute names read as lint levels.
 const LEVELS: &[&str] = &["allow", "warn", "deny", "forbid"];
 
-/// Read the invocation; `None` when not even its outline could be read
-/// (the reason is in `errors`).
-pub fn invocation(tokens: TokenStream, errors: &mut Errors) -> Option<Invocation> {
-    let parser = |input: ParseStream| read_invocation(input, errors);
+/// Read the invocation in the form [`looks_like_item`] chose; `None` when
+/// not even its outline could be read (the reason is in `errors`).
+pub fn invocation(tokens: TokenStream, item_form: bool, errors: &mut Errors) -> Option<Invocation> {
+    let parser = |input: ParseStream| {
+        if item_form {
+            read_item(input, errors)
+        } else {
+            read_expression(input, errors)
+        }
+    };
     match parser.parse2(tokens) {
         Ok(invocation) => Some(invocation),
         Err(error) => {
@@ -28,8 +34,10 @@ pub fn invocation(tokens: TokenStream, errors: &mut Errors) -> Option<Invocation
     }
 }
 
-/// Whether the tokens are the item form (`#[…] pub struct …`), judged from
-/// the outline alone, for when nothing more could be read.
+/// Whether the tokens are the item form (`#[…] pub struct …`) rather than
+/// the expression form (`#![…] dense(…), …`), judged from the outline alone
+/// so that errors can be emitted in the right position even when nothing
+/// more can be read.
 pub fn looks_like_item(tokens: &TokenStream) -> bool {
     use proc_macro2::TokenTree;
     let mut tokens = tokens.clone().into_iter().peekable();
@@ -48,15 +56,8 @@ pub fn looks_like_item(tokens: &TokenStream) -> bool {
     false
 }
 
-fn read_invocation(input: ParseStream, errors: &mut Errors) -> syn::Result<Invocation> {
-    let inner_first = input.peek(Token![#]) && input.peek2(Token![!]);
-    let ahead = input.fork();
-    if !inner_first
-        && ahead.call(Attribute::parse_outer).is_ok()
-        && (ahead.peek(Token![pub]) || ahead.peek(Token![struct]))
-    {
-        return read_item(input, errors);
-    }
+/// `#![lints] layers`.
+fn read_expression(input: ParseStream, errors: &mut Errors) -> syn::Result<Invocation> {
     let body_span = input.span();
     let inner = input.call(Attribute::parse_inner)?;
     let attrs = lint_attrs(&inner, errors);

@@ -80,18 +80,21 @@ impl FashionMnist {
     /// bundled subset.
     pub fn locate(dir: Option<&Path>) -> Result<FashionMnist, DataError> {
         if let Some(dir) = dir {
-            return FashionMnist::load(dir).map(|data| data.with_source(Source::Full(dir.to_owned())));
+            return FashionMnist::load(dir);
         }
         if let Some(dir) = env::var_os(FashionMnist::ENV_VAR) {
-            let dir = PathBuf::from(dir);
-            return FashionMnist::load(&dir).map(|data| data.with_source(Source::Full(dir)));
+            return FashionMnist::load(Path::new(&dir));
         }
         let system = Path::new(FashionMnist::SYSTEM_DIR);
         if system.is_dir() {
-            return FashionMnist::load(system).map(|data| data.with_source(Source::Full(system.to_owned())));
+            return FashionMnist::load(system);
         }
         let bundled = FashionMnist::bundled_dir();
-        FashionMnist::load(&bundled).map(|data| data.with_source(Source::Bundled(bundled)))
+        let data = FashionMnist::load(&bundled)?;
+        Ok(FashionMnist {
+            source: Source::Bundled(bundled),
+            ..data
+        })
     }
 
     /// Read the four files from `dir` (`train-images-idx3-ubyte[.gz]`,
@@ -114,10 +117,6 @@ impl FashionMnist {
             test,
             source: Source::Full(dir.to_owned()),
         })
-    }
-
-    fn with_source(self, source: Source) -> FashionMnist {
-        FashionMnist { source, ..self }
     }
 }
 
