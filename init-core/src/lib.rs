@@ -30,6 +30,7 @@ mod sample;
 mod scheme;
 pub mod signal;
 mod spec;
+mod spelling;
 #[cfg(feature = "runtime")]
 mod train;
 
@@ -37,8 +38,8 @@ pub use activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
 pub use gaussian::expectation;
 pub use lint::{check, Diagnostic, Level, Lint, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 pub use scheme::{
-    Distribution, Draw, Family, FanMode, Fans, Init, ParseInitError, VarianceScaling,
-    TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
+    Distribution, Draw, Family, FanMode, Fans, Init, VarianceScaling, TRUNCATED_NORMAL_STD_CORRECTION,
+    TRUNCATION,
 };
 pub use spec::{validate, LayerSpec, NetworkSpec, Part, SpecError};
 
@@ -48,5 +49,6 @@ pub use error::Error;
 pub use generator::{generator, Generator, LayerStreams};
 #[cfg(feature = "runtime")]
 pub use network::{Dense, Network};
+pub use spelling::{InitArgument, InitCallError, ParseInitError};
 #[cfg(feature = "runtime")]
 pub use train::{shuffled, Evaluation, Gradients, Loss, Optimizer, Targets, Trainer};

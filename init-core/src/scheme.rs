@@ -441,111 +441,6 @@ impl Init {
     }
 }
 
-/// Why a string is not an init.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseInitError {
-    message: String,
-}
-
-impl fmt::Display for ParseInitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for ParseInitError {}
-
-impl core::str::FromStr for Init {
-    type Err = ParseInitError;
-
-    /// An init in the DSL's spelling: `he_normal`, `normal(std = 0.01)`,
-    /// `uniform(bound = 0.1)`, `constant(0.5)`, `zeros`, …
-    ///
-    /// ```
-    /// use init_core::Init;
-    /// assert_eq!("normal(std = 0.01)".parse::<Init>(), Ok(Init::Normal { std: 0.01 }));
-    /// assert_eq!("zeros".parse::<Init>(), Ok(Init::zeros()));
-    /// let error = "he_norml".parse::<Init>().unwrap_err();
-    /// assert!(error.to_string().contains("did you mean `he_normal`?"));
-    /// ```
-    fn from_str(text: &str) -> Result<Init, ParseInitError> {
-        let fail = |message: String| Err(ParseInitError { message });
-        let text = text.trim();
-        let (name, argument) = match text.split_once('(') {
-            Some((name, rest)) => match rest.strip_suffix(')') {
-                Some(argument) => (name.trim(), Some(argument.trim())),
-                None => return fail(format!("`{text}`: missing `)`")),
-            },
-            None => (text, None),
-        };
-        let number = |argument: &str, key: &str| -> Result<f64, ParseInitError> {
-            let value = match argument.split_once('=') {
-                Some((found, value)) if found.trim() == key => value.trim(),
-                Some((found, _)) => {
-                    return Err(ParseInitError {
-                        message: format!("`{name}` takes `{key} = …`, not `{}`", found.trim()),
-                    })
-                }
-                None if key.is_empty() => argument,
-                None => {
-                    return Err(ParseInitError {
-                        message: format!("write `{name}({key} = …)`"),
-                    })
-                }
-            };
-            value.parse::<f64>().map_err(|_| ParseInitError {
-                message: format!("`{value}` is not a number"),
-            })
-        };
-        let init = match (name, argument) {
-            ("he_normal", None) => Init::he_normal(),
-            ("he_uniform", None) => Init::he_uniform(),
-            ("xavier_normal", None) => Init::xavier_normal(),
-            ("xavier_uniform", None) => Init::xavier_uniform(),
-            ("lecun_normal", None) => Init::lecun_normal(),
-            ("lecun_uniform", None) => Init::lecun_uniform(),
-            ("orthogonal", None) => Init::Orthogonal { gain: None },
-            ("zeros", None) => Init::zeros(),
-            ("ones", None) => Init::ones(),
-            ("normal", Some(argument)) => Init::Normal {
-                std: number(argument, "std")?,
-            },
-            ("truncated_normal", Some(argument)) => Init::TruncatedNormal {
-                std: number(argument, "std")?,
-            },
-            ("uniform", Some(argument)) => Init::Uniform {
-                bound: number(argument, "bound")?,
-            },
-            ("constant", Some(argument)) => Init::Constant {
-                value: number(argument, "")?,
-            },
-            ("normal" | "truncated_normal" | "uniform" | "constant", None) => {
-                return fail(format!(
-                    "`{name}` needs its scale, e.g. `normal(std = 0.01)` or `constant(0.1)`"
-                ))
-            }
-            (known, Some(_)) if Init::NAMES.contains(&known) => {
-                return fail(format!("`{known}` takes no arguments"))
-            }
-            (unknown, _) => {
-                let guess = crate::names::closest(unknown, Init::NAMES)
-                    .map(|name| format!("; did you mean `{name}`?"))
-                    .unwrap_or_default();
-                return fail(format!(
-                    "unknown init `{unknown}`{guess} (the inits: {})",
-                    crate::names::list(Init::NAMES)
-                ));
-            }
-        };
-        match init.invalid_scale() {
-            Some((what, value)) => fail(format!(
-                "the {what} must be finite and not negative; found {value}"
-            )),
-            None => Ok(init),
-        }
-    }
-}
-
 /// The orthogonal scheme's default gain: the activation's moment-matched
 /// gain where it has one, 1 for the bounded activations.
 fn orthogonal_gain(activation: Activation) -> f64 {
@@ -644,26 +539,6 @@ mod tests {
         );
         assert_eq!(Fans::from_shape(&[10]), None);
         assert!(close(Fans::dense(784, 256).fan(FanMode::FanAvg), 520.0));
-    }
-
-    #[test]
-    fn inits_parse_from_their_dsl_spelling() {
-        for init in [
-            Init::he_uniform(),
-            Init::xavier_normal(),
-            Init::Normal { std: 0.01 },
-            Init::TruncatedNormal { std: 0.5 },
-            Init::Uniform { bound: 0.2 },
-            Init::Constant { value: -0.25 },
-            Init::ones(),
-            Init::Orthogonal { gain: None },
-        ] {
-            assert_eq!(init.to_string().parse::<Init>(), Ok(init), "{init}");
-        }
-        assert!("normal".parse::<Init>().is_err());
-        assert!("normal(bound = 1)".parse::<Init>().is_err());
-        assert!("uniform(bound = -1)".parse::<Init>().is_err());
-        assert!("he_normal(2)".parse::<Init>().is_err());
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! a [`LayerSpec`] of `init-core` with the spans of its parts, and the lint
 //! levels the attributes set. Every unknown name is reported here.
 
-use init_core::{Activation, Distribution, FanMode, Init, LayerSpec, Level, Lint, Part};
+use init_core::{
+    Activation, Distribution, FanMode, Init, InitArgument, InitCallError, LayerSpec, Level, Lint, Part,
+};
 use proc_macro2::Span;
 
 use crate::ast::{self, Arg, Call, Invocation, LayerSlot, LintAttr, Number, OptionValue};
@@ -446,75 +448,30 @@ fn activation(call: &Call, errors: &mut Errors) -> Option<(Activation, Span)> {
     }
 }
 
-/// The init of a [`Call`], and the span of its scale if it has one.
+/// The init of a [`Call`], and the span of its scale if it has one; the
+/// names and their meaning are `init-core`'s [`Init::from_call`].
 fn init(call: &Call, errors: &mut Errors) -> Option<(Init, Option<Span>)> {
     let name = call.name.text.as_str();
-    let span = call.name.span;
-    let named = match name {
-        "he_normal" => Some(Init::he_normal()),
-        "he_uniform" => Some(Init::he_uniform()),
-        "xavier_normal" => Some(Init::xavier_normal()),
-        "xavier_uniform" => Some(Init::xavier_uniform()),
-        "lecun_normal" => Some(Init::lecun_normal()),
-        "lecun_uniform" => Some(Init::lecun_uniform()),
-        "orthogonal" => Some(Init::Orthogonal { gain: None }),
-        "zeros" => Some(Init::zeros()),
-        "ones" => Some(Init::ones()),
-        _ => None,
+    let (argument, scale) = match call.args.as_slice() {
+        [] => (InitArgument::Absent, None),
+        [Arg::Positional(value)] => (InitArgument::Positional(value.value), Some(value.span)),
+        [Arg::Named { key, value }] => (InitArgument::Named(&key.text, value.value), Some(value.span)),
+        _ => (InitArgument::Several, None),
     };
-    if let Some(init) = named {
-        if let Some(parens) = call.parens {
-            let help = if init.is_constant() {
-                format!("write `{name}`, or `constant(0.5)` for another value")
-            } else {
-                "set its gain with `gain = 1.0` and its fan with `mode = fan_out`, as options of the layer"
-                    .into()
-            };
-            errors.at(parens, format!("`{name}` takes no arguments"), help);
-            return None;
+    match Init::from_call(name, argument) {
+        Ok(init) => Some((init, scale)),
+        Err(InitCallError::Unknown { .. }) => {
+            unknown_name(errors, "init", name, call.name.span, Init::NAMES);
+            None
         }
-        return Some((init, None));
+        Err(error) => {
+            // Point at the wrong key, else at the parentheses, else the name.
+            let span = match (&error, call.args.as_slice()) {
+                (InitCallError::WrongKey { .. }, [Arg::Named { key, .. }]) => key.span,
+                _ => call.parens.unwrap_or(call.name.span),
+            };
+            errors.at(span, error.message(), error.help());
+            None
+        }
     }
-    let (key, example) = match name {
-        "normal" => ("std", "normal(std = 0.01)"),
-        "truncated_normal" => ("std", "truncated_normal(std = 0.01)"),
-        "uniform" => ("bound", "uniform(bound = 0.05)"),
-        "constant" => ("", "constant(0.1)"),
-        _ => {
-            unknown_name(errors, "init", name, span, Init::NAMES);
-            return None;
-        }
-    };
-    let value = match (call.args.as_slice(), key) {
-        ([Arg::Positional(value)], "") => *value,
-        ([Arg::Named { key: found, value }], _) if found.text == key => *value,
-        ([Arg::Named { key: found, .. }], _) if !key.is_empty() => {
-            errors.at(
-                found.span,
-                format!("`{name}` takes `{key} = …`, not `{} = …`", found.text),
-                format!("write `{example}`"),
-            );
-            return None;
-        }
-        _ => {
-            let what = match key {
-                "std" => "its standard deviation",
-                "bound" => "its bound",
-                _ => "its value",
-            };
-            errors.at(
-                call.parens.unwrap_or(span),
-                format!("`{name}` needs {what}"),
-                format!("write `{example}`"),
-            );
-            return None;
-        }
-    };
-    let init = match name {
-        "normal" => Init::Normal { std: value.value },
-        "truncated_normal" => Init::TruncatedNormal { std: value.value },
-        "uniform" => Init::Uniform { bound: value.value },
-        _ => Init::Constant { value: value.value },
-    };
-    Some((init, Some(value.span)))
 }
