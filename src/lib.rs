@@ -77,20 +77,11 @@ extern crate self as netinit;
 /// ```
 pub use init_macros::network;
 
-pub use init_core::{
-    check, expectation, generator, names, shuffled, signal, validate, Activation, Dense, Diagnostic,
-    Distribution, Draw, Error, Evaluation, Family, FanMode, Fans, Generator, Gradients, Init, LayerSpec,
-    LayerStreams, Level, Lint, Loss, Network, NetworkSpec, Optimizer, ParseInitError, Part, SpecError,
-    Targets, Trainer, VarianceScaling, DRIFT_LIMIT_LOG2, SELU_ALPHA, SELU_LAMBDA, SETTLING_LOG2,
-    TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
-};
+// Everything init-core makes public, under one name: the rules, the
+// sampler, `fill`, the network and training.
+pub use init_core::*;
 
 pub mod data;
-
-/// Fill any `ndarray` tensor with an init scheme, like `torch.nn.init`.
-pub mod fill {
-    pub use init_core::fill::*;
-}
 
 /// What the macro's output names; not part of the public API.
 #[doc(hidden)]
