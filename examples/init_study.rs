@@ -313,10 +313,9 @@ fn training_at_depth(data: &FashionMnist, steps: usize, out: &Path) -> Result<()
     Ok(())
 }
 
+/// The standard deviation of every element, computed in f64.
 fn std_of(values: &Array2<f32>) -> f64 {
-    let n = values.len() as f64;
-    let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
-    (values.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n).sqrt()
+    values.mapv(f64::from).std(0.0)
 }
 
 fn short(value: f64) -> String {

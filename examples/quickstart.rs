@@ -4,7 +4,7 @@
 //! cargo run --release --example quickstart
 
 use ndarray::Array2;
-use netinit::{network, Draw};
+use netinit::network;
 
 const MNIST: netinit::NetworkSpec = network![
     dense(784 -> 256, relu),
@@ -18,24 +18,12 @@ fn main() -> Result<(), netinit::Error> {
     let network = MNIST.init(seed);
     println!("sampled with seed {seed}: target and measured scale of each layer's weights");
     for (index, (spec, layer)) in MNIST.layers().iter().zip(network.layers()).enumerate() {
-        let weights = layer.weight();
-        let n = weights.len() as f64;
-        let mean = weights.iter().map(|&w| f64::from(w)).sum::<f64>() / n;
-        let std = (weights
-            .iter()
-            .map(|&w| (f64::from(w) - mean).powi(2))
-            .sum::<f64>()
-            / n)
-            .sqrt();
-        let scheme = match spec.weight_draw() {
-            Draw::Normal { .. } => "normal",
-            Draw::Uniform { .. } => "uniform",
-            Draw::TruncatedNormal { .. } => "truncated normal",
-            Draw::Orthogonal { .. } => "orthogonal",
-            Draw::Constant { .. } => "constant",
-        };
+        let weights = layer.weight().mapv(f64::from);
+        let mean = weights.mean().unwrap_or(0.0);
+        let std = weights.std(0.0);
+        let scheme = spec.weight().to_string();
         println!(
-            "  dense_{}  {:>3} x {:<3}  {scheme:<8} target std {:.6}  measured std {:.6}  mean {:+.6}",
+            "  dense_{}  {:>3} x {:<3}  {scheme:<14} target std {:.6}  measured std {:.6}  mean {:+.6}",
             index + 1,
             weights.nrows(),
             weights.ncols(),

@@ -35,11 +35,7 @@ fn measure(activation: Activation, init: Init) -> Measured {
     let network = spec.init(5);
     let outputs = network.forward_all(inputs.view()).unwrap();
     let deltas = network.backward(inputs.view(), top.view()).unwrap();
-    let std = |values: &Array2<f32>| {
-        let n = values.len() as f64;
-        let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
-        (values.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n).sqrt()
-    };
+    let std = |values: &Array2<f32>| values.mapv(f64::from).std(0.0);
     let norm = |delta: &Array2<f32>| {
         delta
             .map_axis(Axis(1), |row| {
