@@ -3,6 +3,7 @@
 use core::fmt;
 
 use crate::activation::Activation;
+use crate::scheme::Init;
 use crate::spec::SpecError;
 use crate::train::Loss;
 
@@ -93,7 +94,7 @@ impl fmt::Display for Error {
                  an explicit scale, such as normal(std = 0.01)"
             ),
             Error::InvalidScale { what, value } => {
-                write!(f, "the {what} must be a finite number and not negative; found {value}")
+                f.write_str(&Init::invalid_scale_message(what, *value))
             }
             Error::Spec(error) => write!(f, "invalid network: {error}"),
             Error::TargetCount { expected, found } => {

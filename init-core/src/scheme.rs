@@ -377,6 +377,11 @@ impl Init {
         (!valid).then_some((what, value))
     }
 
+    /// What is wrong with a scale that [`Init::invalid_scale`] reports.
+    pub fn invalid_scale_message(what: &str, value: f64) -> String {
+        format!("the {what} must be a finite number and not negative; found {value}")
+    }
+
     /// What to draw for a tensor with these fans followed by `activation`.
     pub fn draw(&self, activation: Activation, fans: Fans) -> Draw {
         match *self {

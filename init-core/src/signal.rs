@@ -12,6 +12,7 @@
 //! Softmax is taken as the identity on its logits: it belongs on the last
 //! layer, where the loss gradient is taken with respect to the logits.
 
+use crate::activation::Activation;
 use crate::spec::LayerSpec;
 
 /// The predicted signal at one layer.
@@ -22,8 +23,8 @@ pub struct LayerSignal {
     pub included: bool,
     /// `Var(z)` of the pre-activation.
     pub preactivation_variance: f64,
-    /// `E[h]` of the layer's output.
-    pub activation_mean: f64,
+    /// The layer's activation, for the moments computed on demand.
+    pub activation: Activation,
     /// `E[h²]` of the layer's output.
     pub activation_second_moment: f64,
     /// `E[h²]` here over `E[h²]` of the layer's input.
@@ -39,9 +40,19 @@ pub struct LayerSignal {
 }
 
 impl LayerSignal {
+    /// `E[h]` of the layer's output (0 for a left-out layer). Computed on
+    /// demand: the lints need only second moments.
+    pub fn activation_mean(&self) -> f64 {
+        if self.included {
+            self.activation.mean(self.preactivation_variance)
+        } else {
+            0.0
+        }
+    }
+
     /// The predicted standard deviation of the layer's output units.
     pub fn activation_std(&self) -> f64 {
-        (self.activation_second_moment - self.activation_mean.powi(2))
+        (self.activation_second_moment - self.activation_mean().powi(2))
             .max(0.0)
             .sqrt()
     }
@@ -74,7 +85,7 @@ pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSig
             LayerSignal {
                 included,
                 preactivation_variance: variance,
-                activation_mean: activation.mean(variance),
+                activation,
                 activation_second_moment: output,
                 forward_factor: output / second_moment,
                 forward_cumulative: output / input_second_moment,
@@ -85,7 +96,7 @@ pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSig
             LayerSignal {
                 included,
                 preactivation_variance: second_moment,
-                activation_mean: 0.0,
+                activation,
                 activation_second_moment: second_moment,
                 forward_factor: 1.0,
                 forward_cumulative: second_moment / input_second_moment,

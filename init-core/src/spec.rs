@@ -248,10 +248,10 @@ impl SpecError {
                  largest allocation (isize::MAX elements): the network cannot be stored"
             ),
             SpecError::InvalidScale { what, value, .. } => {
-                format!("the {what} must be a finite number and not negative; found {value}")
+                Init::invalid_scale_message(what, value)
             }
             SpecError::InvalidActivationParameter { value, .. } => {
-                format!("the activation's α must be a finite number and not negative; found {value}")
+                Init::invalid_scale_message("activation's α", value)
             }
             SpecError::OrthogonalBias { .. } => "`orthogonal` needs a matrix, and a bias is a vector".into(),
             SpecError::NoSuchLayer { index, layers } => {

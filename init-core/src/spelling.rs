@@ -226,9 +226,7 @@ impl core::str::FromStr for Init {
             message: error.to_string(),
         })?;
         match init.invalid_scale() {
-            Some((what, value)) => fail(format!(
-                "the {what} must be a finite number and not negative; found {value}"
-            )),
+            Some((what, value)) => fail(Init::invalid_scale_message(what, value)),
             None => Ok(init),
         }
     }
