@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use ndarray::{s, Array2, Axis};
 use netinit::data::FashionMnist;
+use netinit::rand::seq::SliceRandom;
 use netinit::signal::propagate;
 use netinit::{
     fill, generator, network, Activation, Init, LayerSpec, Loss, NetworkSpec, Optimizer, Targets, Trainer,
@@ -280,7 +281,8 @@ fn training_at_depth(data: &FashionMnist, steps: usize, out: &Path) -> Result<()
             Loss::CrossEntropy,
             Optimizer::sgd(LEARNING_RATE),
         );
-        let order = netinit::shuffled(data.train.len(), 3);
+        let mut order: Vec<usize> = (0..data.train.len()).collect();
+        order.shuffle(&mut netinit::generator(3));
         let mut losses = Vec::with_capacity(steps);
         for step in 0..steps {
             let start = (step * 128) % (order.len() - 127);

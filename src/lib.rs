@@ -83,6 +83,11 @@ pub use init_core::*;
 
 pub mod data;
 
+/// The `ndarray` netinit is built with: tensors and batches are its arrays.
+pub use ndarray;
+/// The `rand` netinit is built with: [`Generator`] implements its traits.
+pub use rand;
+
 /// What the macro's output names; not part of the public API.
 #[doc(hidden)]
 pub mod __private {

@@ -9,46 +9,37 @@
 
 #![deny(missing_docs)]
 
+pub mod rules;
 #[cfg(feature = "runtime")]
-mod activate;
-mod activation;
-#[cfg(feature = "runtime")]
-mod error;
-#[cfg(feature = "runtime")]
-pub mod fill;
-mod gaussian;
-#[cfg(feature = "runtime")]
-mod generator;
-mod lint;
-pub mod names;
-#[cfg(feature = "runtime")]
-mod network;
-#[cfg(feature = "runtime")]
-mod orthogonal;
-#[cfg(feature = "runtime")]
-mod sample;
-mod scheme;
-pub mod signal;
-mod spec;
-mod spelling;
-#[cfg(feature = "runtime")]
-mod train;
+pub mod runtime;
 
-pub use activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
-pub use gaussian::expectation;
-pub use lint::{check, Diagnostic, Level, Lint, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
-pub use scheme::{
-    Distribution, Draw, Family, FanMode, Fans, Init, VarianceScaling, TRUNCATED_NORMAL_STD_CORRECTION,
-    TRUNCATION,
+pub use rules::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
+pub use rules::fans::{FanMode, Fans};
+pub use rules::gaussian::expectation;
+pub use rules::init::{
+    Distribution, Draw, Family, Init, VarianceScaling, TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
 };
-pub use spec::{validate, LayerSpec, NetworkSpec, Part, SpecError};
+pub use rules::lint::{check, Diagnostic, Level, Lint, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
+pub use rules::signal;
+pub use rules::spec::{validate, LayerSpec, NetworkSpec, Part, SpecError};
+pub use rules::spelling::{InitArgument, InitCallError, ParseInitError};
+pub use rules::suggest as names;
 
 #[cfg(feature = "runtime")]
-pub use error::Error;
+pub use runtime::error::Error;
 #[cfg(feature = "runtime")]
-pub use generator::{generator, Generator, LayerStreams};
+pub use runtime::fill;
 #[cfg(feature = "runtime")]
-pub use network::{Dense, Network};
-pub use spelling::{InitArgument, InitCallError, ParseInitError};
+pub use runtime::generator::{generator, Generator, LayerStreams};
 #[cfg(feature = "runtime")]
-pub use train::{shuffled, Evaluation, Gradients, Loss, Optimizer, Targets, Trainer};
+pub use runtime::layers::dense::Dense;
+#[cfg(feature = "runtime")]
+pub use runtime::network::Network;
+#[cfg(feature = "runtime")]
+pub use runtime::train::backprop::{Evaluation, Gradients};
+#[cfg(feature = "runtime")]
+pub use runtime::train::loss::{Loss, Targets};
+#[cfg(feature = "runtime")]
+pub use runtime::train::optim::Optimizer;
+#[cfg(feature = "runtime")]
+pub use runtime::train::trainer::Trainer;

@@ -87,7 +87,7 @@ pub struct Layer {
 
 /// A layer as read, or the span of one that could not be read.
 pub enum LayerSlot {
-    Read(Layer),
+    Read(Box<Layer>),
     Unreadable(Span),
 }
 

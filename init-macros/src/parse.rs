@@ -127,14 +127,14 @@ fn read_layers(input: ParseStream, errors: &mut Errors) -> syn::Result<Vec<Layer
         }
         let attrs = lint_attrs(&attrs, errors);
         match read_layer_body(&content, errors) {
-            Ok((inputs, outputs, activation, options)) => layers.push(LayerSlot::Read(Layer {
+            Ok((inputs, outputs, activation, options)) => layers.push(LayerSlot::Read(Box::new(Layer {
                 attrs,
                 kind: Name::from_ident(&kind),
                 inputs,
                 outputs,
                 activation,
                 options,
-            })),
+            }))),
             Err(error) => {
                 errors.push(error);
                 layers.push(LayerSlot::Unreadable(kind.span()));

@@ -18,13 +18,14 @@
 //! ```
 
 use ndarray::{ArrayBase, DataMut, Dimension};
-use rand::RngCore;
+use rand::Rng;
 
-use crate::activation::Activation;
-use crate::error::Error;
-use crate::orthogonal::orthogonal as orthogonal_matrix;
-use crate::sample;
-use crate::scheme::{Draw, Fans, Init};
+use crate::rules::activation::Activation;
+use crate::rules::fans::Fans;
+use crate::rules::init::{Draw, Init};
+use crate::runtime::error::Error;
+use crate::runtime::orthogonal::orthogonal as orthogonal_matrix;
+use crate::runtime::sample;
 
 /// A float type weights can be stored in.
 pub trait Element: Copy + 'static {
@@ -54,7 +55,7 @@ pub fn fill<A, S, D>(
     tensor: &mut ArrayBase<S, D>,
     init: &Init,
     activation: Activation,
-    rng: &mut impl RngCore,
+    rng: &mut impl Rng,
 ) -> Result<(), Error>
 where
     A: Element,
@@ -101,7 +102,7 @@ where
 pub fn he_normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
     tensor: &mut ArrayBase<S, D>,
     activation: Activation,
-    rng: &mut impl RngCore,
+    rng: &mut impl Rng,
 ) -> Result<(), Error> {
     fill(tensor, &Init::he_normal(), activation, rng)
 }
@@ -111,7 +112,7 @@ pub fn he_normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
 pub fn he_uniform<A: Element, S: DataMut<Elem = A>, D: Dimension>(
     tensor: &mut ArrayBase<S, D>,
     activation: Activation,
-    rng: &mut impl RngCore,
+    rng: &mut impl Rng,
 ) -> Result<(), Error> {
     fill(tensor, &Init::he_uniform(), activation, rng)
 }
@@ -119,7 +120,7 @@ pub fn he_uniform<A: Element, S: DataMut<Elem = A>, D: Dimension>(
 /// Xavier (Glorot) normal, fan_avg, gain 1 (`torch.nn.init.xavier_normal_`).
 pub fn xavier_normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
     tensor: &mut ArrayBase<S, D>,
-    rng: &mut impl RngCore,
+    rng: &mut impl Rng,
 ) -> Result<(), Error> {
     fill(tensor, &Init::xavier_normal(), Activation::Identity, rng)
 }
@@ -127,7 +128,7 @@ pub fn xavier_normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
 /// Xavier (Glorot) uniform, fan_avg, gain 1 (`torch.nn.init.xavier_uniform_`).
 pub fn xavier_uniform<A: Element, S: DataMut<Elem = A>, D: Dimension>(
     tensor: &mut ArrayBase<S, D>,
-    rng: &mut impl RngCore,
+    rng: &mut impl Rng,
 ) -> Result<(), Error> {
     fill(tensor, &Init::xavier_uniform(), Activation::Identity, rng)
 }
@@ -135,7 +136,7 @@ pub fn xavier_uniform<A: Element, S: DataMut<Elem = A>, D: Dimension>(
 /// LeCun normal, fan_in, gain 1 (Keras' `lecun_normal`, for SELU).
 pub fn lecun_normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
     tensor: &mut ArrayBase<S, D>,
-    rng: &mut impl RngCore,
+    rng: &mut impl Rng,
 ) -> Result<(), Error> {
     fill(tensor, &Init::lecun_normal(), Activation::Selu, rng)
 }
@@ -143,7 +144,7 @@ pub fn lecun_normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
 /// LeCun uniform, fan_in, gain 1 (Keras' `lecun_uniform`).
 pub fn lecun_uniform<A: Element, S: DataMut<Elem = A>, D: Dimension>(
     tensor: &mut ArrayBase<S, D>,
-    rng: &mut impl RngCore,
+    rng: &mut impl Rng,
 ) -> Result<(), Error> {
     fill(tensor, &Init::lecun_uniform(), Activation::Selu, rng)
 }
@@ -153,7 +154,7 @@ pub fn lecun_uniform<A: Element, S: DataMut<Elem = A>, D: Dimension>(
 pub fn orthogonal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
     tensor: &mut ArrayBase<S, D>,
     gain: f64,
-    rng: &mut impl RngCore,
+    rng: &mut impl Rng,
 ) -> Result<(), Error> {
     fill(
         tensor,
@@ -167,7 +168,7 @@ pub fn orthogonal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
 pub fn normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
     tensor: &mut ArrayBase<S, D>,
     std: f64,
-    rng: &mut impl RngCore,
+    rng: &mut impl Rng,
 ) -> Result<(), Error> {
     fill(tensor, &Init::Normal { std }, Activation::Identity, rng)
 }
@@ -176,7 +177,7 @@ pub fn normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
 pub fn uniform<A: Element, S: DataMut<Elem = A>, D: Dimension>(
     tensor: &mut ArrayBase<S, D>,
     bound: f64,
-    rng: &mut impl RngCore,
+    rng: &mut impl Rng,
 ) -> Result<(), Error> {
     fill(tensor, &Init::Uniform { bound }, Activation::Identity, rng)
 }
@@ -185,7 +186,7 @@ pub fn uniform<A: Element, S: DataMut<Elem = A>, D: Dimension>(
 pub fn truncated_normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
     tensor: &mut ArrayBase<S, D>,
     std: f64,
-    rng: &mut impl RngCore,
+    rng: &mut impl Rng,
 ) -> Result<(), Error> {
     fill(tensor, &Init::TruncatedNormal { std }, Activation::Identity, rng)
 }
@@ -193,7 +194,7 @@ pub fn truncated_normal<A: Element, S: DataMut<Elem = A>, D: Dimension>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generator::generator;
+    use crate::runtime::generator::generator;
     use ndarray::{Array1, Array2, Array4, ShapeBuilder};
 
     #[test]

@@ -1,91 +1,14 @@
-//! A sampled network: dense layers with their weights, and the forward pass.
+//! A sampled network: its layers with their weights, and the forward pass.
 
 use std::ops::Range;
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
-use rayon::prelude::*;
+use ndarray::{Array2, ArrayView2, Axis};
 
-use crate::activate;
-use crate::activation::Activation;
-use crate::error::Error;
-use crate::generator::LayerStreams;
-use crate::orthogonal::orthogonal;
-use crate::sample;
-use crate::scheme::Draw;
-use crate::spec::{LayerSpec, NetworkSpec, SpecError};
-
-/// One dense layer: `activation(x · Wᵀ + b)`, with `W` stored `(out, in)`
-/// like PyTorch's `Linear`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Dense {
-    weight: Array2<f32>,
-    bias: Array1<f32>,
-    activation: Activation,
-}
-
-impl Dense {
-    /// The `(out, in)` weight matrix.
-    pub fn weight(&self) -> &Array2<f32> {
-        &self.weight
-    }
-
-    /// The weight matrix, to change in place (its shape cannot change).
-    pub fn weight_mut(&mut self) -> ndarray::ArrayViewMut2<'_, f32> {
-        self.weight.view_mut()
-    }
-
-    /// The `out` biases.
-    pub fn bias(&self) -> &Array1<f32> {
-        &self.bias
-    }
-
-    /// The biases, to change in place.
-    pub fn bias_mut(&mut self) -> ndarray::ArrayViewMut1<'_, f32> {
-        self.bias.view_mut()
-    }
-
-    /// The activation.
-    pub fn activation(&self) -> Activation {
-        self.activation
-    }
-
-    /// The input width.
-    pub fn inputs(&self) -> usize {
-        self.weight.ncols()
-    }
-
-    /// The output width.
-    pub fn outputs(&self) -> usize {
-        self.weight.nrows()
-    }
-
-    /// How many different rows the weight matrix has (bit for bit): one per
-    /// output neuron when symmetry is broken, 1 when every neuron is the same.
-    pub fn distinct_rows(&self) -> usize {
-        distinct(
-            self.weight
-                .rows()
-                .into_iter()
-                .map(|row| row.iter().map(|w| w.to_bits()).collect()),
-        )
-    }
-
-    /// How many different columns the weight matrix has: 1 when every input
-    /// neuron is weighted the same, so the neurons below are interchangeable.
-    pub fn distinct_columns(&self) -> usize {
-        distinct(
-            self.weight
-                .columns()
-                .into_iter()
-                .map(|column| column.iter().map(|w| w.to_bits()).collect()),
-        )
-    }
-
-    /// The pre-activation `x · Wᵀ + b` of a batch whose width is already checked.
-    pub fn affine(&self, input: ArrayView2<f32>) -> Array2<f32> {
-        input.dot(&self.weight.t()) + &self.bias
-    }
-}
+use crate::rules::spec::{NetworkSpec, SpecError};
+use crate::runtime::error::Error;
+use crate::runtime::generator::LayerStreams;
+use crate::runtime::layers::activation as activate;
+use crate::runtime::layers::dense::{sample_rows, Dense};
 
 /// Pre-activations and outputs of every layer for one batch.
 pub(crate) struct Cache {
@@ -130,14 +53,7 @@ impl NetworkSpec {
             .layers()
             .iter()
             .enumerate()
-            .map(|(index, layer)| {
-                let streams = LayerStreams::new(seed, index);
-                Dense {
-                    weight: sample_rows(layer, &streams, 0..layer.outputs()),
-                    bias: sample_bias(layer, &streams),
-                    activation: layer.activation(),
-                }
-            })
+            .map(|(index, layer)| Dense::sample(layer, &LayerStreams::new(seed, index)))
             .collect();
         Network {
             spec: self.clone(),
@@ -172,49 +88,6 @@ impl NetworkSpec {
         }
         Ok(sample_rows(spec, &LayerStreams::new(seed, layer), rows))
     }
-}
-
-fn sample_rows(layer: &LayerSpec, streams: &LayerStreams, rows: Range<usize>) -> Array2<f32> {
-    let width = layer.inputs();
-    let count = rows.len();
-    let values: Vec<f32> = match layer.weight_draw() {
-        Draw::Orthogonal { gain } => {
-            let full = orthogonal(layer.outputs(), width, gain, &mut streams.matrix());
-            full[rows.start * width..rows.end * width]
-                .iter()
-                .map(|&v| v as f32)
-                .collect()
-        }
-        draw => {
-            // Each row has its own stream, so rows can be drawn on any number
-            // of threads with the same bits.
-            let mut values = vec![0.0_f32; count * width];
-            values.par_chunks_mut(width.max(1)).enumerate().for_each_init(
-                || vec![0.0_f64; width],
-                |row_buffer, (offset, out)| {
-                    sample::fill(row_buffer, draw, &mut streams.row(rows.start + offset));
-                    out.iter_mut()
-                        .zip(row_buffer.iter())
-                        .for_each(|(o, &v)| *o = v as f32);
-                },
-            );
-            values
-        }
-    };
-    Array2::from_shape_vec((count, width), values).expect("the buffer holds count * width values")
-}
-
-fn distinct(vectors: impl Iterator<Item = Vec<u32>>) -> usize {
-    let mut vectors: Vec<Vec<u32>> = vectors.collect();
-    vectors.sort_unstable();
-    vectors.dedup();
-    vectors.len()
-}
-
-fn sample_bias(layer: &LayerSpec, streams: &LayerStreams) -> Array1<f32> {
-    let mut values = vec![0.0_f64; layer.outputs()];
-    sample::fill(&mut values, layer.bias_draw(), &mut streams.bias());
-    values.into_iter().map(|v| v as f32).collect()
 }
 
 impl Network {
@@ -269,7 +142,7 @@ impl Network {
                 Some(previous) => layer.affine(previous.view()),
                 None => layer.affine(input),
             };
-            activate::apply(layer.activation, next.view_mut());
+            activate::apply(layer.activation(), next.view_mut());
             activations = Some(next);
         }
         Ok(activations.expect("a checked network has at least one layer"))
@@ -295,7 +168,7 @@ impl Network {
                 None => layer.affine(input),
             };
             let mut out = pre.clone();
-            activate::apply(layer.activation, out.view_mut());
+            activate::apply(layer.activation(), out.view_mut());
             cache.pre.push(pre);
             cache.out.push(out);
         }
@@ -317,7 +190,9 @@ impl Network {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheme::Init;
+    use crate::rules::activation::Activation;
+    use crate::rules::init::Init;
+    use crate::rules::spec::LayerSpec;
     use ndarray::s;
 
     fn spec(layers: Vec<LayerSpec>) -> NetworkSpec {

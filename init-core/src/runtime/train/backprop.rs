@@ -1,85 +1,13 @@
-//! Training: losses, the backward pass, SGD with momentum and Adam, and
-//! epochs of shuffled mini-batches.
+//! The loss of a batch and its gradient with respect to every parameter,
+//! by backpropagation.
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
-use rand::RngCore;
 
-use crate::activate;
-use crate::activation::Activation;
-use crate::error::Error;
-use crate::generator::generator;
-use crate::network::{Cache, Network};
-
-/// What a network's output is compared with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Loss {
-    /// Cross-entropy of a softmax output against class labels, computed
-    /// fused with the softmax from the logits (stable for any logit size);
-    /// its gradient with respect to the logits is `p - y`.
-    CrossEntropy,
-    /// The mean of `(output - target)²` over every element.
-    MeanSquaredError,
-}
-
-/// The targets of a batch: one class per row, or one row of values per row.
-#[derive(Clone, Copy, Debug)]
-pub enum Targets<'a> {
-    /// Class indices in `0..outputs`, for [`Loss::CrossEntropy`].
-    Classes(&'a [usize]),
-    /// Values shaped like the output, for [`Loss::MeanSquaredError`].
-    Values(ArrayView2<'a, f32>),
-}
-
-/// How weights move along their gradients.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Optimizer {
-    /// `v = momentum·v + g; w -= learning_rate·v` (PyTorch's SGD).
-    Sgd {
-        /// The step size.
-        learning_rate: f32,
-        /// The fraction of the previous step kept (0 for plain SGD).
-        momentum: f32,
-    },
-    /// Adam (Kingma & Ba 2015) with bias correction, as PyTorch's.
-    Adam {
-        /// The step size.
-        learning_rate: f32,
-        /// Decay of the first-moment estimate.
-        beta1: f32,
-        /// Decay of the second-moment estimate.
-        beta2: f32,
-        /// Added to the denominator.
-        epsilon: f32,
-    },
-}
-
-impl Optimizer {
-    /// Plain SGD.
-    pub const fn sgd(learning_rate: f32) -> Optimizer {
-        Optimizer::Sgd {
-            learning_rate,
-            momentum: 0.0,
-        }
-    }
-
-    /// SGD with momentum.
-    pub const fn sgd_momentum(learning_rate: f32, momentum: f32) -> Optimizer {
-        Optimizer::Sgd {
-            learning_rate,
-            momentum,
-        }
-    }
-
-    /// Adam with PyTorch's defaults: β = (0.9, 0.999), ε = 1e-8.
-    pub const fn adam(learning_rate: f32) -> Optimizer {
-        Optimizer::Adam {
-            learning_rate,
-            beta1: 0.9,
-            beta2: 0.999,
-            epsilon: 1e-8,
-        }
-    }
-}
+use crate::rules::activation::Activation;
+use crate::runtime::error::Error;
+use crate::runtime::layers::activation as activate;
+use crate::runtime::network::{Cache, Network};
+use crate::runtime::train::loss::{output_gradient, Loss, Targets};
 
 /// The gradient of the loss with respect to every weight and bias.
 #[derive(Clone, Debug, PartialEq)]
@@ -132,7 +60,7 @@ impl Network {
         let cache = self.forward_cached(inputs)?;
         let value = self.loss_value(&cache, targets, loss)?;
         let fused = loss == Loss::CrossEntropy;
-        let deltas = self.backpropagate(&cache, output_gradient(&cache, targets), fused);
+        let deltas = self.backpropagate(&cache, output_gradient(cache.top().1, targets), fused);
         let weights = deltas
             .iter()
             .enumerate()
@@ -277,25 +205,7 @@ impl Network {
     }
 }
 
-/// The loss's gradient with respect to the last layer's output, for targets
-/// that [`Network::loss_value`] has checked; for the fused cross-entropy,
-/// with respect to its logits: `(p - y) / n`.
-fn output_gradient(cache: &Cache, targets: Targets) -> Array2<f32> {
-    let (_, output) = cache.top();
-    let rows = output.nrows() as f32;
-    match targets {
-        Targets::Classes(classes) => {
-            let mut gradient = output.clone();
-            for (mut row, &class) in gradient.rows_mut().into_iter().zip(classes) {
-                row[class] -= 1.0;
-            }
-            gradient / rows
-        }
-        Targets::Values(values) => (output - &values) * (2.0 / (rows * output.ncols() as f32)),
-    }
-}
-
-fn check_count(rows: usize, targets: usize) -> Result<(), Error> {
+pub(crate) fn check_count(rows: usize, targets: usize) -> Result<(), Error> {
     if rows != targets {
         return Err(Error::TargetCount {
             expected: rows,
@@ -305,203 +215,12 @@ fn check_count(rows: usize, targets: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// Optimizer state for one layer.
-#[derive(Clone, Debug)]
-struct Moments {
-    weight_first: Array2<f32>,
-    weight_second: Array2<f32>,
-    bias_first: Array1<f32>,
-    bias_second: Array1<f32>,
-}
-
-/// A network being trained: the network, its loss, its optimizer and the
-/// optimizer's state.
-///
-/// ```
-/// use init_core::{Activation, LayerSpec, Loss, NetworkSpec, Optimizer, Targets, Trainer};
-/// use ndarray::array;
-///
-/// let spec = NetworkSpec::new(vec![
-///     LayerSpec::dense(2, 16, Activation::Relu),
-///     LayerSpec::dense(16, 2, Activation::Softmax),
-/// ])?;
-/// let mut trainer = Trainer::new(spec.init(1), Loss::CrossEntropy, Optimizer::adam(0.05));
-/// let inputs = array![[0.0_f32, 1.0], [1.0, 0.0], [0.9, 0.1], [0.1, 0.8]];
-/// let labels = [1, 0, 0, 1];
-/// let first = trainer.step(inputs.view(), Targets::Classes(&labels))?;
-/// for _ in 0..50 {
-///     trainer.step(inputs.view(), Targets::Classes(&labels))?;
-/// }
-/// let evaluation = trainer.network().evaluate(inputs.view(), &labels)?;
-/// assert!(evaluation.loss < first);
-/// assert_eq!(evaluation.accuracy, 1.0);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct Trainer {
-    network: Network,
-    loss: Loss,
-    optimizer: Optimizer,
-    moments: Vec<Moments>,
-    steps: i32,
-}
-
-impl Trainer {
-    /// Start training `network`.
-    pub fn new(network: Network, loss: Loss, optimizer: Optimizer) -> Trainer {
-        let moments = network
-            .layers()
-            .iter()
-            .map(|layer| Moments {
-                weight_first: Array2::zeros(layer.weight().raw_dim()),
-                weight_second: Array2::zeros(layer.weight().raw_dim()),
-                bias_first: Array1::zeros(layer.bias().raw_dim()),
-                bias_second: Array1::zeros(layer.bias().raw_dim()),
-            })
-            .collect();
-        Trainer {
-            network,
-            loss,
-            optimizer,
-            moments,
-            steps: 0,
-        }
-    }
-
-    /// The network as trained so far.
-    pub fn network(&self) -> &Network {
-        &self.network
-    }
-
-    /// The trained network.
-    pub fn into_network(self) -> Network {
-        self.network
-    }
-
-    /// One optimizer step on a batch; returns the batch's loss before the step.
-    pub fn step(&mut self, inputs: ArrayView2<f32>, targets: Targets) -> Result<f32, Error> {
-        let (loss, gradients) = self.network.gradients(inputs, targets, self.loss)?;
-        self.steps = self.steps.saturating_add(1);
-        let optimizer = self.optimizer;
-        let steps = self.steps;
-        for ((layer, moments), (weight_gradient, bias_gradient)) in self
-            .network
-            .layers_mut()
-            .iter_mut()
-            .zip(&mut self.moments)
-            .zip(gradients.weights.iter().zip(&gradients.biases))
-        {
-            update(
-                optimizer,
-                steps,
-                layer.weight_mut(),
-                weight_gradient.view(),
-                &mut moments.weight_first,
-                &mut moments.weight_second,
-            );
-            update(
-                optimizer,
-                steps,
-                layer.bias_mut(),
-                bias_gradient.view(),
-                &mut moments.bias_first,
-                &mut moments.bias_second,
-            );
-        }
-        Ok(loss)
-    }
-
-    /// One epoch over `inputs` and `classes` in mini-batches of
-    /// `batch_size`, shuffled by a generator seeded with `shuffle_seed`;
-    /// `after_batch` is called with each batch's loss. Returns the mean loss.
-    pub fn epoch(
-        &mut self,
-        inputs: ArrayView2<f32>,
-        classes: &[usize],
-        batch_size: usize,
-        shuffle_seed: u64,
-        mut after_batch: impl FnMut(f32),
-    ) -> Result<f32, Error> {
-        check_count(inputs.nrows(), classes.len())?;
-        if batch_size == 0 {
-            return Err(Error::EmptyBatch);
-        }
-        let order = shuffled(classes.len(), shuffle_seed);
-        let mut total = 0.0_f64;
-        for batch in order.chunks(batch_size) {
-            let batch_inputs = inputs.select(Axis(0), batch);
-            let batch_classes: Vec<usize> = batch.iter().map(|&row| classes[row]).collect();
-            let loss = self.step(batch_inputs.view(), Targets::Classes(&batch_classes))?;
-            total += f64::from(loss) * batch.len() as f64;
-            after_batch(loss);
-        }
-        Ok((total / classes.len().max(1) as f64) as f32)
-    }
-}
-
-fn update<D: ndarray::Dimension>(
-    optimizer: Optimizer,
-    steps: i32,
-    mut parameter: ndarray::ArrayViewMut<f32, D>,
-    gradient: ndarray::ArrayView<f32, D>,
-    first: &mut ndarray::Array<f32, D>,
-    second: &mut ndarray::Array<f32, D>,
-) {
-    match optimizer {
-        Optimizer::Sgd {
-            learning_rate,
-            momentum,
-        } => {
-            ndarray::Zip::from(&mut parameter)
-                .and(&gradient)
-                .and(first)
-                .for_each(|w, &g, v| {
-                    *v = momentum * *v + g;
-                    *w -= learning_rate * *v;
-                });
-        }
-        Optimizer::Adam {
-            learning_rate,
-            beta1,
-            beta2,
-            epsilon,
-        } => {
-            let first_correction = 1.0 - beta1.powi(steps);
-            let second_correction = 1.0 - beta2.powi(steps);
-            ndarray::Zip::from(&mut parameter)
-                .and(&gradient)
-                .and(first)
-                .and(second)
-                .for_each(|w, &g, m, v| {
-                    *m = beta1 * *m + (1.0 - beta1) * g;
-                    *v = beta2 * *v + (1.0 - beta2) * g * g;
-                    let m_hat = *m / first_correction;
-                    let v_hat = *v / second_correction;
-                    *w -= learning_rate * m_hat / (v_hat.sqrt() + epsilon);
-                });
-        }
-    }
-}
-
-/// `0..count` in the order of a Fisher–Yates shuffle driven by ChaCha8,
-/// so an epoch's batches are the same on every platform.
-pub fn shuffled(count: usize, seed: u64) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..count).collect();
-    let mut rng = generator(seed);
-    for i in (1..count).rev() {
-        // Lemire's multiply-shift: a uniform index in 0..=i (bias below 2^-40).
-        let j = ((u128::from(rng.next_u64()) * (i as u128 + 1)) >> 64) as usize;
-        order.swap(i, j);
-    }
-    order
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activation::ELEMENTWISE;
-    use crate::scheme::Init;
-    use crate::spec::{LayerSpec, NetworkSpec};
+    use crate::rules::activation::ELEMENTWISE;
+    use crate::rules::init::Init;
+    use crate::rules::spec::{LayerSpec, NetworkSpec};
     use ndarray::Array2;
 
     fn network(layers: Vec<LayerSpec>) -> Network {
@@ -611,15 +330,5 @@ mod tests {
                 loss: Loss::MeanSquaredError
             })
         );
-    }
-
-    #[test]
-    fn shuffles_are_permutations_and_seeded() {
-        let order = shuffled(1000, 5);
-        let mut sorted = order.clone();
-        sorted.sort_unstable();
-        assert_eq!(sorted, (0..1000).collect::<Vec<_>>());
-        assert_eq!(order, shuffled(1000, 5));
-        assert_ne!(order, shuffled(1000, 6));
     }
 }

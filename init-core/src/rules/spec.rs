@@ -4,8 +4,9 @@
 use core::fmt;
 use std::borrow::Cow;
 
-use crate::activation::Activation;
-use crate::scheme::{Draw, Fans, Init};
+use crate::rules::activation::Activation;
+use crate::rules::fans::Fans;
+use crate::rules::init::{Draw, Init};
 
 /// Which part of a layer a diagnostic is about (the macro points there).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,13 +5,13 @@
 //! functions that give the same bits on every platform, unlike the system
 //! ones. So a seed gives the same weights everywhere.
 
-use rand::RngCore;
+use rand::Rng;
 
-use crate::scheme::{Draw, TRUNCATION};
+use crate::rules::init::{Draw, TRUNCATION};
 
 /// A uniform number in `[0, 1)` from the top 53 bits of one word.
 #[inline]
-pub fn unit_uniform(rng: &mut impl RngCore) -> f64 {
+pub fn unit_uniform(rng: &mut impl Rng) -> f64 {
     unit_from_bits(rng.next_u64())
 }
 
@@ -24,7 +24,7 @@ fn unit_from_bits(bits: u64) -> f64 {
 
 /// A uniform number in `[-1, 1)`.
 #[inline]
-fn symmetric_uniform(rng: &mut impl RngCore) -> f64 {
+fn symmetric_uniform(rng: &mut impl Rng) -> f64 {
     2.0 * unit_uniform(rng) - 1.0
 }
 
@@ -67,7 +67,7 @@ fn ziggurat() -> &'static Ziggurat {
 /// the block (low 7 bits) and a uniform in `[-1, 1)` (top 53 bits), accepted
 /// at once 98.8% of the time; the wedges use `libm::exp`, the tail `libm::log`.
 #[inline]
-pub fn standard_normal(rng: &mut impl RngCore) -> f64 {
+pub fn standard_normal(rng: &mut impl Rng) -> f64 {
     let table = ziggurat();
     loop {
         let bits = rng.next_u64();
@@ -89,7 +89,7 @@ pub fn standard_normal(rng: &mut impl RngCore) -> f64 {
 }
 
 /// Marsaglia's tail method beyond `TAIL_START`.
-fn tail(negative: bool, rng: &mut impl RngCore) -> f64 {
+fn tail(negative: bool, rng: &mut impl Rng) -> f64 {
     loop {
         // 1 - U is in (0, 1], so the logarithms are finite.
         let x = libm::log(1.0 - unit_uniform(rng)) / TAIL_START;
@@ -102,8 +102,8 @@ fn tail(negative: bool, rng: &mut impl RngCore) -> f64 {
 
 /// Fill `out` with independent draws, in order. Constant and orthogonal
 /// draws are not element-wise: the first fills with the value, the second
-/// is handled by [`crate::orthogonal`] and here gives standard normals.
-pub fn fill(out: &mut [f64], draw: Draw, rng: &mut impl RngCore) {
+/// is handled by [`crate::runtime::orthogonal`] and here gives standard normals.
+pub fn fill(out: &mut [f64], draw: Draw, rng: &mut impl Rng) {
     match draw {
         Draw::Constant { value } => out.fill(value),
         Draw::Uniform { bound } => out.iter_mut().for_each(|x| *x = bound * symmetric_uniform(rng)),
@@ -113,12 +113,12 @@ pub fn fill(out: &mut [f64], draw: Draw, rng: &mut impl RngCore) {
     }
 }
 
-fn fill_normal(out: &mut [f64], std: f64, rng: &mut impl RngCore) {
+fn fill_normal(out: &mut [f64], std: f64, rng: &mut impl Rng) {
     out.iter_mut().for_each(|x| *x = std * standard_normal(rng));
 }
 
 /// Normals cut at `±2`: a rejected draw is redrawn (95.4% are kept).
-fn fill_truncated_normal(out: &mut [f64], std: f64, rng: &mut impl RngCore) {
+fn fill_truncated_normal(out: &mut [f64], std: f64, rng: &mut impl Rng) {
     for x in out.iter_mut() {
         *x = loop {
             let z = standard_normal(rng);
@@ -132,8 +132,8 @@ fn fill_truncated_normal(out: &mut [f64], std: f64, rng: &mut impl RngCore) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generator::generator;
-    use crate::scheme::TRUNCATED_NORMAL_STD_CORRECTION;
+    use crate::rules::init::TRUNCATED_NORMAL_STD_CORRECTION;
+    use crate::runtime::generator::generator;
 
     const N: usize = 200_000;
 

@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, ArrayViewMut2, Axis};
 
-use crate::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
+use crate::rules::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
 
 /// Apply `activation` in place to a batch of pre-activations `(n, width)`.
 pub fn apply(activation: Activation, mut batch: ArrayViewMut2<f32>) {
@@ -126,7 +126,7 @@ fn sigmoid(x: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activation::ELEMENTWISE;
+    use crate::rules::activation::ELEMENTWISE;
     use ndarray::array;
 
     #[test]

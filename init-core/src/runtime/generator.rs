@@ -16,7 +16,7 @@
 //!   sampled alone, bit-identical to the same rows of the full matrix, and
 //!   rows can be drawn on any number of threads with the same result.
 
-use rand::{RngCore, SeedableRng};
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// The generator netinit samples with: ChaCha8, portable and seekable.
@@ -25,7 +25,7 @@ pub type Generator = ChaCha8Rng;
 /// A generator keyed by a plain seed, for the `fill` functions.
 ///
 /// ```
-/// use rand::RngCore;
+/// use rand::Rng;
 /// let mut a = init_core::generator(7);
 /// let mut b = init_core::generator(7);
 /// assert_eq!(a.next_u64(), b.next_u64());

@@ -3,7 +3,8 @@
 
 use core::fmt;
 
-use crate::activation::Activation;
+use crate::rules::activation::Activation;
+use crate::rules::fans::{FanMode, Fans};
 
 /// The standard deviation of a unit normal cut at ±2, as a fraction of the
 /// uncut one. Keras divides by it so that a truncated normal keeps the
@@ -30,6 +31,33 @@ impl Family {
         match self {
             Family::He | Family::LeCun => FanMode::FanIn,
             Family::Xavier => FanMode::FanAvg,
+        }
+    }
+
+    /// The family matched to an activation: He for the ReLU family, LeCun
+    /// for SELU, Xavier for the bounded ones, softmax and identity.
+    pub const fn matched_to(activation: Activation) -> Family {
+        match activation {
+            Activation::Relu
+            | Activation::LeakyRelu(_)
+            | Activation::Elu(_)
+            | Activation::Gelu
+            | Activation::Silu
+            | Activation::Softplus => Family::He,
+            Activation::Selu => Family::LeCun,
+            Activation::Identity | Activation::Tanh | Activation::Sigmoid | Activation::Softmax => {
+                Family::Xavier
+            }
+        }
+    }
+
+    /// The gain the family uses for `activation` when no `gain =` is given.
+    /// He: the moment-matched gain, or `sqrt(2)` (PyTorch's ReLU default)
+    /// where none exists; Xavier and LeCun: 1, as in PyTorch and Keras.
+    pub fn default_gain(self, activation: Activation) -> f64 {
+        match self {
+            Family::He => activation.moment_matched_gain_squared().unwrap_or(2.0).sqrt(),
+            Family::Xavier | Family::LeCun => 1.0,
         }
     }
 
@@ -78,84 +106,6 @@ impl Distribution {
     }
 }
 
-/// Which fan a variance-scaling scheme divides by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FanMode {
-    /// Inputs per output: keeps the forward signal's variance.
-    FanIn,
-    /// Outputs per input: keeps the backward gradient's variance.
-    FanOut,
-    /// Their mean `(fan_in + fan_out) / 2`: Xavier's compromise.
-    FanAvg,
-}
-
-impl FanMode {
-    /// Every name the DSL accepts for `mode =`.
-    pub const NAMES: &'static [&'static str] = &["fan_in", "fan_out", "fan_avg"];
-
-    /// The mode called `name`.
-    pub fn from_name(name: &str) -> Option<FanMode> {
-        match name {
-            "fan_in" => Some(FanMode::FanIn),
-            "fan_out" => Some(FanMode::FanOut),
-            "fan_avg" => Some(FanMode::FanAvg),
-            _ => None,
-        }
-    }
-
-    /// The name as the DSL spells it.
-    pub const fn name(self) -> &'static str {
-        match self {
-            FanMode::FanIn => "fan_in",
-            FanMode::FanOut => "fan_out",
-            FanMode::FanAvg => "fan_avg",
-        }
-    }
-}
-
-/// The fans of a weight tensor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Fans {
-    /// Inputs that feed one output (times the receptive field for convolutions).
-    pub fan_in: usize,
-    /// Outputs that one input feeds (times the receptive field).
-    pub fan_out: usize,
-}
-
-impl Fans {
-    /// The fans of a dense layer's `(out, in)` matrix.
-    pub const fn dense(inputs: usize, outputs: usize) -> Fans {
-        Fans {
-            fan_in: inputs,
-            fan_out: outputs,
-        }
-    }
-
-    /// The fans of a weight tensor of this shape, as PyTorch computes them:
-    /// `(out, in, k1, k2, …)` gives `fan_in = in * k1 * k2 * …` and
-    /// `fan_out = out * k1 * k2 * …`. `None` for fewer than two dimensions,
-    /// where fans are not defined.
-    pub fn from_shape(shape: &[usize]) -> Option<Fans> {
-        let [outputs, inputs, kernel @ ..] = shape else {
-            return None;
-        };
-        let receptive: usize = kernel.iter().product();
-        Some(Fans {
-            fan_in: inputs * receptive,
-            fan_out: outputs * receptive,
-        })
-    }
-
-    /// The fan a mode divides by.
-    pub fn fan(self, mode: FanMode) -> f64 {
-        match mode {
-            FanMode::FanIn => self.fan_in as f64,
-            FanMode::FanOut => self.fan_out as f64,
-            FanMode::FanAvg => (self.fan_in as f64 + self.fan_out as f64) / 2.0,
-        }
-    }
-}
-
 /// A variance-scaling scheme: `std = gain / sqrt(fan(mode))`, drawn from
 /// `distribution`. He, Xavier and LeCun are its three named settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -167,7 +117,7 @@ pub struct VarianceScaling {
     /// The fan the variance is divided by.
     pub mode: FanMode,
     /// The gain; `None` takes the family's gain for the layer's activation
-    /// (see [`Activation::default_gain`]).
+    /// (see [`Family::default_gain`]).
     pub gain: Option<f64>,
 }
 
@@ -203,7 +153,7 @@ impl VarianceScaling {
     /// The standard deviation of the weights for a layer with these fans
     /// followed by `activation`.
     pub fn std(&self, activation: Activation, fans: Fans) -> f64 {
-        let gain = self.gain.unwrap_or_else(|| activation.default_gain(self.family));
+        let gain = self.gain.unwrap_or_else(|| self.family.default_gain(activation));
         gain / fans.fan(self.mode).sqrt()
     }
 }
@@ -295,7 +245,7 @@ impl Init {
     /// a normal distribution, with the family's default mode and gain.
     pub const fn derived(activation: Activation) -> Init {
         Init::Scaled(VarianceScaling::new(
-            activation.matched_family(),
+            Family::matched_to(activation),
             Distribution::Normal,
         ))
     }
@@ -531,19 +481,6 @@ mod tests {
         // torch.nn.init.calculate_gain('leaky_relu', 0.01) = sqrt(2 / (1 + 0.01²)).
         let std = Init::he_normal().std(Activation::LeakyRelu(0.01), Fans::dense(100, 50));
         assert!(close(std, (2.0 / 1.0001_f64).sqrt() / 10.0));
-    }
-
-    #[test]
-    fn fans_of_a_convolution_kernel() {
-        assert_eq!(
-            Fans::from_shape(&[64, 3, 3, 3]),
-            Some(Fans {
-                fan_in: 27,
-                fan_out: 576
-            })
-        );
-        assert_eq!(Fans::from_shape(&[10]), None);
-        assert!(close(Fans::dense(784, 256).fan(FanMode::FanAvg), 520.0));
     }
 
     #[test]

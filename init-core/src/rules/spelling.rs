@@ -4,8 +4,8 @@
 
 use core::fmt;
 
-use crate::names;
-use crate::scheme::Init;
+use crate::rules::init::Init;
+use crate::rules::suggest;
 
 /// The argument an init is written with.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -124,7 +124,7 @@ impl InitCallError {
     pub fn message(&self) -> String {
         match self {
             InitCallError::Unknown { name } => {
-                let guess = names::closest(name, Init::NAMES)
+                let guess = suggest::closest(name, Init::NAMES)
                     .map(|known| format!("; did you mean `{known}`?"))
                     .unwrap_or_default();
                 format!("unknown init `{name}`{guess}")
@@ -140,7 +140,9 @@ impl InitCallError {
     /// How to fix it.
     pub fn help(&self) -> String {
         match self {
-            InitCallError::Unknown { .. } => format!("the inits netinit knows: {}", names::list(Init::NAMES)),
+            InitCallError::Unknown { .. } => {
+                format!("the inits netinit knows: {}", suggest::list(Init::NAMES))
+            }
             InitCallError::TakesNoArgument { name } if matches!(*name, "zeros" | "ones") => {
                 format!("write `{name}`, or `constant(0.5)` for another value")
             }

@@ -1,16 +1,16 @@
 //! Orthogonal init (Saxe et al. 2014): a matrix whose rows (or columns,
 //! whichever are fewer) are orthonormal, times a gain.
 
-use rand::RngCore;
+use rand::Rng;
 
-use crate::sample::fill;
-use crate::scheme::Draw;
+use crate::rules::init::Draw;
+use crate::runtime::sample::fill;
 
 /// A `rows × cols` row-major matrix with orthonormal rows (if `rows <= cols`)
 /// or columns (otherwise), times `gain`, from a Gaussian draw made
 /// orthonormal by modified Gram–Schmidt, run twice for accuracy. Like
 /// PyTorch's QR-based `orthogonal_`, the result is Haar-distributed.
-pub fn orthogonal(rows: usize, cols: usize, gain: f64, rng: &mut impl RngCore) -> Vec<f64> {
+pub fn orthogonal(rows: usize, cols: usize, gain: f64, rng: &mut impl Rng) -> Vec<f64> {
     let (count, length) = (rows.min(cols), rows.max(cols));
     let mut vectors = vec![0.0; count * length];
     fill(&mut vectors, Draw::Normal { std: 1.0 }, rng);
@@ -47,7 +47,7 @@ pub fn orthogonal(rows: usize, cols: usize, gain: f64, rng: &mut impl RngCore) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generator::generator;
+    use crate::runtime::generator::generator;
 
     fn gram(matrix: &[f64], rows: usize, cols: usize, by_rows: bool) -> Vec<f64> {
         let (count, length) = if by_rows { (rows, cols) } else { (cols, rows) };

@@ -3,8 +3,7 @@
 
 use core::fmt;
 
-use crate::gaussian::expectation;
-use crate::scheme::Family;
+use crate::rules::gaussian::expectation;
 
 /// SELU's scale λ (Klambauer et al., 2017).
 pub const SELU_LAMBDA: f64 = 1.050_700_987_355_480_5;
@@ -109,23 +108,6 @@ impl Activation {
         match self {
             Activation::LeakyRelu(alpha) | Activation::Elu(alpha) => Some(alpha),
             _ => None,
-        }
-    }
-
-    /// The init family matched to this activation: He for the ReLU family,
-    /// LeCun for SELU, Xavier for the bounded ones, softmax and identity.
-    pub const fn matched_family(self) -> Family {
-        match self {
-            Activation::Relu
-            | Activation::LeakyRelu(_)
-            | Activation::Elu(_)
-            | Activation::Gelu
-            | Activation::Silu
-            | Activation::Softplus => Family::He,
-            Activation::Selu => Family::LeCun,
-            Activation::Identity | Activation::Tanh | Activation::Sigmoid | Activation::Softmax => {
-                Family::Xavier
-            }
         }
     }
 
@@ -266,16 +248,6 @@ impl Activation {
             Activation::LeakyRelu(alpha) => Some(2.0 / (1.0 + alpha * alpha)),
             Activation::Tanh | Activation::Sigmoid | Activation::Softmax => None,
             _ => solve_unit_second_moment(self),
-        }
-    }
-
-    /// The gain an init family uses for this activation when no `gain =` is
-    /// given. He: the moment-matched gain, or `sqrt(2)` (PyTorch's ReLU
-    /// default) where none exists; Xavier and LeCun: 1, as in PyTorch and Keras.
-    pub fn default_gain(self, family: Family) -> f64 {
-        match family {
-            Family::He => self.moment_matched_gain_squared().unwrap_or(2.0).sqrt(),
-            Family::Xavier | Family::LeCun => 1.0,
         }
     }
 }

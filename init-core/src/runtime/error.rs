@@ -2,10 +2,10 @@
 
 use core::fmt;
 
-use crate::activation::Activation;
-use crate::scheme::Init;
-use crate::spec::SpecError;
-use crate::train::Loss;
+use crate::rules::activation::Activation;
+use crate::rules::init::Init;
+use crate::rules::spec::SpecError;
+use crate::runtime::train::loss::Loss;
 
 /// A run-time error of netinit. Nothing in the library panics on user input;
 /// every mistake comes back as one of these.

@@ -12,8 +12,8 @@
 //! Softmax is taken as the identity on its logits: it belongs on the last
 //! layer, where the loss gradient is taken with respect to the logits.
 
-use crate::activation::Activation;
-use crate::spec::LayerSpec;
+use crate::rules::activation::Activation;
+use crate::rules::spec::LayerSpec;
 
 /// The predicted signal at one layer.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -156,8 +156,8 @@ fn weight_second_moments(layers: &[LayerSpec]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activation::Activation;
-    use crate::scheme::Init;
+    use crate::rules::activation::Activation;
+    use crate::rules::init::Init;
 
     fn stack(depth: usize, width: usize, activation: Activation, init: Init) -> Vec<LayerSpec> {
         vec![LayerSpec::dense(width, width, activation).with_weight(init); depth]

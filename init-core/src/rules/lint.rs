@@ -8,10 +8,11 @@
 
 use core::fmt;
 
-use crate::activation::Activation;
-use crate::scheme::{Family, Fans, Init};
-use crate::signal::propagate;
-use crate::spec::{LayerSpec, NetworkSpec, Part};
+use crate::rules::activation::Activation;
+use crate::rules::fans::Fans;
+use crate::rules::init::{Family, Init};
+use crate::rules::signal::propagate;
+use crate::rules::spec::{LayerSpec, NetworkSpec, Part};
 
 /// A lint's name, as written in `#[allow(…)]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -256,7 +257,7 @@ fn adjacent_constant(index: usize, layer: &LayerSpec) -> Diagnostic {
 fn init_mismatch(index: usize, layer: &LayerSpec) -> Option<Diagnostic> {
     let family = layer.weight().family()?;
     let activation = layer.activation();
-    let matched = activation.matched_family();
+    let matched = Family::matched_to(activation);
     let mismatched = match matched {
         Family::He | Family::LeCun => family != matched,
         Family::Xavier => family == Family::He,

@@ -1,0 +1,13 @@
+//! The rules: activations and their gains, init schemes and fans, network
+//! descriptions and their checks, the signal analysis and the lints. No
+//! run-time dependency: the `network!` macro runs this code at compile time.
+
+pub mod activation;
+pub mod fans;
+pub mod gaussian;
+pub mod init;
+pub mod lint;
+pub mod signal;
+pub mod spec;
+pub mod spelling;
+pub mod suggest;

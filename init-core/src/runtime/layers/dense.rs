@@ -1,0 +1,139 @@
+//! The dense layer: `activation(x · Wᵀ + b)`, its sampling and its forward pass.
+
+use std::ops::Range;
+
+use ndarray::{Array1, Array2, ArrayView2};
+use rayon::prelude::*;
+
+use crate::rules::activation::Activation;
+use crate::rules::init::Draw;
+use crate::rules::spec::LayerSpec;
+use crate::runtime::generator::LayerStreams;
+use crate::runtime::orthogonal::orthogonal;
+use crate::runtime::sample;
+
+/// One dense layer: `activation(x · Wᵀ + b)`, with `W` stored `(out, in)`
+/// like PyTorch's `Linear`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dense {
+    weight: Array2<f32>,
+    bias: Array1<f32>,
+    activation: Activation,
+}
+
+impl Dense {
+    /// The `(out, in)` weight matrix.
+    pub fn weight(&self) -> &Array2<f32> {
+        &self.weight
+    }
+
+    /// The weight matrix, to change in place (its shape cannot change).
+    pub fn weight_mut(&mut self) -> ndarray::ArrayViewMut2<'_, f32> {
+        self.weight.view_mut()
+    }
+
+    /// The `out` biases.
+    pub fn bias(&self) -> &Array1<f32> {
+        &self.bias
+    }
+
+    /// The biases, to change in place.
+    pub fn bias_mut(&mut self) -> ndarray::ArrayViewMut1<'_, f32> {
+        self.bias.view_mut()
+    }
+
+    /// The activation.
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+
+    /// The input width.
+    pub fn inputs(&self) -> usize {
+        self.weight.ncols()
+    }
+
+    /// The output width.
+    pub fn outputs(&self) -> usize {
+        self.weight.nrows()
+    }
+
+    /// How many different rows the weight matrix has (bit for bit): one per
+    /// output neuron when symmetry is broken, 1 when every neuron is the same.
+    pub fn distinct_rows(&self) -> usize {
+        distinct(
+            self.weight
+                .rows()
+                .into_iter()
+                .map(|row| row.iter().map(|w| w.to_bits()).collect()),
+        )
+    }
+
+    /// How many different columns the weight matrix has: 1 when every input
+    /// neuron is weighted the same, so the neurons below are interchangeable.
+    pub fn distinct_columns(&self) -> usize {
+        distinct(
+            self.weight
+                .columns()
+                .into_iter()
+                .map(|column| column.iter().map(|w| w.to_bits()).collect()),
+        )
+    }
+
+    /// The weights and biases of `layer`, sampled from its streams.
+    pub(crate) fn sample(layer: &LayerSpec, streams: &LayerStreams) -> Dense {
+        Dense {
+            weight: sample_rows(layer, streams, 0..layer.outputs()),
+            bias: sample_bias(layer, streams),
+            activation: layer.activation(),
+        }
+    }
+
+    /// The pre-activation `x · Wᵀ + b` of a batch whose width is already checked.
+    pub(crate) fn affine(&self, input: ArrayView2<f32>) -> Array2<f32> {
+        input.dot(&self.weight.t()) + &self.bias
+    }
+}
+
+/// Rows `rows` of the layer's weights, each drawn from its own stream.
+pub(crate) fn sample_rows(layer: &LayerSpec, streams: &LayerStreams, rows: Range<usize>) -> Array2<f32> {
+    let width = layer.inputs();
+    let count = rows.len();
+    let values: Vec<f32> = match layer.weight_draw() {
+        Draw::Orthogonal { gain } => {
+            let full = orthogonal(layer.outputs(), width, gain, &mut streams.matrix());
+            full[rows.start * width..rows.end * width]
+                .iter()
+                .map(|&v| v as f32)
+                .collect()
+        }
+        draw => {
+            // Each row has its own stream, so rows can be drawn on any number
+            // of threads with the same bits.
+            let mut values = vec![0.0_f32; count * width];
+            values.par_chunks_mut(width.max(1)).enumerate().for_each_init(
+                || vec![0.0_f64; width],
+                |row_buffer, (offset, out)| {
+                    sample::fill(row_buffer, draw, &mut streams.row(rows.start + offset));
+                    out.iter_mut()
+                        .zip(row_buffer.iter())
+                        .for_each(|(o, &v)| *o = v as f32);
+                },
+            );
+            values
+        }
+    };
+    Array2::from_shape_vec((count, width), values).expect("the buffer holds count * width values")
+}
+
+fn distinct(vectors: impl Iterator<Item = Vec<u32>>) -> usize {
+    let mut vectors: Vec<Vec<u32>> = vectors.collect();
+    vectors.sort_unstable();
+    vectors.dedup();
+    vectors.len()
+}
+
+fn sample_bias(layer: &LayerSpec, streams: &LayerStreams) -> Array1<f32> {
+    let mut values = vec![0.0_f64; layer.outputs()];
+    sample::fill(&mut values, layer.bias_draw(), &mut streams.bias());
+    values.into_iter().map(|v| v as f32).collect()
+}

@@ -1,0 +1,12 @@
+//! The run time: the seeded generator and samplers, filling `ndarray`
+//! tensors, the sampled network and its training. Imports only from
+//! [`crate::rules`], never the other way.
+
+pub mod error;
+pub mod fill;
+pub mod generator;
+pub mod layers;
+pub mod network;
+pub mod orthogonal;
+pub mod sample;
+pub mod train;

@@ -1,0 +1,7 @@
+//! Training: losses, the backward pass, SGD with momentum and Adam, and
+//! epochs of shuffled mini-batches.
+
+pub mod backprop;
+pub mod loss;
+pub mod optim;
+pub mod trainer;

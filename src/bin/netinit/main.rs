@@ -1,0 +1,3 @@
+//! The `netinit` command line (being written).
+
+fn main() {}
