@@ -91,13 +91,11 @@ pub use rand;
 /// What the macro's output names; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use core::clone::Clone;
-    pub use core::cmp::PartialEq;
-    pub use core::fmt::Debug;
     pub use core::ops::{Deref, DerefMut};
     pub use core::option::Option;
     pub use core::primitive::u64;
     pub use init_core::{
-        Activation, Distribution, Family, FanMode, Init, LayerSpec, NetworkSpec, VarianceScaling,
+        Activation, Distribution, Family, FanMode, Init, LayerSpec, Level, Lint, LintLevels, NetworkSpec,
+        VarianceScaling,
     };
 }

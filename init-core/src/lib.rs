@@ -14,16 +14,15 @@ pub mod rules;
 pub mod runtime;
 
 pub use rules::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
+pub use rules::dsl;
 pub use rules::fans::{FanMode, Fans};
 pub use rules::gaussian::expectation;
 pub use rules::init::{
     Distribution, Draw, Family, Init, VarianceScaling, TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
 };
-pub use rules::lint::{check, Diagnostic, Level, Lint, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
+pub use rules::lint::{check, Diagnostic, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 pub use rules::signal;
-pub use rules::spec::{validate, LayerSpec, NetworkSpec, Part, SpecError};
-pub use rules::spelling::{InitArgument, InitCallError, ParseInitError};
-pub use rules::suggest as names;
+pub use rules::spec::{validate, LayerSpec, NetworkSpec, Part, SpecError, Summary};
 
 #[cfg(feature = "runtime")]
 pub use runtime::error::Error;

@@ -3,38 +3,51 @@
 //! (`::netinit::__private`), so the output compiles under
 //! `#![no_implicit_prelude]` and beside user items named `Vec` or `core`.
 
-use init_core::{Activation, Distribution, Family, FanMode, Init, LayerSpec};
+use init_core::dsl::{Item, Reading, Severity};
+use init_core::{Activation, Distribution, Family, FanMode, Init, LayerSpec, Level, Lint, LintLevels};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use crate::ast::Item;
-use crate::warning::Warning;
+use crate::warning;
 
-/// The expansion: `layers` is `None` when there were errors, whose
-/// `compile_error!`s are in `errors`; an empty network then stands in, so
-/// the user sees our errors and not a cascade of type errors.
-pub fn expand(
-    item: Option<&Item>,
-    layers: Option<&[LayerSpec]>,
-    warnings: &[Warning],
-    errors: TokenStream,
-) -> TokenStream {
-    let spec = spec_expression(layers.unwrap_or_default(), warnings, errors);
-    match item {
-        None => spec,
-        Some(item) => item_form(item, spec),
-    }
+/// The expansion: every error a `compile_error!` at its span, every warning
+/// a deprecated item; when there were errors an empty network stands in,
+/// so the user sees ours and not a cascade of type errors.
+pub fn expand(reading: Reading) -> TokenStream {
+    let errors: TokenStream = reading
+        .reports
+        .iter()
+        .filter(|report| report.severity == Severity::Error)
+        .map(|report| syn::Error::new(report.span, report.text()).to_compile_error())
+        .collect();
+    let Some(item) = reading.item.as_ref().filter(|_| reading.item_form) else {
+        if reading.item_form {
+            return errors;
+        }
+        // Several `compile_error!`s in expression position need a block.
+        return spec_expression(&reading, errors);
+    };
+    item_form(item, spec_expression(&reading, errors))
 }
 
-fn spec_expression(layers: &[LayerSpec], warnings: &[Warning], errors: TokenStream) -> TokenStream {
-    let warnings = warnings.iter().map(Warning::tokens);
+fn spec_expression(reading: &Reading, errors: TokenStream) -> TokenStream {
+    let warnings = reading
+        .reports
+        .iter()
+        .filter(|report| report.severity == Severity::Warning)
+        .map(warning::tokens);
+    let (layers, lints) = match &reading.spec {
+        Some(spec) => (spec.layers(), spec.lints()),
+        None => (&[][..], LintLevels::NONE),
+    };
     let layers = layers.iter().map(layer);
+    let lints = lint_levels(&lints, quote!(::netinit::__private::LintLevels::NONE));
     quote! {
         {
             #errors
             #(#warnings)*
             const LAYERS: &[::netinit::__private::LayerSpec] = &[#(#layers),*];
-            ::netinit::__private::NetworkSpec::from_checked_layers(LAYERS)
+            ::netinit::__private::NetworkSpec::from_checked(LAYERS, #lints)
         }
     }
 }
@@ -44,7 +57,6 @@ fn item_form(item: &Item, spec: TokenStream) -> TokenStream {
     let private = quote!(::netinit::__private);
     quote! {
         #(#attrs)*
-        #[derive(#private::Clone, #private::Debug, #private::PartialEq)]
         #vis struct #name {
             network: ::netinit::Network,
         }
@@ -92,14 +104,45 @@ fn layer(spec: &LayerSpec) -> TokenStream {
     let activation = activation(spec.activation());
     let weight = init(&spec.weight());
     let bias = init(&spec.bias());
-    let allow = spec
-        .constant_init_allowed()
-        .then(|| quote!(.allow_constant_init()));
+    let lints = spec.lints();
+    let levels = lints.iter().map(|(lint, level)| {
+        let (lint, level) = (lint_tokens(lint), level_tokens(level));
+        quote!(.with_lint(#lint, #level))
+    });
     quote! {
         #private::LayerSpec::dense(#inputs, #outputs, #activation)
             .with_weight(#weight)
             .with_bias(#bias)
-            #allow
+            #(#levels)*
+    }
+}
+
+/// `start.with(lint, level)…` for every level set.
+fn lint_levels(levels: &LintLevels, start: TokenStream) -> TokenStream {
+    let set = levels.iter().map(|(lint, level)| {
+        let (lint, level) = (lint_tokens(lint), level_tokens(level));
+        quote!(.with(#lint, #level))
+    });
+    quote!(#start #(#set)*)
+}
+
+fn lint_tokens(lint: Lint) -> TokenStream {
+    let path = quote!(::netinit::__private::Lint);
+    match lint {
+        Lint::ConstantInit => quote!(#path::ConstantInit),
+        Lint::InitMismatch => quote!(#path::InitMismatch),
+        Lint::SignalDrift => quote!(#path::SignalDrift),
+        Lint::SoftmaxHidden => quote!(#path::SoftmaxHidden),
+    }
+}
+
+fn level_tokens(level: Level) -> TokenStream {
+    let path = quote!(::netinit::__private::Level);
+    match level {
+        Level::Allow => quote!(#path::Allow),
+        Level::Warn => quote!(#path::Warn),
+        Level::Deny => quote!(#path::Deny),
+        Level::Forbid => quote!(#path::Forbid),
     }
 }
 

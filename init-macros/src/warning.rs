@@ -3,39 +3,23 @@
 //! reports "use of deprecated unit struct `init_mismatch`: …" there, and
 //! `#![deny(warnings)]` or `#![deny(deprecated)]` turn it into an error.
 
-use init_core::Lint;
-use proc_macro2::{Ident, Span, TokenStream};
+use init_core::dsl::Report;
+use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
 
-/// A warning to emit at a span.
-pub struct Warning {
-    lint: Lint,
-    span: Span,
-    note: String,
-}
-
-impl Warning {
-    pub fn new(lint: Lint, span: Span, message: &str, help: &str) -> Warning {
-        Warning {
-            lint,
-            span,
-            note: format!("{message}\nhelp: {help}\nnote: `#[warn({lint})]` is on by default; `#[allow({lint})]` on the layer or network silences it"),
-        }
-    }
-
-    /// A block that defines the item and uses it. Each warning has its own
-    /// block, so two warnings of one lint do not collide.
-    pub fn tokens(&self) -> TokenStream {
-        let name = Ident::new(self.lint.name(), self.span);
-        let note = &self.note;
-        let usage = quote_spanned!(self.span=> let _ = #name;);
-        quote! {
-            {
-                #[deprecated(note = #note)]
-                #[allow(non_camel_case_types)]
-                struct #name;
-                #usage
-            }
+/// A block that defines the item and uses it at the report's span. Each
+/// warning has its own block, so two warnings of one lint do not collide.
+pub fn tokens(report: &Report) -> TokenStream {
+    let name = report.lint.map_or("netinit_warning", |lint| lint.name());
+    let name = Ident::new(name, report.span);
+    let note = report.text();
+    let usage = quote_spanned!(report.span=> let _ = #name;);
+    quote! {
+        {
+            #[deprecated(note = #note)]
+            #[allow(non_camel_case_types)]
+            struct #name;
+            #usage
         }
     }
 }

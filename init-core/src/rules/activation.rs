@@ -4,6 +4,7 @@
 use core::fmt;
 
 use crate::rules::gaussian::expectation;
+use crate::rules::keywords;
 
 /// SELU's scale λ (Klambauer et al., 2017).
 pub const SELU_LAMBDA: f64 = 1.050_700_987_355_480_5;
@@ -39,34 +40,21 @@ pub enum Activation {
 
 impl Activation {
     /// Every name the DSL accepts, in the order the docs list them.
-    pub const NAMES: &'static [&'static str] = &[
-        "identity",
-        "linear",
-        "relu",
-        "leaky_relu",
-        "elu",
-        "gelu",
-        "silu",
-        "selu",
-        "softplus",
-        "tanh",
-        "sigmoid",
-        "softmax",
-    ];
+    pub const NAMES: &'static [&'static str] = keywords::ACTIVATIONS;
 
     /// The activation called `name`, for those without a parameter;
     /// `leaky_relu` and `elu` need theirs (see [`Activation::takes_parameter`]).
     pub fn from_name(name: &str) -> Option<Activation> {
         Some(match name {
-            "identity" | "linear" => Activation::Identity,
-            "relu" => Activation::Relu,
-            "gelu" => Activation::Gelu,
-            "silu" => Activation::Silu,
-            "selu" => Activation::Selu,
-            "softplus" => Activation::Softplus,
-            "tanh" => Activation::Tanh,
-            "sigmoid" => Activation::Sigmoid,
-            "softmax" => Activation::Softmax,
+            keywords::IDENTITY | keywords::LINEAR => Activation::Identity,
+            keywords::RELU => Activation::Relu,
+            keywords::GELU => Activation::Gelu,
+            keywords::SILU => Activation::Silu,
+            keywords::SELU => Activation::Selu,
+            keywords::SOFTPLUS => Activation::Softplus,
+            keywords::TANH => Activation::Tanh,
+            keywords::SIGMOID => Activation::Sigmoid,
+            keywords::SOFTMAX => Activation::Softmax,
             _ => return None,
         })
     }
@@ -75,31 +63,31 @@ impl Activation {
     /// (`leaky_relu(alpha)`, `elu(alpha)`).
     pub fn with_parameter(name: &str, alpha: f64) -> Option<Activation> {
         match name {
-            "leaky_relu" => Some(Activation::LeakyRelu(alpha)),
-            "elu" => Some(Activation::Elu(alpha)),
+            keywords::LEAKY_RELU => Some(Activation::LeakyRelu(alpha)),
+            keywords::ELU => Some(Activation::Elu(alpha)),
             _ => None,
         }
     }
 
     /// Whether the name is written with a parameter, `name(alpha)`.
     pub fn takes_parameter(name: &str) -> bool {
-        matches!(name, "leaky_relu" | "elu")
+        keywords::ACTIVATIONS_WITH_ALPHA.contains(&name)
     }
 
     /// The name as the DSL spells it.
     pub const fn name(self) -> &'static str {
         match self {
-            Activation::Identity => "identity",
-            Activation::Relu => "relu",
-            Activation::LeakyRelu(_) => "leaky_relu",
-            Activation::Elu(_) => "elu",
-            Activation::Gelu => "gelu",
-            Activation::Silu => "silu",
-            Activation::Selu => "selu",
-            Activation::Softplus => "softplus",
-            Activation::Tanh => "tanh",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Softmax => "softmax",
+            Activation::Identity => keywords::IDENTITY,
+            Activation::Relu => keywords::RELU,
+            Activation::LeakyRelu(_) => keywords::LEAKY_RELU,
+            Activation::Elu(_) => keywords::ELU,
+            Activation::Gelu => keywords::GELU,
+            Activation::Silu => keywords::SILU,
+            Activation::Selu => keywords::SELU,
+            Activation::Softplus => keywords::SOFTPLUS,
+            Activation::Tanh => keywords::TANH,
+            Activation::Sigmoid => keywords::SIGMOID,
+            Activation::Softmax => keywords::SOFTMAX,
         }
     }
 

@@ -1,6 +1,8 @@
 //! The fans of a weight tensor: how many inputs feed one output, and how
 //! many outputs one input feeds.
 
+use crate::rules::keywords;
+
 /// The fans of a weight tensor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fans {
@@ -57,14 +59,14 @@ pub enum FanMode {
 
 impl FanMode {
     /// Every name the DSL accepts for `mode =`.
-    pub const NAMES: &'static [&'static str] = &["fan_in", "fan_out", "fan_avg"];
+    pub const NAMES: &'static [&'static str] = keywords::FAN_MODES;
 
     /// The mode called `name`.
     pub fn from_name(name: &str) -> Option<FanMode> {
         match name {
-            "fan_in" => Some(FanMode::FanIn),
-            "fan_out" => Some(FanMode::FanOut),
-            "fan_avg" => Some(FanMode::FanAvg),
+            keywords::FAN_IN => Some(FanMode::FanIn),
+            keywords::FAN_OUT => Some(FanMode::FanOut),
+            keywords::FAN_AVG => Some(FanMode::FanAvg),
             _ => None,
         }
     }
@@ -72,9 +74,9 @@ impl FanMode {
     /// The name as the DSL spells it.
     pub const fn name(self) -> &'static str {
         match self {
-            FanMode::FanIn => "fan_in",
-            FanMode::FanOut => "fan_out",
-            FanMode::FanAvg => "fan_avg",
+            FanMode::FanIn => keywords::FAN_IN,
+            FanMode::FanOut => keywords::FAN_OUT,
+            FanMode::FanAvg => keywords::FAN_AVG,
         }
     }
 }

@@ -5,6 +5,7 @@ use core::fmt;
 
 use crate::rules::activation::Activation;
 use crate::rules::fans::{FanMode, Fans};
+use crate::rules::keywords;
 
 /// The standard deviation of a unit normal cut at ±2, as a fraction of the
 /// uncut one. Keras divides by it so that a truncated normal keeps the
@@ -84,14 +85,14 @@ pub enum Distribution {
 
 impl Distribution {
     /// Every name the DSL accepts for `dist =`.
-    pub const NAMES: &'static [&'static str] = &["normal", "uniform", "truncated_normal"];
+    pub const NAMES: &'static [&'static str] = keywords::DISTRIBUTIONS;
 
     /// The distribution called `name`.
     pub fn from_name(name: &str) -> Option<Distribution> {
         match name {
-            "normal" => Some(Distribution::Normal),
-            "uniform" => Some(Distribution::Uniform),
-            "truncated_normal" => Some(Distribution::TruncatedNormal),
+            keywords::NORMAL => Some(Distribution::Normal),
+            keywords::UNIFORM => Some(Distribution::Uniform),
+            keywords::TRUNCATED_NORMAL => Some(Distribution::TruncatedNormal),
             _ => None,
         }
     }
@@ -99,9 +100,9 @@ impl Distribution {
     /// The name as the DSL spells it.
     pub const fn name(self) -> &'static str {
         match self {
-            Distribution::Normal => "normal",
-            Distribution::Uniform => "uniform",
-            Distribution::TruncatedNormal => "truncated_normal",
+            Distribution::Normal => keywords::NORMAL,
+            Distribution::Uniform => keywords::UNIFORM,
+            Distribution::TruncatedNormal => keywords::TRUNCATED_NORMAL,
         }
     }
 }
@@ -225,21 +226,7 @@ pub enum Draw {
 
 impl Init {
     /// Every init name the DSL accepts.
-    pub const NAMES: &'static [&'static str] = &[
-        "he_normal",
-        "he_uniform",
-        "xavier_normal",
-        "xavier_uniform",
-        "lecun_normal",
-        "lecun_uniform",
-        "orthogonal",
-        "normal",
-        "uniform",
-        "truncated_normal",
-        "zeros",
-        "ones",
-        "constant",
-    ];
+    pub const NAMES: &'static [&'static str] = keywords::INITS;
 
     /// The scheme derived from an activation: its matched family, drawn from
     /// a normal distribution, with the family's default mode and gain.
@@ -385,12 +372,17 @@ impl Init {
             Init::Scaled(scaling) => format!(" {}", scaling.mode.name()),
             _ => String::new(),
         };
+        let name = match self {
+            Init::Scaled(scaling) => format!("{}_{}", scaling.family.name(), scaling.distribution.name()),
+            Init::Orthogonal { .. } => keywords::ORTHOGONAL.to_owned(),
+            _ => self.to_string(),
+        };
         match self.draw(activation, fans) {
-            Draw::Constant { .. } => self.to_string(),
-            Draw::Uniform { bound } => format!("{self}{fan} bound={bound:.4}"),
-            Draw::Orthogonal { gain } => format!("{self} gain={gain:.4}"),
+            Draw::Constant { .. } => name,
+            Draw::Uniform { bound } => format!("{name}{fan} bound={bound:.4}"),
+            Draw::Orthogonal { gain } => format!("{name} gain={gain:.4}"),
             Draw::Normal { .. } | Draw::TruncatedNormal { .. } => {
-                format!("{self}{fan} std={:.4}", self.std(activation, fans))
+                format!("{name}{fan} std={:.4}", self.std(activation, fans))
             }
         }
     }
@@ -402,33 +394,73 @@ fn orthogonal_gain(activation: Activation) -> f64 {
     activation.moment_matched_gain_squared().unwrap_or(1.0).sqrt()
 }
 
+/// The variance-scaling inits the DSL names, with their family and distribution.
+const SCALED_NAMES: [(&str, Family, Distribution); 6] = [
+    (keywords::HE_NORMAL, Family::He, Distribution::Normal),
+    (keywords::HE_UNIFORM, Family::He, Distribution::Uniform),
+    (keywords::XAVIER_NORMAL, Family::Xavier, Distribution::Normal),
+    (keywords::XAVIER_UNIFORM, Family::Xavier, Distribution::Uniform),
+    (keywords::LECUN_NORMAL, Family::LeCun, Distribution::Normal),
+    (keywords::LECUN_UNIFORM, Family::LeCun, Distribution::Uniform),
+];
+
+impl VarianceScaling {
+    /// The DSL's name for this family and distribution, if it has one
+    /// (`he_normal`); truncated normals are written `he_normal, dist = truncated_normal`.
+    pub fn dsl_name(&self) -> Option<&'static str> {
+        SCALED_NAMES
+            .iter()
+            .find(|(_, family, distribution)| *family == self.family && *distribution == self.distribution)
+            .map(|(name, ..)| *name)
+    }
+
+    /// Whether the DSL names this scheme with no option after it
+    /// (`he_uniform`, not `he_uniform, gain = 2`).
+    pub fn is_plain(&self) -> bool {
+        self.dsl_name().is_some() && *self == VarianceScaling::new(self.family, self.distribution)
+    }
+}
+
 impl fmt::Display for Init {
-    /// The DSL spelling: `he_normal`, `he_uniform(mode = fan_out, gain = 1.2)`,
-    /// `normal(std = 0.01)`, `constant(0.5)`.
+    /// The DSL spelling, with the options that adjust a variance-scaling or
+    /// orthogonal init after it, as they follow `init = …` in a layer:
+    /// `he_normal`, `he_uniform, mode = fan_out, gain = 1.2`,
+    /// `xavier_normal, dist = truncated_normal`, `normal(std = 0.01)`,
+    /// `constant(0.5)`. It parses back to the same init.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Init::Scaled(scaling) => {
-                write!(f, "{}_{}", scaling.family.name(), scaling.distribution.name())?;
-                let mut adjustments = Vec::new();
+                let normal = VarianceScaling::new(scaling.family, Distribution::Normal);
+                match scaling.dsl_name() {
+                    Some(name) => f.write_str(name)?,
+                    None => write!(
+                        f,
+                        "{}, {} = {}",
+                        normal.dsl_name().unwrap_or(keywords::HE_NORMAL),
+                        keywords::DIST,
+                        scaling.distribution.name()
+                    )?,
+                }
                 if scaling.mode != scaling.family.default_mode() {
-                    adjustments.push(format!("mode = {}", scaling.mode.name()));
+                    write!(f, ", {} = {}", keywords::MODE, scaling.mode.name())?;
                 }
                 if let Some(gain) = scaling.gain {
-                    adjustments.push(format!("gain = {gain}"));
-                }
-                if !adjustments.is_empty() {
-                    write!(f, "({})", adjustments.join(", "))?;
+                    write!(f, ", {} = {gain}", keywords::GAIN)?;
                 }
                 Ok(())
             }
-            Init::Orthogonal { gain: Some(gain) } => write!(f, "orthogonal(gain = {gain})"),
-            Init::Orthogonal { gain: None } => f.write_str("orthogonal"),
-            Init::Normal { std } => write!(f, "normal(std = {std})"),
-            Init::Uniform { bound } => write!(f, "uniform(bound = {bound})"),
-            Init::TruncatedNormal { std } => write!(f, "truncated_normal(std = {std})"),
-            Init::Constant { value: 0.0 } => f.write_str("zeros"),
-            Init::Constant { value: 1.0 } => f.write_str("ones"),
-            Init::Constant { value } => write!(f, "constant({value})"),
+            Init::Orthogonal { gain: Some(gain) } => {
+                write!(f, "{}, {} = {gain}", keywords::ORTHOGONAL, keywords::GAIN)
+            }
+            Init::Orthogonal { gain: None } => f.write_str(keywords::ORTHOGONAL),
+            Init::Normal { std } => write!(f, "{}({} = {std})", keywords::NORMAL, keywords::STD),
+            Init::Uniform { bound } => write!(f, "{}({} = {bound})", keywords::UNIFORM, keywords::BOUND),
+            Init::TruncatedNormal { std } => {
+                write!(f, "{}({} = {std})", keywords::TRUNCATED_NORMAL, keywords::STD)
+            }
+            Init::Constant { value: 0.0 } => f.write_str(keywords::ZEROS),
+            Init::Constant { value: 1.0 } => f.write_str(keywords::ONES),
+            Init::Constant { value } => write!(f, "{}({value})", keywords::CONSTANT),
         }
     }
 }

@@ -11,6 +11,7 @@ use core::fmt;
 use crate::rules::activation::Activation;
 use crate::rules::fans::Fans;
 use crate::rules::init::{Family, Init};
+use crate::rules::keywords;
 use crate::rules::signal::propagate;
 use crate::rules::spec::{LayerSpec, NetworkSpec, Part};
 
@@ -38,8 +39,7 @@ impl Lint {
     ];
 
     /// Every lint name.
-    pub const NAMES: &'static [&'static str] =
-        &["constant_init", "init_mismatch", "signal_drift", "softmax_hidden"];
+    pub const NAMES: &'static [&'static str] = keywords::LINTS;
 
     /// The lint called `name`.
     pub fn from_name(name: &str) -> Option<Lint> {
@@ -49,10 +49,10 @@ impl Lint {
     /// The name as written in attributes.
     pub const fn name(self) -> &'static str {
         match self {
-            Lint::ConstantInit => "constant_init",
-            Lint::InitMismatch => "init_mismatch",
-            Lint::SignalDrift => "signal_drift",
-            Lint::SoftmaxHidden => "softmax_hidden",
+            Lint::ConstantInit => keywords::CONSTANT_INIT,
+            Lint::InitMismatch => keywords::INIT_MISMATCH,
+            Lint::SignalDrift => keywords::SIGNAL_DRIFT,
+            Lint::SoftmaxHidden => keywords::SOFTMAX_HIDDEN,
         }
     }
 
@@ -85,18 +85,72 @@ pub enum Level {
 }
 
 impl Level {
+    /// The name as written in an attribute.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Level::Allow => keywords::ALLOW,
+            Level::Warn => keywords::WARN,
+            Level::Deny => keywords::DENY,
+            Level::Forbid => keywords::FORBID,
+        }
+    }
+
     /// Every level name accepted as a lint attribute.
-    pub const NAMES: &'static [&'static str] = &["allow", "warn", "deny", "forbid"];
+    pub const NAMES: &'static [&'static str] = keywords::LINTS;
 
     /// The level called `name`.
     pub fn from_name(name: &str) -> Option<Level> {
         match name {
-            "allow" => Some(Level::Allow),
-            "warn" => Some(Level::Warn),
-            "deny" => Some(Level::Deny),
-            "forbid" => Some(Level::Forbid),
+            keywords::ALLOW => Some(Level::Allow),
+            keywords::WARN => Some(Level::Warn),
+            keywords::DENY => Some(Level::Deny),
+            keywords::FORBID => Some(Level::Forbid),
             _ => None,
         }
+    }
+}
+
+/// The lint levels set at one place, a layer or the whole network: for each
+/// lint, the level an attribute set there, if any.
+///
+/// ```
+/// use netinit::{Level, Lint, LintLevels};
+/// let levels = LintLevels::NONE.with(Lint::ConstantInit, Level::Allow);
+/// assert_eq!(levels.get(Lint::ConstantInit), Some(Level::Allow));
+/// assert_eq!(levels.get(Lint::SignalDrift), None);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LintLevels {
+    levels: [Option<Level>; Lint::ALL.len()],
+}
+
+impl LintLevels {
+    /// No level set: every lint at its default, or at the network's level.
+    pub const NONE: LintLevels = LintLevels {
+        levels: [None; Lint::ALL.len()],
+    };
+
+    /// The same levels with `lint` set to `level`.
+    pub const fn with(mut self, lint: Lint, level: Level) -> LintLevels {
+        self.levels[lint as usize] = Some(level);
+        self
+    }
+
+    /// The level set here for `lint`, if any.
+    pub const fn get(&self, lint: Lint) -> Option<Level> {
+        self.levels[lint as usize]
+    }
+
+    /// Every lint whose level is set here, in [`Lint::ALL`]'s order.
+    pub fn iter(&self) -> impl Iterator<Item = (Lint, Level)> + '_ {
+        Lint::ALL
+            .into_iter()
+            .filter_map(|lint| self.get(lint).map(|level| (lint, level)))
+    }
+
+    /// Whether no level is set.
+    pub fn is_empty(&self) -> bool {
+        self.levels.iter().all(Option::is_none)
     }
 }
 
@@ -172,28 +226,32 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Diagnostic> {
 }
 
 impl NetworkSpec {
-    /// The lint findings for this network, as the macro reports them when
-    /// no attribute is given, except that layers marked
-    /// [`LayerSpec::allow_constant_init`] do not report `constant_init`.
+    /// The lint findings for this network at the levels its attributes set
+    /// (a layer's own level, else the network's, else the lint's default;
+    /// `forbid` on the network cannot be lowered), leaving out those at
+    /// [`Level::Allow`]. The `network!` macro reports the same findings.
     ///
     /// ```
-    /// use init_core::{Activation, Init, LayerSpec, Lint, NetworkSpec};
+    /// use netinit::{Activation, Init, LayerSpec, Level, Lint, NetworkSpec};
     /// let deep = NetworkSpec::new(vec![
     ///     LayerSpec::dense(256, 256, Activation::Relu).with_weight(Init::Normal { std: 1.0 });
     ///     30
     /// ])?;
     /// let lints: Vec<Lint> = deep.lint().iter().map(|d| d.lint).collect();
     /// assert_eq!(lints, [Lint::SignalDrift, Lint::SignalDrift]);
-    /// # Ok::<(), init_core::SpecError>(())
+    ///
+    /// let quiet = deep.with_network_lint(Lint::SignalDrift, Level::Allow)?;
+    /// assert!(quiet.lint().is_empty());
+    /// # Ok::<(), netinit::SpecError>(())
     /// ```
     pub fn lint(&self) -> Vec<Diagnostic> {
-        let layers = self.layers();
-        check(layers)
+        check(self.layers())
             .into_iter()
-            .filter(|d| {
-                !(d.lint == Lint::ConstantInit
-                    && d.level != Level::Forbid
-                    && layers[d.layer].constant_init_allowed())
+            .filter_map(|mut diagnostic| {
+                if diagnostic.level != Level::Forbid {
+                    diagnostic.level = self.level(diagnostic.lint, diagnostic.layer);
+                }
+                (diagnostic.level != Level::Allow).then_some(diagnostic)
             })
             .collect()
     }

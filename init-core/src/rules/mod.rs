@@ -3,11 +3,12 @@
 //! run-time dependency: the `network!` macro runs this code at compile time.
 
 pub mod activation;
+pub mod dsl;
 pub mod fans;
 pub mod gaussian;
 pub mod init;
+pub mod keywords;
 pub mod lint;
 pub mod signal;
 pub mod spec;
-pub mod spelling;
 pub mod suggest;

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use crate::rules::activation::Activation;
 use crate::rules::fans::Fans;
 use crate::rules::init::{Draw, Init};
+use crate::rules::lint::{Level, Lint, LintLevels};
 
 /// Which part of a layer a diagnostic is about (the macro points there).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +32,8 @@ pub enum Part {
     Bias,
     /// The bias init's scale.
     BiasScale,
+    /// The attribute that sets a lint's level on the layer.
+    LintAttribute(Lint),
 }
 
 /// One dense layer: `dense(inputs -> outputs, activation)` with its inits.
@@ -41,7 +44,7 @@ pub struct LayerSpec {
     activation: Activation,
     weight: Init,
     bias: Init,
-    constant_init_allowed: bool,
+    lints: LintLevels,
 }
 
 impl LayerSpec {
@@ -60,7 +63,7 @@ impl LayerSpec {
             activation,
             weight: Init::derived(activation),
             bias: Init::zeros(),
-            constant_init_allowed: false,
+            lints: LintLevels::NONE,
         }
     }
 
@@ -78,10 +81,21 @@ impl LayerSpec {
     /// output head or residual branch): `constant_init` is not reported for
     /// it and the signal analysis leaves it out.
     pub const fn allow_constant_init(self) -> LayerSpec {
+        self.with_lint(Lint::ConstantInit, Level::Allow)
+    }
+
+    /// The same layer with `lint` set to `level` on it, as
+    /// `#[allow(lint)]` and its kin do in the DSL.
+    pub const fn with_lint(self, lint: Lint, level: Level) -> LayerSpec {
         LayerSpec {
-            constant_init_allowed: true,
+            lints: self.lints.with(lint, level),
             ..self
         }
+    }
+
+    /// The lint levels set on this layer.
+    pub const fn lints(&self) -> LintLevels {
+        self.lints
     }
 
     /// The input width.
@@ -109,9 +123,13 @@ impl LayerSpec {
         self.bias
     }
 
-    /// Whether a constant weight init is intended (see [`LayerSpec::allow_constant_init`]).
+    /// Whether a constant weight init is intended: `constant_init` is set
+    /// to `allow` or `warn` on this layer (see [`LayerSpec::allow_constant_init`]).
     pub const fn constant_init_allowed(&self) -> bool {
-        self.constant_init_allowed
+        matches!(
+            self.lints.get(Lint::ConstantInit),
+            Some(Level::Allow | Level::Warn)
+        )
     }
 
     /// The fans of the `(out, in)` weight matrix.
@@ -197,6 +215,22 @@ pub enum SpecError {
         /// The layer (0-based).
         layer: usize,
     },
+    /// A bias init with a gain, fan mode or distribution of its own, which
+    /// the DSL cannot write (`dist`, `mode` and `gain` adjust the weights).
+    AdjustedBias {
+        /// The layer (0-based).
+        layer: usize,
+    },
+    /// A layer sets a lint below the `forbid` the network sets for it,
+    /// which no attribute may lower (rustc's rule for `forbid`).
+    LintForbidden {
+        /// The layer (0-based).
+        layer: usize,
+        /// The lint.
+        lint: Lint,
+        /// The lower level the layer sets.
+        level: Level,
+    },
     /// A layer index past the last layer (in [`NetworkSpec::with_layer`]).
     NoSuchLayer {
         /// The index asked for.
@@ -216,7 +250,9 @@ impl SpecError {
             | SpecError::TooManyParameters { layer, .. }
             | SpecError::InvalidScale { layer, .. }
             | SpecError::InvalidActivationParameter { layer, .. }
-            | SpecError::OrthogonalBias { layer } => Some(layer),
+            | SpecError::OrthogonalBias { layer }
+            | SpecError::AdjustedBias { layer }
+            | SpecError::LintForbidden { layer, .. } => Some(layer),
         }
     }
 
@@ -228,7 +264,8 @@ impl SpecError {
             SpecError::ShapeMismatch { .. } => Part::Inputs,
             SpecError::TooManyParameters { .. } => Part::Layer,
             SpecError::InvalidActivationParameter { .. } => Part::ActivationParameter,
-            SpecError::OrthogonalBias { .. } => Part::Bias,
+            SpecError::OrthogonalBias { .. } | SpecError::AdjustedBias { .. } => Part::Bias,
+            SpecError::LintForbidden { lint, .. } => Part::LintAttribute(lint),
         }
     }
 
@@ -255,6 +292,14 @@ impl SpecError {
                 Init::invalid_scale_message("activation's α", value)
             }
             SpecError::OrthogonalBias { .. } => "`orthogonal` needs a matrix, and a bias is a vector".into(),
+            SpecError::AdjustedBias { .. } => "a bias init cannot have a gain, fan mode or distribution of its \
+                own: `dist`, `mode` and `gain` adjust the weights"
+                .into(),
+            SpecError::LintForbidden { lint, level, .. } => format!(
+                "`#[{}({lint})]` cannot lower `forbid({lint})`, which the network sets: a forbidden lint stays \
+                 an error everywhere",
+                level.name()
+            ),
             SpecError::NoSuchLayer { index, layers } => {
                 format!("there is no layer {index}: the network has layers 0..{layers}")
             }
@@ -289,6 +334,16 @@ impl SpecError {
                 "use `bias = zeros` (the default) or a distribution such as `bias = normal(std = 0.01)`"
                     .into()
             }
+            SpecError::AdjustedBias { .. } => {
+                "use a plain scheme such as `bias = he_uniform`, or a written scale such as \
+                 `bias = uniform(bound = 0.05)`"
+                    .into()
+            }
+            SpecError::LintForbidden { lint, .. } => {
+                format!(
+                    "remove this attribute, or set the network's `{lint}` to `deny`, which a layer may lower"
+                )
+            }
             SpecError::NoSuchLayer { layers, .. } => format!("give an index below {layers}"),
         }
     }
@@ -305,11 +360,12 @@ impl fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
-/// Every mistake in these layers, in order (empty when they are usable).
+/// Every mistake in these layers under the network's lint levels, in order
+/// (empty when they are usable).
 ///
 /// The `network!` macro runs this at compile time; [`NetworkSpec::new`] at
 /// run time.
-pub fn validate(layers: &[LayerSpec]) -> Vec<SpecError> {
+pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecError> {
     let mut errors = Vec::new();
     if layers.is_empty() {
         errors.push(SpecError::Empty);
@@ -373,8 +429,21 @@ pub fn validate(layers: &[LayerSpec]) -> Vec<SpecError> {
                 value,
             });
         }
-        if matches!(layer.bias, Init::Orthogonal { .. }) {
-            errors.push(SpecError::OrthogonalBias { layer: index });
+        match layer.bias {
+            Init::Orthogonal { .. } => errors.push(SpecError::OrthogonalBias { layer: index }),
+            Init::Scaled(scaling) if !scaling.is_plain() => {
+                errors.push(SpecError::AdjustedBias { layer: index })
+            }
+            _ => {}
+        }
+        for (lint, level) in layer.lints.iter() {
+            if network_lints.get(lint) == Some(Level::Forbid) && level != Level::Forbid {
+                errors.push(SpecError::LintForbidden {
+                    layer: index,
+                    lint,
+                    level,
+                });
+            }
         }
     }
     errors
@@ -387,6 +456,7 @@ pub fn validate(layers: &[LayerSpec]) -> Vec<SpecError> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetworkSpec {
     layers: Cow<'static, [LayerSpec]>,
+    lints: LintLevels,
 }
 
 impl NetworkSpec {
@@ -409,21 +479,64 @@ impl NetworkSpec {
     /// # Ok::<(), SpecError>(())
     /// ```
     pub fn new(layers: Vec<LayerSpec>) -> Result<NetworkSpec, SpecError> {
-        match validate(&layers).into_iter().next() {
+        NetworkSpec::with_lints(layers, LintLevels::NONE)
+    }
+
+    /// A network from layers and the lint levels set on the whole network
+    /// (`#![deny(init_mismatch)]` in the DSL); the first mistake found is the error.
+    pub fn with_lints(layers: Vec<LayerSpec>, lints: LintLevels) -> Result<NetworkSpec, SpecError> {
+        match validate(&layers, &lints).into_iter().next() {
             Some(error) => Err(error),
             None => Ok(NetworkSpec {
                 layers: Cow::Owned(layers),
+                lints,
             }),
         }
     }
 
-    /// A network from layers the `network!` macro has already validated at
-    /// compile time. Not for direct use: it skips the checks.
+    /// A network from parts the DSL reader has checked (it reports its own
+    /// errors, with spans).
+    pub(crate) fn from_parts(layers: Vec<LayerSpec>, lints: LintLevels) -> NetworkSpec {
+        NetworkSpec {
+            layers: Cow::Owned(layers),
+            lints,
+        }
+    }
+
+    /// A network the `network!` macro has already validated at compile
+    /// time. Not for direct use: it skips the checks.
     #[doc(hidden)]
-    pub const fn from_checked_layers(layers: &'static [LayerSpec]) -> NetworkSpec {
+    pub const fn from_checked(layers: &'static [LayerSpec], lints: LintLevels) -> NetworkSpec {
         NetworkSpec {
             layers: Cow::Borrowed(layers),
+            lints,
         }
+    }
+
+    /// The lint levels set on the whole network.
+    pub fn lints(&self) -> LintLevels {
+        self.lints
+    }
+
+    /// The same network with `lint` set to `level` on the whole network,
+    /// as `#![deny(lint)]` does in the DSL. A `forbid` that a layer's own
+    /// attribute would lower is a [`SpecError::LintForbidden`].
+    pub fn with_network_lint(&self, lint: Lint, level: Level) -> Result<NetworkSpec, SpecError> {
+        NetworkSpec::with_lints(self.layers.to_vec(), self.lints.with(lint, level))
+    }
+
+    /// The level `lint` has at layer `index`: `forbid` on the network, else
+    /// the layer's own level, else the network's, else the lint's default.
+    pub fn level(&self, lint: Lint, index: usize) -> Level {
+        let network = self.lints.get(lint);
+        if network == Some(Level::Forbid) {
+            return Level::Forbid;
+        }
+        self.layers
+            .get(index)
+            .and_then(|layer| layer.lints.get(lint))
+            .or(network)
+            .unwrap_or(lint.default_level())
     }
 
     /// The layers, first to last.
@@ -451,11 +564,12 @@ impl NetworkSpec {
     /// refusing a constant one at compile time). The layers are marked as
     /// meant to be so (see [`LayerSpec::allow_constant_init`]).
     pub fn with_weight_init(&self, init: Init) -> Result<NetworkSpec, SpecError> {
-        NetworkSpec::new(
+        NetworkSpec::with_lints(
             self.layers
                 .iter()
                 .map(|layer| layer.with_weight(init).allow_constant_init())
                 .collect(),
+            self.lints,
         )
     }
 
@@ -469,13 +583,36 @@ impl NetworkSpec {
             .get_mut(index)
             .ok_or(SpecError::NoSuchLayer { index, layers: count })?;
         *slot = layer;
-        NetworkSpec::new(layers)
+        NetworkSpec::with_lints(layers, self.lints)
     }
 }
 
-impl fmt::Display for NetworkSpec {
-    /// A summary table in the manner of Keras' `model.summary()`.
+/// A summary table of a network in the manner of Keras' `model.summary()`:
+/// see [`NetworkSpec::summary`].
+#[derive(Clone, Copy, Debug)]
+pub struct Summary<'a> {
+    spec: &'a NetworkSpec,
+}
+
+impl NetworkSpec {
+    /// A table of the layers with their shapes, activations, resolved inits
+    /// and parameter counts, like Keras' `model.summary()`; `Display` prints it.
+    ///
+    /// ```
+    /// const MNIST: netinit::NetworkSpec =
+    ///     netinit::network![dense(784 -> 256, relu), dense(256 -> 10, softmax)];
+    /// let table = MNIST.summary().to_string();
+    /// assert!(table.contains("he_normal fan_in std=0.0505"));
+    /// assert!(table.ends_with("Total params: 203,530"));
+    /// ```
+    pub fn summary(&self) -> Summary<'_> {
+        Summary { spec: self }
+    }
+}
+
+impl fmt::Display for Summary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let spec = self.spec;
         let header = [
             "Layer",
             "Shape",
@@ -484,13 +621,13 @@ impl fmt::Display for NetworkSpec {
             "Bias init",
             "Params",
         ];
-        let rows: Vec<[String; 6]> = self
+        let rows: Vec<[String; 6]> = spec
             .layers
             .iter()
             .enumerate()
             .map(|(index, layer)| {
                 [
-                    format!("dense_{}", index + 1),
+                    format!("{index} dense"),
                     format!("{} -> {}", layer.inputs, layer.outputs),
                     layer.activation.to_string(),
                     layer.weight.describe(layer.activation, layer.fans()),
@@ -522,7 +659,7 @@ impl fmt::Display for NetworkSpec {
             line(f, [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]])?;
         }
         writeln!(f, "{rule}")?;
-        write!(f, "Total params: {}", group_digits(self.parameter_count()))
+        write!(f, "Total params: {}", group_digits(spec.parameter_count()))
     }
 }
 
@@ -552,7 +689,7 @@ mod tests {
 
     #[test]
     fn the_card_network_is_valid() {
-        assert!(validate(&card()).is_empty());
+        assert!(validate(&card(), &LintLevels::NONE).is_empty());
         assert_eq!(
             NetworkSpec::new(card()).unwrap().parameter_count(),
             784 * 256 + 256 + 256 * 10 + 10
@@ -567,7 +704,7 @@ mod tests {
                 .with_weight(Init::Normal { std: -1.0 })
                 .with_bias(Init::Orthogonal { gain: None }),
         ];
-        let errors = validate(&layers);
+        let errors = validate(&layers, &LintLevels::NONE);
         assert_eq!(errors.len(), 5, "{errors:?}");
         assert_eq!(
             errors[0],
@@ -598,7 +735,7 @@ mod tests {
             }
         );
         assert_eq!(errors[4], SpecError::OrthogonalBias { layer: 1 });
-        assert_eq!(validate(&[]), vec![SpecError::Empty]);
+        assert_eq!(validate(&[], &LintLevels::NONE), vec![SpecError::Empty]);
     }
 
     #[test]
@@ -625,7 +762,7 @@ mod tests {
     fn overflowing_parameter_counts_are_refused() {
         let layers = [LayerSpec::dense(usize::MAX / 2, 4, Activation::Relu)];
         assert_eq!(
-            validate(&layers),
+            validate(&layers, &LintLevels::NONE),
             vec![SpecError::TooManyParameters {
                 layer: 0,
                 inputs: usize::MAX / 2,
@@ -636,8 +773,8 @@ mod tests {
 
     #[test]
     fn the_summary_names_every_layer_and_the_total() {
-        let summary = NetworkSpec::new(card()).unwrap().to_string();
-        assert!(summary.contains("dense_1  784 -> 256"), "{summary}");
+        let summary = NetworkSpec::new(card()).unwrap().summary().to_string();
+        assert!(summary.contains("0 dense  784 -> 256"), "{summary}");
         assert!(summary.contains("he_normal fan_in std=0.0505"), "{summary}");
         assert!(summary.contains("xavier_normal fan_avg std=0.0867"), "{summary}");
         assert!(summary.contains("200,960"), "{summary}");

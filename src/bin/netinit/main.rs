@@ -1,3 +1,296 @@
-//! The `netinit` command line (being written).
+//! The `netinit` command line: checks `.net` files (what goes between the
+//! brackets of `network![…]`) and prints a network's summary table, with
+//! the library's errors and warnings rendered like rustc's.
 
-fn main() {}
+mod render;
+
+use std::fmt;
+use std::fs;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use netinit::dsl::{Diagnostic, Severity};
+use netinit::NetworkSpec;
+
+/// Check neural networks declared in netinit's DSL, outside a Rust build.
+///
+/// A `.net` file holds what goes between the brackets of
+/// `netinit::network![…]`: layers such as `dense(784 -> 256, relu),`, lint
+/// attributes such as `#[allow(init_mismatch)]`, and `//` comments. netinit
+/// reports the errors and warnings the macro would give at compile time:
+/// unknown names, shape mismatches between layers, constant or mismatched
+/// weight initialisations, and signal that grows or vanishes with depth.
+#[derive(Debug, Parser)]
+#[command(version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check .net files and report every error and warning in them.
+    ///
+    /// Diagnostics go to stderr; each clean file gets one `ok` line on
+    /// stdout with its layer and parameter counts. The exit status is 0 when
+    /// every file is free of errors, 1 when one has an error (or, with
+    /// `--deny warnings`, a warning), and 2 when a file cannot be read.
+    Check {
+        /// The .net files to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Report every warning as an error, making the check fail.
+        #[arg(long, value_enum, value_name = "WHAT")]
+        deny: Vec<Deny>,
+    },
+    /// Print a network's layers, shapes, initialisations and parameter counts.
+    ///
+    /// The table goes to stdout and any warnings to stderr. A network with
+    /// errors gets them reported as `netinit check` would, and exit status 1.
+    Summary {
+        /// The .net file to summarise.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+}
+
+/// What `--deny` can turn into errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Deny {
+    /// Every warning, whichever lint it comes from.
+    Warnings,
+}
+
+/// How a file, or a whole run, ended; the worst outcome over all files
+/// decides the exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome {
+    /// No errors (warnings are allowed unless denied).
+    Clean,
+    /// The network has errors.
+    Failed,
+    /// A file could not be read, or the output could not be written.
+    IoError,
+}
+
+impl Outcome {
+    /// The process exit status: 0, 1 or 2, as rustc and clap use them.
+    fn exit_code(self) -> ExitCode {
+        ExitCode::from(match self {
+            Outcome::Clean => 0,
+            Outcome::Failed => 1,
+            Outcome::IoError => 2,
+        })
+    }
+}
+
+/// A `.net` file read into memory, named as the user gave it.
+struct Source {
+    /// The path as typed on the command line, for messages.
+    name: String,
+    /// The file's contents.
+    text: String,
+}
+
+/// How many errors and warnings were reported for one file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Tally {
+    /// Diagnostics of severity error.
+    errors: usize,
+    /// Diagnostics of severity warning.
+    warnings: usize,
+}
+
+/// Parses the command line, runs the command, and exits 0, 1 or 2.
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let styled = stderr_is_colour_terminal();
+    let outcome = match &cli.command {
+        Command::Check { files, deny } => {
+            let deny_warnings = deny.contains(&Deny::Warnings);
+            files
+                .iter()
+                .map(|path| check(path, deny_warnings, styled))
+                .fold(Outcome::Clean, Outcome::max)
+        }
+        Command::Summary { file } => summary(file, styled),
+    };
+    outcome.exit_code()
+}
+
+/// Whether stderr is a terminal that should get colours; `NO_COLOR`
+/// (see no-color.org) turns them off.
+fn stderr_is_colour_terminal() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    io::stderr().is_terminal() && !no_color
+}
+
+/// `netinit check` for one file: report its diagnostics, then a closing
+/// summary on stderr or an `ok` line on stdout.
+fn check(path: &Path, deny_warnings: bool, styled: bool) -> Outcome {
+    let Some(source) = read_source(path, styled) else {
+        return Outcome::IoError;
+    };
+    let (spec, mut diagnostics) = match NetworkSpec::from_dsl(&source.text) {
+        Ok((spec, warnings)) => (Some(spec), warnings),
+        Err(error) => (None, error.diagnostics),
+    };
+    if deny_warnings {
+        diagnostics = diagnostics.into_iter().map(denied).collect();
+    }
+    let tally = report(&diagnostics, &source, styled);
+    let spec = match spec {
+        Some(spec) if tally.errors == 0 => spec,
+        _ => {
+            report_failure("check", &source, tally, styled);
+            return Outcome::Failed;
+        }
+    };
+    report_warnings_emitted(&source, tally, styled);
+    let line = format!(
+        "{}: ok ({}, {})",
+        source.name,
+        counted(spec.layers().len(), "layer"),
+        counted(spec.parameter_count(), "parameter"),
+    );
+    print_stdout(&line)
+}
+
+/// `netinit summary`: the network's table on stdout, or its errors.
+fn summary(path: &Path, styled: bool) -> Outcome {
+    let Some(source) = read_source(path, styled) else {
+        return Outcome::IoError;
+    };
+    match NetworkSpec::from_dsl(&source.text) {
+        Ok((spec, warnings)) => {
+            let tally = report(&warnings, &source, styled);
+            report_warnings_emitted(&source, tally, styled);
+            // Whether the table ends in a line break is the library's
+            // business; print exactly one.
+            let table = spec.summary().to_string();
+            print_stdout(table.trim_end())
+        }
+        Err(error) => {
+            let tally = report(&error.diagnostics, &source, styled);
+            report_failure("summarise", &source, tally, styled);
+            Outcome::Failed
+        }
+    }
+}
+
+/// Reads `path`, or reports `error: cannot read `PATH`: …` and gives `None`.
+fn read_source(path: &Path, styled: bool) -> Option<Source> {
+    let name = path.display().to_string();
+    match fs::read_to_string(path) {
+        Ok(text) => Some(Source { name, text }),
+        Err(error) => {
+            let message = format!("cannot read `{name}`: {error}");
+            eprintln!("{}", render::render_message(Severity::Error, &message, styled));
+            None
+        }
+    }
+}
+
+/// Under `--deny warnings`, a warning becomes an error that says why.
+fn denied(mut diagnostic: Diagnostic) -> Diagnostic {
+    if diagnostic.severity == Severity::Warning {
+        diagnostic.severity = Severity::Error;
+        diagnostic
+            .notes
+            .push("`--deny warnings` turned this warning into an error".to_owned());
+    }
+    diagnostic
+}
+
+/// Renders every diagnostic to stderr, each followed by a blank line as
+/// rustc does, and counts them.
+fn report(diagnostics: &[Diagnostic], source: &Source, styled: bool) -> Tally {
+    let mut tally = Tally::default();
+    for diagnostic in diagnostics {
+        match diagnostic.severity {
+            Severity::Error => tally.errors += 1,
+            Severity::Warning => tally.warnings += 1,
+        }
+        let rendered = render::render(diagnostic, &source.name, &source.text, styled);
+        eprintln!("{rendered}\n");
+    }
+    tally
+}
+
+/// The closing line of a file that failed, e.g. ``error: could not check
+/// `net.net` due to 2 previous errors; 1 warning emitted``.
+fn report_failure(verb: &str, source: &Source, tally: Tally, styled: bool) {
+    let mut message = format!("could not {verb} `{}`", source.name);
+    if tally.errors > 0 {
+        message += &format!(" due to {}", counted(tally.errors, "previous error"));
+    }
+    if tally.warnings > 0 {
+        message += &format!("; {} emitted", counted(tally.warnings, "warning"));
+    }
+    eprintln!("{}", render::render_message(Severity::Error, &message, styled));
+}
+
+/// The closing line of a file that passed with warnings, e.g. ``warning:
+/// `net.net` generated 1 warning``; nothing for a clean file.
+fn report_warnings_emitted(source: &Source, tally: Tally, styled: bool) {
+    if tally.warnings == 0 {
+        return;
+    }
+    let message = format!(
+        "`{}` generated {}",
+        source.name,
+        counted(tally.warnings, "warning")
+    );
+    eprintln!("{}", render::render_message(Severity::Warning, &message, styled));
+}
+
+/// Writes one line to stdout. A closed pipe (`netinit summary … | head`)
+/// must not panic, as `println!` would.
+fn print_stdout(line: impl fmt::Display) -> Outcome {
+    match writeln!(io::stdout().lock(), "{line}") {
+        Ok(()) => Outcome::Clean,
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Outcome::Clean,
+        Err(error) => {
+            let message = format!("cannot write to stdout: {error}");
+            eprintln!("{}", render::render_message(Severity::Error, &message, false));
+            Outcome::IoError
+        }
+    }
+}
+
+/// `count` and `noun`, pluralised in English: `1 layer`, `203530 parameters`.
+fn counted(count: usize, noun: &str) -> String {
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} {noun}{plural}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pluralises() {
+        assert_eq!(counted(1, "layer"), "1 layer");
+        assert_eq!(counted(2, "previous error"), "2 previous errors");
+        assert_eq!(counted(0, "warning"), "0 warnings");
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn deny_accepts_only_warnings() {
+        let parsed = Cli::try_parse_from(["netinit", "check", "a.net", "--deny", "warnings"]);
+        assert!(parsed.is_ok());
+        let typo = Cli::try_parse_from(["netinit", "check", "a.net", "--deny", "warning"]);
+        assert!(typo.is_err());
+        let no_files = Cli::try_parse_from(["netinit", "check"]);
+        assert!(no_files.is_err());
+    }
+}

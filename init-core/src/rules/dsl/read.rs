@@ -1,4 +1,4 @@
-//! Tokens to [`ast::Invocation`]: the grammar of DESIGN.md, read with
+//! Tokens to [`Invocation`]: the grammar of DESIGN.md, read with
 //! `syn`. A mistake inside one layer's parentheses is recorded and the next
 //! layer is still read, so one compile reports every layer's mistakes.
 
@@ -7,28 +7,27 @@ use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, LitFloat, LitInt, Token};
 
-use crate::ast::{
+use crate::rules::dsl::ast::{
     Arg, Call, Invocation, Item, Layer, LayerOption, LayerSlot, LintAttr, Name, Number, OptionValue, Width,
 };
-use crate::errors::{unknown_name, Errors};
-
-/// The attribute names read as lint levels.
-const LEVELS: &[&str] = &["allow", "warn", "deny", "forbid"];
+use crate::rules::dsl::report::{unknown_name, Reports};
+use crate::rules::keywords::{self, LEVELS};
+use crate::rules::suggest;
 
 /// Read the invocation in the form [`looks_like_item`] chose; `None` when
-/// not even its outline could be read (the reason is in `errors`).
-pub fn invocation(tokens: TokenStream, item_form: bool, errors: &mut Errors) -> Option<Invocation> {
+/// not even its outline could be read (the reason is in `reports`).
+pub fn invocation(tokens: TokenStream, item_form: bool, reports: &mut Reports) -> Option<Invocation> {
     let parser = |input: ParseStream| {
         if item_form {
-            read_item(input, errors)
+            read_item(input, reports)
         } else {
-            read_expression(input, errors)
+            read_expression(input, reports)
         }
     };
     match parser.parse2(tokens) {
         Ok(invocation) => Some(invocation),
         Err(error) => {
-            errors.push(error);
+            reports.syntax(error);
             None
         }
     }
@@ -57,11 +56,11 @@ pub fn looks_like_item(tokens: &TokenStream) -> bool {
 }
 
 /// `#![lints] layers`.
-fn read_expression(input: ParseStream, errors: &mut Errors) -> syn::Result<Invocation> {
+fn read_expression(input: ParseStream, reports: &mut Reports) -> syn::Result<Invocation> {
     let body_span = input.span();
     let inner = input.call(Attribute::parse_inner)?;
-    let attrs = lint_attrs(&inner, errors);
-    let layers = read_layers(input, errors)?;
+    let attrs = lint_attrs(&inner, reports);
+    let layers = read_layers(input, reports)?;
     Ok(Invocation {
         item: None,
         attrs,
@@ -71,7 +70,7 @@ fn read_expression(input: ParseStream, errors: &mut Errors) -> syn::Result<Invoc
 }
 
 /// `#[attrs] vis struct Name { #![lints] layers }`.
-fn read_item(input: ParseStream, errors: &mut Errors) -> syn::Result<Invocation> {
+fn read_item(input: ParseStream, reports: &mut Reports) -> syn::Result<Invocation> {
     let outer = input.call(Attribute::parse_outer)?;
     let vis = input.parse()?;
     input.parse::<Token![struct]>()?;
@@ -85,9 +84,9 @@ fn read_item(input: ParseStream, errors: &mut Errors) -> syn::Result<Invocation>
     syn::braced!(content in input);
     let body_span = name.span();
     let inner = content.call(Attribute::parse_inner)?;
-    let (mut attrs, passed_on) = split_item_attrs(outer, errors);
-    attrs.extend(lint_attrs(&inner, errors));
-    let layers = read_layers(&content, errors)?;
+    let (mut attrs, passed_on) = split_item_attrs(outer, reports);
+    attrs.extend(lint_attrs(&inner, reports));
+    let layers = read_layers(&content, reports)?;
     if !input.is_empty() {
         return Err(
             input.error("unexpected tokens after the network's `{ … }`: one `network!` declares one struct")
@@ -106,7 +105,7 @@ fn read_item(input: ParseStream, errors: &mut Errors) -> syn::Result<Invocation>
 }
 
 /// Layers separated by commas, a trailing comma allowed.
-fn read_layers(input: ParseStream, errors: &mut Errors) -> syn::Result<Vec<LayerSlot>> {
+fn read_layers(input: ParseStream, reports: &mut Reports) -> syn::Result<Vec<LayerSlot>> {
     let mut layers = Vec::new();
     while !input.is_empty() {
         let attrs = input.call(Attribute::parse_outer)?;
@@ -125,8 +124,8 @@ fn read_layers(input: ParseStream, errors: &mut Errors) -> syn::Result<Vec<Layer
                 format!("expected `(` after `{kind}`: a layer is written `{kind}(IN -> OUT, ACTIVATION)`"),
             ));
         }
-        let attrs = lint_attrs(&attrs, errors);
-        match read_layer_body(&content, errors) {
+        let attrs = lint_attrs(&attrs, reports);
+        match read_layer_body(&content, reports) {
             Ok((inputs, outputs, activation, options)) => layers.push(LayerSlot::Read(Box::new(Layer {
                 attrs,
                 kind: Name::from_ident(&kind),
@@ -136,7 +135,7 @@ fn read_layers(input: ParseStream, errors: &mut Errors) -> syn::Result<Vec<Layer
                 options,
             }))),
             Err(error) => {
-                errors.push(error);
+                reports.syntax(error);
                 layers.push(LayerSlot::Unreadable(kind.span()));
                 // The rest of this layer is unreadable; skip it so the next
                 // layer is still checked.
@@ -157,16 +156,16 @@ fn read_layers(input: ParseStream, errors: &mut Errors) -> syn::Result<Vec<Layer
 type LayerBody = (Width, Width, Call, Vec<LayerOption>);
 
 /// `IN -> OUT, ACTIVATION [, key = value]* [,]`.
-fn read_layer_body(input: ParseStream, errors: &mut Errors) -> syn::Result<LayerBody> {
+fn read_layer_body(input: ParseStream, reports: &mut Reports) -> syn::Result<LayerBody> {
     if input.is_empty() {
         return Err(input.error("a layer needs its widths and activation, as in `dense(784 -> 256, relu)`"));
     }
-    let inputs = read_width(input, "input", errors)?;
+    let inputs = read_width(input, "input", reports)?;
     if !input.peek(Token![->]) {
         return Err(input.error("expected `->` between the input and output widths, as in `784 -> 256`"));
     }
     input.parse::<Token![->]>()?;
-    let outputs = read_width(input, "output", errors)?;
+    let outputs = read_width(input, "output", reports)?;
     if !input.peek(Token![,]) {
         return Err(input.error("expected `,` and the activation after the widths, as in `784 -> 256, relu`"));
     }
@@ -175,6 +174,12 @@ fn read_layer_body(input: ParseStream, errors: &mut Errors) -> syn::Result<Layer
         return Err(input.error("expected an activation, such as `relu`, `tanh` or `softmax`"));
     }
     let activation = read_call(input)?;
+    let options = read_options(input)?;
+    Ok((inputs, outputs, activation, options))
+}
+
+/// `[, key = value]* [,]` up to the end of `input`.
+fn read_options(input: ParseStream) -> syn::Result<Vec<LayerOption>> {
     let mut options = Vec::new();
     while !input.is_empty() {
         if !input.peek(Token![,]) {
@@ -194,26 +199,58 @@ fn read_layer_body(input: ParseStream, errors: &mut Errors) -> syn::Result<Layer
             return Err(input.error(format!("expected `=` after `{key}`, as in `{key} = …`")));
         }
         input.parse::<Token![=]>()?;
-        let value = if input.peek(Ident) {
-            OptionValue::Call(read_call(input)?)
-        } else {
-            OptionValue::Number(read_number(input)?)
-        };
         options.push(LayerOption {
             key: Name::from_ident(&key),
-            value,
+            value: read_option_value(input)?,
         });
     }
-    Ok((inputs, outputs, activation, options))
+    Ok(options)
+}
+
+/// A call (`he_uniform`, `normal(std = 0.1)`, `fan_out`) or a number.
+fn read_option_value(input: ParseStream) -> syn::Result<OptionValue> {
+    Ok(if input.peek(Ident) {
+        OptionValue::Call(read_call(input)?)
+    } else {
+        OptionValue::Number(read_number(input)?)
+    })
+}
+
+/// An activation alone, as `"leaky_relu(0.01)".parse::<Activation>()` reads it.
+pub fn activation(tokens: TokenStream) -> syn::Result<Call> {
+    let read = |input: ParseStream| {
+        if !input.peek(Ident) {
+            return Err(input.error("expected an activation, such as `relu`, `tanh` or `softmax`"));
+        }
+        let call = read_call(input)?;
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens after the activation"));
+        }
+        Ok(call)
+    };
+    read.parse2(tokens)
+}
+
+/// An init and the options that adjust it, `he_uniform, gain = 1.2`, as
+/// `"…".parse::<Init>()` reads it.
+pub fn init(tokens: TokenStream) -> syn::Result<(OptionValue, Vec<LayerOption>)> {
+    let read = |input: ParseStream| {
+        if input.is_empty() {
+            return Err(input.error("expected an init, such as `he_normal` or `normal(std = 0.01)`"));
+        }
+        let value = read_option_value(input)?;
+        Ok((value, read_options(input)?))
+    };
+    read.parse2(tokens)
 }
 
 /// A whole, positive width. Malformed ones are recorded and read on, so the
 /// rest of the layer is still checked.
-fn read_width(input: ParseStream, side: &str, errors: &mut Errors) -> syn::Result<Width> {
+fn read_width(input: ParseStream, side: &str, reports: &mut Reports) -> syn::Result<Width> {
     let hint = format!("expected the {side} width, a whole number such as `256`");
     if input.peek(Token![-]) {
         let minus: Token![-] = input.parse()?;
-        errors.at(
+        reports.at(
             minus.spans[0],
             format!("a layer's {side} width cannot be negative"),
             "write the number of units",
@@ -226,7 +263,7 @@ fn read_width(input: ParseStream, side: &str, errors: &mut Errors) -> syn::Resul
     }
     if input.peek(LitFloat) {
         let literal: LitFloat = input.parse()?;
-        errors.at(
+        reports.at(
             literal.span(),
             format!("a width counts units, so it is a whole number; found `{literal}`"),
             "write it without a fractional part, e.g. `256`",
@@ -242,7 +279,7 @@ fn read_width(input: ParseStream, side: &str, errors: &mut Errors) -> syn::Resul
     let value = match literal.base10_parse::<u64>() {
         Ok(value) => Some(value),
         Err(_) => {
-            errors.at(
+            reports.at(
                 literal.span(),
                 format!("width `{literal}` does not fit in 64 bits"),
                 "use a smaller width",
@@ -312,11 +349,11 @@ fn read_call(input: ParseStream) -> syn::Result<Call> {
 
 /// The lint attributes among `attrs`; doc comments are accepted and
 /// ignored; anything else is an error.
-fn lint_attrs(attrs: &[Attribute], errors: &mut Errors) -> Vec<LintAttr> {
+fn lint_attrs(attrs: &[Attribute], reports: &mut Reports) -> Vec<LintAttr> {
     let mut lints = Vec::new();
     for attr in attrs {
         let Some(level) = attr.path().get_ident() else {
-            errors.at(
+            reports.at(
                 syn::spanned::Spanned::span(attr.path()),
                 "only lint attributes go inside `network!`",
                 "write `#[allow(…)]`, `#[warn(…)]` or `#[deny(…)]` with netinit's lint names",
@@ -328,10 +365,10 @@ fn lint_attrs(attrs: &[Attribute], errors: &mut Errors) -> Vec<LintAttr> {
         }
         let text = level.to_string();
         if !LEVELS.contains(&text.as_str()) {
-            if init_core::names::closest(&text, LEVELS).is_some() {
-                unknown_name(errors, "lint level", &text, level.span(), LEVELS);
+            if suggest::closest(&text, LEVELS).is_some() {
+                unknown_name(reports, "lint level", &text, level.span(), LEVELS);
             } else {
-                errors.at(
+                reports.at(
                     level.span(),
                     format!("`#[{text}]` is not supported inside `network!`"),
                     "only lint attributes (`allow`, `warn`, `deny`, `forbid`) and doc comments go here",
@@ -344,7 +381,7 @@ fn lint_attrs(attrs: &[Attribute], errors: &mut Errors) -> Vec<LintAttr> {
                 level: Name::from_ident(level),
                 lints: names.iter().map(Name::from_ident).collect(),
             }),
-            Err(error) => errors.push(error),
+            Err(error) => reports.syntax(error),
         }
     }
     lints
@@ -353,7 +390,7 @@ fn lint_attrs(attrs: &[Attribute], errors: &mut Errors) -> Vec<LintAttr> {
 /// The item form's outer attributes: lint attributes naming netinit's lints
 /// are ours; everything else (doc comments, derives, rustc's own lints) is
 /// passed on to the generated struct.
-fn split_item_attrs(attrs: Vec<Attribute>, errors: &mut Errors) -> (Vec<LintAttr>, Vec<Attribute>) {
+fn split_item_attrs(attrs: Vec<Attribute>, reports: &mut Reports) -> (Vec<LintAttr>, Vec<Attribute>) {
     let mut ours = Vec::new();
     let mut passed_on = Vec::new();
     for attr in attrs {
@@ -373,11 +410,11 @@ fn split_item_attrs(attrs: Vec<Attribute>, errors: &mut Errors) -> (Vec<LintAttr
         // did-you-mean rather than rustc's "unknown lint".
         let (mine, theirs): (Vec<Ident>, Vec<Ident>) = names
             .into_iter()
-            .partition(|name| init_core::names::closest(&name.to_string(), init_core::Lint::NAMES).is_some());
+            .partition(|name| suggest::closest(&name.to_string(), keywords::LINTS).is_some());
         if !mine.is_empty() {
             ours.extend(lint_attrs(
                 &[syn::parse_quote!(#[#level_ident(#(#mine),*)])],
-                errors,
+                reports,
             ));
         }
         if !theirs.is_empty() {

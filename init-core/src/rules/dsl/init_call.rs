@@ -1,15 +1,13 @@
 //! How an init is written, `name` or `name(argument)`, and what it means:
-//! one mapping from names to [`Init`] for the `network!` macro and for
-//! `"normal(std = 0.01)".parse::<Init>()`, with one wording of its errors.
-
-use core::fmt;
+//! the one mapping from names to [`Init`], with one wording of its errors.
 
 use crate::rules::init::Init;
+use crate::rules::keywords;
 use crate::rules::suggest;
 
 /// The argument an init is written with.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum InitArgument<'a> {
+pub(crate) enum InitArgument<'a> {
     /// `name` alone, or `name()`.
     Absent,
     /// `name(value)`, as in `constant(0.5)`.
@@ -22,7 +20,7 @@ pub enum InitArgument<'a> {
 
 /// Why a written init is not one.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum InitCallError {
+pub(crate) enum InitCallError {
     /// No init has this name.
     Unknown {
         /// The name written.
@@ -49,45 +47,45 @@ pub enum InitCallError {
 
 /// The inits written without an argument, and what each means.
 const PLAIN: [(&str, Init); 9] = [
-    ("he_normal", Init::he_normal()),
-    ("he_uniform", Init::he_uniform()),
-    ("xavier_normal", Init::xavier_normal()),
-    ("xavier_uniform", Init::xavier_uniform()),
-    ("lecun_normal", Init::lecun_normal()),
-    ("lecun_uniform", Init::lecun_uniform()),
-    ("orthogonal", Init::Orthogonal { gain: None }),
-    ("zeros", Init::zeros()),
-    ("ones", Init::ones()),
+    (keywords::HE_NORMAL, Init::he_normal()),
+    (keywords::HE_UNIFORM, Init::he_uniform()),
+    (keywords::XAVIER_NORMAL, Init::xavier_normal()),
+    (keywords::XAVIER_UNIFORM, Init::xavier_uniform()),
+    (keywords::LECUN_NORMAL, Init::lecun_normal()),
+    (keywords::LECUN_UNIFORM, Init::lecun_uniform()),
+    (keywords::ORTHOGONAL, Init::Orthogonal { gain: None }),
+    (keywords::ZEROS, Init::zeros()),
+    (keywords::ONES, Init::ones()),
 ];
 
 /// The inits written with one argument: name, key (empty for a positional
 /// argument), what the argument is, an example.
 const WITH_ARGUMENT: [(&str, &str, &str, &str); 4] = [
-    ("normal", "std", "its standard deviation", "normal(std = 0.01)"),
     (
-        "truncated_normal",
-        "std",
+        keywords::NORMAL,
+        keywords::STD,
+        "its standard deviation",
+        "normal(std = 0.01)",
+    ),
+    (
+        keywords::TRUNCATED_NORMAL,
+        keywords::STD,
         "its standard deviation",
         "truncated_normal(std = 0.01)",
     ),
-    ("uniform", "bound", "its bound", "uniform(bound = 0.05)"),
-    ("constant", "", "its value", "constant(0.1)"),
+    (
+        keywords::UNIFORM,
+        keywords::BOUND,
+        "its bound",
+        "uniform(bound = 0.05)",
+    ),
+    (keywords::CONSTANT, "", "its value", "constant(0.1)"),
 ];
 
 impl Init {
     /// The init written as `name` with `argument`, as the DSL spells it.
     /// The scale is not checked here (see [`Init::invalid_scale`]).
-    ///
-    /// ```
-    /// use init_core::{Init, InitArgument};
-    /// assert_eq!(Init::from_call("he_uniform", InitArgument::Absent), Ok(Init::he_uniform()));
-    /// assert_eq!(
-    ///     Init::from_call("normal", InitArgument::Named("std", 0.1)),
-    ///     Ok(Init::Normal { std: 0.1 })
-    /// );
-    /// assert!(Init::from_call("normal", InitArgument::Named("bound", 0.1)).is_err());
-    /// ```
-    pub fn from_call(name: &str, argument: InitArgument) -> Result<Init, InitCallError> {
+    pub(crate) fn from_call(name: &str, argument: InitArgument) -> Result<Init, InitCallError> {
         if let Some((name, init)) = PLAIN.iter().find(|(known, _)| *known == name) {
             return match argument {
                 InitArgument::Absent => Ok(*init),
@@ -111,9 +109,9 @@ impl Init {
             _ => return Err(InitCallError::NeedsArgument { name }),
         };
         Ok(match name {
-            "normal" => Init::Normal { std: value },
-            "truncated_normal" => Init::TruncatedNormal { std: value },
-            "uniform" => Init::Uniform { bound: value },
+            keywords::NORMAL => Init::Normal { std: value },
+            keywords::TRUNCATED_NORMAL => Init::TruncatedNormal { std: value },
+            keywords::UNIFORM => Init::Uniform { bound: value },
             _ => Init::Constant { value },
         })
     }
@@ -121,7 +119,7 @@ impl Init {
 
 impl InitCallError {
     /// What is wrong.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             InitCallError::Unknown { name } => {
                 let guess = suggest::closest(name, Init::NAMES)
@@ -138,12 +136,12 @@ impl InitCallError {
     }
 
     /// How to fix it.
-    pub fn help(&self) -> String {
+    pub(crate) fn help(&self) -> String {
         match self {
             InitCallError::Unknown { .. } => {
                 format!("the inits netinit knows: {}", suggest::list(Init::NAMES))
             }
-            InitCallError::TakesNoArgument { name } if matches!(*name, "zeros" | "ones") => {
+            InitCallError::TakesNoArgument { name } if [keywords::ZEROS, keywords::ONES].contains(name) => {
                 format!("write `{name}`, or `constant(0.5)` for another value")
             }
             InitCallError::TakesNoArgument { .. } => {
@@ -164,99 +162,9 @@ fn argument_of(name: &str) -> (&'static str, &'static str, &'static str, &'stati
         .unwrap_or(WITH_ARGUMENT[3])
 }
 
-impl fmt::Display for InitCallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}; {}", self.message(), self.help())
-    }
-}
-
-impl std::error::Error for InitCallError {}
-
-/// Why a string is not an init.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseInitError {
-    message: String,
-}
-
-impl fmt::Display for ParseInitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for ParseInitError {}
-
-impl core::str::FromStr for Init {
-    type Err = ParseInitError;
-
-    /// An init in the DSL's spelling: `he_normal`, `normal(std = 0.01)`,
-    /// `uniform(bound = 0.1)`, `constant(0.5)`, `zeros`, …, with a finite,
-    /// non-negative scale.
-    ///
-    /// ```
-    /// use init_core::Init;
-    /// assert_eq!("normal(std = 0.01)".parse::<Init>(), Ok(Init::Normal { std: 0.01 }));
-    /// assert_eq!("zeros".parse::<Init>(), Ok(Init::zeros()));
-    /// let error = "he_norml".parse::<Init>().unwrap_err();
-    /// assert!(error.to_string().contains("did you mean `he_normal`?"));
-    /// ```
-    fn from_str(text: &str) -> Result<Init, ParseInitError> {
-        let fail = |message: String| Err(ParseInitError { message });
-        let text = text.trim();
-        let (name, inside) = match text.split_once('(') {
-            Some((name, rest)) => match rest.strip_suffix(')') {
-                Some(inside) => (name.trim(), inside.trim()),
-                None => return fail(format!("`{text}`: missing `)`")),
-            },
-            None => (text, ""),
-        };
-        let number = |value: &str| {
-            value.trim().parse::<f64>().map_err(|_| ParseInitError {
-                message: format!("`{}` is not a number", value.trim()),
-            })
-        };
-        let argument = if inside.is_empty() {
-            InitArgument::Absent
-        } else if inside.contains(',') {
-            InitArgument::Several
-        } else if let Some((key, value)) = inside.split_once('=') {
-            InitArgument::Named(key.trim(), number(value)?)
-        } else {
-            InitArgument::Positional(number(inside)?)
-        };
-        let init = Init::from_call(name, argument).map_err(|error| ParseInitError {
-            message: error.to_string(),
-        })?;
-        match init.invalid_scale() {
-            Some((what, value)) => fail(Init::invalid_scale_message(what, value)),
-            None => Ok(init),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn inits_parse_from_their_dsl_spelling() {
-        for init in [
-            Init::he_uniform(),
-            Init::xavier_normal(),
-            Init::Normal { std: 0.01 },
-            Init::TruncatedNormal { std: 0.5 },
-            Init::Uniform { bound: 0.2 },
-            Init::Constant { value: -0.25 },
-            Init::ones(),
-            Init::Orthogonal { gain: None },
-        ] {
-            assert_eq!(init.to_string().parse::<Init>(), Ok(init), "{init}");
-        }
-        assert!("normal".parse::<Init>().is_err());
-        assert!("normal(bound = 1)".parse::<Init>().is_err());
-        assert!("uniform(bound = -1)".parse::<Init>().is_err());
-        assert!("he_normal(2)".parse::<Init>().is_err());
-    }
 
     #[test]
     fn every_name_the_dsl_lists_has_a_meaning() {

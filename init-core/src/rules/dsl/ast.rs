@@ -95,7 +95,9 @@ pub enum LayerSlot {
 pub struct Item {
     /// Attributes passed on to the struct (doc comments, derives, rustc lints).
     pub attrs: Vec<Attribute>,
+    /// The struct's visibility.
     pub vis: Visibility,
+    /// The struct's name.
     pub name: Ident,
 }
 

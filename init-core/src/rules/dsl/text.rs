@@ -1,0 +1,288 @@
+//! DSL text at run time: tokenized by `proc_macro2`, read as the macro
+//! reads its tokens, each span turned into a line and column.
+//!
+//! `proc_macro2` keeps the text of every tokenized string in a table local
+//! to the thread, for as long as the thread lives. Each text is therefore
+//! read on a short-lived thread of its own: a program that parses many
+//! specs does not grow that table, and its own `proc_macro2` spans, if it
+//! has any, are left alone.
+
+use core::str::FromStr;
+
+use proc_macro2::{Span, TokenStream};
+
+use crate::rules::activation::Activation;
+use crate::rules::dsl::report::{Report, Reports};
+use crate::rules::dsl::{model, read, read_tokens, Diagnostic, LineColumn, Location, ParseError, Severity};
+use crate::rules::init::Init;
+use crate::rules::spec::{LayerSpec, NetworkSpec};
+
+impl NetworkSpec {
+    /// The network written in `text`, in the grammar of `network![…]`
+    /// (what goes between the brackets, comments allowed), with its
+    /// warnings; or every diagnostic, errors and warnings, with line and
+    /// column. The messages are the compiler's for the same network.
+    ///
+    /// ```
+    /// use netinit::dsl::Severity;
+    /// use netinit::NetworkSpec;
+    ///
+    /// let (spec, warnings) = NetworkSpec::from_dsl("dense(784 -> 256, relu), dense(256 -> 10, softmax)")?;
+    /// assert_eq!(spec.parameter_count(), 203_530);
+    /// assert!(warnings.is_empty());
+    ///
+    /// let error = NetworkSpec::from_dsl("dense(784 -> 256, rleu),\ndense(128 -> 10, softmax)").unwrap_err();
+    /// let messages: Vec<&str> = error.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    /// assert_eq!(messages, [
+    ///     "unknown activation `rleu`; did you mean `relu`?",
+    ///     "layer 2 takes 128 inputs, but the layer before it (layer 1) gives 256 outputs",
+    /// ]);
+    /// assert_eq!(error.diagnostics[1].location.start.line, 2);
+    /// assert_eq!(error.diagnostics[1].severity, Severity::Error);
+    /// # Ok::<(), netinit::dsl::ParseError>(())
+    /// ```
+    pub fn from_dsl(text: &str) -> Result<(NetworkSpec, Vec<Diagnostic>), ParseError> {
+        on_own_thread(text, |tokens| {
+            let reading = read_tokens(tokens);
+            let diagnostics = locate(reading.reports, text);
+            match reading.spec {
+                Some(spec) => Ok((spec, diagnostics)),
+                None => Err(ParseError { diagnostics }),
+            }
+        })
+    }
+}
+
+impl FromStr for NetworkSpec {
+    type Err = ParseError;
+
+    /// [`NetworkSpec::from_dsl`] without the warnings (they are also in
+    /// [`NetworkSpec::lint`]).
+    fn from_str(text: &str) -> Result<NetworkSpec, ParseError> {
+        NetworkSpec::from_dsl(text).map(|(spec, _)| spec)
+    }
+}
+
+impl FromStr for LayerSpec {
+    type Err = ParseError;
+
+    /// One layer, with its lint attributes: `dense(784 -> 256, relu)`.
+    ///
+    /// ```
+    /// use netinit::{Activation, LayerSpec};
+    /// let layer: LayerSpec = "dense(784 -> 256, relu)".parse()?;
+    /// assert_eq!(layer, LayerSpec::dense(784, 256, Activation::Relu));
+    /// # Ok::<(), netinit::dsl::ParseError>(())
+    /// ```
+    fn from_str(text: &str) -> Result<LayerSpec, ParseError> {
+        let spec: NetworkSpec = text.parse()?;
+        match (spec.layers(), spec.lints().is_empty()) {
+            ([layer], true) => Ok(*layer),
+            _ => Err(one_error(
+                text,
+                "expected one layer, such as `dense(784 -> 256, relu)`",
+                "parse a `NetworkSpec` for several layers or for lint levels of the whole network",
+            )),
+        }
+    }
+}
+
+impl FromStr for Activation {
+    type Err = ParseError;
+
+    /// An activation as the DSL writes it: `relu`, `leaky_relu(0.01)`.
+    ///
+    /// ```
+    /// use netinit::Activation;
+    /// assert_eq!("leaky_relu(0.2)".parse::<Activation>()?, Activation::LeakyRelu(0.2));
+    /// assert!("rleu".parse::<Activation>().unwrap_err().to_string().contains("did you mean `relu`?"));
+    /// # Ok::<(), netinit::dsl::ParseError>(())
+    /// ```
+    fn from_str(text: &str) -> Result<Activation, ParseError> {
+        read_fragment(text, |tokens, reports| match read::activation(tokens) {
+            Ok(call) => model::activation_alone(&call, reports),
+            Err(error) => {
+                reports.syntax(error);
+                None
+            }
+        })
+    }
+}
+
+impl FromStr for Init {
+    type Err = ParseError;
+
+    /// An init as the DSL writes it, with the options that adjust it:
+    /// `he_normal`, `he_uniform, mode = fan_out, gain = 1.2`,
+    /// `normal(std = 0.01)`, `constant(0.5)`.
+    ///
+    /// ```
+    /// use netinit::Init;
+    /// assert_eq!("normal(std = 0.01)".parse::<Init>()?, Init::Normal { std: 0.01 });
+    /// let he = "he_normal, gain = 1.5".parse::<Init>()?;
+    /// assert_eq!(he.to_string(), "he_normal, gain = 1.5");
+    /// let error = "he_norml".parse::<Init>().unwrap_err();
+    /// assert!(error.to_string().contains("did you mean `he_normal`?"));
+    /// # Ok::<(), netinit::dsl::ParseError>(())
+    /// ```
+    fn from_str(text: &str) -> Result<Init, ParseError> {
+        read_fragment(text, |tokens, reports| match read::init(tokens) {
+            Ok((value, options)) => model::init_alone(&value, &options, reports),
+            Err(error) => {
+                reports.syntax(error);
+                None
+            }
+        })
+    }
+}
+
+/// Read a fragment of the DSL with `read`, which records what it finds.
+fn read_fragment<T: Send>(
+    text: &str,
+    read: impl FnOnce(TokenStream, &mut Reports) -> Option<T> + Send,
+) -> Result<T, ParseError> {
+    on_own_thread(text, |tokens| {
+        let mut reports = Reports::default();
+        let value = read(tokens, &mut reports);
+        let failed = reports.has_errors();
+        match value {
+            Some(value) if !failed => Ok(value),
+            _ => Err(ParseError {
+                diagnostics: locate(reports.into_vec(), text),
+            }),
+        }
+    })
+}
+
+/// Tokenize `text` and hand the tokens to `work`, on a thread of its own
+/// (see the module docs); a text that is not made of Rust tokens is an
+/// error at the place the tokenizer stopped.
+fn on_own_thread<T: Send>(
+    text: &str,
+    work: impl FnOnce(TokenStream) -> Result<T, ParseError> + Send,
+) -> Result<T, ParseError> {
+    let run = || match text.parse::<TokenStream>() {
+        Ok(tokens) => work(tokens),
+        Err(error) => Err(ParseError {
+            diagnostics: locate(
+                vec![Report {
+                    severity: Severity::Error,
+                    lint: None,
+                    message: "this text cannot be read as tokens: a delimiter is not closed, or a \
+                              character here has no meaning in the DSL"
+                        .into(),
+                    help: Some(
+                        "the DSL is written in Rust's tokens: `->` for the arrow, balanced `( )`, `[ ]` \
+                         and `{ }`, and `//` or `/* */` comments"
+                            .into(),
+                    ),
+                    notes: Vec::new(),
+                    span: error.span(),
+                }],
+                text,
+            ),
+        }),
+    };
+    std::thread::scope(
+        |scope| match std::thread::Builder::new().spawn_scoped(scope, run) {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(error) => Err(one_error(
+                text,
+                &format!("the text is read on a thread of its own, and the system refused one: {error}"),
+                "free some of the process's threads or memory and try again",
+            )),
+        },
+    )
+}
+
+/// One error about the whole text.
+fn one_error(text: &str, message: &str, help: &str) -> ParseError {
+    ParseError {
+        diagnostics: vec![Diagnostic {
+            severity: Severity::Error,
+            lint: None,
+            message: message.into(),
+            help: Some(help.into()),
+            notes: Vec::new(),
+            location: Location {
+                start: LineColumn { line: 1, column: 1 },
+                end: position(text, text.len()),
+                bytes: 0..text.len(),
+            },
+        }],
+    }
+}
+
+/// The reports with their spans turned into locations in `text`. Must run
+/// on the thread that tokenized `text`.
+fn locate(reports: Vec<Report>, text: &str) -> Vec<Diagnostic> {
+    reports
+        .into_iter()
+        .map(|report| Diagnostic {
+            location: location(report.span, text),
+            severity: report.severity,
+            lint: report.lint,
+            message: report.message,
+            help: report.help,
+            notes: report.notes,
+        })
+        .collect()
+}
+
+/// Where `span` is in `text`. A span with no source (syn's "unexpected end
+/// of input" at the top level) points at the end of the text.
+fn location(span: Span, text: &str) -> Location {
+    let bytes = match span.source_text() {
+        Some(_) => span.byte_range(),
+        None => text.len()..text.len(),
+    };
+    let bytes = bytes.start.min(text.len())..bytes.end.min(text.len());
+    Location {
+        start: position(text, bytes.start),
+        end: position(text, bytes.end),
+        bytes,
+    }
+}
+
+/// The line and column (both from 1, columns in characters) of byte `offset`.
+fn position(text: &str, offset: usize) -> LineColumn {
+    let before = text.get(..offset).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    LineColumn {
+        line: before.matches('\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_lines_and_characters_from_one() {
+        let text = "ab\nγδ x";
+        assert_eq!(position(text, 0), LineColumn { line: 1, column: 1 });
+        assert_eq!(position(text, 3), LineColumn { line: 2, column: 1 });
+        // γ and δ are two bytes each: byte 7 is the third character.
+        assert_eq!(position(text, 7), LineColumn { line: 2, column: 3 });
+    }
+
+    #[test]
+    fn a_stray_character_is_located() {
+        let error = "dense(784 → 256, relu)".parse::<NetworkSpec>().unwrap_err();
+        let diagnostic = &error.diagnostics[0];
+        assert!(diagnostic
+            .message
+            .starts_with("this text cannot be read as tokens"));
+        assert_eq!(diagnostic.location.start, LineColumn { line: 1, column: 11 });
+    }
+
+    #[test]
+    fn the_end_of_the_text_is_where_it_stops_short() {
+        let text = "dense(784 -> 256, relu),\ndense(256 -> 10";
+        let error = text.parse::<NetworkSpec>().unwrap_err();
+        assert_eq!(error.diagnostics[0].location.start.line, 2);
+    }
+}

@@ -1,0 +1,134 @@
+//! Every word the DSL knows, in one place: the reader, the printer, the
+//! name lists in messages and the enums' `name()` all use these constants,
+//! so a name is written once.
+
+/// `dense(IN -> OUT, ACTIVATION, …)`.
+pub const DENSE: &str = "dense";
+/// The layer kinds, as listed in messages.
+pub const LAYER_KINDS: &[&str] = &[DENSE];
+
+/// `init = INIT`: the weight init.
+pub const INIT: &str = "init";
+/// `bias = INIT`: the bias init.
+pub const BIAS: &str = "bias";
+/// `dist = DISTRIBUTION`: the distribution of a variance-scaling init.
+pub const DIST: &str = "dist";
+/// `mode = FAN MODE`: the fan a variance-scaling init divides by.
+pub const MODE: &str = "mode";
+/// `gain = F`: the gain of a variance-scaling or orthogonal init.
+pub const GAIN: &str = "gain";
+/// A layer's options, as listed in messages.
+pub const OPTIONS: &[&str] = &[INIT, BIAS, DIST, MODE, GAIN];
+
+/// The identity activation.
+pub const IDENTITY: &str = "identity";
+/// Another name for the identity.
+pub const LINEAR: &str = "linear";
+/// `max(0, x)`.
+pub const RELU: &str = "relu";
+/// `leaky_relu(α)`.
+pub const LEAKY_RELU: &str = "leaky_relu";
+/// `elu(α)`.
+pub const ELU: &str = "elu";
+/// GELU with the exact Gaussian CDF.
+pub const GELU: &str = "gelu";
+/// SiLU (swish).
+pub const SILU: &str = "silu";
+/// SELU.
+pub const SELU: &str = "selu";
+/// `ln(1 + exp(x))`.
+pub const SOFTPLUS: &str = "softplus";
+/// `tanh(x)`.
+pub const TANH: &str = "tanh";
+/// The logistic sigmoid.
+pub const SIGMOID: &str = "sigmoid";
+/// Softmax over a row.
+pub const SOFTMAX: &str = "softmax";
+/// The activations, as listed in messages.
+pub const ACTIVATIONS: &[&str] = &[
+    IDENTITY, LINEAR, RELU, LEAKY_RELU, ELU, GELU, SILU, SELU, SOFTPLUS, TANH, SIGMOID, SOFTMAX,
+];
+/// The activations written with their α.
+pub const ACTIVATIONS_WITH_ALPHA: &[&str] = &[LEAKY_RELU, ELU];
+
+/// He normal.
+pub const HE_NORMAL: &str = "he_normal";
+/// He uniform.
+pub const HE_UNIFORM: &str = "he_uniform";
+/// Xavier normal.
+pub const XAVIER_NORMAL: &str = "xavier_normal";
+/// Xavier uniform.
+pub const XAVIER_UNIFORM: &str = "xavier_uniform";
+/// LeCun normal.
+pub const LECUN_NORMAL: &str = "lecun_normal";
+/// LeCun uniform.
+pub const LECUN_UNIFORM: &str = "lecun_uniform";
+/// A (semi-)orthogonal matrix.
+pub const ORTHOGONAL: &str = "orthogonal";
+/// `normal(std = F)`, and the normal distribution of `dist =`.
+pub const NORMAL: &str = "normal";
+/// `uniform(bound = F)`, and the uniform distribution of `dist =`.
+pub const UNIFORM: &str = "uniform";
+/// `truncated_normal(std = F)`, and the distribution of `dist =`.
+pub const TRUNCATED_NORMAL: &str = "truncated_normal";
+/// All zeros.
+pub const ZEROS: &str = "zeros";
+/// All ones.
+pub const ONES: &str = "ones";
+/// `constant(F)`.
+pub const CONSTANT: &str = "constant";
+/// The inits, as listed in messages.
+pub const INITS: &[&str] = &[
+    HE_NORMAL,
+    HE_UNIFORM,
+    XAVIER_NORMAL,
+    XAVIER_UNIFORM,
+    LECUN_NORMAL,
+    LECUN_UNIFORM,
+    ORTHOGONAL,
+    NORMAL,
+    UNIFORM,
+    TRUNCATED_NORMAL,
+    ZEROS,
+    ONES,
+    CONSTANT,
+];
+
+/// The key of `normal(std = F)` and `truncated_normal(std = F)`.
+pub const STD: &str = "std";
+/// The key of `uniform(bound = F)`.
+pub const BOUND: &str = "bound";
+
+/// The distributions of `dist =`.
+pub const DISTRIBUTIONS: &[&str] = &[NORMAL, UNIFORM, TRUNCATED_NORMAL];
+
+/// Divide by the fan-in.
+pub const FAN_IN: &str = "fan_in";
+/// Divide by the fan-out.
+pub const FAN_OUT: &str = "fan_out";
+/// Divide by their mean.
+pub const FAN_AVG: &str = "fan_avg";
+/// The fan modes of `mode =`.
+pub const FAN_MODES: &[&str] = &[FAN_IN, FAN_OUT, FAN_AVG];
+
+/// Constant weight init.
+pub const CONSTANT_INIT: &str = "constant_init";
+/// An init family that does not match the activation.
+pub const INIT_MISMATCH: &str = "init_mismatch";
+/// Predicted growth or shrinkage with depth.
+pub const SIGNAL_DRIFT: &str = "signal_drift";
+/// Softmax on a hidden layer.
+pub const SOFTMAX_HIDDEN: &str = "softmax_hidden";
+/// The lints, as listed in messages.
+pub const LINTS: &[&str] = &[CONSTANT_INIT, INIT_MISMATCH, SIGNAL_DRIFT, SOFTMAX_HIDDEN];
+
+/// `#[allow(…)]`.
+pub const ALLOW: &str = "allow";
+/// `#[warn(…)]`.
+pub const WARN: &str = "warn";
+/// `#[deny(…)]`.
+pub const DENY: &str = "deny";
+/// `#[forbid(…)]`.
+pub const FORBID: &str = "forbid";
+/// The lint levels, as listed in messages.
+pub const LEVELS: &[&str] = &[ALLOW, WARN, DENY, FORBID];
