@@ -32,7 +32,7 @@
 //! }
 //!
 //! let model = Mnist::init(7);
-//! let batch = ndarray::Array2::<f32>::zeros((3, 784));
+//! let batch = netinit::ndarray::Array2::<f32>::zeros((3, 784));
 //! let probabilities = model.forward(batch.view())?;
 //! assert_eq!(probabilities.dim(), (3, 10));
 //! # Ok::<(), netinit::Error>(())

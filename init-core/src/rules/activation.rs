@@ -223,7 +223,7 @@ impl Activation {
     /// activations (tanh, sigmoid, softmax) have none: `None`.
     ///
     /// ```
-    /// use init_core::Activation;
+    /// use netinit::Activation;
     /// assert_eq!(Activation::Relu.moment_matched_gain_squared(), Some(2.0));
     /// let elu = Activation::Elu(1.0).moment_matched_gain_squared().unwrap();
     /// assert!((elu - 1.633182).abs() < 1e-4);

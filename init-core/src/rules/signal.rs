@@ -62,7 +62,7 @@ impl LayerSignal {
 /// `input_second_moment` through the layers, forward and back.
 ///
 /// ```
-/// use init_core::{signal, Activation, LayerSpec};
+/// use netinit::{signal, Activation, LayerSpec};
 /// // Thirty relu layers with He init: the signal neither grows nor shrinks.
 /// let layers = vec![LayerSpec::dense(256, 256, Activation::Relu); 30];
 /// let report = signal::propagate(&layers, 1.0);

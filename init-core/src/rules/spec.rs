@@ -51,7 +51,7 @@ impl LayerSpec {
     /// A dense layer with the init derived from its activation and zero biases.
     ///
     /// ```
-    /// use init_core::{Activation, Init, LayerSpec};
+    /// use netinit::{Activation, Init, LayerSpec};
     /// let layer = LayerSpec::dense(784, 256, Activation::Relu);
     /// assert_eq!(layer.weight(), Init::he_normal());
     /// assert_eq!(layer.bias(), Init::zeros());
@@ -464,7 +464,7 @@ impl NetworkSpec {
     /// the error ([`validate`] lists them all).
     ///
     /// ```
-    /// use init_core::{Activation, LayerSpec, NetworkSpec, SpecError};
+    /// use netinit::{Activation, LayerSpec, NetworkSpec, SpecError};
     /// let spec = NetworkSpec::new(vec![
     ///     LayerSpec::dense(784, 256, Activation::Relu),
     ///     LayerSpec::dense(256, 10, Activation::Softmax),

@@ -7,14 +7,14 @@
 //! tensor whatever its memory layout.
 //!
 //! ```
-//! use init_core::{fill, generator, Activation};
-//! use ndarray::Array2;
+//! use netinit::{fill, generator, Activation};
+//! use netinit::ndarray::Array2;
 //!
 //! let mut weight = Array2::<f32>::zeros((256, 784));
 //! fill::he_normal(&mut weight, Activation::Relu, &mut generator(0))?;
 //! let std = (weight.iter().map(|w| w * w).sum::<f32>() / weight.len() as f32).sqrt();
 //! assert!((std - 0.0505).abs() < 0.001);
-//! # Ok::<(), init_core::Error>(())
+//! # Ok::<(), netinit::Error>(())
 //! ```
 
 use ndarray::{ArrayBase, DataMut, Dimension};

@@ -25,9 +25,9 @@ pub type Generator = ChaCha8Rng;
 /// A generator keyed by a plain seed, for the `fill` functions.
 ///
 /// ```
-/// use rand::Rng;
-/// let mut a = init_core::generator(7);
-/// let mut b = init_core::generator(7);
+/// use netinit::rand::Rng;
+/// let mut a = netinit::generator(7);
+/// let mut b = netinit::generator(7);
 /// assert_eq!(a.next_u64(), b.next_u64());
 /// ```
 pub fn generator(seed: u64) -> Generator {

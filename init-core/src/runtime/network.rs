@@ -41,12 +41,12 @@ impl NetworkSpec {
     /// one layer leaves the others as they were (see the `generator` docs).
     ///
     /// ```
-    /// use init_core::{Activation, LayerSpec, NetworkSpec};
+    /// use netinit::{Activation, LayerSpec, NetworkSpec};
     /// let spec = NetworkSpec::new(vec![LayerSpec::dense(784, 256, Activation::Relu)])?;
     /// let network = spec.init(42);
     /// assert_eq!(network.layers()[0].weight().dim(), (256, 784));
     /// assert_eq!(network, spec.init(42));
-    /// # Ok::<(), init_core::SpecError>(())
+    /// # Ok::<(), netinit::SpecError>(())
     /// ```
     pub fn init(&self, seed: u64) -> Network {
         let layers = self
@@ -66,12 +66,12 @@ impl NetworkSpec {
     /// the rest (orthogonal init, which couples all rows, computes them all).
     ///
     /// ```
-    /// use init_core::{Activation, LayerSpec, NetworkSpec};
-    /// use ndarray::s;
+    /// use netinit::{Activation, LayerSpec, NetworkSpec};
+    /// use netinit::ndarray::s;
     /// let spec = NetworkSpec::new(vec![LayerSpec::dense(784, 256, Activation::Relu)])?;
     /// let shard = spec.sample_rows(7, 0, 64..128)?;
     /// assert_eq!(shard, spec.init(7).layers()[0].weight().slice(s![64..128, ..]));
-    /// # Ok::<(), init_core::Error>(())
+    /// # Ok::<(), netinit::Error>(())
     /// ```
     pub fn sample_rows(&self, seed: u64, layer: usize, rows: Range<usize>) -> Result<Array2<f32>, Error> {
         let layers = self.layers();
@@ -119,8 +119,8 @@ impl Network {
     /// The output for a batch of `n` rows of `inputs()` features: `(n, outputs())`.
     ///
     /// ```
-    /// use init_core::{Activation, Error, LayerSpec, NetworkSpec};
-    /// use ndarray::Array2;
+    /// use netinit::{Activation, Error, LayerSpec, NetworkSpec};
+    /// use netinit::ndarray::Array2;
     /// let spec = NetworkSpec::new(vec![
     ///     LayerSpec::dense(4, 8, Activation::Relu),
     ///     LayerSpec::dense(8, 3, Activation::Softmax),

@@ -4,6 +4,9 @@
 #![deny(warnings)]
 #![allow(deprecated)]
 
+#[path = "support/from_text.rs"]
+mod from_text;
+
 const DEEP_AND_MISMATCHED: netinit::NetworkSpec = netinit::network![
     dense(64 -> 64, relu, init = xavier_normal),
     dense(64 -> 64, softmax),
@@ -13,4 +16,5 @@ const DEEP_AND_MISMATCHED: netinit::NetworkSpec = netinit::network![
 fn main() {
     let kinds: Vec<netinit::Lint> = DEEP_AND_MISMATCHED.lint().iter().map(|d| d.lint).collect();
     assert_eq!(kinds, [netinit::Lint::InitMismatch, netinit::Lint::SoftmaxHidden]);
+    from_text::assert_same(include_str!("allow_deprecated.rs"), &[DEEP_AND_MISMATCHED]);
 }

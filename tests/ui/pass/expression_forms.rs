@@ -1,4 +1,7 @@
 // The expression form in const, static and let position, several side by side.
+#[path = "support/from_text.rs"]
+mod from_text;
+
 use netinit::{network, NetworkSpec};
 
 const MNIST: NetworkSpec = network![dense(784 -> 256, relu), dense(256 -> 10, softmax)];
@@ -15,4 +18,5 @@ fn main() {
     assert_eq!(STATIC.outputs(), 2);
     assert_eq!(local.inputs(), 1000);
     assert_eq!(local.layers()[0].outputs(), 500);
+    from_text::assert_same(include_str!("expression_forms.rs"), &[MNIST, OTHER, STATIC.clone(), local]);
 }

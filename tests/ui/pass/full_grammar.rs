@@ -2,6 +2,9 @@
 // and on the network, `_` separators and trailing commas.
 #![deny(warnings)]
 
+#[path = "support/from_text.rs"]
+mod from_text;
+
 use netinit::{network, Activation, Distribution, FanMode, Init, NetworkSpec};
 
 const EVERYTHING: NetworkSpec = network![
@@ -36,4 +39,5 @@ fn main() {
     assert_eq!(scaling.gain, Some(1.3));
     assert_eq!(layers[11].bias(), Init::Constant { value: -0.5 });
     assert_eq!(layers[1].activation(), Activation::Identity);
+    from_text::assert_same(include_str!("full_grammar.rs"), &[EVERYTHING]);
 }

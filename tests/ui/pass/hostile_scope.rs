@@ -3,6 +3,9 @@
 #![no_implicit_prelude]
 #![deny(warnings)]
 
+#[path = "support/from_text.rs"]
+mod from_text;
+
 #[allow(dead_code)]
 struct Vec;
 #[allow(dead_code)]
@@ -35,4 +38,5 @@ const SPEC: ::netinit::NetworkSpec = ::netinit::network![
 fn main() {
     let _ = SPEC.layers();
     let _ = Hostile::init(0);
+    from_text::assert_same(::std::include_str!("hostile_scope.rs"), &[SPEC, Hostile::SPEC]);
 }

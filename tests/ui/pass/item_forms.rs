@@ -1,4 +1,7 @@
 // The item form with docs and any visibility, at module level and in a body.
+#[path = "support/from_text.rs"]
+mod from_text;
+
 use netinit::network;
 
 network! {
@@ -35,4 +38,5 @@ fn main() {
     assert_eq!(inner::Small::SPEC.inputs(), 4);
     assert_eq!(Local::init(0).outputs(), 1);
     assert_eq!(Quiet::init(3).into_network().inputs(), 8);
+    from_text::assert_same(include_str!("item_forms.rs"), &[Mnist::SPEC, inner::Small::SPEC, Quiet::SPEC, Local::SPEC]);
 }

@@ -38,8 +38,8 @@ impl Network {
     /// parameter, by backpropagation.
     ///
     /// ```
-    /// use init_core::{Activation, LayerSpec, Loss, NetworkSpec, Targets};
-    /// use ndarray::Array2;
+    /// use netinit::{Activation, LayerSpec, Loss, NetworkSpec, Targets};
+    /// use netinit::ndarray::Array2;
     /// let network = NetworkSpec::new(vec![
     ///     LayerSpec::dense(4, 8, Activation::Tanh),
     ///     LayerSpec::dense(8, 3, Activation::Softmax),

@@ -14,8 +14,8 @@ use crate::runtime::train::optim::{update, Moments, Optimizer};
 /// optimizer's state.
 ///
 /// ```
-/// use init_core::{Activation, LayerSpec, Loss, NetworkSpec, Optimizer, Targets, Trainer};
-/// use ndarray::array;
+/// use netinit::{Activation, LayerSpec, Loss, NetworkSpec, Optimizer, Targets, Trainer};
+/// use netinit::ndarray::array;
 ///
 /// let spec = NetworkSpec::new(vec![
 ///     LayerSpec::dense(2, 16, Activation::Relu),

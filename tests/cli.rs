@@ -1,0 +1,92 @@
+//! The `netinit` command line, run as a user runs it.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// A `.net` file with this text in a fresh temporary folder.
+fn net_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("netinit-cli-{}-{name}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path
+}
+
+fn netinit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netinit"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[test]
+fn check_reports_a_shape_error_and_an_unknown_activation_with_line_and_column() {
+    let path = net_file(
+        "broken.net",
+        "// two mistakes\ndense(784 -> 256, rleu),\ndense(128 -> 10, softmax),\n",
+    );
+    let output = netinit(&["check", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    let name = path.display().to_string();
+    assert!(
+        stderr.contains("error: unknown activation `rleu`; did you mean `relu`?"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("--> {name}:2:19")), "{stderr}");
+    assert!(
+        stderr
+            .contains("error: layer 2 takes 128 inputs, but the layer before it (layer 1) gives 256 outputs"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("--> {name}:3:7")), "{stderr}");
+    assert!(stderr.contains("3 | dense(128 -> 10, softmax),"), "{stderr}");
+    assert!(stderr.contains("= help: write `256 -> …` here"), "{stderr}");
+    assert!(stderr.contains("due to 2 previous errors"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn check_passes_the_card_network() {
+    let output = netinit(&["check", "examples/card.net"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(output.stderr.is_empty());
+    assert_eq!(
+        text(&output.stdout),
+        "examples/card.net: ok (2 layers, 203530 parameters)\n"
+    );
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let path = net_file("mismatch.net", "dense(64 -> 64, relu, init = xavier_normal)\n");
+    let path = path.to_str().unwrap();
+    let warned = netinit(&["check", path]);
+    assert_eq!(warned.status.code(), Some(0));
+    assert!(text(&warned.stderr).contains("warning: Xavier init does not match `relu`"));
+    let denied = netinit(&["check", "--deny", "warnings", path]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(text(&denied.stderr).contains("error: Xavier init does not match `relu`"));
+}
+
+#[test]
+fn summary_prints_the_table() {
+    let output = netinit(&["summary", "examples/card.net"]);
+    assert_eq!(output.status.code(), Some(0));
+    let table = text(&output.stdout);
+    assert!(table.contains("he_normal fan_in std=0.0505"), "{table}");
+    assert!(table.ends_with("Total params: 203,530\n"), "{table}");
+}
+
+#[test]
+fn a_missing_file_is_an_error_that_names_it() {
+    let output = netinit(&["check", "no/such/file.net"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("cannot read `no/such/file.net`"));
+}

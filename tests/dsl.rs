@@ -1,0 +1,364 @@
+//! The DSL read at run time: the compiler's diagnostics word for word and
+//! at the same place, specs that print as DSL text and read back, and lint
+//! levels kept in the spec.
+
+#[path = "support/invocations.rs"]
+mod invocations;
+
+use std::fs;
+use std::path::Path;
+
+use netinit::dsl::Severity;
+use netinit::{Activation, Init, LayerSpec, Level, Lint, NetworkSpec, SpecError};
+use proptest::prelude::*;
+
+/// One diagnostic as rustc printed it in a `.stderr` file, or as the run
+/// time reports it: `message\nhelp: …\nnote: …`, with the line and column
+/// in the test's source file.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Printed {
+    line: usize,
+    column: usize,
+    text: String,
+}
+
+/// The diagnostics of a `.stderr` file. rustc's own wrapper around our
+/// warnings ("use of deprecated unit struct `NET::lint`: ") is removed: the
+/// run time does not reproduce it.
+fn printed_by_rustc(stderr: &str) -> Vec<Printed> {
+    let mut found = Vec::new();
+    let mut lines = stderr.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(first) = line
+            .strip_prefix("error: ")
+            .or_else(|| line.strip_prefix("warning: "))
+        else {
+            continue;
+        };
+        let first = match first.strip_prefix("use of deprecated unit struct `") {
+            Some(rest) => rest.split_once("`: ").map_or(rest, |(_, message)| message),
+            None => first,
+        };
+        let mut text = first.to_owned();
+        while let Some(continuation) = lines.peek().and_then(|next| next.strip_prefix("       ")) {
+            text.push('\n');
+            text.push_str(continuation);
+            lines.next();
+        }
+        let Some(place) = lines
+            .next()
+            .and_then(|next| next.trim_start().strip_prefix("--> "))
+        else {
+            continue;
+        };
+        let mut parts = place.rsplitn(3, ':');
+        let column = parts.next().and_then(|c| c.parse().ok()).expect("a column");
+        let line = parts.next().and_then(|l| l.parse().ok()).expect("a line");
+        found.push(Printed { line, column, text });
+    }
+    found.sort();
+    found
+}
+
+/// What the run time reports for every network in a UI case's source, placed
+/// in the source file's lines and columns.
+fn printed_at_run_time(source: &str) -> Vec<Printed> {
+    let mut found = Vec::new();
+    for invocation in invocations::invocations(source) {
+        let diagnostics = match NetworkSpec::from_dsl(invocation.text) {
+            Ok((_, warnings)) => warnings,
+            Err(error) => error.diagnostics,
+        };
+        for diagnostic in diagnostics {
+            // At the end of the text, where rustc points at the whole invocation.
+            let at = if diagnostic.location.bytes.start == invocation.text.len() {
+                invocation.start
+            } else {
+                invocation.offset + diagnostic.location.bytes.start
+            };
+            let before = &source[..at];
+            let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+            let mut text = diagnostic.message.clone();
+            if let Some(help) = &diagnostic.help {
+                text.push_str(&format!("\nhelp: {help}"));
+            }
+            for note in &diagnostic.notes {
+                text.push_str(&format!("\nnote: {note}"));
+            }
+            found.push(Printed {
+                line: before.matches('\n').count() + 1,
+                column: before[line_start..].chars().count() + 1,
+                text,
+            });
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn every_ui_diagnostic_is_reported_word_for_word_at_the_same_place() {
+    let mut cases = 0;
+    for entry in fs::read_dir("tests/ui/fail").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|extension| extension != "rs") {
+            continue;
+        }
+        let source = fs::read_to_string(&path).unwrap();
+        let stderr = fs::read_to_string(path.with_extension("stderr")).unwrap();
+        let expected = printed_by_rustc(&stderr);
+        let got = printed_at_run_time(&source);
+        assert_eq!(got, expected, "{}", path.display());
+        cases += 1;
+    }
+    assert!(cases >= 15, "only {cases} UI cases found");
+}
+
+#[test]
+fn the_card_network_reads_from_text() {
+    let (spec, warnings) = NetworkSpec::from_dsl(
+        "// The design card's network\ndense(784 -> 256, relu),\ndense(256 -> 10, softmax),\n",
+    )
+    .unwrap();
+    assert!(warnings.is_empty());
+    assert_eq!(
+        spec,
+        NetworkSpec::new(vec![
+            LayerSpec::dense(784, 256, Activation::Relu),
+            LayerSpec::dense(256, 10, Activation::Softmax),
+        ])
+        .unwrap()
+    );
+}
+
+#[test]
+fn warnings_come_with_the_spec_and_errors_with_everything() {
+    let (_, warnings) = NetworkSpec::from_dsl("dense(64 -> 64, relu, init = xavier_normal)").unwrap();
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(warnings[0].severity, Severity::Warning);
+    assert_eq!(warnings[0].lint, Some(Lint::InitMismatch));
+    assert_eq!(warnings[0].location.start.column, 30);
+
+    let error = NetworkSpec::from_dsl("#![deny(init_mismatch)]\ndense(64 -> 64, relu, init = xavier_normal)")
+        .unwrap_err();
+    let denied = &error.diagnostics[0];
+    assert_eq!(denied.severity, Severity::Error);
+    assert_eq!(
+        denied.notes,
+        ["`#[deny(init_mismatch)]` is set on this network or layer"]
+    );
+    assert_eq!(
+        (denied.location.start.line, denied.location.start.column),
+        (2, 30)
+    );
+}
+
+#[test]
+fn lint_levels_written_in_the_text_are_kept_and_honoured() {
+    let spec: NetworkSpec =
+        "#![allow(signal_drift)]\n#[allow(init_mismatch)] dense(64 -> 64, relu, init = xavier_normal)"
+            .parse()
+            .unwrap();
+    assert_eq!(spec.lints().get(Lint::SignalDrift), Some(Level::Allow));
+    assert_eq!(
+        spec.layers()[0].lints().get(Lint::InitMismatch),
+        Some(Level::Allow)
+    );
+    assert!(spec.lint().is_empty());
+    let loud = spec
+        .with_layer(0, spec.layers()[0].with_lint(Lint::InitMismatch, Level::Deny))
+        .unwrap();
+    assert_eq!(loud.lint()[0].level, Level::Deny);
+}
+
+#[test]
+fn forbid_cannot_be_lowered() {
+    let error = NetworkSpec::from_dsl(
+        "#![forbid(constant_init)]\n#[allow(constant_init)]\ndense(64 -> 10, identity, init = zeros)",
+    )
+    .unwrap_err();
+    let messages: Vec<&str> = error.errors().map(|d| d.message.as_str()).collect();
+    assert!(
+        messages[0].starts_with("`#[allow(constant_init)]` cannot lower `forbid(constant_init)`"),
+        "{messages:?}"
+    );
+    assert_eq!(error.diagnostics[0].location.start.line, 2);
+    // The same rule for a spec built at run time.
+    let built = NetworkSpec::new(vec![
+        LayerSpec::dense(4, 4, Activation::Relu).allow_constant_init()
+    ])
+    .unwrap();
+    assert_eq!(
+        built.with_network_lint(Lint::ConstantInit, Level::Forbid),
+        Err(SpecError::LintForbidden {
+            layer: 0,
+            lint: Lint::ConstantInit,
+            level: Level::Allow
+        })
+    );
+}
+
+#[test]
+fn layers_activations_and_inits_read_alone() {
+    let layer: LayerSpec = "#[allow(constant_init)] dense(8 -> 2, identity, init = zeros)"
+        .parse()
+        .unwrap();
+    assert!(layer.constant_init_allowed());
+    assert!("dense(8 -> 2, relu), dense(2 -> 1, relu)"
+        .parse::<LayerSpec>()
+        .is_err());
+    assert_eq!("elu(1)".parse::<Activation>().unwrap(), Activation::Elu(1.0));
+    assert!("relu(2)".parse::<Activation>().is_err());
+    assert!("leaky_relu(-1)".parse::<Activation>().is_err());
+    assert_eq!(
+        "uniform(bound = 0.1)".parse::<Init>().unwrap(),
+        Init::Uniform { bound: 0.1 }
+    );
+    assert!("uniform(bound = -1)".parse::<Init>().is_err());
+    assert!("he_normal(2)".parse::<Init>().is_err());
+    assert!("he_normal, bias = zeros".parse::<Init>().is_err());
+    let error = "normal".parse::<Init>().unwrap_err();
+    assert_eq!(
+        error.diagnostics[0].message,
+        "`normal` needs its standard deviation"
+    );
+}
+
+#[test]
+fn the_issue_s_unprintable_inits_now_print_and_read_back() {
+    for text in [
+        "he_normal, gain = 1.5",
+        "orthogonal, gain = 2",
+        "he_normal, dist = truncated_normal",
+    ] {
+        let init: Init = text.parse().unwrap();
+        assert_eq!(init.to_string(), text);
+    }
+}
+
+fn activation() -> impl Strategy<Value = Activation> {
+    prop_oneof![
+        Just(Activation::Identity),
+        Just(Activation::Relu),
+        (0.0..1.0_f64).prop_map(Activation::LeakyRelu),
+        (0.1..3.0_f64).prop_map(Activation::Elu),
+        Just(Activation::Gelu),
+        Just(Activation::Silu),
+        Just(Activation::Selu),
+        Just(Activation::Softplus),
+        Just(Activation::Tanh),
+        Just(Activation::Sigmoid),
+        Just(Activation::Softmax),
+    ]
+}
+
+fn scaled() -> impl Strategy<Value = Init> {
+    use netinit::{Distribution, Family, FanMode, VarianceScaling};
+    (
+        prop_oneof![Just(Family::He), Just(Family::Xavier), Just(Family::LeCun)],
+        prop_oneof![
+            Just(Distribution::Normal),
+            Just(Distribution::Uniform),
+            Just(Distribution::TruncatedNormal)
+        ],
+        prop_oneof![Just(FanMode::FanIn), Just(FanMode::FanOut), Just(FanMode::FanAvg)],
+        proptest::option::of(0.01..4.0_f64),
+    )
+        .prop_map(|(family, distribution, mode, gain)| {
+            let scaling = VarianceScaling::new(family, distribution).with_mode(mode);
+            Init::Scaled(match gain {
+                Some(gain) => scaling.with_gain(gain),
+                None => scaling,
+            })
+        })
+}
+
+fn weight() -> impl Strategy<Value = Init> {
+    prop_oneof![
+        scaled(),
+        proptest::option::of(0.01..4.0_f64).prop_map(|gain| Init::Orthogonal { gain }),
+        (1e-6..1.0_f64).prop_map(|std| Init::Normal { std }),
+        (1e-6..1.0_f64).prop_map(|bound| Init::Uniform { bound }),
+        (1e-6..1.0_f64).prop_map(|std| Init::TruncatedNormal { std }),
+    ]
+}
+
+fn bias() -> impl Strategy<Value = Init> {
+    prop_oneof![
+        Just(Init::zeros()),
+        Just(Init::ones()),
+        Just(Init::he_uniform()),
+        (-2.0..2.0_f64).prop_map(|value| Init::Constant { value }),
+        (1e-6..1.0_f64).prop_map(|std| Init::Normal { std }),
+    ]
+}
+
+fn level() -> impl Strategy<Value = Option<Level>> {
+    proptest::option::of(prop_oneof![
+        Just(Level::Allow),
+        Just(Level::Warn),
+        Just(Level::Deny)
+    ])
+}
+
+/// Networks of 1 to 6 layers whose widths chain, with any activation,
+/// init, bias and lint levels the DSL can write.
+fn network() -> impl Strategy<Value = NetworkSpec> {
+    proptest::collection::vec(
+        (1..600_usize, activation(), weight(), bias(), level(), level()),
+        1..6,
+    )
+    .prop_flat_map(|layers| (Just(layers), 1..600_usize, level()))
+    .prop_map(|(layers, inputs, network_level)| {
+        let mut width = inputs;
+        let layers = layers
+            .into_iter()
+            .map(|(outputs, activation, weight, bias, mismatch, drift)| {
+                let mut layer = LayerSpec::dense(width, outputs, activation)
+                    .with_weight(weight)
+                    .with_bias(bias);
+                width = outputs;
+                if let Some(level) = mismatch {
+                    layer = layer.with_lint(Lint::InitMismatch, level);
+                }
+                if let Some(level) = drift {
+                    layer = layer.with_lint(Lint::SignalDrift, level);
+                }
+                layer
+            })
+            .collect();
+        let spec = NetworkSpec::new(layers).unwrap();
+        match network_level {
+            Some(level) => spec.with_network_lint(Lint::SoftmaxHidden, level).unwrap(),
+            None => spec,
+        }
+    })
+}
+
+proptest! {
+    // 256 random networks (fixed by proptest's deterministic default seed
+    // for a given test name), each printed and read back.
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_spec_the_dsl_accepts_prints_as_text_that_reads_back(spec in network()) {
+        let accepted = spec.lint().iter().all(|finding| finding.level < Level::Deny);
+        prop_assume!(accepted);
+        let text = spec.to_string();
+        let read: NetworkSpec = text.parse().map_err(|error| TestCaseError::fail(format!("{text}\n{error}")))?;
+        prop_assert_eq!(read, spec, "{}", text);
+    }
+
+    #[test]
+    fn every_activation_and_init_reads_back(activation in activation(), init in weight()) {
+        prop_assert_eq!(activation.to_string().parse::<Activation>().unwrap(), activation);
+        prop_assert_eq!(init.to_string().parse::<Init>().unwrap(), init);
+    }
+}
+
+#[test]
+fn the_readme_and_the_cli_card_file_agree() {
+    let card = fs::read_to_string(Path::new("examples/card.net")).unwrap();
+    let spec: NetworkSpec = card.parse().unwrap();
+    assert_eq!(spec.parameter_count(), 203_530);
+}
