@@ -15,7 +15,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use netinit::data::{FashionMnist, Source};
+#[path = "support/data.rs"]
+mod data;
+
 use netinit::{network, Init, Loss, NetworkSpec, Optimizer, Trainer};
 
 const MNIST: NetworkSpec = network![
@@ -107,15 +109,8 @@ fn main() -> ExitCode {
 }
 
 fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
-    let data = FashionMnist::locate(options.data.as_deref())?;
-    match &data.source {
-        Source::Full(dir) => println!("data: Fashion-MNIST from {}", dir.display()),
-        Source::Bundled(dir) => println!(
-            "data: the bundled subset in {} (the full set is not installed: `apt-get install \
-             dataset-fashion-mnist`, or --data DIR)",
-            dir.display()
-        ),
-    }
+    let (data, origin) = data::fashion_mnist(options.data.as_deref())?;
+    println!("{origin}");
     println!(
         "      {} training and {} test images\n",
         data.train.len(),

@@ -10,6 +10,9 @@
 //! 3. Training at depth: a 20-layer relu net with plain SGD, He against
 //!    Xavier (training.png).
 
+#[path = "support/data.rs"]
+mod data;
+
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
@@ -66,10 +69,9 @@ fn parse_options() -> Result<Options, String> {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let options = parse_options()?;
-    let data = FashionMnist::locate(options.data.as_deref())?;
+    let (data, origin) = data::fashion_mnist(options.data.as_deref())?;
     println!(
-        "data: {:?}, {} training and {} test images\n",
-        data.source,
+        "{origin}\n      {} training and {} test images\n",
         data.train.len(),
         data.test.len()
     );

@@ -49,8 +49,9 @@
 extern crate self as netinit;
 
 /// Declare a network: `network![dense(784 -> 256, relu), …]` is a constant
-/// [`NetworkSpec`]; `network! { pub struct Name { … } }` defines a type with
-/// `Name::SPEC` and `Name::init(seed)`.
+/// [`NetworkSpec`]; `network! { pub struct Name { … } }` defines a type.
+///
+/// # The grammar
 ///
 /// A layer is `dense(IN -> OUT, ACTIVATION [, OPTION]*)`. Activations:
 /// `identity` (or `linear`), `relu`, `leaky_relu(α)`, `elu(α)`, `gelu`,
@@ -59,12 +60,11 @@ extern crate self as netinit;
 /// `mode = fan_in|fan_out|fan_avg`, `gain = F`. Inits: `he_normal`,
 /// `he_uniform`, `xavier_normal`, `xavier_uniform`, `lecun_normal`,
 /// `lecun_uniform`, `orthogonal`, `normal(std = F)`, `uniform(bound = F)`,
-/// `truncated_normal(std = F)`, `zeros`, `ones`, `constant(F)`.
-///
-/// Lints (`#[allow(…)]`, `#[warn(…)]`, `#[deny(…)]` on a layer, or on the
-/// network as `#![…]` inside the macro or `#[…]` on the item):
-/// `constant_init` (deny), `init_mismatch`, `signal_drift`,
-/// `softmax_hidden` (warn). See the README for each one's output.
+/// `truncated_normal(std = F)`, `zeros`, `ones`, `constant(F)`. Without
+/// `init =`, a layer gets the scheme matched to its activation (He for the
+/// ReLU family, LeCun for SELU, Xavier for the rest). The same text is read
+/// at run time by [`NetworkSpec::from_dsl`] and by the `netinit` command
+/// line, with the same diagnostics.
 ///
 /// ```
 /// const HEAD: netinit::NetworkSpec = netinit::network![
@@ -75,11 +75,145 @@ extern crate self as netinit;
 /// ];
 /// assert_eq!(HEAD.layers().len(), 2);
 /// ```
+///
+/// # The item form
+///
+/// ```
+/// netinit::network! {
+///     /// A Fashion-MNIST classifier.
+///     #[derive(Clone, Debug, PartialEq)]
+///     pub struct Mnist {
+///         dense(784 -> 256, relu),
+///         dense(256 -> 10, softmax),
+///     }
+/// }
+///
+/// let model = Mnist::init(7);
+/// assert_eq!(Mnist::SPEC.parameter_count(), 203_530);
+/// assert_eq!(model.layers().len(), 2); // through Deref<Target = Network>
+/// let network: netinit::Network = model.into_network();
+/// ```
+///
+/// `pub struct Name { … }` defines a struct holding a sampled [`Network`],
+/// with
+/// * `Name::SPEC`, the [`NetworkSpec`] checked at compile time;
+/// * `Name::init(seed: u64) -> Name`, its weights sampled from `seed` (see
+///   [`NetworkSpec::init`]);
+/// * `name.into_network() -> Network`;
+/// * `Deref` and `DerefMut` to [`Network`], so `forward`, `layers` and the
+///   rest are called on it directly.
+///
+/// The struct derives nothing itself: add the derives you want (`Clone`,
+/// `Debug` and `PartialEq` work, as [`Network`] has them). Any visibility
+/// works, and the form works inside function bodies. Attributes other than
+/// netinit's lints (doc comments, derives, rustc's own lints) go on the
+/// struct.
+///
+/// # Lints
+///
+/// Lint attributes go on a layer (`#[allow(constant_init)] dense(…)`) or on
+/// the whole network: `#![deny(init_mismatch)]` first inside `network![…]`,
+/// or `#[deny(init_mismatch)]` on the item form's struct. A layer's level
+/// wins over the network's, except that nothing lowers `forbid`. On stable
+/// Rust a macro's warning is a deprecation warning, so `#![deny(warnings)]`
+/// turns ours into errors and `#[allow(deprecated)]` on the enclosing item
+/// silences them. Each lint, its default level, and a real output:
+///
+/// **`constant_init`** (deny): constant weights, or a scale of zero.
+/// ```text
+/// error: constant weight init `zeros` never breaks symmetry: all 256 neurons of this layer compute
+///        the same value from the same input and receive the same update, so they stay identical and
+///        the layer learns no more than a single neuron
+///        help: draw random weights: remove `init = …` to get the init derived for `relu`
+///        (he_normal fan_in std=0.0505); or add `#[allow(constant_init)]` to this layer if it must
+///        start constant (a zero-initialised output head)
+///        note: `#[deny(constant_init)]` is on by default
+///  --> tests/ui/fail/constant_init.rs:3:36
+///   |
+/// 3 |     dense(784 -> 256, relu, init = zeros),
+///   |                                    ^^^^^
+/// ```
+/// Two adjacent constant layers are an error no attribute lowers: the
+/// neurons between them can never be told apart.
+///
+/// **`init_mismatch`** (warn): an explicit init family that does not match
+/// the activation.
+/// ```text
+/// warning: Xavier init does not match `relu`, which wants He: the predicted variance factor is
+///          ×0.50 per layer here (it halves the signal at every layer)
+///        help: remove `init = …` to get the derived `he_normal fan_in std=0.0884`, or add
+///        `#[allow(init_mismatch)]` to this layer if the scale is deliberate
+/// ```
+///
+/// **`signal_drift`** (warn): the mean-field analysis predicts the
+/// activations' or gradients' second moment to grow or shrink by more than
+/// 2^10 across the network.
+/// ```text
+/// warning: the activations' predicted second moment grows by a factor of 7.6e61 (2^205.6) from
+///          the first layer to the last; it passes 2^10 at layer 2 (of 30), where each layer
+///          multiplies it by 128
+///        help: the weight scale does not suit the depth: remove `init = …` to get the derived
+///        `he_normal fan_in std=0.0884`, or add `#[allow(signal_drift)]` if a normalisation layer
+///        corrects it
+/// ```
+///
+/// **`softmax_hidden`** (warn): softmax anywhere but the last layer.
+/// ```text
+/// warning: softmax on a hidden layer squeezes its 256 outputs into one distribution that sums to
+///          1: each is about 1/256 of what the next layer expects, and gradients through it are
+///          damped the same way
+///        help: use softmax only on the last layer; hidden layers want `relu` (He init) or `tanh`
+///        (Xavier init)
+/// ```
+///
+/// The same findings are values at run time: [`NetworkSpec::lint`].
 pub use init_macros::network;
 
-// Everything init-core makes public, under one name: the rules, the
-// sampler, `fill`, the network and training.
-pub use init_core::*;
+pub use init_core::{
+    // Network descriptions, their checks and the DSL.
+    dsl,
+    // Activations, inits and fans.
+    expectation,
+    // Sampling, the network and training.
+    fill,
+    generator,
+    // The lints and the signal analysis behind them.
+    signal,
+    validate,
+    Activation,
+    Dense,
+    Diagnostic,
+    Distribution,
+    Draw,
+    Error,
+    Evaluation,
+    Family,
+    FanMode,
+    Fans,
+    Generator,
+    Gradients,
+    Init,
+    LayerSpec,
+    Level,
+    Lint,
+    LintLevels,
+    Loss,
+    Network,
+    NetworkSpec,
+    Optimizer,
+    Part,
+    SpecError,
+    Summary,
+    Targets,
+    Trainer,
+    VarianceScaling,
+    DRIFT_LIMIT_LOG2,
+    SELU_ALPHA,
+    SELU_LAMBDA,
+    SETTLING_LOG2,
+    TRUNCATED_NORMAL_STD_CORRECTION,
+    TRUNCATION,
+};
 
 pub mod data;
 

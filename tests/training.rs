@@ -12,7 +12,8 @@ const MNIST: NetworkSpec = network![
 ];
 
 fn bundled() -> FashionMnist {
-    FashionMnist::load(&FashionMnist::bundled_dir()).expect("the bundled subset is in the repository")
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fashion-mnist-subset");
+    FashionMnist::load(&dir).expect("the bundled subset is in the repository")
 }
 
 #[test]

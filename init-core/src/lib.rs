@@ -9,9 +9,9 @@
 
 #![deny(missing_docs)]
 
-pub mod rules;
+mod rules;
 #[cfg(feature = "runtime")]
-pub mod runtime;
+mod runtime;
 
 pub use rules::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
 pub use rules::dsl;
@@ -20,7 +20,7 @@ pub use rules::gaussian::expectation;
 pub use rules::init::{
     Distribution, Draw, Family, Init, VarianceScaling, TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
 };
-pub use rules::lint::{check, Diagnostic, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
+pub use rules::lint::{Diagnostic, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 pub use rules::signal;
 pub use rules::spec::{validate, LayerSpec, NetworkSpec, Part, SpecError, Summary};
 
@@ -29,7 +29,7 @@ pub use runtime::error::Error;
 #[cfg(feature = "runtime")]
 pub use runtime::fill;
 #[cfg(feature = "runtime")]
-pub use runtime::generator::{generator, Generator, LayerStreams};
+pub use runtime::generator::{generator, Generator};
 #[cfg(feature = "runtime")]
 pub use runtime::layers::dense::Dense;
 #[cfg(feature = "runtime")]

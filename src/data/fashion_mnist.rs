@@ -43,15 +43,6 @@ impl Dataset {
     }
 }
 
-/// Where the data came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// The full data set, from this folder.
-    Full(PathBuf),
-    /// The 5,000 + 1,000 image subset bundled with netinit.
-    Bundled(PathBuf),
-}
-
 /// The training and test sets of Fashion-MNIST.
 #[derive(Clone, Debug)]
 pub struct FashionMnist {
@@ -59,8 +50,8 @@ pub struct FashionMnist {
     pub train: Dataset,
     /// 10,000 images (1,000 in the bundled subset).
     pub test: Dataset,
-    /// Where they were read from.
-    pub source: Source,
+    /// The folder they were read from.
+    pub dir: PathBuf,
 }
 
 impl FashionMnist {
@@ -70,31 +61,18 @@ impl FashionMnist {
     /// The environment variable that names another folder.
     pub const ENV_VAR: &'static str = "NETINIT_FASHION_MNIST";
 
-    /// The subset bundled in the repository.
-    pub fn bundled_dir() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fashion-mnist-subset")
-    }
-
-    /// Find the data: the folder given (an error if it is missing), else the
-    /// folder in `NETINIT_FASHION_MNIST`, else Debian's package, else the
-    /// bundled subset.
-    pub fn locate(dir: Option<&Path>) -> Result<FashionMnist, DataError> {
-        if let Some(dir) = dir {
-            return FashionMnist::load(dir);
-        }
+    /// Find the installed data set: the folder named in
+    /// `NETINIT_FASHION_MNIST`, else Debian's package. `Ok(None)` when
+    /// neither is there; an error when one is there but cannot be read.
+    pub fn locate() -> Result<Option<FashionMnist>, DataError> {
         if let Some(dir) = env::var_os(FashionMnist::ENV_VAR) {
-            return FashionMnist::load(Path::new(&dir));
+            return FashionMnist::load(Path::new(&dir)).map(Some);
         }
         let system = Path::new(FashionMnist::SYSTEM_DIR);
         if system.is_dir() {
-            return FashionMnist::load(system);
+            return FashionMnist::load(system).map(Some);
         }
-        let bundled = FashionMnist::bundled_dir();
-        let data = FashionMnist::load(&bundled)?;
-        Ok(FashionMnist {
-            source: Source::Bundled(bundled),
-            ..data
-        })
+        Ok(None)
     }
 
     /// Read the four files from `dir` (`train-images-idx3-ubyte[.gz]`,
@@ -115,7 +93,7 @@ impl FashionMnist {
         Ok(FashionMnist {
             train,
             test,
-            source: Source::Full(dir.to_owned()),
+            dir: dir.to_owned(),
         })
     }
 }

@@ -5,5 +5,5 @@ mod fashion_mnist;
 mod idx;
 
 pub use error::DataError;
-pub use fashion_mnist::{Dataset, FashionMnist, Source, CLASS_NAMES};
+pub use fashion_mnist::{Dataset, FashionMnist, CLASS_NAMES};
 pub use idx::{read_images, read_labels};

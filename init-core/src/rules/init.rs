@@ -315,7 +315,7 @@ impl Init {
     }
 
     /// What is wrong with a scale that [`Init::invalid_scale`] reports.
-    pub fn invalid_scale_message(what: &str, value: f64) -> String {
+    pub(crate) fn invalid_scale_message(what: &str, value: f64) -> String {
         format!("the {what} must be a finite number and not negative; found {value}")
     }
 

@@ -5,7 +5,8 @@ mod from_text;
 use netinit::network;
 
 network! {
-    /// A Fashion-MNIST classifier.
+    /// A Fashion-MNIST classifier. The user's derives go on the struct.
+    #[derive(Clone, Debug, PartialEq)]
     pub struct Mnist {
         dense(784 -> 256, relu),
         dense(256 -> 10, softmax),
@@ -33,6 +34,8 @@ fn main() {
         }
     }
     let model = Mnist::init(1);
+    assert_eq!(model.clone(), model);
+    assert!(format!("{model:?}").starts_with("Mnist"));
     assert_eq!(model.layers()[0].weight().dim(), (256, 784));
     assert_eq!(Mnist::SPEC.parameter_count(), 203_530);
     assert_eq!(inner::Small::SPEC.inputs(), 4);

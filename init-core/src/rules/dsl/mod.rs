@@ -6,9 +6,9 @@
 //! The reader works on `proc_macro2` tokens: in the macro they carry the
 //! compiler's spans; at run time the text is tokenized by `proc_macro2`
 //! itself, whose spans (with `span-locations`) give line and column.
-//! read → model → check, one file each: [`read`] knows the syntax,
-//! [`model`] gives names their meaning, [`check`] runs the spec's
-//! validation and lints and places each finding at its token.
+//! Read, model, check, one file each: the first knows the syntax, the
+//! second gives names their meaning, the third runs the spec's validation
+//! and lints and places each finding at its token.
 
 mod ast;
 mod check;
