@@ -20,9 +20,13 @@ pub use rules::gaussian::expectation;
 pub use rules::init::{
     Distribution, Draw, Family, Init, VarianceScaling, TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
 };
+pub use rules::layer::{DenseSpec, LayerKind, LayerSpec, Part};
 pub use rules::lint::{Diagnostic, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
+pub use rules::network::NetworkSpec;
+pub use rules::path::LayerPath;
 pub use rules::signal;
-pub use rules::spec::{validate, LayerSpec, NetworkSpec, Part, SpecError, Summary};
+pub use rules::summary::Summary;
+pub use rules::validate::{validate, SpecError};
 
 #[cfg(feature = "runtime")]
 pub use runtime::error::Error;

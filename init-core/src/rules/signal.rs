@@ -13,7 +13,7 @@
 //! layer, where the loss gradient is taken with respect to the logits.
 
 use crate::rules::activation::Activation;
-use crate::rules::spec::LayerSpec;
+use crate::rules::layer::LayerSpec;
 
 /// The predicted signal at one layer.
 #[derive(Clone, Copy, Debug, PartialEq)]

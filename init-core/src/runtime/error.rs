@@ -4,7 +4,7 @@ use core::fmt;
 
 use crate::rules::activation::Activation;
 use crate::rules::init::Init;
-use crate::rules::spec::SpecError;
+use crate::rules::validate::SpecError;
 use crate::runtime::train::loss::Loss;
 
 /// A run-time error of netinit. Nothing in the library panics on user input;

@@ -6,10 +6,12 @@
 //!   specified cipher: the same key, stream and position give the same words on
 //!   every platform and every version. (rand's `StdRng` may change algorithm
 //!   between versions, so it is not our default.)
-//! * **One key per layer.** Layer `i`'s key is the 32 bytes a ChaCha8 keyed by
-//!   the seed (little-endian in the first 8 key bytes, the rest zero) produces
-//!   on stream `i`. Changing one layer leaves every other layer's key, and so
-//!   its weights, unchanged.
+//! * **One key per layer.** The key of the layer at path `i` (its index
+//!   among the layers with parameters, see [`LayerPath`]) is the 32 bytes a
+//!   ChaCha8 keyed by the seed (little-endian in the first 8 key bytes, the
+//!   rest zero) produces on stream `i`. Changing one layer leaves every other
+//!   layer's key, and so its weights, unchanged; adding a layer without
+//!   parameters changes no path.
 //! * **One stream per row.** Row `r` of a layer's weights is drawn from the
 //!   layer key on stream `r`, the biases on stream `u64::MAX`, an orthogonal
 //!   matrix's Gaussian draw on stream `u64::MAX - 1`. Rows `[a, b)` can be
@@ -18,6 +20,8 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+use crate::rules::path::LayerPath;
 
 /// The generator netinit samples with: ChaCha8, portable and seekable.
 pub type Generator = ChaCha8Rng;
@@ -46,12 +50,19 @@ impl LayerStreams {
     const BIAS: u64 = u64::MAX;
     const MATRIX: u64 = u64::MAX - 1;
 
-    /// The streams of layer `layer` (0-based) under `seed`.
-    pub fn new(seed: u64, layer: usize) -> LayerStreams {
-        let mut master = generator(seed);
-        master.set_stream(layer as u64);
+    /// The streams of the layer at `path` under `seed`. A top-level layer's
+    /// key is drawn on stream `path[0]` of the seed's generator; a layer
+    /// inside a block draws its key from the block's key the same way, on
+    /// stream `path[1]`, and so on down (a block has no rows of its own, so
+    /// its streams are free for its layers' keys).
+    pub fn new(seed: u64, path: &LayerPath) -> LayerStreams {
+        let mut parent = generator(seed);
         let mut key = [0u8; 32];
-        master.fill_bytes(&mut key);
+        for &index in path.indices() {
+            parent.set_stream(index as u64);
+            parent.fill_bytes(&mut key);
+            parent = ChaCha8Rng::from_seed(key);
+        }
         LayerStreams { key }
     }
 
@@ -88,12 +99,17 @@ mod tests {
 
     #[test]
     fn layers_and_rows_get_distinct_streams() {
-        let first = LayerStreams::new(1, 0);
-        let second = LayerStreams::new(1, 1);
+        let first = LayerStreams::new(1, &LayerPath::top(0));
+        let second = LayerStreams::new(1, &LayerPath::top(1));
         assert_ne!(first.row(0).next_u64(), second.row(0).next_u64());
         assert_ne!(first.row(0).next_u64(), first.row(1).next_u64());
         assert_ne!(first.row(0).next_u64(), first.bias().next_u64());
-        assert_eq!(first.row(3).next_u64(), LayerStreams::new(1, 0).row(3).next_u64());
+        assert_eq!(
+            first.row(3).next_u64(),
+            LayerStreams::new(1, &LayerPath::top(0)).row(3).next_u64()
+        );
+        let nested = LayerStreams::new(1, &LayerPath::top(0).child(0));
+        assert_ne!(first.row(0).next_u64(), nested.row(0).next_u64());
     }
 
     #[test]
@@ -101,6 +117,9 @@ mod tests {
         // A change of generator, key layout or stream layout changes every
         // weight of every user: it must fail here first.
         assert_eq!(generator(0).next_u64(), GOLDEN_PLAIN);
-        assert_eq!(LayerStreams::new(42, 3).row(5).next_u64(), GOLDEN_ROW);
+        assert_eq!(
+            LayerStreams::new(42, &LayerPath::top(3)).row(5).next_u64(),
+            GOLDEN_ROW
+        );
     }
 }

@@ -4,7 +4,8 @@ use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2, Axis};
 
-use crate::rules::spec::{NetworkSpec, SpecError};
+use crate::rules::network::NetworkSpec;
+use crate::rules::validate::SpecError;
 use crate::runtime::error::Error;
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::layers::activation as activate;
@@ -50,10 +51,10 @@ impl NetworkSpec {
     /// ```
     pub fn init(&self, seed: u64) -> Network {
         let layers = self
-            .layers()
+            .layer_paths()
             .iter()
-            .enumerate()
-            .map(|(index, layer)| Dense::sample(layer, &LayerStreams::new(seed, index)))
+            .zip(self.layers())
+            .filter_map(|(path, layer)| Some(Dense::sample(layer, &LayerStreams::new(seed, path.as_ref()?))))
             .collect();
         Network {
             spec: self.clone(),
@@ -75,10 +76,14 @@ impl NetworkSpec {
     /// ```
     pub fn sample_rows(&self, seed: u64, layer: usize, rows: Range<usize>) -> Result<Array2<f32>, Error> {
         let layers = self.layers();
-        let spec = layers.get(layer).ok_or(SpecError::NoSuchLayer {
+        let no_such_layer = SpecError::NoSuchLayer {
             index: layer,
             layers: layers.len(),
-        })?;
+        };
+        let paths = self.layer_paths();
+        let (Some(spec), Some(Some(path))) = (layers.get(layer), paths.get(layer)) else {
+            return Err(no_such_layer.into());
+        };
         if rows.start > rows.end || rows.end > spec.outputs() {
             return Err(Error::RowRange {
                 start: rows.start,
@@ -86,7 +91,7 @@ impl NetworkSpec {
                 rows: spec.outputs(),
             });
         }
-        Ok(sample_rows(spec, &LayerStreams::new(seed, layer), rows))
+        Ok(sample_rows(spec, &LayerStreams::new(seed, path), rows))
     }
 }
 
@@ -192,7 +197,7 @@ mod tests {
     use super::*;
     use crate::rules::activation::Activation;
     use crate::rules::init::Init;
-    use crate::rules::spec::LayerSpec;
+    use crate::rules::layer::LayerSpec;
     use ndarray::s;
 
     fn spec(layers: Vec<LayerSpec>) -> NetworkSpec {

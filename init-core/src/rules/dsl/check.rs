@@ -7,8 +7,10 @@ use proc_macro2::Span;
 use crate::rules::dsl::model::Model;
 use crate::rules::dsl::report::{Report, Reports};
 use crate::rules::dsl::Severity;
+use crate::rules::layer::LayerSpec;
 use crate::rules::lint::{self, Level, Lint};
-use crate::rules::spec::{validate, LayerSpec, NetworkSpec, SpecError};
+use crate::rules::network::NetworkSpec;
+use crate::rules::validate::{validate, SpecError};
 
 /// Record every finding of the model in `reports`; the spec when nothing
 /// is an error.
@@ -91,7 +93,7 @@ fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
     }
 }
 
-fn span_of(model: &Model, layer: Option<usize>, part: crate::rules::spec::Part) -> Span {
+fn span_of(model: &Model, layer: Option<usize>, part: crate::rules::layer::Part) -> Span {
     match layer.and_then(|index| model.layers.get(index)) {
         Some(layer) => layer.spans.of(part),
         None => model.body_span,

@@ -25,7 +25,7 @@ use core::ops::Range;
 use proc_macro2::TokenStream;
 
 use crate::rules::lint::Lint;
-use crate::rules::spec::NetworkSpec;
+use crate::rules::network::NetworkSpec;
 
 pub use ast::Item;
 pub use report::Report;

@@ -13,8 +13,9 @@ use crate::rules::dsl::report::{unknown_name, Reports};
 use crate::rules::fans::FanMode;
 use crate::rules::init::{Distribution, Init};
 use crate::rules::keywords;
+use crate::rules::layer::{LayerSpec, Part};
 use crate::rules::lint::{Level, Lint, LintLevels};
-use crate::rules::spec::{LayerSpec, Part, SpecError};
+use crate::rules::validate::SpecError;
 
 /// The invocation with its meaning.
 pub struct Model {

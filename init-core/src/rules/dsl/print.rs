@@ -5,8 +5,9 @@ use core::fmt;
 
 use crate::rules::init::Init;
 use crate::rules::keywords;
+use crate::rules::layer::LayerSpec;
 use crate::rules::lint::{Level, LintLevels};
-use crate::rules::spec::{LayerSpec, NetworkSpec};
+use crate::rules::network::NetworkSpec;
 
 impl fmt::Display for LayerSpec {
     /// `#[allow(constant_init)] dense(784 -> 256, relu, init = …, bias = …)`:

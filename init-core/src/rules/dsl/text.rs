@@ -15,7 +15,8 @@ use crate::rules::activation::Activation;
 use crate::rules::dsl::report::{Report, Reports};
 use crate::rules::dsl::{model, read, read_tokens, Diagnostic, LineColumn, Location, ParseError, Severity};
 use crate::rules::init::Init;
-use crate::rules::spec::{LayerSpec, NetworkSpec};
+use crate::rules::layer::LayerSpec;
+use crate::rules::network::NetworkSpec;
 
 impl NetworkSpec {
     /// The network written in `text`, in the grammar of `network![…]`

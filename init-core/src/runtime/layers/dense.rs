@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::rules::activation::Activation;
 use crate::rules::init::Draw;
-use crate::rules::spec::LayerSpec;
+use crate::rules::layer::LayerSpec;
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::orthogonal::orthogonal;
 use crate::runtime::sample;

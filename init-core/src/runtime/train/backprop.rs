@@ -220,7 +220,8 @@ mod tests {
     use super::*;
     use crate::rules::activation::ELEMENTWISE;
     use crate::rules::init::Init;
-    use crate::rules::spec::{LayerSpec, NetworkSpec};
+    use crate::rules::layer::LayerSpec;
+    use crate::rules::network::NetworkSpec;
     use ndarray::Array2;
 
     fn network(layers: Vec<LayerSpec>) -> Network {

@@ -1,0 +1,127 @@
+//! The dense layer's rules: `activation(x · Wᵀ + b)` with `W` of shape
+//! `(out, in)`, its fans, parameters and the checks of its own fields.
+
+use crate::rules::activation::Activation;
+use crate::rules::fans::Fans;
+use crate::rules::init::{Draw, Init};
+use crate::rules::layer::Part;
+use crate::rules::validate::SpecError;
+
+/// `dense(inputs -> outputs, activation)` with its inits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DenseSpec {
+    inputs: usize,
+    outputs: usize,
+    activation: Activation,
+    weight: Init,
+    bias: Init,
+}
+
+impl DenseSpec {
+    /// The layer with the init derived from its activation and zero biases.
+    pub const fn new(inputs: usize, outputs: usize, activation: Activation) -> DenseSpec {
+        DenseSpec {
+            inputs,
+            outputs,
+            activation,
+            weight: Init::derived(activation),
+            bias: Init::zeros(),
+        }
+    }
+
+    /// The same layer with another weight init.
+    pub const fn with_weight(self, weight: Init) -> DenseSpec {
+        DenseSpec { weight, ..self }
+    }
+
+    /// The same layer with another bias init.
+    pub const fn with_bias(self, bias: Init) -> DenseSpec {
+        DenseSpec { bias, ..self }
+    }
+
+    /// The input width.
+    pub const fn inputs(&self) -> usize {
+        self.inputs
+    }
+
+    /// The output width.
+    pub const fn outputs(&self) -> usize {
+        self.outputs
+    }
+
+    /// The activation after the affine map.
+    pub const fn activation(&self) -> Activation {
+        self.activation
+    }
+
+    /// The weight init.
+    pub const fn weight(&self) -> Init {
+        self.weight
+    }
+
+    /// The bias init.
+    pub const fn bias(&self) -> Init {
+        self.bias
+    }
+
+    /// The fans of the `(out, in)` weight matrix.
+    pub const fn fans(&self) -> Fans {
+        Fans::dense(self.inputs, self.outputs)
+    }
+
+    /// What the weights are drawn from, with the scale resolved.
+    pub fn weight_draw(&self) -> Draw {
+        self.weight.draw(self.activation, self.fans())
+    }
+
+    /// What the biases are drawn from, with the scale resolved.
+    pub fn bias_draw(&self) -> Draw {
+        self.bias.draw(self.activation, self.fans())
+    }
+
+    /// Weights plus biases, `None` if that overflows `usize`.
+    pub const fn parameter_count(&self) -> Option<usize> {
+        match self.inputs.checked_mul(self.outputs) {
+            Some(weights) => weights.checked_add(self.outputs),
+            None => None,
+        }
+    }
+
+    /// The mistakes in the widths of layer `index`.
+    pub(crate) fn shape_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
+        for (width, part) in [(self.inputs, Part::Inputs), (self.outputs, Part::Outputs)] {
+            if width == 0 {
+                errors.push(SpecError::ZeroWidth { layer: index, part });
+            }
+        }
+    }
+
+    /// The mistakes in the activation and the inits of layer `index`.
+    pub(crate) fn init_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
+        if let Some(alpha) = self.activation.parameter() {
+            if !alpha.is_finite() || alpha < 0.0 {
+                errors.push(SpecError::InvalidActivationParameter {
+                    layer: index,
+                    value: alpha,
+                });
+            }
+        }
+        for (init, part) in [(self.weight, Part::WeightScale), (self.bias, Part::BiasScale)] {
+            if let Some((what, value)) = init.invalid_scale() {
+                errors.push(SpecError::InvalidScale {
+                    layer: index,
+                    part,
+                    what,
+                    value,
+                });
+            }
+        }
+        match self.bias {
+            Init::Orthogonal { .. } => errors.push(SpecError::OrthogonalBias { layer: index }),
+            Init::Scaled(scaling) if !scaling.is_plain() => {
+                errors.push(SpecError::AdjustedBias { layer: index })
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! `signal_drift`: the signal analysis predicts the activations or the
+//! gradients to grow or shrink by more than 2^10 across the network.
+
+use crate::rules::init::Init;
+use crate::rules::layer::{LayerSpec, Part};
+use crate::rules::lint::{Diagnostic, Level, Lint};
+use crate::rules::signal::propagate;
+
+/// How far the predicted second moment may drift across the network before
+/// `signal_drift` speaks: a factor of 2^10 either way.
+pub const DRIFT_LIMIT_LOG2: f64 = 10.0;
+
+/// A layer whose predicted factor is within `2^±0.01` (0.7%) of 1 adds
+/// nothing to the drift: such factors come from a signal settling slowly
+/// toward its fixed point, as tanh's second moment does under Xavier (like
+/// 1/depth), not from a scale that compounds with depth.
+pub const SETTLING_LOG2: f64 = 0.01;
+
+pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Diagnostic> {
+    let report = propagate(layers, 1.0);
+    let derived_everywhere = layers
+        .iter()
+        .all(|layer| layer.weight() == Init::derived(layer.activation()));
+    let mut found = Vec::new();
+    // Log2 sums rather than products: a deep sigmoid stack underflows f64.
+    let forward: Vec<f64> = report.iter().map(|s| s.forward_factor.log2()).collect();
+    let backward: Vec<f64> = report.iter().map(|s| s.backward_factor.log2()).collect();
+    // Only factors that compound count: a layer whose factor is within
+    // 2^±0.01 of 1 is settling toward a fixed point (tanh's slow 1/depth
+    // decay under Xavier), so it adds nothing. The limit is crossed where the
+    // sum of the rest passes ±10.
+    let crossing = |path: &mut dyn Iterator<Item = usize>, factors: &[f64]| {
+        let mut running = 0.0_f64;
+        for index in path {
+            if factors[index].abs() >= SETTLING_LOG2 {
+                running += factors[index];
+            }
+            if report[index].included && running.abs() > DRIFT_LIMIT_LOG2 {
+                return Some(index);
+            }
+        }
+        None
+    };
+    if let Some(index) = crossing(&mut (0..layers.len()), &forward) {
+        let drift = Drift {
+            what: "activations",
+            path: "first layer to the last",
+            total_log2: compounding(&forward),
+            factor: report[index].forward_factor,
+        };
+        found.push(drift.diagnostic(layers, index, derived_everywhere));
+    }
+    if let Some(index) = crossing(&mut (0..layers.len()).rev(), &backward) {
+        let drift = Drift {
+            what: "gradients",
+            path: "last layer back to the first",
+            total_log2: compounding(&backward),
+            factor: report[index].backward_factor,
+        };
+        found.push(drift.diagnostic(layers, index, derived_everywhere));
+    }
+    found
+}
+
+/// The sum of the log2 factors that compound (see [`SETTLING_LOG2`]).
+fn compounding(factors: &[f64]) -> f64 {
+    factors
+        .iter()
+        .filter(|factor| factor.abs() >= SETTLING_LOG2)
+        .sum()
+}
+
+/// A predicted drift across the network, for its message.
+struct Drift {
+    what: &'static str,
+    path: &'static str,
+    total_log2: f64,
+    factor: f64,
+}
+
+impl Drift {
+    fn diagnostic(&self, layers: &[LayerSpec], index: usize, derived_everywhere: bool) -> Diagnostic {
+        let growing = self.total_log2 > 0.0;
+        let direction = if growing { "grows" } else { "shrinks" };
+        let limit = if growing { "2^10" } else { "2^-10" };
+        let total = self.total_log2.exp2();
+        let total = if total == 0.0 || total.is_infinite() {
+            format!("2^{:.1}", self.total_log2)
+        } else {
+            format!("{} (2^{:.1})", scientific(total), self.total_log2)
+        };
+        let layer = &layers[index];
+        let help = if derived_everywhere {
+            format!(
+                "every layer already has its derived init, so this comes from `{}` itself at this depth: use \
+                 fewer layers, an activation of the ReLU family, or normalisation and skip connections; or add \
+                 `#[allow(signal_drift)]` if those correct it",
+                layer.activation()
+            )
+        } else {
+            format!(
+                "the weight scale does not suit the depth: remove `init = …` to get the derived `{}`, or add \
+                 `#[allow(signal_drift)]` if a normalisation layer corrects it",
+                Init::derived(layer.activation()).describe(layer.activation(), layer.fans())
+            )
+        };
+        Diagnostic {
+            lint: Lint::SignalDrift,
+            level: Level::Warn,
+            layer: index,
+            part: Part::Layer,
+            message: format!(
+                "the {}' predicted second moment {direction} by a factor of {total} from the {}; it passes \
+                 {limit} at layer {} (of {}), where each layer multiplies it by {}",
+                self.what,
+                self.path,
+                index + 1,
+                layers.len(),
+                scientific(self.factor)
+            ),
+            help,
+        }
+    }
+}
+
+/// Three significant digits, in scientific notation when very large or
+/// small: `128`, `0.0128`, `7.6e61`.
+fn scientific(value: f64) -> String {
+    let magnitude = value.abs();
+    if value == 0.0 || !value.is_finite() {
+        format!("{value}")
+    } else if !(1e-3..1e4).contains(&magnitude) {
+        format!("{value:.1e}")
+    } else {
+        let decimals = (2 - magnitude.log10().floor() as i32).max(0) as usize;
+        format!("{value:.decimals$}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::activation::Activation;
+    use crate::rules::init::Init;
+    use crate::rules::lint::tests::{lints, stack};
+    use crate::rules::lint::{check, Level, Lint};
+
+    #[test]
+    fn matched_schemes_are_silent_at_any_depth() {
+        for depth in [1, 30, 300] {
+            assert!(
+                check(&stack(depth, Activation::Relu, Init::he_normal())).is_empty(),
+                "relu {depth}"
+            );
+            assert!(
+                check(&stack(depth, Activation::Tanh, Init::xavier_normal())).is_empty(),
+                "tanh {depth}"
+            );
+        }
+        // The moment-matched gain keeps the forward signal exactly; backward,
+        // gelu's gradient grows by 1.06 per layer, past 2^10 only beyond 100.
+        assert!(check(&stack(100, Activation::Gelu, Init::he_normal())).is_empty());
+        // SELU's mean-field gradient factor E[selu'(z)²] is 1.07 at its fixed
+        // point, so its gradients do grow with depth (Yang & Schoenholz 2017),
+        // past 2^10 only beyond about 100 layers.
+        assert!(check(&stack(30, Activation::Selu, Init::lecun_normal())).is_empty());
+        let deep_selu = check(&stack(300, Activation::Selu, Init::lecun_normal()));
+        assert_eq!(deep_selu.len(), 1);
+        assert!(deep_selu[0]
+            .message
+            .contains("gradients' predicted second moment grows"));
+        // Far past any practical depth, tanh's slow settling is still not drift.
+        assert!(check(&stack(1500, Activation::Tanh, Init::xavier_normal())).is_empty());
+    }
+
+    #[test]
+    fn badly_scaled_deep_relu_nets_drift() {
+        for std in [1.0, 0.01] {
+            let found = lints(&stack(30, Activation::Relu, Init::Normal { std }));
+            assert_eq!(found.len(), 2, "std {std}: {found:?}");
+            assert!(found
+                .iter()
+                .all(|(lint, level, _)| *lint == Lint::SignalDrift && *level == Level::Warn));
+        }
+        let diagnostics = check(&stack(30, Activation::Relu, Init::Normal { std: 0.01 }));
+        // E[w²] fan_in / 2 = 1e-4 * 256 / 2 = 0.0128 per layer: 2^-10 is passed at layer 2.
+        assert_eq!(diagnostics[0].layer, 1);
+        assert!(
+            diagnostics[0]
+                .message
+                .contains("activations' predicted second moment shrinks"),
+            "{}",
+            diagnostics[0].message
+        );
+        assert!(
+            diagnostics[0].message.contains("multiplies it by 0.0128"),
+            "{}",
+            diagnostics[0].message
+        );
+        assert!(diagnostics[1].message.contains("gradients'"));
+    }
+
+    #[test]
+    fn deep_sigmoid_stacks_vanish_whatever_the_scale() {
+        // E[sigmoid'(z)²] <= 1/16: the derived init cannot save 40 layers, and
+        // the help says so instead of suggesting the init it already has.
+        let found = check(&stack(40, Activation::Sigmoid, Init::xavier_normal()));
+        assert_eq!(found.len(), 1);
+        assert!(found[0]
+            .message
+            .contains("gradients' predicted second moment shrinks"));
+        assert!(
+            found[0].help.contains("comes from `sigmoid` itself"),
+            "{}",
+            found[0].help
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! `init_mismatch`: an explicit init family that does not match the
+//! activation, with the variance factor it predicts.
+
+use crate::rules::activation::Activation;
+use crate::rules::fans::Fans;
+use crate::rules::init::{Family, Init};
+use crate::rules::layer::{LayerSpec, Part};
+use crate::rules::lint::{Diagnostic, Level, Lint};
+
+pub(crate) fn init_mismatch(index: usize, layer: &LayerSpec) -> Option<Diagnostic> {
+    let family = layer.weight().family()?;
+    let activation = layer.activation();
+    let matched = Family::matched_to(activation);
+    let mismatched = match matched {
+        Family::He | Family::LeCun => family != matched,
+        Family::Xavier => family == Family::He,
+    };
+    if !mismatched {
+        return None;
+    }
+    let chosen = layer.weight();
+    let derived = Init::derived(activation);
+    let variance_ratio =
+        |fans: Fans| chosen.second_moment(activation, fans) / derived.second_moment(activation, fans);
+    let here = variance_ratio(layer.fans());
+    let square = variance_ratio(Fans::dense(layer.inputs(), layer.inputs()));
+    let family_name = |family: Family| match family {
+        Family::He => "He",
+        Family::Xavier => "Xavier",
+        Family::LeCun => "LeCun",
+    };
+    let effect = if (here - 1.0).abs() < 1e-9 && (square - 1.0).abs() < 1e-9 {
+        format!(
+            "{} draws the same variance here only because its gain for `{activation}` happens to equal {}'s; \
+             name the scheme that fits so the intent survives a change of activation or of framework",
+            family_name(family),
+            family_name(matched)
+        )
+    } else {
+        format!(
+            "the predicted variance factor is ×{here:.2} per layer here ({})",
+            per_layer_effect(square, activation)
+        )
+    };
+    Some(Diagnostic {
+        lint: Lint::InitMismatch,
+        level: Level::Warn,
+        layer: index,
+        part: Part::Weight,
+        message: format!(
+            "{} init does not match `{activation}`, which wants {}: {effect}",
+            family_name(family),
+            family_name(matched),
+        ),
+        help: format!(
+            "remove `init = …` to get the derived `{}`, or add `#[allow(init_mismatch)]` to this layer if \
+             the scale is deliberate",
+            derived.describe(activation, layer.fans())
+        ),
+    })
+}
+
+fn per_layer_effect(factor: f64, activation: Activation) -> String {
+    let saturation = if activation.is_bounded() {
+        format!(" until `{activation}` saturates")
+    } else {
+        String::new()
+    };
+    if (factor - 0.5).abs() < 0.01 {
+        "it halves the signal at every layer".into()
+    } else if (factor - 2.0).abs() < 0.02 {
+        format!("it doubles the signal at every layer{saturation}")
+    } else if (factor - 1.0).abs() < 0.01 {
+        "right between layers of equal width, wrong wherever the width changes".into()
+    } else {
+        format!("×{factor:.2} at every layer of equal width{saturation}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::activation::Activation;
+    use crate::rules::init::Init;
+    use crate::rules::layer::LayerSpec;
+    use crate::rules::lint::{check, Lint};
+
+    #[test]
+    fn mismatches_name_the_variance_factor() {
+        let xavier_relu =
+            check(&[LayerSpec::dense(256, 256, Activation::Relu).with_weight(Init::xavier_normal())]);
+        assert_eq!(xavier_relu[0].lint, Lint::InitMismatch);
+        assert!(
+            xavier_relu[0].message.contains("×0.50 per layer"),
+            "{}",
+            xavier_relu[0].message
+        );
+        assert!(xavier_relu[0].message.contains("halves the signal"));
+        let he_tanh = check(&[LayerSpec::dense(256, 256, Activation::Tanh).with_weight(Init::he_normal())]);
+        assert!(he_tanh[0]
+            .message
+            .contains("doubles the signal at every layer until `tanh` saturates"));
+        let xavier_selu =
+            check(&[LayerSpec::dense(256, 256, Activation::Selu).with_weight(Init::xavier_normal())]);
+        assert_eq!(xavier_selu[0].lint, Lint::InitMismatch);
+        // LeCun on tanh is the classic choice for tanh: no warning.
+        assert!(
+            check(&[LayerSpec::dense(256, 256, Activation::Tanh).with_weight(Init::lecun_normal())])
+                .is_empty()
+        );
+    }
+}

@@ -1,0 +1,121 @@
+//! The summary table of a network, in the manner of Keras' `model.summary()`.
+
+use core::fmt;
+
+use crate::rules::network::NetworkSpec;
+
+/// A summary table of a network in the manner of Keras' `model.summary()`:
+/// see [`NetworkSpec::summary`].
+#[derive(Clone, Copy, Debug)]
+pub struct Summary<'a> {
+    spec: &'a NetworkSpec,
+}
+
+impl NetworkSpec {
+    /// A table of the layers with their shapes, activations, resolved inits
+    /// and parameter counts, like Keras' `model.summary()`; `Display` prints it.
+    ///
+    /// ```
+    /// const MNIST: netinit::NetworkSpec =
+    ///     netinit::network![dense(784 -> 256, relu), dense(256 -> 10, softmax)];
+    /// let table = MNIST.summary().to_string();
+    /// assert!(table.contains("he_normal fan_in std=0.0505"));
+    /// assert!(table.ends_with("Total params: 203,530"));
+    /// ```
+    pub fn summary(&self) -> Summary<'_> {
+        Summary { spec: self }
+    }
+}
+
+impl fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let spec = self.spec;
+        let header = [
+            "Path",
+            "Layer",
+            "Shape",
+            "Activation",
+            "Weight init",
+            "Bias init",
+            "Params",
+        ];
+        let rows: Vec<[String; 7]> = spec
+            .layer_paths()
+            .iter()
+            .zip(spec.layers())
+            .map(|(path, layer)| {
+                let (activation, fans) = (layer.activation(), layer.fans());
+                [
+                    path.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    layer.kind().name().to_owned(),
+                    format!("{} -> {}", layer.inputs(), layer.outputs()),
+                    activation.to_string(),
+                    layer.weight().describe(activation, fans),
+                    layer.bias().describe(activation, fans),
+                    group_digits(layer.parameter_count().unwrap_or(usize::MAX)),
+                ]
+            })
+            .collect();
+        let mut widths = header.map(str::len);
+        for row in &rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 7]| -> fmt::Result {
+            for (column, cell) in cells.iter().enumerate() {
+                if column == 6 {
+                    writeln!(f, "{cell:>width$}", width = widths[column])?;
+                } else {
+                    write!(f, "{cell:<width$}  ", width = widths[column])?;
+                }
+            }
+            Ok(())
+        };
+        let rule = "=".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1));
+        line(f, header)?;
+        writeln!(f, "{rule}")?;
+        for row in &rows {
+            line(f, [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5], &row[6]])?;
+        }
+        writeln!(f, "{rule}")?;
+        write!(f, "Total params: {}", group_digits(spec.parameter_count()))
+    }
+}
+
+/// `203530` as `203,530`.
+fn group_digits(value: usize) -> String {
+    let digits = value.to_string();
+    let mut grouped = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::activation::Activation;
+    use crate::rules::layer::LayerSpec;
+
+    fn card() -> Vec<LayerSpec> {
+        vec![
+            LayerSpec::dense(784, 256, Activation::Relu),
+            LayerSpec::dense(256, 10, Activation::Softmax),
+        ]
+    }
+
+    #[test]
+    fn the_summary_names_every_layer_and_the_total() {
+        let summary = NetworkSpec::new(card()).unwrap().summary().to_string();
+        assert!(summary.contains("0     dense  784 -> 256"), "{summary}");
+        assert!(summary.contains("he_normal fan_in std=0.0505"), "{summary}");
+        assert!(summary.contains("xavier_normal fan_avg std=0.0867"), "{summary}");
+        assert!(summary.contains("200,960"), "{summary}");
+        assert!(summary.ends_with("Total params: 203,530"), "{summary}");
+    }
+}
