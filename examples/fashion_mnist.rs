@@ -124,7 +124,7 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         }
         None => MNIST,
     };
-    println!("{spec}\n");
+    println!("{}\n", spec.summary());
     let optimizer = if options.sgd {
         Optimizer::sgd_momentum(options.learning_rate, options.momentum)
     } else {

@@ -3,7 +3,7 @@
 //!
 //! cargo run --release --example quickstart
 
-use ndarray::Array2;
+use netinit::ndarray::Array2;
 use netinit::network;
 
 const MNIST: netinit::NetworkSpec = network![
@@ -11,8 +11,8 @@ const MNIST: netinit::NetworkSpec = network![
     dense(256 -> 10, softmax),
 ];
 
-fn main() -> Result<(), netinit::Error> {
-    println!("{MNIST}\n");
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("{}\n", MNIST.summary());
 
     let seed = 42;
     let network = MNIST.init(seed);
@@ -23,8 +23,7 @@ fn main() -> Result<(), netinit::Error> {
         let std = weights.std(0.0);
         let scheme = spec.weight().to_string();
         println!(
-            "  dense_{}  {:>3} x {:<3}  {scheme:<14} target std {:.6}  measured std {:.6}  mean {:+.6}",
-            index + 1,
+            "  layer {index}  {:>3} x {:<3}  {scheme:<14} target std {:.6}  measured std {:.6}  mean {:+.6}",
             weights.nrows(),
             weights.ncols(),
             spec.weight_std(),
@@ -49,5 +48,13 @@ fn main() -> Result<(), netinit::Error> {
 
     let lints = MNIST.lint();
     println!("\nrun-time lint of the same spec: {} finding(s)", lints.len());
+
+    // The spec's Display is its DSL text; read at run time it is the same spec.
+    let text = MNIST.to_string();
+    let read: netinit::NetworkSpec = text.parse()?;
+    println!(
+        "\nas DSL text, read back at run time (equal: {}):\n{text}",
+        read == MNIST
+    );
     Ok(())
 }
