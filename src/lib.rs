@@ -169,50 +169,21 @@ extern crate self as netinit;
 /// The same findings are values at run time: [`NetworkSpec::lint`].
 pub use init_macros::network;
 
+// Activations, inits and fans.
 pub use init_core::{
-    // Network descriptions, their checks and the DSL.
-    dsl,
-    // Activations, inits and fans.
-    expectation,
-    // Sampling, the network and training.
-    fill,
-    generator,
-    // The lints and the signal analysis behind them.
-    signal,
-    validate,
-    Activation,
-    Dense,
-    Diagnostic,
-    Distribution,
-    Draw,
-    Error,
-    Evaluation,
-    Family,
-    FanMode,
-    Fans,
-    Generator,
-    Gradients,
-    Init,
-    LayerSpec,
-    Level,
-    Lint,
-    LintLevels,
-    Loss,
-    Network,
-    NetworkSpec,
-    Optimizer,
-    Part,
-    SpecError,
-    Summary,
-    Targets,
+    expectation, Activation, Distribution, Draw, Family, FanMode, Fans, Init, VarianceScaling, SELU_ALPHA,
+    SELU_LAMBDA, TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
+};
+// Network descriptions, their checks and the DSL.
+pub use init_core::{
+    dsl, validate, DenseSpec, LayerKind, LayerPath, LayerSpec, NetworkSpec, Part, SpecError, Summary,
+};
+// The lints and the signal analysis behind them.
+pub use init_core::{signal, Finding, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
+// Sampling, the network and training.
+pub use init_core::{
+    fill, generator, Dense, Error, Evaluation, Generator, Gradients, Loss, Network, Optimizer, Targets,
     Trainer,
-    VarianceScaling,
-    DRIFT_LIMIT_LOG2,
-    SELU_ALPHA,
-    SELU_LAMBDA,
-    SETTLING_LOG2,
-    TRUNCATED_NORMAL_STD_CORRECTION,
-    TRUNCATION,
 };
 
 pub mod data;

@@ -20,9 +20,11 @@ pub use rules::gaussian::expectation;
 pub use rules::init::{
     Distribution, Draw, Family, Init, VarianceScaling, TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
 };
-pub use rules::layer::{DenseSpec, LayerKind, LayerSpec, Part};
-pub use rules::lint::{Diagnostic, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
+pub use rules::layer::{DenseSpec, LayerKind, LayerSpec};
+pub use rules::levels::{Level, Lint, LintLevels};
+pub use rules::lint::{Finding, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 pub use rules::network::NetworkSpec;
+pub use rules::part::Part;
 pub use rules::path::LayerPath;
 pub use rules::signal;
 pub use rules::summary::Summary;

@@ -37,7 +37,7 @@ fn spec_expression(reading: &Reading, errors: TokenStream) -> TokenStream {
         .filter(|report| report.severity == Severity::Warning)
         .map(warning::tokens);
     let (layers, lints) = match &reading.spec {
-        Some(spec) => (spec.layers(), spec.lints()),
+        Some(spec) => (spec.layers(), spec.lint_levels()),
         None => (&[][..], LintLevels::NONE),
     };
     let layers = layers.iter().map(layer);
@@ -104,7 +104,7 @@ fn layer(spec: &LayerSpec) -> TokenStream {
     let activation = activation(spec.activation());
     let weight = init(&spec.weight());
     let bias = init(&spec.bias());
-    let lints = spec.lints();
+    let lints = spec.lint_levels();
     let levels = lints.iter().map(|(lint, level)| {
         let (lint, level) = (lint_tokens(lint), level_tokens(level));
         quote!(.with_lint(#lint, #level))

@@ -71,7 +71,7 @@ impl Activation {
 
     /// Whether the name is written with a parameter, `name(alpha)`.
     pub fn takes_parameter(name: &str) -> bool {
-        keywords::ACTIVATIONS_WITH_ALPHA.contains(&name)
+        Activation::with_parameter(name, 0.0).is_some()
     }
 
     /// The name as the DSL spells it.

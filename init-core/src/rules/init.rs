@@ -62,6 +62,15 @@ impl Family {
         }
     }
 
+    /// The scheme's author as a message names it: `He`, `Xavier` or `LeCun`.
+    pub const fn author(self) -> &'static str {
+        match self {
+            Family::He => "He",
+            Family::Xavier => "Xavier",
+            Family::LeCun => "LeCun",
+        }
+    }
+
     /// `he`, `xavier` or `lecun`.
     pub const fn name(self) -> &'static str {
         match self {
@@ -405,6 +414,14 @@ const SCALED_NAMES: [(&str, Family, Distribution); 6] = [
 ];
 
 impl VarianceScaling {
+    /// The scheme the DSL names `name` (`he_uniform`), with its default mode and gain.
+    pub fn named(name: &str) -> Option<VarianceScaling> {
+        SCALED_NAMES
+            .iter()
+            .find(|(known, ..)| *known == name)
+            .map(|&(_, family, distribution)| VarianceScaling::new(family, distribution))
+    }
+
     /// The DSL's name for this family and distribution, if it has one
     /// (`he_normal`); truncated normals are written `he_normal, dist = truncated_normal`.
     pub fn dsl_name(&self) -> Option<&'static str> {

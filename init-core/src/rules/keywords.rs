@@ -48,8 +48,6 @@ pub const SOFTMAX: &str = "softmax";
 pub const ACTIVATIONS: &[&str] = &[
     IDENTITY, LINEAR, RELU, LEAKY_RELU, ELU, GELU, SILU, SELU, SOFTPLUS, TANH, SIGMOID, SOFTMAX,
 ];
-/// The activations written with their α.
-pub const ACTIVATIONS_WITH_ALPHA: &[&str] = &[LEAKY_RELU, ELU];
 
 /// He normal.
 pub const HE_NORMAL: &str = "he_normal";

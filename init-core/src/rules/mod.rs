@@ -4,13 +4,16 @@
 
 pub mod activation;
 pub mod dsl;
+pub mod error;
 pub mod fans;
 pub mod gaussian;
 pub mod init;
 pub mod keywords;
 pub mod layer;
+pub mod levels;
 pub mod lint;
 pub mod network;
+pub mod part;
 pub mod path;
 pub mod signal;
 pub mod suggest;

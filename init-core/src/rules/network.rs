@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use crate::rules::init::Init;
 use crate::rules::layer::LayerSpec;
-use crate::rules::lint::{Level, Lint, LintLevels};
+use crate::rules::levels::{Level, Lint, LintLevels};
 use crate::rules::path::LayerPath;
 use crate::rules::validate::{validate, SpecError};
 
@@ -74,13 +74,14 @@ impl NetworkSpec {
     }
 
     /// The lint levels set on the whole network.
-    pub fn lints(&self) -> LintLevels {
+    pub fn lint_levels(&self) -> LintLevels {
         self.lints
     }
 
     /// The same network with `lint` set to `level` on the whole network,
-    /// as `#![deny(lint)]` does in the DSL. A `forbid` that a layer's own
-    /// attribute would lower is a [`SpecError::LintForbidden`].
+    /// as `#![deny(lint)]` does in the DSL (replacing the level set there
+    /// before). A `forbid` that a layer's own attribute would lower is a
+    /// [`SpecError::LintForbidden`].
     pub fn with_network_lint(&self, lint: Lint, level: Level) -> Result<NetworkSpec, SpecError> {
         NetworkSpec::with_lints(self.layers.to_vec(), self.lints.with(lint, level))
     }
@@ -94,7 +95,7 @@ impl NetworkSpec {
         }
         self.layers
             .get(index)
-            .and_then(|layer| layer.lints().get(lint))
+            .and_then(|layer| layer.lint_levels().get(lint))
             .or(network)
             .unwrap_or(lint.default_level())
     }
@@ -136,13 +137,16 @@ impl NetworkSpec {
 
     /// The same network with every layer's weight init replaced: the
     /// run-time way to reproduce a bad init on purpose (the macro keeps
-    /// refusing a constant one at compile time). The layers are marked as
-    /// meant to be so (see [`LayerSpec::allow_constant_init`]).
+    /// refusing a constant one at compile time). A constant init marks the
+    /// layers as meant to be so (see [`LayerSpec::allow_constant_init`]).
     pub fn with_weight_init(&self, init: Init) -> Result<NetworkSpec, SpecError> {
         NetworkSpec::with_lints(
             self.layers
                 .iter()
-                .map(|layer| layer.with_weight(init).allow_constant_init())
+                .map(|layer| match init.is_constant() {
+                    true => layer.with_weight(init).allow_constant_init(),
+                    false => layer.with_weight(init),
+                })
                 .collect(),
             self.lints,
         )

@@ -40,13 +40,35 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     table[a.len() * width + b.len()]
 }
 
+/// The message and help for a name that is not one of `valid`:
+/// `unknown activation `rleu`; did you mean `relu`?`, then the valid names.
+pub fn unknown(what: &str, found: &str, valid: &[&str]) -> (String, String) {
+    let guess = closest(found, valid)
+        .map(|name| format!("; did you mean `{name}`?"))
+        .unwrap_or_default();
+    let plural = if valid.len() == 1 { "" } else { "s" };
+    (
+        format!("unknown {what} `{found}`{guess}"),
+        format!("the {what}{plural} netinit knows: {}", list(valid)),
+    )
+}
+
 /// `a`, `b` and `c`: the names as a user reads them in a message.
 pub fn list(names: &[&str]) -> String {
+    joined(names, "and")
+}
+
+/// `a`, `b` or `c`: the names to choose from.
+pub fn alternatives(names: &[&str]) -> String {
+    joined(names, "or")
+}
+
+fn joined(names: &[&str], last_word: &str) -> String {
     let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
     match quoted.split_last() {
         None => String::new(),
         Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        Some((last, rest)) => format!("{} {last_word} {last}", rest.join(", ")),
     }
 }
 
@@ -75,5 +97,6 @@ mod tests {
     fn lists_read_as_prose() {
         assert_eq!(list(&["a"]), "`a`");
         assert_eq!(list(&["a", "b", "c"]), "`a`, `b` and `c`");
+        assert_eq!(alternatives(&["a", "b"]), "`a` or `b`");
     }
 }

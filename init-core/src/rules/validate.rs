@@ -1,211 +1,10 @@
-//! The checks every network description passes, and the mistakes they
-//! find: one checker for the macro, the DSL at run time and
-//! [`NetworkSpec::new`](crate::rules::network::NetworkSpec::new).
+//! The checks every network description passes: one checker for the macro, the DSL at run time and
+//! [`NetworkSpec::new`](crate::NetworkSpec::new).
 
-use core::fmt;
+use crate::rules::layer::LayerSpec;
+use crate::rules::levels::{Level, LintLevels};
 
-use crate::rules::init::Init;
-use crate::rules::layer::{LayerSpec, Part};
-use crate::rules::lint::{Level, Lint, LintLevels};
-
-/// A mistake in a network description that makes it unusable.
-#[derive(Clone, Debug, PartialEq)]
-pub enum SpecError {
-    /// The network has no layers.
-    Empty,
-    /// A width is 0.
-    ZeroWidth {
-        /// The layer (0-based).
-        layer: usize,
-        /// [`Part::Inputs`] or [`Part::Outputs`].
-        part: Part,
-    },
-    /// A layer's input width differs from the previous layer's output width.
-    ShapeMismatch {
-        /// The layer (0-based) whose input is wrong.
-        layer: usize,
-        /// The previous layer's output width.
-        expected: usize,
-        /// This layer's input width.
-        found: usize,
-    },
-    /// A layer's parameter count, or the network's, is larger than the
-    /// largest allocation (`isize::MAX`).
-    TooManyParameters {
-        /// The layer (0-based) where the count overflows.
-        layer: usize,
-        /// The layer's input width.
-        inputs: usize,
-        /// The layer's output width.
-        outputs: usize,
-    },
-    /// A std, bound, gain or constant is negative, infinite or NaN.
-    InvalidScale {
-        /// The layer (0-based).
-        layer: usize,
-        /// [`Part::WeightScale`] or [`Part::BiasScale`].
-        part: Part,
-        /// What the number is (`std`, `bound`, `gain`, `constant`).
-        what: &'static str,
-        /// The number found.
-        value: f64,
-    },
-    /// `leaky_relu(α)` or `elu(α)` with α negative, infinite or NaN.
-    InvalidActivationParameter {
-        /// The layer (0-based).
-        layer: usize,
-        /// The α found.
-        value: f64,
-    },
-    /// `orthogonal` asked for a bias, which is a vector.
-    OrthogonalBias {
-        /// The layer (0-based).
-        layer: usize,
-    },
-    /// A bias init with a gain, fan mode or distribution of its own, which
-    /// the DSL cannot write (`dist`, `mode` and `gain` adjust the weights).
-    AdjustedBias {
-        /// The layer (0-based).
-        layer: usize,
-    },
-    /// A layer sets a lint below the `forbid` the network sets for it,
-    /// which no attribute may lower (rustc's rule for `forbid`).
-    LintForbidden {
-        /// The layer (0-based).
-        layer: usize,
-        /// The lint.
-        lint: Lint,
-        /// The lower level the layer sets.
-        level: Level,
-    },
-    /// A layer index past the last layer (in [`NetworkSpec::with_layer`](crate::NetworkSpec::with_layer)).
-    NoSuchLayer {
-        /// The index asked for.
-        index: usize,
-        /// How many layers there are.
-        layers: usize,
-    },
-}
-
-impl SpecError {
-    /// The layer (0-based) the error is about, if any.
-    pub fn layer(&self) -> Option<usize> {
-        match *self {
-            SpecError::Empty | SpecError::NoSuchLayer { .. } => None,
-            SpecError::ZeroWidth { layer, .. }
-            | SpecError::ShapeMismatch { layer, .. }
-            | SpecError::TooManyParameters { layer, .. }
-            | SpecError::InvalidScale { layer, .. }
-            | SpecError::InvalidActivationParameter { layer, .. }
-            | SpecError::OrthogonalBias { layer }
-            | SpecError::AdjustedBias { layer }
-            | SpecError::LintForbidden { layer, .. } => Some(layer),
-        }
-    }
-
-    /// The part of the layer the error is about.
-    pub fn part(&self) -> Part {
-        match *self {
-            SpecError::Empty | SpecError::NoSuchLayer { .. } => Part::Network,
-            SpecError::ZeroWidth { part, .. } | SpecError::InvalidScale { part, .. } => part,
-            SpecError::ShapeMismatch { .. } => Part::Inputs,
-            SpecError::TooManyParameters { .. } => Part::Layer,
-            SpecError::InvalidActivationParameter { .. } => Part::ActivationParameter,
-            SpecError::OrthogonalBias { .. } | SpecError::AdjustedBias { .. } => Part::Bias,
-            SpecError::LintForbidden { lint, .. } => Part::LintAttribute(lint),
-        }
-    }
-
-    /// What is wrong, without saying where.
-    pub fn message(&self) -> String {
-        match *self {
-            SpecError::Empty => "a network needs at least one layer".into(),
-            SpecError::ZeroWidth { part, .. } => {
-                let side = if part == Part::Inputs { "input" } else { "output" };
-                format!("a layer's {side} width must be at least 1; found 0")
-            }
-            SpecError::ShapeMismatch { layer, expected, found } => format!(
-                "layer {} takes {found} inputs, but the layer before it (layer {layer}) gives {expected} outputs",
-                layer + 1
-            ),
-            SpecError::TooManyParameters { inputs, outputs, .. } => format!(
-                "{inputs} × {outputs} weights plus {outputs} biases bring the parameter count past the \
-                 largest allocation (isize::MAX elements): the network cannot be stored"
-            ),
-            SpecError::InvalidScale { what, value, .. } => {
-                Init::invalid_scale_message(what, value)
-            }
-            SpecError::InvalidActivationParameter { value, .. } => {
-                Init::invalid_scale_message("activation's α", value)
-            }
-            SpecError::OrthogonalBias { .. } => "`orthogonal` needs a matrix, and a bias is a vector".into(),
-            SpecError::AdjustedBias { .. } => "a bias init cannot have a gain, fan mode or distribution of its \
-                own: `dist`, `mode` and `gain` adjust the weights"
-                .into(),
-            SpecError::LintForbidden { lint, level, .. } => format!(
-                "`#[{}({lint})]` cannot lower `forbid({lint})`, which the network sets: a forbidden lint stays \
-                 an error everywhere",
-                level.name()
-            ),
-            SpecError::NoSuchLayer { index, layers } => {
-                format!("there is no layer {index}: the network has layers 0..{layers}")
-            }
-        }
-    }
-
-    /// How to fix it.
-    pub fn help(&self) -> String {
-        match *self {
-            SpecError::Empty => "declare at least one layer, e.g. `dense(784 -> 10, softmax)`".into(),
-            SpecError::ZeroWidth { part, .. } => {
-                if part == Part::Inputs {
-                    "write the width of the data, or of the previous layer's output".into()
-                } else {
-                    "a layer with no outputs computes nothing; write its width".into()
-                }
-            }
-            SpecError::ShapeMismatch { expected, found, .. } => {
-                format!("write `{expected} -> …` here, or make the previous layer `… -> {found}`")
-            }
-            SpecError::TooManyParameters { .. } => "use narrower layers".into(),
-            SpecError::InvalidScale { what, .. } => match what {
-                "constant" => "write a finite value, e.g. `constant(0.1)`".into(),
-                "gain" => "a gain multiplies the std: write a positive number such as `gain = 1.0`".into(),
-                "bound" => "a bound is a size: write a positive number such as `bound = 0.05`".into(),
-                _ => "a std is a size: write a positive number such as `std = 0.01`".into(),
-            },
-            SpecError::InvalidActivationParameter { .. } => {
-                "write a small positive α, e.g. `leaky_relu(0.01)` or `elu(1.0)`".into()
-            }
-            SpecError::OrthogonalBias { .. } => {
-                "use `bias = zeros` (the default) or a distribution such as `bias = normal(std = 0.01)`"
-                    .into()
-            }
-            SpecError::AdjustedBias { .. } => {
-                "use a plain scheme such as `bias = he_uniform`, or a written scale such as \
-                 `bias = uniform(bound = 0.05)`"
-                    .into()
-            }
-            SpecError::LintForbidden { lint, .. } => {
-                format!(
-                    "remove this attribute, or set the network's `{lint}` to `deny`, which a layer may lower"
-                )
-            }
-            SpecError::NoSuchLayer { layers, .. } => format!("give an index below {layers}"),
-        }
-    }
-}
-
-impl fmt::Display for SpecError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.layer() {
-            Some(layer) => write!(f, "layer {}: {}; {}", layer + 1, self.message(), self.help()),
-            None => write!(f, "{}; {}", self.message(), self.help()),
-        }
-    }
-}
-
-impl std::error::Error for SpecError {}
+pub use crate::rules::error::SpecError;
 
 /// Every mistake in these layers under the network's lint levels, in order
 /// (empty when they are usable): each layer's shape, then how it chains to
@@ -243,7 +42,7 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
         }
         total = running;
         layer.init_errors(index, &mut errors);
-        for (lint, level) in layer.lints().iter() {
+        for (lint, level) in layer.lint_levels().iter() {
             if network_lints.get(lint) == Some(Level::Forbid) && level != Level::Forbid {
                 errors.push(SpecError::LintForbidden {
                     layer: index,
@@ -260,6 +59,8 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
 mod tests {
     use super::*;
     use crate::rules::activation::Activation;
+    use crate::rules::init::Init;
+    use crate::rules::part::Part;
 
     fn card() -> Vec<LayerSpec> {
         vec![

@@ -102,7 +102,7 @@ fn tail(negative: bool, rng: &mut impl Rng) -> f64 {
 
 /// Fill `out` with independent draws, in order. Constant and orthogonal
 /// draws are not element-wise: the first fills with the value, the second
-/// is handled by [`crate::runtime::orthogonal`] and here gives standard normals.
+/// is handled by the orthogonal module and here gives standard normals.
 pub fn fill(out: &mut [f64], draw: Draw, rng: &mut impl Rng) {
     match draw {
         Draw::Constant { value } => out.fill(value),

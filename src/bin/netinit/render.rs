@@ -58,20 +58,10 @@ fn level<'a>(severity: Severity) -> Level<'a> {
 
 /// The byte range to underline: `bytes` clamped to `text` and to character
 /// boundaries, since annotate-snippets panics on a range past the end or
-/// inside a character. An empty range at the very end of a text that ends
-/// in a line break moves before that break, so "unexpected end of input"
-/// points just after the last line's text, as rustc does, rather than at a
-/// column past the line's end.
+/// inside a character.
 fn annotation_span(bytes: &Range<usize>, text: &str) -> Range<usize> {
     let start = char_boundary_at_or_before(text, bytes.start);
     let end = char_boundary_at_or_before(text, bytes.end).max(start);
-    if start == end && end == text.len() {
-        let before_break = text
-            .strip_suffix('\n')
-            .map(|rest| rest.strip_suffix('\r').unwrap_or(rest))
-            .map_or(end, str::len);
-        return before_break..before_break;
-    }
     start..end
 }
 
@@ -169,15 +159,6 @@ mod tests {
         let caret_line = line_with(&rendered, "^");
         let end_of_source = source_line.find("10").map(|column| column + 2);
         assert_eq!(caret_line.find('^'), end_of_source, "{rendered}");
-    }
-
-    #[test]
-    fn an_empty_span_after_a_final_line_break_points_at_the_last_line() {
-        let text = "dense(784 -> 256, relu),\ndense(256 -> 10\n";
-        let diagnostic = error_at(text, text.len()..text.len());
-        let rendered = render(&diagnostic, "net.net", text, false);
-        assert!(rendered.contains("--> net.net:2:16"), "{rendered}");
-        assert!(rendered.contains('^'), "{rendered}");
     }
 
     #[test]

@@ -8,12 +8,13 @@ use crate::rules::dsl::model::Model;
 use crate::rules::dsl::report::{Report, Reports};
 use crate::rules::dsl::Severity;
 use crate::rules::layer::LayerSpec;
-use crate::rules::lint::{self, Level, Lint};
+use crate::rules::levels::{Level, Lint};
 use crate::rules::network::NetworkSpec;
+use crate::rules::part::Part;
 use crate::rules::validate::{validate, SpecError};
 
-/// Record every finding of the model in `reports`; the spec when nothing
-/// is an error.
+/// Record every finding of the model in `reports`; the spec when it holds
+/// together (no error but, perhaps, its lints').
 pub fn check(model: &Model, reports: &mut Reports) -> Option<NetworkSpec> {
     let specs: Vec<LayerSpec> = model.layers.iter().map(|layer| layer.spec).collect();
     let mut structural = 0;
@@ -29,8 +30,9 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<NetworkSpec> {
         );
     }
     let complete = model.layers.iter().all(|layer| layer.complete);
-    let spec = NetworkSpec::from_parts(specs.clone(), model.lints);
-    for finding in lint::check(&specs) {
+    let holds_together = !reports.has_errors();
+    let spec = NetworkSpec::from_parts(specs, model.lints);
+    for finding in spec.lint() {
         let layer = &model.layers[finding.layer];
         if !layer.complete {
             continue;
@@ -39,61 +41,59 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<NetworkSpec> {
         if finding.lint == Lint::SignalDrift && (structural > 0 || !complete) {
             continue;
         }
-        let level = match finding.level {
-            Level::Forbid => Level::Forbid,
-            _ => spec.level(finding.lint, finding.layer),
-        };
-        if level == Level::Allow {
-            continue;
-        }
+        let written = layer
+            .spec
+            .lint_levels()
+            .get(finding.lint)
+            .or(model.lints.get(finding.lint));
         reports.push(Report {
-            severity: if level == Level::Warn {
+            severity: if finding.level == Level::Warn {
                 Severity::Warning
             } else {
                 Severity::Error
             },
             lint: Some(finding.lint),
-            notes: note(finding.lint, level, finding.level).into_iter().collect(),
+            notes: note(finding.lint, finding.level, written).into_iter().collect(),
             message: finding.message,
             help: Some(finding.help),
             span: layer.spans.of(finding.part),
         });
     }
-    (!reports.has_errors()).then_some(spec)
+    holds_together.then_some(spec)
 }
 
-/// Why a finding is reported at its level; nothing for a finding that no
-/// attribute lowers (its message says so).
-fn note(lint: Lint, level: Level, found_at: Level) -> Option<String> {
+/// Why a finding is reported at `level`, given the level an attribute
+/// wrote for its lint, if any; nothing for a finding that is an error by
+/// its nature, whatever the attributes say (its message says so).
+fn note(lint: Lint, level: Level, written: Option<Level>) -> Option<String> {
+    let set = written == Some(level);
     match level {
-        _ if found_at == Level::Forbid => None,
+        Level::Warn if set => Some(format!(
+            "`#[warn({lint})]` is set on this network or layer; `#[allow({lint})]` silences it"
+        )),
         Level::Warn => Some(format!(
             "`#[warn({lint})]` is on by default; `#[allow({lint})]` on the layer or network silences it"
         )),
-        Level::Deny if lint.default_level() == Level::Deny => {
-            Some(format!("`#[deny({lint})]` is on by default"))
-        }
-        Level::Deny => Some(format!("`#[deny({lint})]` is set on this network or layer")),
-        Level::Forbid => Some(format!("`#[forbid({lint})]` is set on this network or layer")),
-        Level::Allow => None,
+        Level::Deny if set => Some(format!("`#[deny({lint})]` is set on this network or layer")),
+        Level::Deny => Some(format!("`#[deny({lint})]` is on by default")),
+        Level::Forbid if set => Some(format!("`#[forbid({lint})]` is set on this network or layer")),
+        Level::Forbid | Level::Allow => None,
     }
 }
 
 /// A shape mismatch against a width that could not be read is only an echo
-/// of the error already reported for that width; so is any error about a
-/// layer whose text could not be read.
+/// of the error already reported for that width. (A width that could not be
+/// read stands in as 1, which no other check refuses.)
 fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
     match *error {
         SpecError::ShapeMismatch { layer, .. } => {
             !model.layers[layer].inputs_known || !model.layers[layer - 1].outputs_known
         }
-        _ => error
-            .layer()
-            .is_some_and(|layer| !model.layers[layer].inputs_known && !model.layers[layer].outputs_known),
+        _ => false,
     }
 }
 
-fn span_of(model: &Model, layer: Option<usize>, part: crate::rules::layer::Part) -> Span {
+fn span_of(model: &Model, layer: Option<usize>, part: Part) -> Span {
     match layer.and_then(|index| model.layers.get(index)) {
         Some(layer) => layer.spans.of(part),
         None => model.body_span,

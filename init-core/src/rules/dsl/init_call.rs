@@ -1,7 +1,9 @@
-//! How an init is written, `name` or `name(argument)`, and what it means:
-//! the one mapping from names to [`Init`], with one wording of its errors.
+//! How an init is written, `name` or `name(argument)`, and what it means,
+//! with one wording of its errors. The names are `keywords`'; the
+//! variance-scaling ones map to their family and distribution in one table,
+//! beside [`VarianceScaling`].
 
-use crate::rules::init::Init;
+use crate::rules::init::{Init, VarianceScaling};
 use crate::rules::keywords;
 use crate::rules::suggest;
 
@@ -45,14 +47,9 @@ pub(crate) enum InitCallError {
     },
 }
 
-/// The inits written without an argument, and what each means.
-const PLAIN: [(&str, Init); 9] = [
-    (keywords::HE_NORMAL, Init::he_normal()),
-    (keywords::HE_UNIFORM, Init::he_uniform()),
-    (keywords::XAVIER_NORMAL, Init::xavier_normal()),
-    (keywords::XAVIER_UNIFORM, Init::xavier_uniform()),
-    (keywords::LECUN_NORMAL, Init::lecun_normal()),
-    (keywords::LECUN_UNIFORM, Init::lecun_uniform()),
+/// The inits written without an argument, apart from the variance-scaling
+/// ones (whose names [`VarianceScaling::named`] knows), and what each means.
+const PLAIN: [(&str, Init); 3] = [
     (keywords::ORTHOGONAL, Init::Orthogonal { gain: None }),
     (keywords::ZEROS, Init::zeros()),
     (keywords::ONES, Init::ones()),
@@ -86,9 +83,13 @@ impl Init {
     /// The init written as `name` with `argument`, as the DSL spells it.
     /// The scale is not checked here (see [`Init::invalid_scale`]).
     pub(crate) fn from_call(name: &str, argument: InitArgument) -> Result<Init, InitCallError> {
-        if let Some((name, init)) = PLAIN.iter().find(|(known, _)| *known == name) {
+        let plain = match VarianceScaling::named(name) {
+            Some(scaling) => scaling.dsl_name().map(|name| (name, Init::Scaled(scaling))),
+            None => PLAIN.iter().find(|(known, _)| *known == name).copied(),
+        };
+        if let Some((name, init)) = plain {
             return match argument {
-                InitArgument::Absent => Ok(*init),
+                InitArgument::Absent => Ok(init),
                 _ => Err(InitCallError::TakesNoArgument { name }),
             };
         }
@@ -121,12 +122,7 @@ impl InitCallError {
     /// What is wrong.
     pub(crate) fn message(&self) -> String {
         match self {
-            InitCallError::Unknown { name } => {
-                let guess = suggest::closest(name, Init::NAMES)
-                    .map(|known| format!("; did you mean `{known}`?"))
-                    .unwrap_or_default();
-                format!("unknown init `{name}`{guess}")
-            }
+            InitCallError::Unknown { name } => suggest::unknown("init", name, keywords::INITS).0,
             InitCallError::TakesNoArgument { name } => format!("`{name}` takes no arguments"),
             InitCallError::NeedsArgument { name } => format!("`{name}` needs {}", argument_of(name).2),
             InitCallError::WrongKey { name, found } => {
@@ -138,9 +134,7 @@ impl InitCallError {
     /// How to fix it.
     pub(crate) fn help(&self) -> String {
         match self {
-            InitCallError::Unknown { .. } => {
-                format!("the inits netinit knows: {}", suggest::list(Init::NAMES))
-            }
+            InitCallError::Unknown { name } => suggest::unknown("init", name, keywords::INITS).1,
             InitCallError::TakesNoArgument { name } if [keywords::ZEROS, keywords::ONES].contains(name) => {
                 format!("write `{name}`, or `constant(0.5)` for another value")
             }

@@ -24,10 +24,12 @@ use core::ops::Range;
 
 use proc_macro2::TokenStream;
 
-use crate::rules::lint::Lint;
+use crate::rules::levels::Lint;
 use crate::rules::network::NetworkSpec;
 
+#[doc(hidden)]
 pub use ast::Item;
+#[doc(hidden)]
 pub use report::Report;
 
 /// How serious a diagnostic is.
@@ -136,10 +138,19 @@ pub struct Reading {
     pub item_form: bool,
     /// The item form's struct, when its outline could be read.
     pub item: Option<Item>,
-    /// The network, when nothing is an error.
+    /// The network, when it holds together (its lints may still refuse it).
     pub spec: Option<NetworkSpec>,
     /// Every finding, in order.
     pub reports: Vec<Report>,
+}
+
+impl Reading {
+    /// Whether any finding is an error: the network is refused.
+    pub fn refused(&self) -> bool {
+        self.reports
+            .iter()
+            .any(|report| report.severity == Severity::Error)
+    }
 }
 
 /// Read an invocation's tokens: the macro's entry point.

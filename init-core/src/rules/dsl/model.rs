@@ -13,8 +13,10 @@ use crate::rules::dsl::report::{unknown_name, Reports};
 use crate::rules::fans::FanMode;
 use crate::rules::init::{Distribution, Init};
 use crate::rules::keywords;
-use crate::rules::layer::{LayerSpec, Part};
-use crate::rules::lint::{Level, Lint, LintLevels};
+use crate::rules::layer::LayerSpec;
+use crate::rules::levels::{Level, Lint, LintLevels};
+use crate::rules::part::Part;
+use crate::rules::suggest;
 use crate::rules::validate::SpecError;
 
 /// The invocation with its meaning.
@@ -100,6 +102,17 @@ fn lint_levels(attrs: &[LintAttr], reports: &mut Reports) -> (LintLevels, Vec<(L
         let level = Level::from_name(&attr.level.text).unwrap_or(Level::Warn);
         for name in &attr.lints {
             match Lint::from_name(&name.text) {
+                Some(lint) if levels.get(lint) == Some(Level::Forbid) && level != Level::Forbid => {
+                    reports.at(
+                        name.span,
+                        format!(
+                            "`#[{}({lint})]` cannot lower the `forbid({lint})` written before it: a \
+                             forbidden lint stays an error",
+                            level.name()
+                        ),
+                        "remove this attribute, or write `deny` for `forbid`, which a later attribute may lower",
+                    );
+                }
                 Some(lint) => {
                     levels = levels.with(lint, level);
                     named.push((lint, name.span));
@@ -294,7 +307,7 @@ impl Options {
                 reports.at(
                     value.span(),
                     "`dist` takes a distribution name",
-                    "write `normal`, `uniform` or `truncated_normal`",
+                    format!("write {}", suggest::alternatives(keywords::DISTRIBUTIONS)),
                 );
                 false
             }
@@ -302,7 +315,7 @@ impl Options {
                 reports.at(
                     value.span(),
                     "`mode` takes a fan mode",
-                    "write `fan_in`, `fan_out` or `fan_avg`",
+                    format!("write {}", suggest::alternatives(keywords::FAN_MODES)),
                 );
                 false
             }
@@ -522,7 +535,7 @@ fn activation(call: &Call, reports: &mut Reports) -> Option<(Activation, Span)> 
 }
 
 /// The init of a [`Call`], and the span of its scale if it has one; the
-/// names and their meaning are `init-core`'s [`Init::from_call`].
+/// names and their meaning are `Init::from_call`'s.
 fn init(call: &Call, reports: &mut Reports) -> Option<(Init, Option<Span>)> {
     let name = call.name.text.as_str();
     let (argument, scale) = match call.args.as_slice() {
@@ -533,13 +546,10 @@ fn init(call: &Call, reports: &mut Reports) -> Option<(Init, Option<Span>)> {
     };
     match Init::from_call(name, argument) {
         Ok(init) => Some((init, scale)),
-        Err(InitCallError::Unknown { .. }) => {
-            unknown_name(reports, "init", name, call.name.span, keywords::INITS);
-            None
-        }
         Err(error) => {
-            // Point at the wrong key, else at the parentheses, else the name.
+            // Point at an unknown name, a wrong key, else the parentheses.
             let span = match (&error, call.args.as_slice()) {
+                (InitCallError::Unknown { .. }, _) => call.name.span,
                 (InitCallError::WrongKey { .. }, [Arg::Named { key, .. }]) => key.span,
                 _ => call.parens.unwrap_or(call.name.span),
             };

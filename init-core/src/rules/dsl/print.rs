@@ -6,7 +6,7 @@ use core::fmt;
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::LayerSpec;
-use crate::rules::lint::{Level, LintLevels};
+use crate::rules::levels::{Level, LintLevels};
 use crate::rules::network::NetworkSpec;
 
 impl fmt::Display for LayerSpec {
@@ -14,7 +14,7 @@ impl fmt::Display for LayerSpec {
     /// the init only where it is not the one derived from the activation,
     /// the bias only where it is not zeros.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_lint_attributes(f, &self.lints(), "#[", "] ")?;
+        write_lint_attributes(f, &self.lint_levels(), "#[", "] ")?;
         write!(
             f,
             "{}({} -> {}, {}",
@@ -54,7 +54,7 @@ impl fmt::Display for NetworkSpec {
     /// # Ok::<(), netinit::dsl::ParseError>(())
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_lint_attributes(f, &self.lints(), "#![", "]\n")?;
+        write_lint_attributes(f, &self.lint_levels(), "#![", "]\n")?;
         for (index, layer) in self.layers().iter().enumerate() {
             if index > 0 {
                 f.write_str(",\n")?;

@@ -4,7 +4,7 @@
 use proc_macro2::Span;
 
 use crate::rules::dsl::Severity;
-use crate::rules::lint::Lint;
+use crate::rules::levels::Lint;
 use crate::rules::suggest;
 
 /// One finding at a span: what is wrong, how to fix it, and notes.
@@ -95,13 +95,6 @@ impl Reports {
 /// `unknown activation `rleu`; did you mean `relu`?`, with the valid names
 /// as the help.
 pub fn unknown_name(reports: &mut Reports, what: &str, found: &str, span: Span, valid: &[&str]) {
-    let guess = suggest::closest(found, valid)
-        .map(|name| format!("; did you mean `{name}`?"))
-        .unwrap_or_default();
-    let plural = if valid.len() == 1 { "" } else { "s" };
-    reports.at(
-        span,
-        format!("unknown {what} `{found}`{guess}"),
-        format!("the {what}{plural} netinit knows: {}", suggest::list(valid)),
-    );
+    let (message, help) = suggest::unknown(what, found, valid);
+    reports.at(span, message, help);
 }

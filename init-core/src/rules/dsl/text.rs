@@ -44,11 +44,13 @@ impl NetworkSpec {
     /// ```
     pub fn from_dsl(text: &str) -> Result<(NetworkSpec, Vec<Diagnostic>), ParseError> {
         on_own_thread(text, |tokens| {
+            let end = end_of_tokens(&tokens);
             let reading = read_tokens(tokens);
-            let diagnostics = locate(reading.reports, text);
+            let refused = reading.refused();
+            let diagnostics = locate(reading.reports, text, end);
             match reading.spec {
-                Some(spec) => Ok((spec, diagnostics)),
-                None => Err(ParseError { diagnostics }),
+                Some(spec) if !refused => Ok((spec, diagnostics)),
+                _ => Err(ParseError { diagnostics }),
             }
         })
     }
@@ -67,7 +69,10 @@ impl FromStr for NetworkSpec {
 impl FromStr for LayerSpec {
     type Err = ParseError;
 
-    /// One layer, with its lint attributes: `dense(784 -> 256, relu)`.
+    /// One layer, with its lint attributes: `dense(784 -> 256, relu)`. A
+    /// layer alone is checked as [`NetworkSpec::new`] checks it, without the
+    /// lints, which judge a layer in its network: `dense(8 -> 2, identity,
+    /// init = zeros)` reads, though `network!` refuses it by default.
     ///
     /// ```
     /// use netinit::{Activation, LayerSpec};
@@ -76,8 +81,22 @@ impl FromStr for LayerSpec {
     /// # Ok::<(), netinit::dsl::ParseError>(())
     /// ```
     fn from_str(text: &str) -> Result<LayerSpec, ParseError> {
-        let spec: NetworkSpec = text.parse()?;
-        match (spec.layers(), spec.lints().is_empty()) {
+        let spec = on_own_thread(text, |tokens| {
+            let end = end_of_tokens(&tokens);
+            let reading = read_tokens(tokens);
+            let (spec, reports) = (reading.spec, reading.reports);
+            let structural: Vec<Report> = reports
+                .into_iter()
+                .filter(|report| report.lint.is_none())
+                .collect();
+            match spec {
+                Some(spec) if structural.is_empty() => Ok(spec),
+                _ => Err(ParseError {
+                    diagnostics: locate(structural, text, end),
+                }),
+            }
+        })?;
+        match (spec.layers(), spec.lint_levels().is_empty()) {
             ([layer], true) => Ok(*layer),
             _ => Err(one_error(
                 text,
@@ -143,13 +162,14 @@ fn read_fragment<T: Send>(
     read: impl FnOnce(TokenStream, &mut Reports) -> Option<T> + Send,
 ) -> Result<T, ParseError> {
     on_own_thread(text, |tokens| {
+        let end = end_of_tokens(&tokens);
         let mut reports = Reports::default();
         let value = read(tokens, &mut reports);
         let failed = reports.has_errors();
         match value {
             Some(value) if !failed => Ok(value),
             _ => Err(ParseError {
-                diagnostics: locate(reports.into_vec(), text),
+                diagnostics: locate(reports.into_vec(), text, end),
             }),
         }
     })
@@ -181,6 +201,7 @@ fn on_own_thread<T: Send>(
                     span: error.span(),
                 }],
                 text,
+                text.len(),
             ),
         }),
     };
@@ -216,13 +237,24 @@ fn one_error(text: &str, message: &str, help: &str) -> ParseError {
     }
 }
 
-/// The reports with their spans turned into locations in `text`. Must run
-/// on the thread that tokenized `text`.
-fn locate(reports: Vec<Report>, text: &str) -> Vec<Diagnostic> {
+/// Just after the last token: where the reader stopped short when it
+/// reports the end of the input.
+fn end_of_tokens(tokens: &TokenStream) -> usize {
+    tokens
+        .clone()
+        .into_iter()
+        .last()
+        .map_or(0, |token| token.span().byte_range().end)
+}
+
+/// The reports with their spans turned into locations in `text`; a span
+/// with no source (syn's "unexpected end of input" at the top level) is
+/// placed at `end`. Must run on the thread that tokenized `text`.
+fn locate(reports: Vec<Report>, text: &str, end: usize) -> Vec<Diagnostic> {
     reports
         .into_iter()
         .map(|report| Diagnostic {
-            location: location(report.span, text),
+            location: location(report.span, text, end),
             severity: report.severity,
             lint: report.lint,
             message: report.message,
@@ -232,12 +264,11 @@ fn locate(reports: Vec<Report>, text: &str) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// Where `span` is in `text`. A span with no source (syn's "unexpected end
-/// of input" at the top level) points at the end of the text.
-fn location(span: Span, text: &str) -> Location {
+/// Where `span` is in `text`; a span with no source is placed at `end`.
+fn location(span: Span, text: &str, end: usize) -> Location {
     let bytes = match span.source_text() {
         Some(_) => span.byte_range(),
-        None => text.len()..text.len(),
+        None => end..end,
     };
     let bytes = bytes.start.min(text.len())..bytes.end.min(text.len());
     Location {
@@ -281,9 +312,18 @@ mod tests {
     }
 
     #[test]
-    fn the_end_of_the_text_is_where_it_stops_short() {
-        let text = "dense(784 -> 256, relu),\ndense(256 -> 10";
-        let error = text.parse::<NetworkSpec>().unwrap_err();
-        assert_eq!(error.diagnostics[0].location.start.line, 2);
+    fn the_end_of_the_input_is_just_after_the_last_token() {
+        // Blank lines and a comment after the last token do not move it.
+        let item = NetworkSpec::from_dsl("pub struct Net\n\n// no layers\n").unwrap_err();
+        assert!(item.diagnostics[0].message.starts_with("unexpected end of input"));
+        assert_eq!(
+            item.diagnostics[0].location.start,
+            LineColumn { line: 1, column: 15 }
+        );
+        let empty = NetworkSpec::from_dsl("// nothing\n").unwrap_err();
+        assert_eq!(
+            empty.diagnostics[0].location.start,
+            LineColumn { line: 1, column: 1 }
+        );
     }
 }

@@ -2,10 +2,10 @@
 //! `(out, in)`, its fans, parameters and the checks of its own fields.
 
 use crate::rules::activation::Activation;
+use crate::rules::error::SpecError;
 use crate::rules::fans::Fans;
 use crate::rules::init::{Draw, Init};
-use crate::rules::layer::Part;
-use crate::rules::validate::SpecError;
+use crate::rules::part::Part;
 
 /// `dense(inputs -> outputs, activation)` with its inits.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -6,40 +6,13 @@
 mod dense;
 
 use crate::rules::activation::Activation;
+use crate::rules::error::SpecError;
 use crate::rules::fans::Fans;
 use crate::rules::init::{Draw, Init};
 use crate::rules::keywords;
-use crate::rules::lint::{Level, Lint, LintLevels};
-use crate::rules::validate::SpecError;
+use crate::rules::levels::{Level, Lint, LintLevels};
 
 pub use dense::DenseSpec;
-
-/// Which part of a layer a diagnostic is about (the macro points there).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Part {
-    /// The network as a whole.
-    Network,
-    /// The layer as a whole (its kind keyword).
-    Layer,
-    /// The input width.
-    Inputs,
-    /// The output width.
-    Outputs,
-    /// The activation.
-    Activation,
-    /// The activation's parameter (`leaky_relu(α)`, `elu(α)`).
-    ActivationParameter,
-    /// The weight init.
-    Weight,
-    /// The weight init's scale: its std, bound, gain or constant.
-    WeightScale,
-    /// The bias init.
-    Bias,
-    /// The bias init's scale.
-    BiasScale,
-    /// The attribute that sets a lint's level on the layer.
-    LintAttribute(Lint),
-}
 
 /// What a layer computes, with the fields of its kind.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -118,8 +91,9 @@ impl LayerSpec {
     }
 
     /// The same layer, marked as meant to start constant (a zero-initialised
-    /// output head or residual branch): `constant_init` is not reported for
-    /// it and the signal analysis leaves it out.
+    /// output head or residual branch): `#[allow(constant_init)]` on it, so
+    /// `constant_init` is not reported for it. (The signal analysis leaves
+    /// out every constant layer, marked or not.)
     pub const fn allow_constant_init(self) -> LayerSpec {
         self.with_lint(Lint::ConstantInit, Level::Allow)
     }
@@ -134,12 +108,13 @@ impl LayerSpec {
     }
 
     /// The lint levels set on this layer.
-    pub const fn lints(&self) -> LintLevels {
+    pub const fn lint_levels(&self) -> LintLevels {
         self.lints
     }
 
-    /// Whether a constant weight init is intended: `constant_init` is set
-    /// to `allow` or `warn` on this layer (see [`LayerSpec::allow_constant_init`]).
+    /// Whether this layer's own attributes lower `constant_init` to `allow`
+    /// or `warn` (see [`LayerSpec::allow_constant_init`]; the network's
+    /// level is [`NetworkSpec::level`](crate::NetworkSpec::level)'s business).
     pub const fn constant_init_allowed(&self) -> bool {
         matches!(
             self.lints.get(Lint::ConstantInit),

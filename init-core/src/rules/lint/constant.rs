@@ -2,10 +2,12 @@
 //! lowers, two constant layers in a row.
 
 use crate::rules::init::Init;
-use crate::rules::layer::{LayerSpec, Part};
-use crate::rules::lint::{Diagnostic, Level, Lint};
+use crate::rules::layer::LayerSpec;
+use crate::rules::levels::{Level, Lint};
+use crate::rules::lint::Finding;
+use crate::rules::part::Part;
 
-pub(crate) fn constant_init(index: usize, layer: &LayerSpec) -> Diagnostic {
+pub(crate) fn constant_init(index: usize, layer: &LayerSpec) -> Finding {
     let derived = Init::derived(layer.activation()).describe(layer.activation(), layer.fans());
     let derived = format!("the init derived for `{}` ({derived})", layer.activation());
     let fix = match layer.weight() {
@@ -14,7 +16,7 @@ pub(crate) fn constant_init(index: usize, layer: &LayerSpec) -> Diagnostic {
         explicit => format!("give `{explicit}` a scale above zero, or remove `init = …` to get {derived}"),
     };
     let part = constant_part(layer);
-    Diagnostic {
+    Finding {
         lint: Lint::ConstantInit,
         level: Level::Deny,
         layer: index,
@@ -41,8 +43,8 @@ fn constant_part(layer: &LayerSpec) -> Part {
     }
 }
 
-pub(crate) fn adjacent_constant(index: usize, layer: &LayerSpec) -> Diagnostic {
-    Diagnostic {
+pub(crate) fn adjacent_constant(index: usize, layer: &LayerSpec) -> Finding {
+    Finding {
         lint: Lint::ConstantInit,
         level: Level::Forbid,
         layer: index,
@@ -64,8 +66,8 @@ pub(crate) fn adjacent_constant(index: usize, layer: &LayerSpec) -> Diagnostic {
 mod tests {
     use crate::rules::activation::Activation;
     use crate::rules::init::Init;
+    use crate::rules::levels::{Level, Lint};
     use crate::rules::lint::tests::{lints, stack};
-    use crate::rules::lint::{Level, Lint};
     use crate::rules::network::NetworkSpec;
 
     #[test]

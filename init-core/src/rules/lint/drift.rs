@@ -2,8 +2,10 @@
 //! gradients to grow or shrink by more than 2^10 across the network.
 
 use crate::rules::init::Init;
-use crate::rules::layer::{LayerSpec, Part};
-use crate::rules::lint::{Diagnostic, Level, Lint};
+use crate::rules::layer::LayerSpec;
+use crate::rules::levels::{Level, Lint};
+use crate::rules::lint::Finding;
+use crate::rules::part::Part;
 use crate::rules::signal::propagate;
 
 /// How far the predicted second moment may drift across the network before
@@ -16,7 +18,7 @@ pub const DRIFT_LIMIT_LOG2: f64 = 10.0;
 /// 1/depth), not from a scale that compounds with depth.
 pub const SETTLING_LOG2: f64 = 0.01;
 
-pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Diagnostic> {
+pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
     let report = propagate(layers, 1.0);
     let derived_everywhere = layers
         .iter()
@@ -79,7 +81,7 @@ struct Drift {
 }
 
 impl Drift {
-    fn diagnostic(&self, layers: &[LayerSpec], index: usize, derived_everywhere: bool) -> Diagnostic {
+    fn diagnostic(&self, layers: &[LayerSpec], index: usize, derived_everywhere: bool) -> Finding {
         let growing = self.total_log2 > 0.0;
         let direction = if growing { "grows" } else { "shrinks" };
         let limit = if growing { "2^10" } else { "2^-10" };
@@ -104,7 +106,7 @@ impl Drift {
                 Init::derived(layer.activation()).describe(layer.activation(), layer.fans())
             )
         };
-        Diagnostic {
+        Finding {
             lint: Lint::SignalDrift,
             level: Level::Warn,
             layer: index,
@@ -141,8 +143,9 @@ fn scientific(value: f64) -> String {
 mod tests {
     use crate::rules::activation::Activation;
     use crate::rules::init::Init;
+    use crate::rules::levels::{Level, Lint};
+    use crate::rules::lint::check;
     use crate::rules::lint::tests::{lints, stack};
-    use crate::rules::lint::{check, Level, Lint};
 
     #[test]
     fn matched_schemes_are_silent_at_any_depth() {

@@ -4,10 +4,12 @@
 use crate::rules::activation::Activation;
 use crate::rules::fans::Fans;
 use crate::rules::init::{Family, Init};
-use crate::rules::layer::{LayerSpec, Part};
-use crate::rules::lint::{Diagnostic, Level, Lint};
+use crate::rules::layer::LayerSpec;
+use crate::rules::levels::{Level, Lint};
+use crate::rules::lint::Finding;
+use crate::rules::part::Part;
 
-pub(crate) fn init_mismatch(index: usize, layer: &LayerSpec) -> Option<Diagnostic> {
+pub(crate) fn init_mismatch(index: usize, layer: &LayerSpec) -> Option<Finding> {
     let family = layer.weight().family()?;
     let activation = layer.activation();
     let matched = Family::matched_to(activation);
@@ -24,17 +26,12 @@ pub(crate) fn init_mismatch(index: usize, layer: &LayerSpec) -> Option<Diagnosti
         |fans: Fans| chosen.second_moment(activation, fans) / derived.second_moment(activation, fans);
     let here = variance_ratio(layer.fans());
     let square = variance_ratio(Fans::dense(layer.inputs(), layer.inputs()));
-    let family_name = |family: Family| match family {
-        Family::He => "He",
-        Family::Xavier => "Xavier",
-        Family::LeCun => "LeCun",
-    };
     let effect = if (here - 1.0).abs() < 1e-9 && (square - 1.0).abs() < 1e-9 {
         format!(
             "{} draws the same variance here only because its gain for `{activation}` happens to equal {}'s; \
              name the scheme that fits so the intent survives a change of activation or of framework",
-            family_name(family),
-            family_name(matched)
+            family.author(),
+            matched.author()
         )
     } else {
         format!(
@@ -42,15 +39,15 @@ pub(crate) fn init_mismatch(index: usize, layer: &LayerSpec) -> Option<Diagnosti
             per_layer_effect(square, activation)
         )
     };
-    Some(Diagnostic {
+    Some(Finding {
         lint: Lint::InitMismatch,
         level: Level::Warn,
         layer: index,
         part: Part::Weight,
         message: format!(
             "{} init does not match `{activation}`, which wants {}: {effect}",
-            family_name(family),
-            family_name(matched),
+            family.author(),
+            matched.author(),
         ),
         help: format!(
             "remove `init = …` to get the derived `{}`, or add `#[allow(init_mismatch)]` to this layer if \
@@ -82,7 +79,8 @@ mod tests {
     use crate::rules::activation::Activation;
     use crate::rules::init::Init;
     use crate::rules::layer::LayerSpec;
-    use crate::rules::lint::{check, Lint};
+    use crate::rules::levels::Lint;
+    use crate::rules::lint::check;
 
     #[test]
     fn mismatches_name_the_variance_factor() {

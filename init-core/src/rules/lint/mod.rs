@@ -13,158 +13,21 @@ mod softmax;
 use core::fmt;
 
 use crate::rules::activation::Activation;
-use crate::rules::keywords;
-use crate::rules::layer::{LayerSpec, Part};
+use crate::rules::layer::LayerSpec;
+use crate::rules::levels::{Level, Lint};
 use crate::rules::network::NetworkSpec;
+use crate::rules::part::Part;
 
 pub use drift::{DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 
-/// A lint's name, as written in `#[allow(…)]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Lint {
-    /// Constant weight init: never breaks symmetry (deny by default).
-    ConstantInit,
-    /// An init family that does not match the activation (warn).
-    InitMismatch,
-    /// Activations or gradients predicted to grow or shrink by more than
-    /// 2^10 across the network (warn).
-    SignalDrift,
-    /// Softmax anywhere but the last layer (warn).
-    SoftmaxHidden,
-}
-
-impl Lint {
-    /// Every lint, in the order the docs list them.
-    pub const ALL: [Lint; 4] = [
-        Lint::ConstantInit,
-        Lint::InitMismatch,
-        Lint::SignalDrift,
-        Lint::SoftmaxHidden,
-    ];
-
-    /// Every lint name.
-    pub const NAMES: &'static [&'static str] = keywords::LINTS;
-
-    /// The lint called `name`.
-    pub fn from_name(name: &str) -> Option<Lint> {
-        Lint::ALL.into_iter().find(|lint| lint.name() == name)
-    }
-
-    /// The name as written in attributes.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Lint::ConstantInit => keywords::CONSTANT_INIT,
-            Lint::InitMismatch => keywords::INIT_MISMATCH,
-            Lint::SignalDrift => keywords::SIGNAL_DRIFT,
-            Lint::SoftmaxHidden => keywords::SOFTMAX_HIDDEN,
-        }
-    }
-
-    /// The level the lint has unless an attribute changes it.
-    pub const fn default_level(self) -> Level {
-        match self {
-            Lint::ConstantInit => Level::Deny,
-            _ => Level::Warn,
-        }
-    }
-}
-
-impl fmt::Display for Lint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// How a finding is reported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    /// Not reported.
-    Allow,
-    /// A warning.
-    Warn,
-    /// An error that `#[allow]` or `#[warn]` can lower.
-    Deny,
-    /// An error that no attribute lowers.
-    Forbid,
-}
-
-impl Level {
-    /// The name as written in an attribute.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Level::Allow => keywords::ALLOW,
-            Level::Warn => keywords::WARN,
-            Level::Deny => keywords::DENY,
-            Level::Forbid => keywords::FORBID,
-        }
-    }
-
-    /// Every level name accepted as a lint attribute.
-    pub const NAMES: &'static [&'static str] = keywords::LINTS;
-
-    /// The level called `name`.
-    pub fn from_name(name: &str) -> Option<Level> {
-        match name {
-            keywords::ALLOW => Some(Level::Allow),
-            keywords::WARN => Some(Level::Warn),
-            keywords::DENY => Some(Level::Deny),
-            keywords::FORBID => Some(Level::Forbid),
-            _ => None,
-        }
-    }
-}
-
-/// The lint levels set at one place, a layer or the whole network: for each
-/// lint, the level an attribute set there, if any.
-///
-/// ```
-/// use netinit::{Level, Lint, LintLevels};
-/// let levels = LintLevels::NONE.with(Lint::ConstantInit, Level::Allow);
-/// assert_eq!(levels.get(Lint::ConstantInit), Some(Level::Allow));
-/// assert_eq!(levels.get(Lint::SignalDrift), None);
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct LintLevels {
-    levels: [Option<Level>; Lint::ALL.len()],
-}
-
-impl LintLevels {
-    /// No level set: every lint at its default, or at the network's level.
-    pub const NONE: LintLevels = LintLevels {
-        levels: [None; Lint::ALL.len()],
-    };
-
-    /// The same levels with `lint` set to `level`.
-    pub const fn with(mut self, lint: Lint, level: Level) -> LintLevels {
-        self.levels[lint as usize] = Some(level);
-        self
-    }
-
-    /// The level set here for `lint`, if any.
-    pub const fn get(&self, lint: Lint) -> Option<Level> {
-        self.levels[lint as usize]
-    }
-
-    /// Every lint whose level is set here, in [`Lint::ALL`]'s order.
-    pub fn iter(&self) -> impl Iterator<Item = (Lint, Level)> + '_ {
-        Lint::ALL
-            .into_iter()
-            .filter_map(|lint| self.get(lint).map(|level| (lint, level)))
-    }
-
-    /// Whether no level is set.
-    pub fn is_empty(&self) -> bool {
-        self.levels.iter().all(Option::is_none)
-    }
-}
-
 /// One finding of a lint.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Diagnostic {
+pub struct Finding {
     /// Which lint found it.
     pub lint: Lint,
-    /// Its level: the lint's default, or [`Level::Forbid`] where no attribute
-    /// may lower it.
+    /// Its level: from [`check`], the lint's default, or [`Level::Forbid`]
+    /// where no attribute may lower it; from [`NetworkSpec::lint`], the
+    /// level the spec's attributes resolve to.
     pub level: Level,
     /// The layer (0-based).
     pub layer: usize,
@@ -176,7 +39,7 @@ pub struct Diagnostic {
     pub help: String,
 }
 
-impl fmt::Display for Diagnostic {
+impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let level = if self.level >= Level::Deny {
             "error"
@@ -199,7 +62,7 @@ impl fmt::Display for Diagnostic {
 ///
 /// `constant_init` is reported for every constant layer (callers apply
 /// allows); two adjacent constant layers are reported at [`Level::Forbid`].
-pub fn check(layers: &[LayerSpec]) -> Vec<Diagnostic> {
+pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
     let mut found = Vec::new();
     for (index, layer) in layers.iter().enumerate() {
         if layer.weight().is_constant() {
@@ -208,8 +71,8 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Diagnostic> {
                 found.push(constant::adjacent_constant(index, layer));
             }
         }
-        if let Some(diagnostic) = mismatch::init_mismatch(index, layer) {
-            found.push(diagnostic);
+        if let Some(finding) = mismatch::init_mismatch(index, layer) {
+            found.push(finding);
         }
         if layer.activation() == Activation::Softmax && index + 1 < layers.len() {
             found.push(softmax::softmax_hidden(index, layer));
@@ -238,14 +101,14 @@ impl NetworkSpec {
     /// assert!(quiet.lint().is_empty());
     /// # Ok::<(), netinit::SpecError>(())
     /// ```
-    pub fn lint(&self) -> Vec<Diagnostic> {
+    pub fn lint(&self) -> Vec<Finding> {
         check(self.layers())
             .into_iter()
-            .filter_map(|mut diagnostic| {
-                if diagnostic.level != Level::Forbid {
-                    diagnostic.level = self.level(diagnostic.lint, diagnostic.layer);
+            .filter_map(|mut finding| {
+                if finding.level != Level::Forbid {
+                    finding.level = self.level(finding.lint, finding.layer);
                 }
-                (diagnostic.level != Level::Allow).then_some(diagnostic)
+                (finding.level != Level::Allow).then_some(finding)
             })
             .collect()
     }

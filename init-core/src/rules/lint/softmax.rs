@@ -1,10 +1,12 @@
 //! `softmax_hidden`: softmax anywhere but the last layer.
 
-use crate::rules::layer::{LayerSpec, Part};
-use crate::rules::lint::{Diagnostic, Level, Lint};
+use crate::rules::layer::LayerSpec;
+use crate::rules::levels::{Level, Lint};
+use crate::rules::lint::Finding;
+use crate::rules::part::Part;
 
-pub(crate) fn softmax_hidden(index: usize, layer: &LayerSpec) -> Diagnostic {
-    Diagnostic {
+pub(crate) fn softmax_hidden(index: usize, layer: &LayerSpec) -> Finding {
+    Finding {
         lint: Lint::SoftmaxHidden,
         level: Level::Warn,
         layer: index,
@@ -25,8 +27,8 @@ pub(crate) fn softmax_hidden(index: usize, layer: &LayerSpec) -> Diagnostic {
 mod tests {
     use crate::rules::activation::Activation;
     use crate::rules::layer::LayerSpec;
+    use crate::rules::levels::{Level, Lint};
     use crate::rules::lint::tests::lints;
-    use crate::rules::lint::{Level, Lint};
 
     #[test]
     fn softmax_is_for_the_last_layer() {
