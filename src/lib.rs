@@ -150,7 +150,7 @@ extern crate self as netinit;
 /// 2^10 across the network.
 /// ```text
 /// warning: the activations' predicted second moment grows by a factor of 7.6e61 (2^205.6) from
-///          the first layer to the last; it passes 2^10 at layer 2 (of 30), where each layer
+///          the first layer to the last; it passes 2^10 at layer 1 (of layers 0 to 29), where each layer
 ///          multiplies it by 128
 ///        help: the weight scale does not suit the depth: remove `init = …` to get the derived
 ///        `he_normal fan_in std=0.0884`, or add `#[allow(signal_drift)]` if a normalisation layer

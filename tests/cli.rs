@@ -41,8 +41,7 @@ fn check_reports_a_shape_error_and_an_unknown_activation_with_line_and_column() 
     );
     assert!(stderr.contains(&format!("--> {name}:2:19")), "{stderr}");
     assert!(
-        stderr
-            .contains("error: layer 2 takes 128 inputs, but the layer before it (layer 1) gives 256 outputs"),
+        stderr.contains("error: layer 1 takes 128 inputs, but layer 0 before it gives 256 outputs"),
         "{stderr}"
     );
     assert!(stderr.contains(&format!("--> {name}:3:7")), "{stderr}");

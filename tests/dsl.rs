@@ -280,6 +280,7 @@ fn weight() -> impl Strategy<Value = Init> {
         (1e-6..1.0_f64).prop_map(|std| Init::Normal { std }),
         (1e-6..1.0_f64).prop_map(|bound| Init::Uniform { bound }),
         (1e-6..1.0_f64).prop_map(|std| Init::TruncatedNormal { std }),
+        Just(Init::zeros()),
     ]
 }
 
@@ -301,38 +302,66 @@ fn level() -> impl Strategy<Value = Option<Level>> {
     ])
 }
 
-/// Networks of 1 to 6 layers whose widths chain, with any activation,
-/// init, bias and lint levels the DSL can write.
+fn network_level() -> impl Strategy<Value = Option<Level>> {
+    proptest::option::of(prop_oneof![
+        Just(Level::Allow),
+        Just(Level::Warn),
+        Just(Level::Deny),
+        Just(Level::Forbid)
+    ])
+}
+
+/// The parts of a dense layer: its output width, activation, inits and the
+/// levels of two lints.
+type LayerParts = (usize, Activation, Init, Init, Option<Level>, Option<Level>);
+
+fn layer_parts() -> impl Strategy<Value = LayerParts> {
+    (1..600_usize, activation(), weight(), bias(), level(), level())
+}
+
+/// A dense layer taking `inputs`, with any activation, init, bias and lint
+/// levels the DSL can write; a constant init comes with
+/// `#[allow(constant_init)]`, as a zero-initialised head does.
+fn layer(inputs: usize, (outputs, activation, weight, bias, mismatch, drift): LayerParts) -> LayerSpec {
+    let mut layer = LayerSpec::dense(inputs, outputs, activation)
+        .with_weight(weight)
+        .with_bias(bias);
+    if weight.is_constant() {
+        layer = layer.allow_constant_init();
+    }
+    if let Some(level) = mismatch {
+        layer = layer.with_lint(Lint::InitMismatch, level);
+    }
+    if let Some(level) = drift {
+        layer = layer.with_lint(Lint::SignalDrift, level);
+    }
+    layer
+}
+
+/// Networks of 1 to 6 layers whose widths chain, with network-wide levels
+/// (including `forbid`) for a lint the layers leave alone.
 fn network() -> impl Strategy<Value = NetworkSpec> {
-    proptest::collection::vec(
-        (1..600_usize, activation(), weight(), bias(), level(), level()),
-        1..6,
+    (
+        proptest::collection::vec(layer_parts(), 1..6),
+        1..600_usize,
+        network_level(),
     )
-    .prop_flat_map(|layers| (Just(layers), 1..600_usize, level()))
-    .prop_map(|(layers, inputs, network_level)| {
-        let mut width = inputs;
-        let layers = layers
-            .into_iter()
-            .map(|(outputs, activation, weight, bias, mismatch, drift)| {
-                let mut layer = LayerSpec::dense(width, outputs, activation)
-                    .with_weight(weight)
-                    .with_bias(bias);
-                width = outputs;
-                if let Some(level) = mismatch {
-                    layer = layer.with_lint(Lint::InitMismatch, level);
-                }
-                if let Some(level) = drift {
-                    layer = layer.with_lint(Lint::SignalDrift, level);
-                }
-                layer
-            })
-            .collect();
-        let spec = NetworkSpec::new(layers).unwrap();
-        match network_level {
-            Some(level) => spec.with_network_lint(Lint::SoftmaxHidden, level).unwrap(),
-            None => spec,
-        }
-    })
+        .prop_map(|(parts, inputs, network_level)| {
+            let mut width = inputs;
+            let layers = parts
+                .into_iter()
+                .map(|parts| {
+                    let built = layer(width, parts);
+                    width = built.outputs();
+                    built
+                })
+                .collect();
+            let spec = NetworkSpec::new(layers).unwrap();
+            match network_level {
+                Some(level) => spec.with_network_lint(Lint::SoftmaxHidden, level).unwrap(),
+                None => spec,
+            }
+        })
 }
 
 proptest! {
@@ -347,6 +376,14 @@ proptest! {
         let text = spec.to_string();
         let read: NetworkSpec = text.parse().map_err(|error| TestCaseError::fail(format!("{text}\n{error}")))?;
         prop_assert_eq!(read, spec, "{}", text);
+    }
+
+    #[test]
+    fn every_layer_prints_as_text_that_reads_back(inputs in 1..600_usize, parts in layer_parts()) {
+        let layer = layer(inputs, parts);
+        let text = layer.to_string();
+        let read: LayerSpec = text.parse().map_err(|error| TestCaseError::fail(format!("{text}\n{error}")))?;
+        prop_assert_eq!(read, layer, "{}", text);
     }
 
     #[test]

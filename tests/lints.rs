@@ -54,7 +54,7 @@ fn constant_and_mismatched_inits_are_reported_at_their_part() {
     assert!(diagnostics[1].message.contains("never breaks symmetry"));
     assert!(diagnostics[1]
         .to_string()
-        .starts_with("error[constant_init] layer 2:"));
+        .starts_with("error[constant_init] layer 1:"));
 
     // Marking the head as meant to start constant silences it.
     let allowed = spec

@@ -1,11 +1,12 @@
 //! The rules of netinit, and with the `runtime` feature its sampler and network.
 //!
-//! Without default features this crate is plain code with no dependencies
-//! but `libm` (for bit-reproducible `exp`, `erf`, `tanh`): activations and
-//! their moment-matched gains, init schemes and fans, network descriptions
-//! and their validation, the mean-field signal analysis and the lints. The
-//! `network!` macro runs exactly this code at compile time. Users depend on
-//! the `netinit` facade, which re-exports everything here.
+//! Without default features this crate is plain code whose only
+//! dependencies are `libm` (for bit-reproducible `exp`, `erf`, `tanh`) and
+//! the DSL's reader, `syn` and `proc-macro2`: activations and their
+//! moment-matched gains, init schemes and fans, network descriptions and
+//! their validation, the mean-field signal analysis, the lints and the DSL.
+//! The `network!` macro runs exactly this code at compile time. Users depend
+//! on the `netinit` facade, which re-exports what they need from here.
 
 #![deny(missing_docs)]
 

@@ -6,7 +6,10 @@ use crate::rules::init::Init;
 use crate::rules::levels::{Level, Lint};
 use crate::rules::part::Part;
 
-/// A mistake in a network description that makes it unusable.
+/// A mistake in a network description that makes it unusable. A `layer`
+/// field is the layer's index in [`NetworkSpec::layers`](crate::NetworkSpec::layers),
+/// which messages name as its path (the same number while every layer has
+/// parameters).
 #[derive(Clone, Debug, PartialEq)]
 pub enum SpecError {
     /// The network has no layers.
@@ -123,8 +126,8 @@ impl SpecError {
                 format!("a layer's {side} width must be at least 1; found 0")
             }
             SpecError::ShapeMismatch { layer, expected, found } => format!(
-                "layer {} takes {found} inputs, but the layer before it (layer {layer}) gives {expected} outputs",
-                layer + 1
+                "layer {layer} takes {found} inputs, but layer {} before it gives {expected} outputs",
+                layer - 1
             ),
             SpecError::TooManyParameters { inputs, outputs, .. } => format!(
                 "{inputs} × {outputs} weights plus {outputs} biases bring the parameter count past the \
@@ -197,7 +200,7 @@ impl SpecError {
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.layer() {
-            Some(layer) => write!(f, "layer {}: {}; {}", layer + 1, self.message(), self.help()),
+            Some(layer) => write!(f, "layer {layer}: {}; {}", self.message(), self.help()),
             None => write!(f, "{}; {}", self.message(), self.help()),
         }
     }

@@ -41,11 +41,10 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<NetworkSpec> {
         if finding.lint == Lint::SignalDrift && (structural > 0 || !complete) {
             continue;
         }
-        let written = layer
-            .spec
-            .lint_levels()
-            .get(finding.lint)
-            .or(model.lints.get(finding.lint));
+        let written = match model.lints.get(finding.lint) {
+            Some(Level::Forbid) => Some(Level::Forbid),
+            network => layer.spec.lint_levels().get(finding.lint).or(network),
+        };
         reports.push(Report {
             severity: if finding.level == Level::Warn {
                 Severity::Warning

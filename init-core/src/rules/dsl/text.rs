@@ -36,7 +36,7 @@ impl NetworkSpec {
     /// let messages: Vec<&str> = error.diagnostics.iter().map(|d| d.message.as_str()).collect();
     /// assert_eq!(messages, [
     ///     "unknown activation `rleu`; did you mean `relu`?",
-    ///     "layer 2 takes 128 inputs, but the layer before it (layer 1) gives 256 outputs",
+    ///     "layer 1 takes 128 inputs, but layer 0 before it gives 256 outputs",
     /// ]);
     /// assert_eq!(error.diagnostics[1].location.start.line, 2);
     /// assert_eq!(error.diagnostics[1].severity, Severity::Error);

@@ -53,8 +53,8 @@ pub(crate) fn adjacent_constant(index: usize, layer: &LayerSpec) -> Finding {
             "layers {} and {} both start constant: the {} neurons between them have identical incoming and \
              identical outgoing weights, so every update keeps them identical and no training can tell them \
              apart; `#[allow(constant_init)]` cannot lower this",
+            index - 1,
             index,
-            index + 1,
             layer.inputs()
         ),
         help: "give at least one of the two layers random weights, e.g. the init derived from its activation"

@@ -113,11 +113,11 @@ impl Drift {
             part: Part::Layer,
             message: format!(
                 "the {}' predicted second moment {direction} by a factor of {total} from the {}; it passes \
-                 {limit} at layer {} (of {}), where each layer multiplies it by {}",
+                 {limit} at layer {} (of layers 0 to {}), where each layer multiplies it by {}",
                 self.what,
                 self.path,
-                index + 1,
-                layers.len(),
+                index,
+                layers.len() - 1,
                 scientific(self.factor)
             ),
             help,
@@ -185,7 +185,7 @@ mod tests {
                 .all(|(lint, level, _)| *lint == Lint::SignalDrift && *level == Level::Warn));
         }
         let diagnostics = check(&stack(30, Activation::Relu, Init::Normal { std: 0.01 }));
-        // E[w²] fan_in / 2 = 1e-4 * 256 / 2 = 0.0128 per layer: 2^-10 is passed at layer 2.
+        // E[w²] fan_in / 2 = 1e-4 * 256 / 2 = 0.0128 per layer: 2^-10 is passed at layer 1 (0-based).
         assert_eq!(diagnostics[0].layer, 1);
         assert!(
             diagnostics[0]

@@ -25,7 +25,7 @@ pub use drift::{DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 pub struct Finding {
     /// Which lint found it.
     pub lint: Lint,
-    /// Its level: from [`check`], the lint's default, or [`Level::Forbid`]
+    /// Its level: found by the checks, the lint's default, or [`Level::Forbid`]
     /// where no attribute may lower it; from [`NetworkSpec::lint`], the
     /// level the spec's attributes resolve to.
     pub level: Level,
@@ -49,10 +49,7 @@ impl fmt::Display for Finding {
         write!(
             f,
             "{level}[{}] layer {}: {}; {}",
-            self.lint,
-            self.layer + 1,
-            self.message,
-            self.help
+            self.lint, self.layer, self.message, self.help
         )
     }
 }
