@@ -89,3 +89,29 @@ fn a_missing_file_is_an_error_that_names_it() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("cannot read `no/such/file.net`"));
 }
+
+#[test]
+fn init_writes_a_checkpoint_that_loads_as_the_network() {
+    let output = std::env::temp_dir().join(format!("netinit-cli-{}-card.safetensors", std::process::id()));
+    let run = netinit(&[
+        "init",
+        "examples/card.net",
+        "--seed",
+        "7",
+        "-o",
+        output.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    assert!(text(&run.stdout).contains("203530 parameters sampled with seed 7"));
+    let loaded = netinit::Network::load(&output).unwrap();
+    let card: netinit::NetworkSpec = fs::read_to_string("examples/card.net").unwrap().parse().unwrap();
+    assert_eq!(loaded, card.init(7));
+    let broken = net_file("init-broken.net", "dense(784 -> 256, rleu)\n");
+    let refused = netinit(&["init", broken.to_str().unwrap(), "-o", output.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(
+        netinit::Network::load(&output).unwrap(),
+        card.init(7),
+        "the old file is intact"
+    );
+}

@@ -32,6 +32,8 @@ pub use rules::summary::Summary;
 pub use rules::validate::{validate, SpecError};
 
 #[cfg(feature = "runtime")]
+pub use runtime::checkpoint::{self, CheckpointError};
+#[cfg(feature = "runtime")]
 pub use runtime::error::Error;
 #[cfg(feature = "runtime")]
 pub use runtime::fill;

@@ -2,6 +2,7 @@
 //! tensors, the sampled network and its training. Imports only from
 //! [`crate::rules`], never the other way.
 
+pub mod checkpoint;
 pub mod error;
 pub mod fill;
 pub mod generator;

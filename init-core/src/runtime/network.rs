@@ -32,6 +32,7 @@ impl Cache {
 pub struct Network {
     spec: NetworkSpec,
     layers: Vec<Dense>,
+    seed: Option<u64>,
 }
 
 impl NetworkSpec {
@@ -59,6 +60,7 @@ impl NetworkSpec {
         Network {
             spec: self.clone(),
             layers,
+            seed: Some(seed),
         }
     }
 
@@ -96,6 +98,18 @@ impl NetworkSpec {
 }
 
 impl Network {
+    /// A network from its spec and layers already checked to fit it (one
+    /// per layer with parameters, in order).
+    pub(crate) fn from_parts(spec: NetworkSpec, layers: Vec<Dense>, seed: Option<u64>) -> Network {
+        Network { spec, layers, seed }
+    }
+
+    /// The seed the weights were first sampled from, if known (training
+    /// changes the weights, not this).
+    pub fn seed(&self) -> Option<u64> {
+        self.seed
+    }
+
     /// The description this network was sampled from.
     pub fn spec(&self) -> &NetworkSpec {
         &self.spec

@@ -55,6 +55,24 @@ enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Sample a network's initial weights into a safetensors checkpoint.
+    ///
+    /// The file holds every layer's weight and bias (f32, PyTorch's layout,
+    /// named `layers.0.weight`, …) and, in its metadata, the network's DSL
+    /// text and the seed, so `Network::load` and PyTorch's
+    /// `safetensors.torch.load_file` read it as it is. It is written
+    /// atomically: on any error an existing file is left as it was.
+    Init {
+        /// The .net file that declares the network.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The seed: the same seed gives the same weights on every machine.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Where to write the checkpoint.
+        #[arg(short, long, value_name = "OUT")]
+        output: PathBuf,
+    },
 }
 
 /// What `--deny` can turn into errors.
@@ -117,6 +135,7 @@ fn main() -> ExitCode {
                 .fold(Outcome::Clean, Outcome::max)
         }
         Command::Summary { file } => summary(file, styled),
+        Command::Init { file, seed, output } => init(file, *seed, output, styled),
     };
     outcome.exit_code()
 }
@@ -177,6 +196,39 @@ fn summary(path: &Path, styled: bool) -> Outcome {
             let tally = report(&error.diagnostics, &source, styled);
             report_failure("summarise", &source, tally, styled);
             Outcome::Failed
+        }
+    }
+}
+
+/// `netinit init`: the network's weights sampled from `seed`, saved to `output`.
+fn init(path: &Path, seed: u64, output: &Path, styled: bool) -> Outcome {
+    let Some(source) = read_source(path, styled) else {
+        return Outcome::IoError;
+    };
+    let spec = match NetworkSpec::from_dsl(&source.text) {
+        Ok((spec, warnings)) => {
+            let tally = report(&warnings, &source, styled);
+            report_warnings_emitted(&source, tally, styled);
+            spec
+        }
+        Err(error) => {
+            let tally = report(&error.diagnostics, &source, styled);
+            report_failure("initialise", &source, tally, styled);
+            return Outcome::Failed;
+        }
+    };
+    match spec.init(seed).save(output) {
+        Ok(()) => print_stdout(format!(
+            "{}: {} parameters sampled with seed {seed}",
+            output.display(),
+            spec.parameter_count()
+        )),
+        Err(error) => {
+            eprintln!(
+                "{}",
+                render::render_message(Severity::Error, &error.to_string(), styled)
+            );
+            Outcome::IoError
         }
     }
 }

@@ -56,6 +56,30 @@ impl NetworkSpec {
     }
 }
 
+impl NetworkSpec {
+    /// The network written in `text` if it holds together, its lints
+    /// aside: what a checkpoint's spec must be, since `NetworkSpec::new`
+    /// accepts networks that the lints refuse (a constant init reproduced
+    /// on purpose).
+    pub(crate) fn read_structure(text: &str) -> Result<NetworkSpec, ParseError> {
+        on_own_thread(text, |tokens| {
+            let end = end_of_tokens(&tokens);
+            let reading = read_tokens(tokens);
+            let structural: Vec<Report> = reading
+                .reports
+                .into_iter()
+                .filter(|report| report.severity == Severity::Error && report.lint.is_none())
+                .collect();
+            match reading.spec {
+                Some(spec) if structural.is_empty() => Ok(spec),
+                _ => Err(ParseError {
+                    diagnostics: locate(structural, text, end),
+                }),
+            }
+        })
+    }
+}
+
 impl FromStr for NetworkSpec {
     type Err = ParseError;
 
@@ -81,21 +105,7 @@ impl FromStr for LayerSpec {
     /// # Ok::<(), netinit::dsl::ParseError>(())
     /// ```
     fn from_str(text: &str) -> Result<LayerSpec, ParseError> {
-        let spec = on_own_thread(text, |tokens| {
-            let end = end_of_tokens(&tokens);
-            let reading = read_tokens(tokens);
-            let (spec, reports) = (reading.spec, reading.reports);
-            let structural: Vec<Report> = reports
-                .into_iter()
-                .filter(|report| report.lint.is_none())
-                .collect();
-            match spec {
-                Some(spec) if structural.is_empty() => Ok(spec),
-                _ => Err(ParseError {
-                    diagnostics: locate(structural, text, end),
-                }),
-            }
-        })?;
+        let spec = NetworkSpec::read_structure(text)?;
         match (spec.layers(), spec.lint_levels().is_empty()) {
             ([layer], true) => Ok(*layer),
             _ => Err(one_error(

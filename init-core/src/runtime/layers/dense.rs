@@ -79,6 +79,15 @@ impl Dense {
         )
     }
 
+    /// A layer from weights and biases whose shapes are already checked.
+    pub(crate) fn from_parts(weight: Array2<f32>, bias: Array1<f32>, activation: Activation) -> Dense {
+        Dense {
+            weight,
+            bias,
+            activation,
+        }
+    }
+
     /// The weights and biases of `layer`, sampled from its streams.
     pub(crate) fn sample(layer: &LayerSpec, streams: &LayerStreams) -> Dense {
         Dense {

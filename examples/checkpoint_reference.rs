@@ -1,0 +1,41 @@
+//! Writes what an independent reader checks netinit's checkpoints against:
+//! the card's network sampled with seed 0 as a safetensors file, a batch of
+//! inputs, and netinit's outputs for it (raw little-endian f32).
+//!
+//! cargo run --example checkpoint_reference -- DIR
+//! then: python tests/python/check_checkpoint.py DIR   (needs safetensors, numpy)
+
+use std::error::Error;
+use std::fs;
+use std::path::PathBuf;
+
+use netinit::ndarray::Array2;
+use netinit::network;
+
+const CARD: netinit::NetworkSpec = network![dense(784 -> 256, relu), dense(256 -> 10, softmax)];
+
+/// The batch's size: a few rows, enough that a transposed weight or a
+/// swapped tensor cannot match by chance.
+const ROWS: usize = 8;
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let directory = PathBuf::from(std::env::args().nth(1).ok_or("usage: checkpoint_reference DIR")?);
+    fs::create_dir_all(&directory)?;
+    let network = CARD.init(0);
+    network.save(directory.join("card.safetensors"))?;
+    let inputs = Array2::from_shape_fn((ROWS, 784), |(row, col)| {
+        ((row * 37 + col * 11) % 256) as f32 / 255.0
+    });
+    let outputs = network.forward(inputs.view())?;
+    fs::write(directory.join("inputs.f32"), le_bytes(inputs.iter()))?;
+    fs::write(directory.join("outputs.f32"), le_bytes(outputs.iter()))?;
+    println!(
+        "wrote the card's network, {ROWS} inputs and their outputs to {}",
+        directory.display()
+    );
+    Ok(())
+}
+
+fn le_bytes<'a>(values: impl Iterator<Item = &'a f32>) -> Vec<u8> {
+    values.flat_map(|value| value.to_le_bytes()).collect()
+}

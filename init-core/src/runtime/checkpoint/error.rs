@@ -1,0 +1,172 @@
+//! What can go wrong reading or writing a checkpoint: each error names the
+//! file, and says what was expected and what was found.
+
+use core::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use crate::rules::dsl::ParseError;
+
+/// A checkpoint that cannot be written, read, or fitted to its spec.
+#[derive(Debug)]
+pub enum CheckpointError {
+    /// The file system refused.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done: `read`, `write`, `rename`, …
+        action: &'static str,
+        /// Why.
+        source: io::Error,
+    },
+    /// Not a safetensors file: truncated, a corrupt header, a header that
+    /// claims more bytes than the file has, offsets that do not add up.
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What the safetensors reader found wrong.
+        reason: String,
+    },
+    /// A safetensors file without netinit's metadata, read with
+    /// `Network::load` (use `NetworkSpec::load_weights` to give the spec).
+    NotNetinit {
+        /// The file.
+        path: PathBuf,
+        /// The metadata key that is missing.
+        missing: &'static str,
+    },
+    /// The spec text in the file's metadata is not a network.
+    Spec {
+        /// The file.
+        path: PathBuf,
+        /// Every diagnostic of the text.
+        error: ParseError,
+    },
+    /// A tensor the spec needs is not in the file.
+    MissingTensor {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name, `layers.0.weight`.
+        name: String,
+    },
+    /// A tensor in the file that the spec has no use for.
+    ExtraTensor {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        name: String,
+    },
+    /// A tensor that is not f32.
+    Dtype {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        name: String,
+        /// Its dtype.
+        found: String,
+    },
+    /// A tensor whose shape is not the one the spec gives it.
+    Shape {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        name: String,
+        /// The shape the spec gives it.
+        expected: Vec<usize>,
+        /// The shape in the file.
+        found: Vec<usize>,
+    },
+    /// A tensor with a NaN or infinite value.
+    NonFinite {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        name: String,
+    },
+}
+
+impl CheckpointError {
+    /// A [`CheckpointError::Format`] from whatever the reader reported.
+    pub(crate) fn format(path: &std::path::Path, reason: &dyn fmt::Debug) -> CheckpointError {
+        CheckpointError::Format {
+            path: path.to_owned(),
+            reason: format!("{reason:?}"),
+        }
+    }
+}
+
+impl fmt::Display for CheckpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckpointError::Io { path, action, source } => {
+                write!(f, "{}: cannot {action} the checkpoint: {source}", path.display())
+            }
+            CheckpointError::Format { path, reason } => {
+                write!(
+                    f,
+                    "{}: not a readable safetensors file ({reason})",
+                    path.display()
+                )
+            }
+            CheckpointError::NotNetinit { path, missing } => write!(
+                f,
+                "{}: the file's metadata has no `{missing}`, so it does not say which network it holds; load \
+                 it into a spec with `NetworkSpec::load_weights`",
+                path.display()
+            ),
+            CheckpointError::Spec { path, error } => {
+                write!(
+                    f,
+                    "{}: the network in the file's metadata does not read:\n{error}",
+                    path.display()
+                )
+            }
+            CheckpointError::MissingTensor { path, name } => {
+                write!(
+                    f,
+                    "{}: the network needs tensor `{name}`, which the file lacks",
+                    path.display()
+                )
+            }
+            CheckpointError::ExtraTensor { path, name } => write!(
+                f,
+                "{}: the file holds tensor `{name}`, which the network has no place for",
+                path.display()
+            ),
+            CheckpointError::Dtype { path, name, found } => {
+                write!(
+                    f,
+                    "{}: tensor `{name}` is {found}; netinit's weights are F32",
+                    path.display()
+                )
+            }
+            CheckpointError::Shape {
+                path,
+                name,
+                expected,
+                found,
+            } => write!(
+                f,
+                "{}: tensor `{name}` has shape {found:?}, but the network gives it {expected:?}",
+                path.display()
+            ),
+            CheckpointError::NonFinite { path, name } => {
+                write!(
+                    f,
+                    "{}: tensor `{name}` holds a NaN or infinite value",
+                    path.display()
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for CheckpointError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CheckpointError::Io { source, .. } => Some(source),
+            CheckpointError::Spec { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Checkpoints: safetensors files that round-trip bit for bit, and bad files
+//! that come back as typed errors, never a panic.
+
+use std::fs;
+use std::path::PathBuf;
+
+use netinit::checkpoint::{tensor_name, SPEC_KEY};
+use netinit::{network, CheckpointError, LayerPath, Network, NetworkSpec};
+
+const CARD: NetworkSpec = network![dense(784 -> 256, relu), dense(256 -> 10, softmax)];
+const SMALL: NetworkSpec = network![dense(4 -> 3, tanh), dense(3 -> 2, softmax)];
+
+fn scratch(name: &str) -> PathBuf {
+    let directory = std::env::temp_dir().join(format!("netinit-checkpoint-{}", std::process::id()));
+    fs::create_dir_all(&directory).unwrap();
+    directory.join(name)
+}
+
+/// A bad file: what is wrong with it, its bytes, and the error it must give.
+type BadFile = (&'static str, Vec<u8>, fn(&CheckpointError) -> bool);
+
+/// A safetensors file written by hand: the 8-byte header length, the JSON
+/// header, the data.
+fn safetensors_bytes(header: &str, data: &[u8]) -> Vec<u8> {
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend(header.as_bytes());
+    bytes.extend(data);
+    bytes
+}
+
+#[test]
+fn a_saved_network_loads_bit_identical_with_its_spec_and_seed() {
+    let path = scratch("card.safetensors");
+    let network = CARD.init(42);
+    network.save(&path).unwrap();
+    let loaded = Network::load(&path).unwrap();
+    assert_eq!(loaded, network);
+    assert_eq!(loaded.spec(), &CARD);
+    assert_eq!(loaded.seed(), Some(42));
+    assert_eq!(CARD.load_weights(&path).unwrap().layers(), network.layers());
+    // 203,530 f32 values and a header: the file is the weights, not more.
+    let size = fs::metadata(&path).unwrap().len();
+    assert!(size > 203_530 * 4 && size < 203_530 * 4 + 4096, "{size}");
+}
+
+#[test]
+fn tensors_are_named_by_layer_path_as_pytorch_names_them() {
+    assert_eq!(tensor_name(&LayerPath::top(3), "weight"), "layers.3.weight");
+    assert_eq!(
+        tensor_name(&LayerPath::top(4).child(1), "bias"),
+        "layers.4.1.bias"
+    );
+}
+
+#[test]
+fn a_file_for_another_network_is_a_shape_error() {
+    let path = scratch("small.safetensors");
+    SMALL.init(0).save(&path).unwrap();
+    let wider: NetworkSpec = network![dense(4 -> 5, tanh), dense(5 -> 2, softmax)];
+    match wider.load_weights(&path) {
+        Err(CheckpointError::Shape {
+            name,
+            expected,
+            found,
+            ..
+        }) => {
+            assert_eq!(
+                (name.as_str(), expected, found),
+                ("layers.0.weight", vec![5, 4], vec![3, 4])
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let deeper: NetworkSpec = network![dense(4 -> 3, tanh), dense(3 -> 2, tanh), dense(2 -> 2, softmax)];
+    assert!(
+        matches!(deeper.load_weights(&path), Err(CheckpointError::MissingTensor { name, .. }) if name == "layers.2.weight")
+    );
+    let shallower: NetworkSpec = network![dense(4 -> 3, softmax)];
+    assert!(
+        matches!(shallower.load_weights(&path), Err(CheckpointError::ExtraTensor { name, .. }) if name == "layers.1.bias")
+    );
+}
+
+#[test]
+fn bad_files_are_typed_errors() {
+    let cases: [BadFile; 7] = [
+        ("empty", Vec::new(), |e| {
+            matches!(e, CheckpointError::Format { .. })
+        }),
+        (
+            "header longer than the file",
+            safetensors_bytes("{}", &[]).into_iter().take(9).collect(),
+            |e| matches!(e, CheckpointError::Format { .. }),
+        ),
+        ("corrupt header", safetensors_bytes("{not json", &[]), |e| {
+            matches!(e, CheckpointError::Format { .. })
+        }),
+        (
+            "data shorter than the header says",
+            safetensors_bytes(
+                r#"{"layers.0.weight":{"dtype":"F32","shape":[3,4],"data_offsets":[0,48]}}"#,
+                &[0; 20],
+            ),
+            |e| matches!(e, CheckpointError::Format { .. }),
+        ),
+        (
+            "no netinit metadata",
+            safetensors_bytes(
+                r#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#,
+                &[0; 4],
+            ),
+            |e| {
+                matches!(
+                    e,
+                    CheckpointError::NotNetinit {
+                        missing: SPEC_KEY,
+                        ..
+                    }
+                )
+            },
+        ),
+        (
+            "a spec text that does not read",
+            safetensors_bytes(
+                r#"{"__metadata__":{"netinit.spec":"dense(4 -> 3, rleu)"},"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#,
+                &[0; 4],
+            ),
+            |e| matches!(e, CheckpointError::Spec { error, .. } if error.diagnostics[0].message.contains("did you mean `relu`")),
+        ),
+        (
+            "a tensor of another dtype",
+            safetensors_bytes(
+                r#"{"__metadata__":{"netinit.spec":"dense(1 -> 1, relu)"},"layers.0.weight":{"dtype":"F64","shape":[1,1],"data_offsets":[0,8]},"layers.0.bias":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#,
+                &[0; 12],
+            ),
+            |e| matches!(e, CheckpointError::Dtype { found, .. } if found == "F64"),
+        ),
+    ];
+    for (what, bytes, expected) in cases {
+        let path = scratch(&format!("{}.safetensors", what.replace(' ', "-")));
+        fs::write(&path, bytes).unwrap();
+        let error = Network::load(&path).unwrap_err();
+        assert!(expected(&error), "{what}: {error:?}");
+        assert!(
+            error.to_string().starts_with(&path.display().to_string()),
+            "{what}: {error}"
+        );
+    }
+    let missing = Network::load(scratch("no-such-file.safetensors")).unwrap_err();
+    assert!(matches!(missing, CheckpointError::Io { action: "read", .. }));
+}
+
+#[test]
+fn non_finite_weights_are_refused() {
+    let nan = f32::NAN.to_le_bytes();
+    let mut data = nan.to_vec();
+    data.extend(0.0_f32.to_le_bytes());
+    let bytes = safetensors_bytes(
+        r#"{"__metadata__":{"netinit.spec":"dense(1 -> 1, relu)"},"layers.0.weight":{"dtype":"F32","shape":[1,1],"data_offsets":[0,4]},"layers.0.bias":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+        &data,
+    );
+    let path = scratch("nan.safetensors");
+    fs::write(&path, bytes).unwrap();
+    assert!(
+        matches!(Network::load(&path), Err(CheckpointError::NonFinite { name, .. }) if name == "layers.0.weight")
+    );
+}
+
+#[test]
+fn thousands_of_mutated_files_never_panic() {
+    // 3,000 mutations of a valid file, drawn from a fixed ChaCha8 stream:
+    // byte flips (in the header and the data), truncations, and header
+    // lengths set to small and huge values. Each load returns Ok or a typed
+    // error; any panic fails the test.
+    use netinit::rand::Rng;
+    let path = scratch("valid.safetensors");
+    SMALL.init(3).save(&path).unwrap();
+    let valid = fs::read(&path).unwrap();
+    let mutated = scratch("mutated.safetensors");
+    let mut rng = netinit::generator(11);
+    let mut errors = 0;
+    for case in 0..3_000 {
+        let mut bytes = valid.clone();
+        match case % 4 {
+            0 => {
+                let at = (rng.next_u64() as usize) % bytes.len();
+                bytes[at] ^= 1 << (rng.next_u64() % 8);
+            }
+            1 => bytes.truncate((rng.next_u64() as usize) % bytes.len()),
+            2 => {
+                let length = rng.next_u64() >> (rng.next_u64() % 64);
+                bytes[..8].copy_from_slice(&length.to_le_bytes());
+            }
+            _ => {
+                for _ in 0..4 {
+                    let at = 8 + (rng.next_u64() as usize) % (bytes.len() - 8);
+                    bytes[at] = rng.next_u64() as u8;
+                }
+            }
+        }
+        fs::write(&mutated, &bytes).unwrap();
+        if Network::load(&mutated).is_err() {
+            errors += 1;
+        }
+    }
+    assert!(errors > 1_000, "most mutations break the file: {errors}");
+}
