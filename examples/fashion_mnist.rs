@@ -36,6 +36,10 @@ struct Options {
     seed: u64,
     init: Option<Init>,
     data: Option<PathBuf>,
+    /// Save the trainer's state here after every epoch.
+    save: Option<PathBuf>,
+    /// Resume from a state saved with `--save`.
+    resume: Option<PathBuf>,
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -48,6 +52,8 @@ fn parse_options() -> Result<Options, String> {
         seed: 0,
         init: None,
         data: None,
+        save: None,
+        resume: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -70,6 +76,8 @@ fn parse_options() -> Result<Options, String> {
             }
             "--init" => options.init = Some(value.parse().map_err(|e| format!("--init: {e}"))?),
             "--data" => options.data = Some(PathBuf::from(value)),
+            "--save" => options.save = Some(PathBuf::from(value)),
+            "--resume" => options.resume = Some(PathBuf::from(value)),
             other => return Err(format!("unknown flag `{other}`")),
         }
     }
@@ -94,7 +102,7 @@ fn main() -> ExitCode {
             }
             eprintln!(
                 "usage: fashion_mnist [--epochs N] [--batch-size N] [--learning-rate F] [--optimizer adam|sgd] \
-                 [--momentum F] [--seed N] [--init INIT] [--data DIR]"
+                 [--momentum F] [--seed N] [--init INIT] [--data DIR] [--save PATH] [--resume PATH]"
             );
             return ExitCode::FAILURE;
         }
@@ -135,13 +143,25 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         options.epochs, options.batch_size, options.seed
     );
 
-    let mut trainer = Trainer::new(spec.init(options.seed), Loss::CrossEntropy, optimizer);
+    let mut trainer = match &options.resume {
+        Some(path) => {
+            let trainer = Trainer::load(path)?;
+            println!(
+                "resumed from {} after {} epochs ({} steps): its network and optimizer, not the flags'\n",
+                path.display(),
+                trainer.epochs(),
+                trainer.steps()
+            );
+            trainer
+        }
+        None => Trainer::new(spec.init(options.seed), Loss::CrossEntropy, optimizer),
+    };
     let batches = data.train.len().div_ceil(options.batch_size) as u64;
     let style = ProgressStyle::with_template("epoch {prefix:>2} [{bar:30}] {pos}/{len} batches, loss {msg}")?
         .progress_chars("=> ");
     let mut seconds = Vec::new();
     let mut last = None;
-    for epoch in 1..=options.epochs {
+    for epoch in trainer.epochs() as usize + 1..=options.epochs {
         let bar = ProgressBar::new(batches)
             .with_style(style.clone())
             .with_prefix(epoch.to_string());
@@ -168,6 +188,9 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             test.loss, test.accuracy
         );
         last = Some(test);
+        if let Some(path) = &options.save {
+            trainer.save(path)?;
+        }
     }
     if let Some(test) = last {
         let mean = seconds.iter().sum::<f64>() / seconds.len() as f64;

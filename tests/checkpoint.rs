@@ -205,3 +205,34 @@ fn thousands_of_mutated_files_never_panic() {
     }
     assert!(errors > 1_000, "most mutations break the file: {errors}");
 }
+
+#[test]
+fn training_resumed_from_a_checkpoint_matches_training_straight_through() {
+    // 2 epochs, save, load, 2 more: bit for bit the weights 4 epochs give,
+    // for Adam (moments and bias correction) and SGD with momentum.
+    use netinit::ndarray::Array2;
+    use netinit::{Loss, Optimizer, Trainer};
+    let inputs = Array2::from_shape_fn((300, 4), |(row, col)| ((row * 7 + col * 3) % 11) as f32 / 11.0);
+    let labels: Vec<usize> = (0..300).map(|row| (row * 5 % 7) % 2).collect();
+    for optimizer in [Optimizer::adam(0.01), Optimizer::sgd_momentum(0.05, 0.9)] {
+        let run = |trainer: &mut Trainer, epochs: std::ops::Range<u64>| {
+            for epoch in epochs {
+                trainer.epoch(inputs.view(), &labels, 32, epoch, |_| {}).unwrap();
+            }
+        };
+        let mut straight = Trainer::new(SMALL.init(5), Loss::CrossEntropy, optimizer);
+        run(&mut straight, 0..4);
+        let mut first = Trainer::new(SMALL.init(5), Loss::CrossEntropy, optimizer);
+        run(&mut first, 0..2);
+        let path = scratch("trainer.safetensors");
+        first.save(&path).unwrap();
+        let mut resumed = Trainer::load(&path).unwrap();
+        assert_eq!((resumed.steps(), resumed.epochs()), (first.steps(), 2));
+        assert_eq!(resumed.optimizer(), optimizer);
+        run(&mut resumed, 2..4);
+        assert_eq!(resumed.network(), straight.network(), "{optimizer:?}");
+        assert_ne!(resumed.network(), &SMALL.init(5), "training moved the weights");
+        // The trainer's file is a network checkpoint too.
+        assert_eq!(&Network::load(&path).unwrap(), first.network());
+    }
+}

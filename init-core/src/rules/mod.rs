@@ -15,6 +15,7 @@ pub mod lint;
 pub mod network;
 pub mod part;
 pub mod path;
+pub mod pytorch;
 pub mod signal;
 pub mod suggest;
 pub mod summary;

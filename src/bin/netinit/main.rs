@@ -55,6 +55,23 @@ enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Print a PyTorch module whose state_dict matches the checkpoints.
+    ///
+    /// The module's parameter names and shapes are exactly those of the
+    /// file `netinit init` (or `Network::save`) writes, so
+    /// `model.load_state_dict(safetensors.torch.load_file(path))` loads it
+    /// in strict mode.
+    Export {
+        /// The .net file that declares the network.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Print a PyTorch `nn.Module` (the one target there is).
+        #[arg(long, required = true)]
+        pytorch: bool,
+        /// The Python class's name.
+        #[arg(long, default_value = "Network")]
+        class: String,
+    },
     /// Sample a network's initial weights into a safetensors checkpoint.
     ///
     /// The file holds every layer's weight and bias (f32, PyTorch's layout,
@@ -136,6 +153,7 @@ fn main() -> ExitCode {
         }
         Command::Summary { file } => summary(file, styled),
         Command::Init { file, seed, output } => init(file, *seed, output, styled),
+        Command::Export { file, class, .. } => export(file, class, styled),
     };
     outcome.exit_code()
 }
@@ -195,6 +213,25 @@ fn summary(path: &Path, styled: bool) -> Outcome {
         Err(error) => {
             let tally = report(&error.diagnostics, &source, styled);
             report_failure("summarise", &source, tally, styled);
+            Outcome::Failed
+        }
+    }
+}
+
+/// `netinit export --pytorch`: the network as a PyTorch module on stdout.
+fn export(path: &Path, class: &str, styled: bool) -> Outcome {
+    let Some(source) = read_source(path, styled) else {
+        return Outcome::IoError;
+    };
+    match NetworkSpec::from_dsl(&source.text) {
+        Ok((spec, warnings)) => {
+            let tally = report(&warnings, &source, styled);
+            report_warnings_emitted(&source, tally, styled);
+            print_stdout(spec.to_pytorch(class).trim_end())
+        }
+        Err(error) => {
+            let tally = report(&error.diagnostics, &source, styled);
+            report_failure("export", &source, tally, styled);
             Outcome::Failed
         }
     }

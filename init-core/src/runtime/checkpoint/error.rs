@@ -35,6 +35,15 @@ pub enum CheckpointError {
         /// The metadata key that is missing.
         missing: &'static str,
     },
+    /// A metadata value that does not read as what it records.
+    Metadata {
+        /// The file.
+        path: PathBuf,
+        /// The key.
+        key: &'static str,
+        /// The value found.
+        found: String,
+    },
     /// The spec text in the file's metadata is not a network.
     Spec {
         /// The file.
@@ -114,6 +123,13 @@ impl fmt::Display for CheckpointError {
                  it into a spec with `NetworkSpec::load_weights`",
                 path.display()
             ),
+            CheckpointError::Metadata { path, key, found } => {
+                write!(
+                    f,
+                    "{}: the metadata's `{key}` is `{found}`, which does not read as one",
+                    path.display()
+                )
+            }
             CheckpointError::Spec { path, error } => {
                 write!(
                     f,

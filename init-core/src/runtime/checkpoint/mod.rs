@@ -12,6 +12,7 @@
 
 pub mod atomic;
 mod error;
+mod training;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -34,6 +35,8 @@ pub const SEED_KEY: &str = "netinit.seed";
 pub const SAMPLER_KEY: &str = "netinit.sampler";
 /// The metadata key of the netinit version that wrote the file.
 pub const VERSION_KEY: &str = "netinit.version";
+/// The prefix of a trainer's optimizer tensors (`optimizer.layers.0.weight.first`).
+pub const OPTIMIZER_PREFIX: &str = "optimizer.";
 /// The sampler's format, as [`SAMPLER_KEY`] records it: ChaCha8 streams
 /// per layer path and row, Doornik's ziggurat with `libm`.
 pub const SAMPLER_FORMAT: &str = "chacha8-rows-ziggurat-1";
@@ -60,10 +63,7 @@ impl Network {
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
         let path = path.as_ref();
-        let bytes = self
-            .to_safetensors()
-            .map_err(|error| CheckpointError::format(path, &error))?;
-        atomic::write(path, &bytes)
+        write(path, network_tensors(self), network_metadata(self))
     }
 
     /// Read a network written by [`Network::save`]: its spec comes from the
@@ -71,62 +71,11 @@ impl Network {
     pub fn load(path: impl AsRef<Path>) -> Result<Network, CheckpointError> {
         let path = path.as_ref();
         let bytes = read(path)?;
-        let tensors =
-            SafeTensors::deserialize(&bytes).map_err(|error| CheckpointError::format(path, &error))?;
-        let (_, header) =
-            SafeTensors::read_metadata(&bytes).map_err(|error| CheckpointError::format(path, &error))?;
-        let metadata = header.metadata().clone().unwrap_or_default();
-        let text = metadata
-            .get(SPEC_KEY)
-            .ok_or_else(|| CheckpointError::NotNetinit {
-                path: path.to_owned(),
-                missing: SPEC_KEY,
-            })?;
-        let spec = NetworkSpec::read_structure(text).map_err(|error| CheckpointError::Spec {
-            path: path.to_owned(),
-            error,
-        })?;
-        let seed = metadata.get(SEED_KEY).and_then(|seed| seed.parse().ok());
-        fit(&spec, &tensors, path, seed)
-    }
-
-    /// The file's bytes: tensors named by path, metadata with the spec.
-    fn to_safetensors(&self) -> Result<Vec<u8>, safetensors::SafeTensorError> {
-        let buffers: Vec<(String, Vec<usize>, Vec<u8>)> = self
-            .spec()
-            .layer_paths()
-            .into_iter()
-            .flatten()
-            .zip(self.layers())
-            .flat_map(|(path, layer)| {
-                [
-                    (
-                        tensor_name(&path, "weight"),
-                        layer.weight().shape().to_vec(),
-                        le_bytes(layer.weight().iter()),
-                    ),
-                    (
-                        tensor_name(&path, "bias"),
-                        layer.bias().shape().to_vec(),
-                        le_bytes(layer.bias().iter()),
-                    ),
-                ]
-            })
-            .collect();
-        let views = buffers
-            .iter()
-            .map(|(name, shape, data)| Ok((name.as_str(), TensorView::new(Dtype::F32, shape.clone(), data)?)))
-            .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()?;
-        let mut metadata = HashMap::from([
-            ("format".to_owned(), "pt".to_owned()),
-            (SPEC_KEY.to_owned(), self.spec().to_string()),
-            (SAMPLER_KEY.to_owned(), SAMPLER_FORMAT.to_owned()),
-            (VERSION_KEY.to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
-        ]);
-        if let Some(seed) = self.seed() {
-            metadata.insert(SEED_KEY.to_owned(), seed.to_string());
-        }
-        safetensors::serialize(views, Some(metadata))
+        let file = File::parse(&bytes, path)?;
+        let spec = file.spec()?;
+        let (layers, names) = file.layers(&spec)?;
+        file.only(&names, true)?;
+        Ok(Network::from_parts(spec, layers, file.seed()))
     }
 }
 
@@ -137,14 +86,72 @@ impl NetworkSpec {
     pub fn load_weights(&self, path: impl AsRef<Path>) -> Result<Network, CheckpointError> {
         let path = path.as_ref();
         let bytes = read(path)?;
-        let tensors =
-            SafeTensors::deserialize(&bytes).map_err(|error| CheckpointError::format(path, &error))?;
-        fit(self, &tensors, path, None)
+        let file = File::parse(&bytes, path)?;
+        let (layers, names) = file.layers(self)?;
+        file.only(&names, true)?;
+        Ok(Network::from_parts(self.clone(), layers, None))
     }
 }
 
+/// A tensor to write: its name, shape and f32 little-endian bytes.
+pub(crate) type TensorBytes = (String, Vec<usize>, Vec<u8>);
+
+/// The network's weights and biases, named by layer path.
+pub(crate) fn network_tensors(network: &Network) -> Vec<TensorBytes> {
+    network
+        .spec()
+        .layer_paths()
+        .into_iter()
+        .flatten()
+        .zip(network.layers())
+        .flat_map(|(path, layer)| {
+            [
+                tensor(tensor_name(&path, "weight"), layer.weight().view().into_dyn()),
+                tensor(tensor_name(&path, "bias"), layer.bias().view().into_dyn()),
+            ]
+        })
+        .collect()
+}
+
+/// A tensor's name, shape and bytes.
+pub(crate) fn tensor(name: String, values: ndarray::ArrayViewD<f32>) -> TensorBytes {
+    let bytes = values.iter().flat_map(|value| value.to_le_bytes()).collect();
+    (name, values.shape().to_vec(), bytes)
+}
+
+/// The metadata that makes a file loadable alone: the spec's DSL text, the
+/// seed, the sampler's format and netinit's version.
+pub(crate) fn network_metadata(network: &Network) -> HashMap<String, String> {
+    let mut metadata = HashMap::from([
+        ("format".to_owned(), "pt".to_owned()),
+        (SPEC_KEY.to_owned(), network.spec().to_string()),
+        (SAMPLER_KEY.to_owned(), SAMPLER_FORMAT.to_owned()),
+        (VERSION_KEY.to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
+    ]);
+    if let Some(seed) = network.seed() {
+        metadata.insert(SEED_KEY.to_owned(), seed.to_string());
+    }
+    metadata
+}
+
+/// Serialize `tensors` with `metadata` and write them to `path` atomically.
+pub(crate) fn write(
+    path: &Path,
+    tensors: Vec<TensorBytes>,
+    metadata: HashMap<String, String>,
+) -> Result<(), CheckpointError> {
+    let views = tensors
+        .iter()
+        .map(|(name, shape, data)| Ok((name.as_str(), TensorView::new(Dtype::F32, shape.clone(), data)?)))
+        .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()
+        .map_err(|error| CheckpointError::format(path, &error))?;
+    let bytes = safetensors::serialize(views, Some(metadata))
+        .map_err(|error| CheckpointError::format(path, &error))?;
+    atomic::write(path, &bytes)
+}
+
 /// The whole file; its size bounds what is allocated.
-fn read(path: &Path) -> Result<Vec<u8>, CheckpointError> {
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, CheckpointError> {
     std::fs::read(path).map_err(|source| CheckpointError::Io {
         path: path.to_owned(),
         action: "read",
@@ -152,82 +159,149 @@ fn read(path: &Path) -> Result<Vec<u8>, CheckpointError> {
     })
 }
 
-/// `values` as f32 little-endian bytes.
-fn le_bytes<'a>(values: impl Iterator<Item = &'a f32>) -> Vec<u8> {
-    values.flat_map(|value| value.to_le_bytes()).collect()
+/// A safetensors file read into memory, with its metadata.
+pub(crate) struct File<'a> {
+    tensors: SafeTensors<'a>,
+    metadata: HashMap<String, String>,
+    path: &'a Path,
 }
 
-/// The network `spec` describes, with the tensors of `file`: every tensor
-/// present, of the right dtype and shape, finite, and none left over.
-fn fit(
-    spec: &NetworkSpec,
-    file: &SafeTensors,
-    path: &Path,
-    seed: Option<u64>,
-) -> Result<Network, CheckpointError> {
-    let mut expected = Vec::new();
-    let mut layers = Vec::new();
-    for (layer_path, layer) in spec.layer_paths().into_iter().zip(spec.layers()) {
-        let Some(layer_path) = layer_path else { continue };
-        let weight_name = tensor_name(&layer_path, "weight");
-        let bias_name = tensor_name(&layer_path, "bias");
-        let weight = read_tensor(file, path, &weight_name, &[layer.outputs(), layer.inputs()])?;
-        let bias = read_tensor(file, path, &bias_name, &[layer.outputs()])?;
-        let weight = Array2::from_shape_vec((layer.outputs(), layer.inputs()), weight)
-            .map_err(|error| CheckpointError::format(path, &error))?;
-        layers.push(Dense::from_parts(weight, Array1::from(bias), layer.activation()));
-        expected.extend([weight_name, bias_name]);
+impl<'a> File<'a> {
+    /// The file in `bytes`, checked as safetensors checks it.
+    pub(crate) fn parse(bytes: &'a [u8], path: &'a Path) -> Result<File<'a>, CheckpointError> {
+        let tensors =
+            SafeTensors::deserialize(bytes).map_err(|error| CheckpointError::format(path, &error))?;
+        let (_, header) =
+            SafeTensors::read_metadata(bytes).map_err(|error| CheckpointError::format(path, &error))?;
+        Ok(File {
+            tensors,
+            metadata: header.metadata().clone().unwrap_or_default(),
+            path,
+        })
     }
-    let mut names = file.names();
-    names.sort_unstable();
-    if let Some(extra) = names
-        .into_iter()
-        .find(|name| !expected.iter().any(|known| known == name))
-    {
-        return Err(CheckpointError::ExtraTensor {
-            path: path.to_owned(),
-            name: extra.to_owned(),
-        });
-    }
-    Ok(Network::from_parts(spec.clone(), layers, seed))
-}
 
-/// The values of tensor `name`, which must be f32, of `shape` and finite.
-fn read_tensor(
-    file: &SafeTensors,
-    path: &Path,
-    name: &str,
-    shape: &[usize],
-) -> Result<Vec<f32>, CheckpointError> {
-    let view = file.tensor(name).map_err(|_| CheckpointError::MissingTensor {
-        path: path.to_owned(),
-        name: name.to_owned(),
-    })?;
-    if view.dtype() != Dtype::F32 {
-        return Err(CheckpointError::Dtype {
-            path: path.to_owned(),
-            name: name.to_owned(),
-            found: format!("{:?}", view.dtype()),
-        });
+    /// The metadata's value for `key`.
+    pub(crate) fn metadata(&self, key: &'static str) -> Result<&str, CheckpointError> {
+        self.metadata
+            .get(key)
+            .map(String::as_str)
+            .ok_or_else(|| CheckpointError::NotNetinit {
+                path: self.path.to_owned(),
+                missing: key,
+            })
     }
-    if view.shape() != shape {
-        return Err(CheckpointError::Shape {
-            path: path.to_owned(),
-            name: name.to_owned(),
-            expected: shape.to_vec(),
-            found: view.shape().to_vec(),
-        });
+
+    /// The metadata's value for `key`, parsed.
+    pub(crate) fn parsed<T: core::str::FromStr>(&self, key: &'static str) -> Result<T, CheckpointError> {
+        let text = self.metadata(key)?;
+        text.parse().map_err(|_| self.bad_value(key, text))
     }
-    let values: Vec<f32> = view
-        .data()
-        .chunks_exact(4)
-        .map(|bytes| f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
-        .collect();
-    if values.iter().any(|value| !value.is_finite()) {
-        return Err(CheckpointError::NonFinite {
-            path: path.to_owned(),
-            name: name.to_owned(),
-        });
+
+    /// The error for a metadata value that does not read.
+    pub(crate) fn bad_value(&self, key: &'static str, found: &str) -> CheckpointError {
+        CheckpointError::Metadata {
+            path: self.path.to_owned(),
+            key,
+            found: found.to_owned(),
+        }
     }
-    Ok(values)
+
+    /// The spec the metadata holds.
+    pub(crate) fn spec(&self) -> Result<NetworkSpec, CheckpointError> {
+        NetworkSpec::read_structure(self.metadata(SPEC_KEY)?).map_err(|error| CheckpointError::Spec {
+            path: self.path.to_owned(),
+            error,
+        })
+    }
+
+    /// The seed the metadata records, if any.
+    pub(crate) fn seed(&self) -> Option<u64> {
+        self.metadata.get(SEED_KEY).and_then(|seed| seed.parse().ok())
+    }
+
+    /// The layers `spec` describes, from their tensors, and those tensors' names.
+    pub(crate) fn layers(&self, spec: &NetworkSpec) -> Result<(Vec<Dense>, Vec<String>), CheckpointError> {
+        let mut names = Vec::new();
+        let mut layers = Vec::new();
+        for (path, layer) in spec.layer_paths().into_iter().zip(spec.layers()) {
+            let Some(path) = path else { continue };
+            let weight_name = tensor_name(&path, "weight");
+            let bias_name = tensor_name(&path, "bias");
+            let weight = self.matrix(&weight_name, layer.outputs(), layer.inputs())?;
+            let bias = Array1::from(self.values(&bias_name, &[layer.outputs()])?);
+            layers.push(Dense::from_parts(weight, bias, layer.activation()));
+            names.extend([weight_name, bias_name]);
+        }
+        Ok((layers, names))
+    }
+
+    /// The `(rows, columns)` tensor `name`.
+    pub(crate) fn matrix(
+        &self,
+        name: &str,
+        rows: usize,
+        columns: usize,
+    ) -> Result<Array2<f32>, CheckpointError> {
+        let values = self.values(name, &[rows, columns])?;
+        Array2::from_shape_vec((rows, columns), values)
+            .map_err(|error| CheckpointError::format(self.path, &error))
+    }
+
+    /// The values of tensor `name`, which must be f32, of `shape` and finite.
+    pub(crate) fn values(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, CheckpointError> {
+        let path = self.path;
+        let view = self
+            .tensors
+            .tensor(name)
+            .map_err(|_| CheckpointError::MissingTensor {
+                path: path.to_owned(),
+                name: name.to_owned(),
+            })?;
+        if view.dtype() != Dtype::F32 {
+            return Err(CheckpointError::Dtype {
+                path: path.to_owned(),
+                name: name.to_owned(),
+                found: format!("{:?}", view.dtype()),
+            });
+        }
+        if view.shape() != shape {
+            return Err(CheckpointError::Shape {
+                path: path.to_owned(),
+                name: name.to_owned(),
+                expected: shape.to_vec(),
+                found: view.shape().to_vec(),
+            });
+        }
+        let values: Vec<f32> = view
+            .data()
+            .chunks_exact(4)
+            .map(|bytes| f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+            .collect();
+        if values.iter().any(|value| !value.is_finite()) {
+            return Err(CheckpointError::NonFinite {
+                path: path.to_owned(),
+                name: name.to_owned(),
+            });
+        }
+        Ok(values)
+    }
+
+    /// An error for the first tensor (in name order) not among `expected`.
+    /// With `network_only`, a trainer's optimizer state (`optimizer.…`) is
+    /// passed over: it is no network's concern.
+    pub(crate) fn only(&self, expected: &[String], network_only: bool) -> Result<(), CheckpointError> {
+        let mut names = self.tensors.names();
+        names.sort_unstable();
+        let passed_over = |name: &str| network_only && name.starts_with(OPTIMIZER_PREFIX);
+        match names
+            .into_iter()
+            .find(|name| !expected.iter().any(|known| known == name) && !passed_over(name))
+        {
+            Some(extra) => Err(CheckpointError::ExtraTensor {
+                path: self.path.to_owned(),
+                name: extra.to_owned(),
+            }),
+            None => Ok(()),
+        }
+    }
 }

@@ -10,6 +10,16 @@ use crate::runtime::train::backprop::check_count;
 use crate::runtime::train::loss::{Loss, Targets};
 use crate::runtime::train::optim::{update, Moments, Optimizer};
 
+/// Everything a trainer holds, as a checkpoint restores it.
+pub(crate) struct TrainerState {
+    pub(crate) network: Network,
+    pub(crate) loss: Loss,
+    pub(crate) optimizer: Optimizer,
+    pub(crate) moments: Vec<Moments>,
+    pub(crate) steps: i32,
+    pub(crate) epochs: u64,
+}
+
 /// A network being trained: the network, its loss, its optimizer and the
 /// optimizer's state.
 ///
@@ -40,6 +50,7 @@ pub struct Trainer {
     optimizer: Optimizer,
     moments: Vec<Moments>,
     steps: i32,
+    epochs: u64,
 }
 
 impl Trainer {
@@ -52,7 +63,53 @@ impl Trainer {
             optimizer,
             moments,
             steps: 0,
+            epochs: 0,
         }
+    }
+
+    /// A trainer resumed from a saved state whose parts fit together.
+    pub(crate) fn from_parts(state: TrainerState) -> Trainer {
+        let TrainerState {
+            network,
+            loss,
+            optimizer,
+            moments,
+            steps,
+            epochs,
+        } = state;
+        Trainer {
+            network,
+            loss,
+            optimizer,
+            moments,
+            steps,
+            epochs,
+        }
+    }
+
+    /// The optimizer's state per layer, and the counts, for a checkpoint.
+    pub(crate) fn state(&self) -> (&[Moments], i32, u64) {
+        (&self.moments, self.steps, self.epochs)
+    }
+
+    /// The loss being minimised.
+    pub fn loss(&self) -> Loss {
+        self.loss
+    }
+
+    /// The optimizer and its settings.
+    pub fn optimizer(&self) -> Optimizer {
+        self.optimizer
+    }
+
+    /// How many optimizer steps have been taken.
+    pub fn steps(&self) -> u64 {
+        self.steps.max(0) as u64
+    }
+
+    /// How many epochs [`Trainer::epoch`] has completed.
+    pub fn epochs(&self) -> u64 {
+        self.epochs
     }
 
     /// The network as trained so far.
@@ -122,6 +179,7 @@ impl Trainer {
             total += f64::from(loss) * batch.len() as f64;
             after_batch(loss);
         }
+        self.epochs += 1;
         Ok((total / classes.len().max(1) as f64) as f32)
     }
 }

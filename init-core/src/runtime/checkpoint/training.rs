@@ -1,0 +1,172 @@
+//! A trainer's whole state in one checkpoint: the network's tensors as
+//! [`Network::save`](crate::Network::save) writes them, the optimizer's
+//! moments beside them (`optimizer.layers.0.weight.first`, …), and in the
+//! metadata the loss, the optimizer's settings and the step and epoch
+//! counts. Training 2 epochs, saving, loading and training 2 more gives the
+//! weights 4 epochs give.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use ndarray::Array1;
+
+use crate::rules::path::LayerPath;
+use crate::runtime::checkpoint::{
+    network_metadata, network_tensors, read, tensor, write, CheckpointError, File, OPTIMIZER_PREFIX,
+};
+use crate::runtime::network::Network;
+use crate::runtime::train::loss::Loss;
+use crate::runtime::train::optim::{Moments, Optimizer};
+use crate::runtime::train::trainer::{Trainer, TrainerState};
+
+const LOSS_KEY: &str = "netinit.loss";
+const OPTIMIZER_KEY: &str = "netinit.optimizer";
+const LEARNING_RATE_KEY: &str = "netinit.learning_rate";
+const MOMENTUM_KEY: &str = "netinit.momentum";
+const BETA1_KEY: &str = "netinit.beta1";
+const BETA2_KEY: &str = "netinit.beta2";
+const EPSILON_KEY: &str = "netinit.epsilon";
+const STEPS_KEY: &str = "netinit.steps";
+const EPOCHS_KEY: &str = "netinit.epochs";
+
+/// The name of one of the optimizer's moment tensors for a layer.
+fn moment_name(path: &LayerPath, tensor: &str, moment: &str) -> String {
+    format!("{OPTIMIZER_PREFIX}layers.{path}.{tensor}.{moment}")
+}
+
+impl Trainer {
+    /// Write the whole training state to a safetensors file, atomically.
+    /// The file is also a network checkpoint: [`Network::load`] reads its
+    /// weights (use [`Trainer::load`] to resume).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+        let (moments, steps, epochs) = self.state();
+        let mut tensors = network_tensors(self.network());
+        let paths = self.network().spec().layer_paths().into_iter().flatten();
+        for (path, moments) in paths.zip(moments) {
+            tensors.extend([
+                tensor(
+                    moment_name(&path, "weight", "first"),
+                    moments.weight_first.view().into_dyn(),
+                ),
+                tensor(
+                    moment_name(&path, "weight", "second"),
+                    moments.weight_second.view().into_dyn(),
+                ),
+                tensor(
+                    moment_name(&path, "bias", "first"),
+                    moments.bias_first.view().into_dyn(),
+                ),
+                tensor(
+                    moment_name(&path, "bias", "second"),
+                    moments.bias_second.view().into_dyn(),
+                ),
+            ]);
+        }
+        let mut metadata = network_metadata(self.network());
+        metadata.extend(settings(self.loss(), self.optimizer()));
+        metadata.insert(STEPS_KEY.to_owned(), steps.to_string());
+        metadata.insert(EPOCHS_KEY.to_owned(), epochs.to_string());
+        write(path.as_ref(), tensors, metadata)
+    }
+
+    /// Resume training from a file [`Trainer::save`] wrote.
+    pub fn load(path: impl AsRef<Path>) -> Result<Trainer, CheckpointError> {
+        let path = path.as_ref();
+        let bytes = read(path)?;
+        let file = File::parse(&bytes, path)?;
+        let spec = file.spec()?;
+        let (layers, mut names) = file.layers(&spec)?;
+        let mut moments = Vec::with_capacity(layers.len());
+        for (path, layer) in spec.layer_paths().into_iter().flatten().zip(&layers) {
+            let (rows, columns) = layer.weight().dim();
+            let mut matrix = |moment: &str| {
+                let name = moment_name(&path, "weight", moment);
+                let values = file.matrix(&name, rows, columns);
+                names.push(name);
+                values
+            };
+            let (weight_first, weight_second) = (matrix("first")?, matrix("second")?);
+            let mut vector = |moment: &str| {
+                let name = moment_name(&path, "bias", moment);
+                let values = file.values(&name, &[rows]).map(Array1::from);
+                names.push(name);
+                values
+            };
+            let (bias_first, bias_second) = (vector("first")?, vector("second")?);
+            moments.push(Moments {
+                weight_first,
+                weight_second,
+                bias_first,
+                bias_second,
+            });
+        }
+        file.only(&names, false)?;
+        Ok(Trainer::from_parts(TrainerState {
+            network: Network::from_parts(spec, layers, file.seed()),
+            loss: loss(&file)?,
+            optimizer: optimizer(&file)?,
+            moments,
+            steps: file.parsed(STEPS_KEY)?,
+            epochs: file.parsed(EPOCHS_KEY)?,
+        }))
+    }
+}
+
+/// The loss and the optimizer's settings as metadata. f32 `Display` is the
+/// shortest text that reads back to the same value.
+fn settings(loss: Loss, optimizer: Optimizer) -> HashMap<String, String> {
+    let loss = match loss {
+        Loss::CrossEntropy => "cross_entropy",
+        Loss::MeanSquaredError => "mean_squared_error",
+    };
+    let mut settings = HashMap::from([(LOSS_KEY.to_owned(), loss.to_owned())]);
+    let mut set = |key: &str, value: String| settings.insert(key.to_owned(), value);
+    match optimizer {
+        Optimizer::Sgd {
+            learning_rate,
+            momentum,
+        } => {
+            set(OPTIMIZER_KEY, "sgd".into());
+            set(LEARNING_RATE_KEY, learning_rate.to_string());
+            set(MOMENTUM_KEY, momentum.to_string());
+        }
+        Optimizer::Adam {
+            learning_rate,
+            beta1,
+            beta2,
+            epsilon,
+        } => {
+            set(OPTIMIZER_KEY, "adam".into());
+            set(LEARNING_RATE_KEY, learning_rate.to_string());
+            set(BETA1_KEY, beta1.to_string());
+            set(BETA2_KEY, beta2.to_string());
+            set(EPSILON_KEY, epsilon.to_string());
+        }
+    }
+    settings
+}
+
+fn loss(file: &File) -> Result<Loss, CheckpointError> {
+    match file.metadata(LOSS_KEY)? {
+        "cross_entropy" => Ok(Loss::CrossEntropy),
+        "mean_squared_error" => Ok(Loss::MeanSquaredError),
+        other => Err(file.bad_value(LOSS_KEY, other)),
+    }
+}
+
+fn optimizer(file: &File) -> Result<Optimizer, CheckpointError> {
+    let learning_rate = file.parsed(LEARNING_RATE_KEY)?;
+    match file.metadata(OPTIMIZER_KEY)? {
+        "sgd" => Ok(Optimizer::Sgd {
+            learning_rate,
+            momentum: file.parsed(MOMENTUM_KEY)?,
+        }),
+        "adam" => Ok(Optimizer::Adam {
+            learning_rate,
+            beta1: file.parsed(BETA1_KEY)?,
+            beta2: file.parsed(BETA2_KEY)?,
+            epsilon: file.parsed(EPSILON_KEY)?,
+        }),
+        other => Err(file.bad_value(OPTIMIZER_KEY, other)),
+    }
+}
