@@ -236,3 +236,67 @@ fn training_resumed_from_a_checkpoint_matches_training_straight_through() {
         assert_eq!(&Network::load(&path).unwrap(), first.network());
     }
 }
+
+#[test]
+fn shards_hold_the_same_tensors_as_the_whole_file_bit_for_bit() {
+    // Four 64 × 64 layers (16 KiB weights) in shards of 40,000 bytes: two
+    // layers' tensors per shard, so 2 shards; shard 2 written alone equals
+    // shard 2 of the full run. Read back with the safetensors crate.
+    let spec: NetworkSpec =
+        "dense(64 -> 64, relu), dense(64 -> 64, relu), dense(64 -> 64, tanh, init = orthogonal), \
+                             dense(64 -> 10, softmax)"
+            .parse()
+            .unwrap();
+    let directory = scratch("shards");
+    fs::create_dir_all(&directory).unwrap();
+    let output = directory.join("model.safetensors");
+    let written = spec.write_sharded(9, &output, 40_000, None, &mut |_| {}).unwrap();
+    let names: Vec<String> = written
+        .iter()
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "model-00001-of-00002.safetensors",
+            "model-00002-of-00002.safetensors",
+            "model.safetensors.index.json"
+        ]
+    );
+    let whole = spec.init(9);
+    let mut found = 0;
+    for shard in &written[..2] {
+        let bytes = fs::read(shard).unwrap();
+        let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+        for (name, view) in file.tensors() {
+            let index: usize = name.split('.').nth(1).unwrap().parse().unwrap();
+            let layer = &whole.layers()[index];
+            let expected: Vec<f32> = if name.ends_with("weight") {
+                layer.weight().iter().copied().collect()
+            } else {
+                layer.bias().iter().copied().collect()
+            };
+            let values: Vec<f32> = view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            assert_eq!(values, expected, "{name}");
+            found += 1;
+        }
+    }
+    assert_eq!(found, 8, "every tensor is in one shard");
+    let index = fs::read_to_string(&written[2]).unwrap();
+    assert!(
+        index.contains(r#""layers.3.bias": "model-00002-of-00002.safetensors""#),
+        "{index}"
+    );
+    assert!(index.contains(r#""total_size": "#), "{index}");
+
+    let alone = directory.join("alone");
+    fs::create_dir_all(&alone).unwrap();
+    let second = spec
+        .write_sharded(9, &alone.join("model.safetensors"), 40_000, Some(1), &mut |_| {})
+        .unwrap();
+    assert_eq!(fs::read(&second[0]).unwrap(), fs::read(&written[1]).unwrap());
+}

@@ -86,9 +86,20 @@ enum Command {
         /// The seed: the same seed gives the same weights on every machine.
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// Where to write the checkpoint.
+        /// Where to write the checkpoint (with --shard-size, the name the
+        /// shards and the index take after: `model.safetensors` gives
+        /// `model-00001-of-0000N.safetensors` and `model.safetensors.index.json`).
         #[arg(short, long, value_name = "OUT")]
         output: PathBuf,
+        /// Write Hugging Face's sharded layout, shards of at most this much
+        /// tensor data: `1GiB`, `512MiB`, `100MB`, or bytes. Each shard is
+        /// sampled and streamed on its own.
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        shard_size: Option<u64>,
+        /// With --shard-size, write only shard K (from 1) and the index, so
+        /// separate machines each write their own.
+        #[arg(long, value_name = "K", requires = "shard_size", value_parser = clap::value_parser!(u64).range(1..))]
+        shard: Option<u64>,
     },
 }
 
@@ -152,7 +163,16 @@ fn main() -> ExitCode {
                 .fold(Outcome::Clean, Outcome::max)
         }
         Command::Summary { file } => summary(file, styled),
-        Command::Init { file, seed, output } => init(file, *seed, output, styled),
+        Command::Init {
+            file,
+            seed,
+            output,
+            shard_size,
+            shard,
+        } => {
+            let sharding = shard_size.map(|size| (size, shard.map(|k| (k - 1) as usize)));
+            init(file, *seed, output, sharding, styled)
+        }
         Command::Export { file, class, .. } => export(file, class, styled),
     };
     outcome.exit_code()
@@ -237,8 +257,15 @@ fn export(path: &Path, class: &str, styled: bool) -> Outcome {
     }
 }
 
-/// `netinit init`: the network's weights sampled from `seed`, saved to `output`.
-fn init(path: &Path, seed: u64, output: &Path, styled: bool) -> Outcome {
+/// `netinit init`: the network's weights sampled from `seed`, saved to
+/// `output`, or in shards of the given size (all of them, or one).
+fn init(
+    path: &Path,
+    seed: u64,
+    output: &Path,
+    sharding: Option<(u64, Option<usize>)>,
+    styled: bool,
+) -> Outcome {
     let Some(source) = read_source(path, styled) else {
         return Outcome::IoError;
     };
@@ -254,12 +281,38 @@ fn init(path: &Path, seed: u64, output: &Path, styled: bool) -> Outcome {
             return Outcome::Failed;
         }
     };
-    match spec.init(seed).save(output) {
-        Ok(()) => print_stdout(format!(
-            "{}: {} parameters sampled with seed {seed}",
-            output.display(),
-            spec.parameter_count()
-        )),
+    let written = match sharding {
+        None => spec.init(seed).save(output).map(|()| vec![output.to_owned()]),
+        Some((shard_bytes, only)) => {
+            let plan = spec.shard_plan(shard_bytes);
+            if let Some(index) = only.filter(|&index| index >= plan.shards.len()) {
+                let message = format!(
+                    "--shard {}: the network fills {} shards",
+                    index + 1,
+                    plan.shards.len()
+                );
+                eprintln!("{}", render::render_message(Severity::Error, &message, styled));
+                return Outcome::Failed;
+            }
+            let bytes = match only {
+                Some(index) => plan.shards[index].iter().map(|tensor| tensor.bytes()).sum(),
+                None => plan.total_bytes(),
+            };
+            let bar = progress_bar(bytes);
+            let written = spec.write_sharded(seed, output, shard_bytes, only, &mut |done| bar.inc(done));
+            bar.finish_and_clear();
+            written
+        }
+    };
+    match written {
+        Ok(files) => {
+            let names: Vec<String> = files.iter().map(|file| file.display().to_string()).collect();
+            print_stdout(format!(
+                "{}: {} parameters sampled with seed {seed}",
+                names.join(", "),
+                spec.parameter_count()
+            ))
+        }
         Err(error) => {
             eprintln!(
                 "{}",
@@ -267,6 +320,46 @@ fn init(path: &Path, seed: u64, output: &Path, styled: bool) -> Outcome {
             );
             Outcome::IoError
         }
+    }
+}
+
+/// A progress bar over `bytes` (indicatif draws it only on a terminal).
+fn progress_bar(bytes: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(bytes);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// `1GiB`, `512MiB`, `100MB`, `64KiB` or plain bytes, as a number of bytes.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size; write e.g. `1GiB`, `512MiB` or `100MB`"))?;
+    let scale: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}`; use B, KB, MB, GB, KiB, MiB or GiB"
+            ))
+        }
+    };
+    match number.checked_mul(scale) {
+        Some(0) => Err("a shard holds at least one byte".into()),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!("`{text}` is more bytes than fit in 64 bits")),
     }
 }
 
@@ -365,6 +458,19 @@ mod tests {
         assert_eq!(counted(1, "layer"), "1 layer");
         assert_eq!(counted(2, "previous error"), "2 previous errors");
         assert_eq!(counted(0, "warning"), "0 warnings");
+    }
+
+    #[test]
+    fn sizes_read_with_their_units() {
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("100MB"), Ok(100_000_000));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("1 GB").is_ok());
+        assert!(parse_size("1TiB").is_err());
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("GiB").is_err());
+        assert!(parse_size("99999999999999999999GiB").is_err());
     }
 
     #[test]

@@ -12,6 +12,7 @@
 
 pub mod atomic;
 mod error;
+mod shards;
 mod training;
 
 use std::collections::HashMap;
@@ -26,6 +27,7 @@ use crate::runtime::layers::dense::Dense;
 use crate::runtime::network::Network;
 
 pub use error::CheckpointError;
+pub use shards::{ShardPlan, ShardedTensor};
 
 /// The metadata key of the spec's DSL text.
 pub const SPEC_KEY: &str = "netinit.spec";

@@ -141,7 +141,7 @@ fn distinct(vectors: impl Iterator<Item = Vec<u32>>) -> usize {
     vectors.len()
 }
 
-fn sample_bias(layer: &LayerSpec, streams: &LayerStreams) -> Array1<f32> {
+pub(crate) fn sample_bias(layer: &LayerSpec, streams: &LayerStreams) -> Array1<f32> {
     let mut values = vec![0.0_f64; layer.outputs()];
     sample::fill(&mut values, layer.bias_draw(), &mut streams.bias());
     values.into_iter().map(|v| v as f32).collect()
