@@ -20,7 +20,8 @@ fn training(c: &mut Criterion) {
     let labels: Vec<usize> = (0..128).map(|i| i % 10).collect();
     let mut group = c.benchmark_group("card_network_batch_128");
     group.throughput(Throughput::Elements(128));
-    let mut trainer = Trainer::new(MNIST.init(0), Loss::CrossEntropy, Optimizer::adam(1e-3));
+    let mut trainer = Trainer::new(MNIST.init(0), Loss::CrossEntropy, Optimizer::adam(1e-3))
+        .expect("Adam's defaults are valid");
     group.bench_function("train_step_adam", |b| {
         b.iter(|| {
             trainer

@@ -154,7 +154,7 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             );
             trainer
         }
-        None => Trainer::new(spec.init(options.seed), Loss::CrossEntropy, optimizer),
+        None => Trainer::new(spec.init(options.seed), Loss::CrossEntropy, optimizer)?,
     };
     let batches = data.train.len().div_ceil(options.batch_size) as u64;
     let style = ProgressStyle::with_template("epoch {prefix:>2} [{bar:30}] {pos}/{len} batches, loss {msg}")?

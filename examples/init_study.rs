@@ -99,7 +99,7 @@ fn symmetry(data: &FashionMnist, epochs: usize) -> Result<(), Box<dyn Error>> {
             Some(init) => MNIST.with_weight_init(init)?,
             None => MNIST,
         };
-        let mut trainer = Trainer::new(spec.init(0), Loss::CrossEntropy, Optimizer::adam(1e-3));
+        let mut trainer = Trainer::new(spec.init(0), Loss::CrossEntropy, Optimizer::adam(1e-3))?;
         for epoch in 0..epochs {
             trainer.epoch(
                 data.train.images.view(),
@@ -282,7 +282,7 @@ fn training_at_depth(data: &FashionMnist, steps: usize, out: &Path) -> Result<()
             NetworkSpec::new(layers)?.init(3),
             Loss::CrossEntropy,
             Optimizer::sgd(LEARNING_RATE),
-        );
+        )?;
         let mut order: Vec<usize> = (0..data.train.len()).collect();
         order.shuffle(&mut netinit::generator(3));
         let mut losses = Vec::with_capacity(steps);

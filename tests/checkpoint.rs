@@ -220,9 +220,9 @@ fn training_resumed_from_a_checkpoint_matches_training_straight_through() {
                 trainer.epoch(inputs.view(), &labels, 32, epoch, |_| {}).unwrap();
             }
         };
-        let mut straight = Trainer::new(SMALL.init(5), Loss::CrossEntropy, optimizer);
+        let mut straight = Trainer::new(SMALL.init(5), Loss::CrossEntropy, optimizer).unwrap();
         run(&mut straight, 0..4);
-        let mut first = Trainer::new(SMALL.init(5), Loss::CrossEntropy, optimizer);
+        let mut first = Trainer::new(SMALL.init(5), Loss::CrossEntropy, optimizer).unwrap();
         run(&mut first, 0..2);
         let path = scratch("trainer.safetensors");
         first.save(&path).unwrap();

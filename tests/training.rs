@@ -20,7 +20,7 @@ fn bundled() -> FashionMnist {
 fn the_card_network_learns_the_bundled_subset() {
     let data = bundled();
     assert_eq!((data.train.len(), data.test.len()), (5000, 1000));
-    let mut trainer = Trainer::new(MNIST.init(0), Loss::CrossEntropy, Optimizer::adam(1e-3));
+    let mut trainer = Trainer::new(MNIST.init(0), Loss::CrossEntropy, Optimizer::adam(1e-3)).unwrap();
     let before = trainer
         .network()
         .evaluate(data.test.images.view(), &data.test.labels)
@@ -52,7 +52,8 @@ fn sgd_with_momentum_learns_too() {
         MNIST.init(1),
         Loss::CrossEntropy,
         Optimizer::sgd_momentum(0.05, 0.9),
-    );
+    )
+    .unwrap();
     trainer
         .epoch(data.train.images.view(), &data.train.labels, 64, 0, |_| {})
         .unwrap();
@@ -77,7 +78,7 @@ fn constant_weights_keep_every_hidden_neuron_identical() {
             Some(init) => MNIST.with_weight_init(init).unwrap(),
             None => MNIST,
         };
-        let mut trainer = Trainer::new(spec.init(0), Loss::CrossEntropy, Optimizer::adam(1e-3));
+        let mut trainer = Trainer::new(spec.init(0), Loss::CrossEntropy, Optimizer::adam(1e-3)).unwrap();
         for step in 0..20 {
             let rows = (step * 20)..(step * 20 + 64);
             trainer
@@ -98,11 +99,120 @@ fn training_is_reproducible() {
     let data = bundled();
     let inputs = data.train.images.slice(s![..1000, ..]);
     let run = || {
-        let mut trainer = Trainer::new(MNIST.init(4), Loss::CrossEntropy, Optimizer::adam(1e-3));
+        let mut trainer = Trainer::new(MNIST.init(4), Loss::CrossEntropy, Optimizer::adam(1e-3)).unwrap();
         trainer
             .epoch(inputs, &data.train.labels[..1000], 100, 9, |_| {})
             .unwrap();
         trainer.into_network()
     };
     assert_eq!(run(), run());
+}
+
+/// A small two-class problem: 64 rows of 4 features, and its labels.
+fn small_problem() -> (netinit::ndarray::Array2<f32>, Vec<usize>) {
+    let inputs =
+        netinit::ndarray::Array2::from_shape_fn((64, 4), |(row, col)| ((row * 3 + col * 5) % 7) as f32 / 7.0);
+    let labels = (0..64).map(|row| row % 2).collect();
+    (inputs, labels)
+}
+
+const SMALL: NetworkSpec = network![dense(4 -> 8, relu), dense(8 -> 2, softmax)];
+
+#[test]
+fn optimizer_settings_out_of_range_are_refused_when_the_trainer_is_built() {
+    for optimizer in [
+        Optimizer::adam(f32::NAN),
+        Optimizer::adam(f32::INFINITY),
+        Optimizer::sgd(-1e30),
+        Optimizer::sgd_momentum(0.1, f32::NAN),
+        Optimizer::sgd_momentum(0.1, 1.0),
+        Optimizer::Adam {
+            learning_rate: 1e-3,
+            beta1: 1.0,
+            beta2: 0.999,
+            epsilon: 1e-8,
+        },
+        Optimizer::Adam {
+            learning_rate: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 0.0,
+        },
+    ] {
+        let refused = Trainer::new(SMALL.init(0), Loss::CrossEntropy, optimizer);
+        assert!(
+            matches!(refused, Err(netinit::Error::InvalidOptimizer { .. })),
+            "{optimizer:?}"
+        );
+    }
+}
+
+#[test]
+fn a_nan_pixel_is_refused_before_any_step_and_the_weights_stay() {
+    let (mut inputs, labels) = small_problem();
+    inputs[(60, 2)] = f32::NAN;
+    let mut trainer = Trainer::new(SMALL.init(0), Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
+    let error = trainer.epoch(inputs.view(), &labels, 16, 0, |_| {}).unwrap_err();
+    assert_eq!(error, netinit::Error::NonFiniteInput { row: 60, column: 2 });
+    assert_eq!(trainer.network(), &SMALL.init(0));
+    assert_eq!(trainer.steps(), 0);
+}
+
+#[test]
+fn a_bad_label_in_the_last_batch_fails_the_epoch_before_its_first_step() {
+    let (inputs, mut labels) = small_problem();
+    labels[63] = 7;
+    let mut trainer = Trainer::new(SMALL.init(0), Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
+    let error = trainer.epoch(inputs.view(), &labels, 16, 0, |_| {}).unwrap_err();
+    assert_eq!(error, netinit::Error::ClassOutOfRange { class: 7, classes: 2 });
+    assert_eq!(trainer.network(), &SMALL.init(0), "no batch was applied");
+}
+
+#[test]
+fn an_empty_set_is_an_error() {
+    let inputs = netinit::ndarray::Array2::<f32>::zeros((0, 4));
+    let mut trainer = Trainer::new(SMALL.init(0), Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
+    assert_eq!(
+        trainer.epoch(inputs.view(), &[], 16, 0, |_| {}),
+        Err(netinit::Error::EmptyBatch)
+    );
+}
+
+#[test]
+fn a_step_that_would_not_be_finite_leaves_the_weights_and_the_optimizer_as_they_were() {
+    // Hidden weights at f32's largest value overflow the hidden units to
+    // infinity, and the head's mixed signs make the logits NaN.
+    let (inputs, labels) = small_problem();
+    let mut huge = SMALL.init(0);
+    huge.layers_mut()[0].weight_mut().fill(f32::MAX);
+    let mut trainer = Trainer::new(huge.clone(), Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
+    let error = trainer
+        .step(inputs.view(), netinit::Targets::Classes(&labels))
+        .unwrap_err();
+    assert!(matches!(error, netinit::Error::NonFinite { .. }), "{error:?}");
+    assert_eq!(trainer.network(), &huge);
+    assert_eq!(trainer.steps(), 0);
+    // Adam's steps are about the learning rate in size: at f32's largest
+    // learning rate the first step puts the weights near ±f32::MAX, and the
+    // second would push them past it.
+    let mut reckless = Trainer::new(SMALL.init(0), Loss::CrossEntropy, Optimizer::adam(f32::MAX)).unwrap();
+    reckless
+        .step(inputs.view(), netinit::Targets::Classes(&labels))
+        .unwrap();
+    let before = reckless.network().clone();
+    let error = reckless
+        .step(inputs.view(), netinit::Targets::Classes(&labels))
+        .unwrap_err();
+    assert!(matches!(error, netinit::Error::NonFinite { .. }), "{error:?}");
+    assert_eq!(reckless.steps(), 1);
+    assert_eq!(reckless.network(), &before);
+}
+
+#[test]
+fn relu_lets_a_nan_through_instead_of_hiding_it() {
+    let network = SMALL.init(0);
+    let mut inputs = netinit::ndarray::Array2::<f32>::zeros((1, 4));
+    inputs[(0, 0)] = f32::NAN;
+    let outputs = network.forward(inputs.view()).unwrap();
+    assert!(outputs.iter().all(|value| value.is_nan()), "{outputs:?}");
 }

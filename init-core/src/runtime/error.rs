@@ -76,6 +76,29 @@ pub enum Error {
     },
     /// A batch with no rows, or a batch size of 0.
     EmptyBatch,
+    /// An optimizer setting outside its range (a learning rate of NaN, a
+    /// momentum of 1, …), refused when the trainer is built.
+    InvalidOptimizer {
+        /// The setting.
+        setting: &'static str,
+        /// Its value.
+        value: f32,
+        /// The range it must be in.
+        expected: &'static str,
+    },
+    /// An input value that is NaN or infinite, found before any step.
+    NonFiniteInput {
+        /// The row.
+        row: usize,
+        /// The feature.
+        column: usize,
+    },
+    /// A step whose loss, gradients or updated weights are not finite: it
+    /// was not applied.
+    NonFinite {
+        /// What was not finite: `loss`, `gradients` or `updated weights`.
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -117,6 +140,21 @@ impl fmt::Display for Error {
                 }
             },
             Error::EmptyBatch => write!(f, "a batch needs at least one row, and a batch size at least 1"),
+            Error::InvalidOptimizer {
+                setting,
+                value,
+                expected,
+            } => write!(f, "the optimizer's {setting} is {value}; it must be {expected}"),
+            Error::NonFiniteInput { row, column } => write!(
+                f,
+                "input row {row}, feature {column} is NaN or infinite; the network cannot learn from it (no step \
+                 was taken)"
+            ),
+            Error::NonFinite { what } => write!(
+                f,
+                "the step's {what} are not finite (NaN or infinite), so it was not applied: the weights and the \
+                 optimizer's state are as they were; a smaller learning rate, or inputs of a smaller scale, avoid it"
+            ),
         }
     }
 }

@@ -156,7 +156,7 @@ fn loss(file: &File) -> Result<Loss, CheckpointError> {
 
 fn optimizer(file: &File) -> Result<Optimizer, CheckpointError> {
     let learning_rate = file.parsed(LEARNING_RATE_KEY)?;
-    match file.metadata(OPTIMIZER_KEY)? {
+    let optimizer = match file.metadata(OPTIMIZER_KEY)? {
         "sgd" => Ok(Optimizer::Sgd {
             learning_rate,
             momentum: file.parsed(MOMENTUM_KEY)?,
@@ -168,5 +168,9 @@ fn optimizer(file: &File) -> Result<Optimizer, CheckpointError> {
             epsilon: file.parsed(EPSILON_KEY)?,
         }),
         other => Err(file.bad_value(OPTIMIZER_KEY, other)),
+    }?;
+    match optimizer.check() {
+        Ok(()) => Ok(optimizer),
+        Err(error) => Err(file.bad_value(OPTIMIZER_KEY, &error.to_string())),
     }
 }

@@ -23,7 +23,14 @@ pub fn apply(activation: Activation, mut batch: ArrayViewMut2<f32>) {
 pub fn value(activation: Activation, x: f32) -> f32 {
     match activation {
         Activation::Identity | Activation::Softmax => x,
-        Activation::Relu => x.max(0.0),
+        // Not `x.max(0.0)`, which maps NaN to 0: a NaN must show.
+        Activation::Relu => {
+            if x < 0.0 {
+                0.0
+            } else {
+                x
+            }
+        }
         Activation::LeakyRelu(alpha) => {
             if x > 0.0 {
                 x

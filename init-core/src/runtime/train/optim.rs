@@ -2,6 +2,7 @@
 
 use ndarray::{Array1, Array2};
 
+use crate::runtime::error::Error;
 use crate::runtime::layers::dense::Dense;
 
 /// How weights move along their gradients.
@@ -55,6 +56,52 @@ impl Optimizer {
     }
 }
 
+impl Optimizer {
+    /// Every setting in its range: a finite, positive learning rate; a
+    /// momentum and betas in `[0, 1)`; a finite, positive epsilon.
+    pub fn check(&self) -> Result<(), Error> {
+        let positive = |setting, value: f32| {
+            (value.is_finite() && value > 0.0)
+                .then_some(())
+                .ok_or(Error::InvalidOptimizer {
+                    setting,
+                    value,
+                    expected: "a finite number above 0",
+                })
+        };
+        let fraction = |setting, value: f32| {
+            (0.0..1.0)
+                .contains(&value)
+                .then_some(())
+                .ok_or(Error::InvalidOptimizer {
+                    setting,
+                    value,
+                    expected: "at least 0 and below 1",
+                })
+        };
+        match *self {
+            Optimizer::Sgd {
+                learning_rate,
+                momentum,
+            } => {
+                positive("learning rate", learning_rate)?;
+                fraction("momentum", momentum)
+            }
+            Optimizer::Adam {
+                learning_rate,
+                beta1,
+                beta2,
+                epsilon,
+            } => {
+                positive("learning rate", learning_rate)?;
+                fraction("beta1", beta1)?;
+                fraction("beta2", beta2)?;
+                positive("epsilon", epsilon)
+            }
+        }
+    }
+}
+
 /// Optimizer state for one layer.
 #[derive(Clone, Debug)]
 pub(crate) struct Moments {
@@ -65,6 +112,16 @@ pub(crate) struct Moments {
 }
 
 impl Moments {
+    /// Whether every moment is finite.
+    pub(crate) fn is_finite(&self) -> bool {
+        [self.weight_first.view(), self.weight_second.view()]
+            .iter()
+            .all(|moment| moment.iter().all(|value| value.is_finite()))
+            && [self.bias_first.view(), self.bias_second.view()]
+                .iter()
+                .all(|moment| moment.iter().all(|value| value.is_finite()))
+    }
+
     /// Zero moments shaped like `layer`'s parameters.
     pub(crate) fn zeros_like(layer: &Dense) -> Moments {
         Moments {

@@ -31,7 +31,7 @@ pub(crate) struct TrainerState {
 ///     LayerSpec::dense(2, 16, Activation::Relu),
 ///     LayerSpec::dense(16, 2, Activation::Softmax),
 /// ])?;
-/// let mut trainer = Trainer::new(spec.init(1), Loss::CrossEntropy, Optimizer::adam(0.05));
+/// let mut trainer = Trainer::new(spec.init(1), Loss::CrossEntropy, Optimizer::adam(0.05))?;
 /// let inputs = array![[0.0_f32, 1.0], [1.0, 0.0], [0.9, 0.1], [0.1, 0.8]];
 /// let labels = [1, 0, 0, 1];
 /// let first = trainer.step(inputs.view(), Targets::Classes(&labels))?;
@@ -54,17 +54,19 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// Start training `network`.
-    pub fn new(network: Network, loss: Loss, optimizer: Optimizer) -> Trainer {
+    /// Start training `network`; an optimizer setting out of its range
+    /// (see [`Optimizer::check`]) is an error here, before any step.
+    pub fn new(network: Network, loss: Loss, optimizer: Optimizer) -> Result<Trainer, Error> {
+        optimizer.check()?;
         let moments = network.layers().iter().map(Moments::zeros_like).collect();
-        Trainer {
+        Ok(Trainer {
             network,
             loss,
             optimizer,
             moments,
             steps: 0,
             epochs: 0,
-        }
+        })
     }
 
     /// A trainer resumed from a saved state whose parts fit together.
@@ -122,21 +124,32 @@ impl Trainer {
         self.network
     }
 
-    /// One optimizer step on a batch; returns the batch's loss before the step.
+    /// One optimizer step on a batch; returns the batch's loss before the
+    /// step. A step whose loss, gradients or updated weights would not be
+    /// finite is an [`Error::NonFinite`] and is not applied: the weights and
+    /// the optimizer's state stay as they were.
     pub fn step(&mut self, inputs: ArrayView2<f32>, targets: Targets) -> Result<f32, Error> {
         let (loss, gradients) = self.network.gradients(inputs, targets, self.loss)?;
-        self.steps = self.steps.saturating_add(1);
-        let optimizer = self.optimizer;
-        let steps = self.steps;
-        for ((layer, moments), (weight_gradient, bias_gradient)) in self
-            .network
+        if !loss.is_finite() {
+            return Err(Error::NonFinite { what: "loss" });
+        }
+        if !gradients.weights.iter().all(finite)
+            || !gradients.biases.iter().all(finite)
+        {
+            return Err(Error::NonFinite { what: "gradients" });
+        }
+        // Staged on copies, committed only when every value is finite.
+        let mut network = self.network.clone();
+        let mut moments = self.moments.clone();
+        let steps = self.steps.saturating_add(1);
+        for ((layer, moments), (weight_gradient, bias_gradient)) in network
             .layers_mut()
             .iter_mut()
-            .zip(&mut self.moments)
+            .zip(&mut moments)
             .zip(gradients.weights.iter().zip(&gradients.biases))
         {
             update(
-                optimizer,
+                self.optimizer,
                 steps,
                 layer.weight_mut(),
                 weight_gradient.view(),
@@ -144,7 +157,7 @@ impl Trainer {
                 &mut moments.weight_second,
             );
             update(
-                optimizer,
+                self.optimizer,
                 steps,
                 layer.bias_mut(),
                 bias_gradient.view(),
@@ -152,6 +165,16 @@ impl Trainer {
                 &mut moments.bias_second,
             );
         }
+        let weights_finite = network
+            .layers()
+            .iter()
+            .all(|layer| finite(layer.weight()) && finite(layer.bias()));
+        if !weights_finite || !moments.iter().all(Moments::is_finite) {
+            return Err(Error::NonFinite {
+                what: "updated weights",
+            });
+        }
+        (self.network, self.moments, self.steps) = (network, moments, steps);
         Ok(loss)
     }
 
@@ -167,9 +190,7 @@ impl Trainer {
         mut after_batch: impl FnMut(f32),
     ) -> Result<f32, Error> {
         check_count(inputs.nrows(), classes.len())?;
-        if batch_size == 0 {
-            return Err(Error::EmptyBatch);
-        }
+        check_epoch(&self.network, inputs, classes, batch_size)?;
         let order = shuffled(classes.len(), shuffle_seed);
         let mut total = 0.0_f64;
         for batch in order.chunks(batch_size) {
@@ -182,6 +203,41 @@ impl Trainer {
         self.epochs += 1;
         Ok((total / classes.len().max(1) as f64) as f32)
     }
+}
+
+/// Whether every value is finite.
+fn finite<'a>(values: impl IntoIterator<Item = &'a f32>) -> bool {
+    values.into_iter().all(|value| value.is_finite())
+}
+
+/// An epoch's data checked before its first step, so that a mistake
+/// anywhere in it applies no batch: rows present, a batch size, the input
+/// width, every label a class, every input finite.
+fn check_epoch(
+    network: &Network,
+    inputs: ArrayView2<f32>,
+    classes: &[usize],
+    batch_size: usize,
+) -> Result<(), Error> {
+    if batch_size == 0 || classes.is_empty() {
+        return Err(Error::EmptyBatch);
+    }
+    if inputs.ncols() != network.inputs() {
+        return Err(Error::InputWidth {
+            expected: network.inputs(),
+            found: inputs.ncols(),
+        });
+    }
+    if let Some(&class) = classes.iter().find(|&&class| class >= network.outputs()) {
+        return Err(Error::ClassOutOfRange {
+            class,
+            classes: network.outputs(),
+        });
+    }
+    if let Some(((row, column), _)) = inputs.indexed_iter().find(|(_, value)| !value.is_finite()) {
+        return Err(Error::NonFiniteInput { row, column });
+    }
+    Ok(())
 }
 
 /// `0..count` in the order of a Fisher–Yates shuffle driven by ChaCha8,
