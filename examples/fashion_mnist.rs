@@ -147,7 +147,8 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         Some(path) => {
             let trainer = Trainer::load(path)?;
             println!(
-                "resumed from {} after {} epochs ({} steps): its network and optimizer, not the flags'\n",
+                "resumed from {} after {} epochs ({} steps): its network, optimizer and seed, not the flags' \
+                 (use the first run's --batch-size)\n",
                 path.display(),
                 trainer.epochs(),
                 trainer.steps()
@@ -166,7 +167,10 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             .with_style(style.clone())
             .with_prefix(epoch.to_string());
         let started = Instant::now();
-        let shuffle_seed = options.seed.wrapping_mul(1000).wrapping_add(epoch as u64);
+        // From the network's own seed, so a resumed run shuffles as the
+        // first one did (give it the same --batch-size).
+        let seed = trainer.network().seed().unwrap_or(options.seed);
+        let shuffle_seed = seed.wrapping_mul(1000).wrapping_add(epoch as u64);
         let loss = trainer.epoch(
             data.train.images.view(),
             &data.train.labels,

@@ -300,3 +300,42 @@ fn shards_hold_the_same_tensors_as_the_whole_file_bit_for_bit() {
         .unwrap();
     assert_eq!(fs::read(&second[0]).unwrap(), fs::read(&written[1]).unwrap());
 }
+
+#[test]
+fn sampling_straight_into_a_file_writes_the_file_save_writes() {
+    // A 2100 × 1100 weight is 9.2 MB, more than one 8 MiB block: it is
+    // sampled and written in two, and the file is byte for byte the one
+    // `init(seed).save` writes from memory.
+    let spec: NetworkSpec = "dense(2100 -> 1100, relu), dense(1100 -> 4, softmax)"
+        .parse()
+        .unwrap();
+    let streamed = scratch("streamed.safetensors");
+    let mut progress = 0;
+    spec.write_initial(3, &streamed, &mut |bytes| progress += bytes)
+        .unwrap();
+    assert_eq!(progress, (2100 * 1100 + 1100 + 1100 * 4 + 4) * 4);
+    let saved = scratch("saved.safetensors");
+    spec.init(3).save(&saved).unwrap();
+    assert!(fs::read(&streamed).unwrap() == fs::read(&saved).unwrap());
+    assert_eq!(Network::load(&streamed).unwrap(), spec.init(3));
+}
+
+#[test]
+fn a_shard_past_the_last_is_an_error_and_writes_nothing() {
+    let directory = scratch("no-such-shard");
+    fs::create_dir_all(&directory).unwrap();
+    let error = SMALL
+        .write_sharded(
+            0,
+            &directory.join("model.safetensors"),
+            1 << 20,
+            Some(4),
+            &mut |_| {},
+        )
+        .unwrap_err();
+    assert!(
+        matches!(error, CheckpointError::NoSuchShard { index: 4, shards: 1 }),
+        "{error:?}"
+    );
+    assert_eq!(fs::read_dir(&directory).unwrap().count(), 0);
+}

@@ -4,6 +4,7 @@ runs against a small stand-in for `torch` written with numpy, whose
 must load into it (every name and shape), and its forward pass must give
 netinit's outputs to 1e-5."""
 
+import math
 import sys
 import types
 
@@ -70,32 +71,62 @@ def softmax(x, dim):
     return shifted / shifted.sum(axis=dim, keepdims=True)
 
 
+SELU_LAMBDA, SELU_ALPHA = 1.0507009873554805, 1.6732632423543772
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def elu(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+
+
 def fake_torch():
+    """`torch` and `torch.nn.functional` as far as the exporter uses them:
+    each function PyTorch has, under its PyTorch name and signature."""
     torch = types.ModuleType("torch")
     torch.relu = lambda x: np.maximum(x, 0.0)
     torch.tanh = np.tanh
-    torch.sigmoid = lambda x: 1.0 / (1.0 + np.exp(-x))
+    torch.sigmoid = sigmoid
+    torch.selu = lambda x: SELU_LAMBDA * elu(x, SELU_ALPHA)
     torch.softmax = softmax
     nn = types.ModuleType("torch.nn")
     nn.Module, nn.ModuleList, nn.Linear = Module, ModuleList, Linear
     functional = types.ModuleType("torch.nn.functional")
+    functional.leaky_relu = lambda x, negative_slope=0.01: np.where(x > 0, x, negative_slope * x)
+    functional.elu = elu
+    functional.gelu = lambda x: 0.5 * x * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))
+    functional.silu = lambda x: x * sigmoid(x)
+    functional.softplus = lambda x: np.logaddexp(0.0, x)
     nn.functional = functional
     torch.nn = nn
     sys.modules.update({"torch": torch, "torch.nn": nn, "torch.nn.functional": functional})
 
 
+def load_module(path, class_name):
+    namespace = {}
+    with open(path) as source:
+        exec(compile(source.read(), path, "exec"), namespace)
+    return namespace[class_name]()
+
+
 def main(directory):
     fake_torch()
-    namespace = {}
-    with open(f"{directory}/card_module.py") as source:
-        exec(compile(source.read(), "card_module.py", "exec"), namespace)
-    model = namespace["Network"]()
+    every = load_module(f"{directory}/every_module.py", "Every")
+    every.load_state_dict(load_file(f"{directory}/every.safetensors"))
+    output = every(np.linspace(-2.0, 2.0, 32, dtype=np.float32).reshape(4, 8))
+    assert output.shape == (4, 4) and np.all(np.isfinite(output)), output
+    assert np.allclose(output.sum(axis=1), 1.0, atol=1e-5), output
+
+    model = load_module(f"{directory}/card_module.py", "Network")
     model.load_state_dict(load_file(f"{directory}/card.safetensors"))
     inputs = np.fromfile(f"{directory}/inputs.f32", dtype="<f4").reshape(-1, 784)
     expected = np.fromfile(f"{directory}/outputs.f32", dtype="<f4").reshape(-1, 10)
     difference = float(np.max(np.abs(model(inputs) - expected)))
     assert difference < 1e-5, difference
-    print(f"the exported module loads the checkpoint strictly; forward pass within {difference:.1e}")
+    print(f"the exported modules load their checkpoints strictly (every activation runs); "
+          f"the card's forward pass within {difference:.1e}")
 
 
 if __name__ == "__main__":

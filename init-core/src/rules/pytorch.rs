@@ -27,8 +27,10 @@ impl NetworkSpec {
         let mut modules = String::new();
         let mut forward = String::new();
         for (path, layer) in self.layer_paths().into_iter().zip(self.layers()) {
-            let LayerKind::Dense(dense) = layer.kind();
-            let index = path.map_or(0, |path| path.indices()[0]);
+            let (Some(path), LayerKind::Dense(dense)) = (path, layer.kind()) else {
+                continue;
+            };
+            let index = path.to_string();
             let _ = writeln!(
                 modules,
                 "            nn.Linear({}, {}),",

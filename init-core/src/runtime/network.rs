@@ -28,11 +28,19 @@ impl Cache {
 }
 
 /// A network sampled from a [`NetworkSpec`]: one [`Dense`] per layer.
-#[derive(Clone, Debug, PartialEq)]
+/// Two networks are equal when their specs and weights are; the seed they
+/// were first sampled from is a record, not part of what they compute.
+#[derive(Clone, Debug)]
 pub struct Network {
     spec: NetworkSpec,
     layers: Vec<Dense>,
     seed: Option<u64>,
+}
+
+impl PartialEq for Network {
+    fn eq(&self, other: &Network) -> bool {
+        self.spec == other.spec && self.layers == other.layers
+    }
 }
 
 impl NetworkSpec {

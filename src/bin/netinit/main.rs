@@ -69,7 +69,7 @@ enum Command {
         #[arg(long, required = true)]
         pytorch: bool,
         /// The Python class's name.
-        #[arg(long, default_value = "Network")]
+        #[arg(long, default_value = "Network", value_parser = python_class_name)]
         class: String,
     },
     /// Sample a network's initial weights into a safetensors checkpoint.
@@ -282,20 +282,16 @@ fn init(
         }
     };
     let written = match sharding {
-        None => spec.init(seed).save(output).map(|()| vec![output.to_owned()]),
+        None => {
+            let bar = progress_bar(spec.shard_plan(u64::MAX).total_bytes());
+            let written = spec.write_initial(seed, output, &mut |done| bar.inc(done));
+            bar.finish_and_clear();
+            written.map(|()| vec![output.to_owned()])
+        }
         Some((shard_bytes, only)) => {
             let plan = spec.shard_plan(shard_bytes);
-            if let Some(index) = only.filter(|&index| index >= plan.shards.len()) {
-                let message = format!(
-                    "--shard {}: the network fills {} shards",
-                    index + 1,
-                    plan.shards.len()
-                );
-                eprintln!("{}", render::render_message(Severity::Error, &message, styled));
-                return Outcome::Failed;
-            }
-            let bytes = match only {
-                Some(index) => plan.shards[index].iter().map(|tensor| tensor.bytes()).sum(),
+            let bytes = match only.and_then(|index| plan.shards().get(index)) {
+                Some(shard) => shard.iter().map(|tensor| tensor.bytes()).sum(),
                 None => plan.total_bytes(),
             };
             let bar = progress_bar(bytes);
@@ -332,6 +328,27 @@ fn progress_bar(bytes: u64) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// A name Python accepts for a class: letters, digits and `_`, not
+/// starting with a digit, and not a keyword.
+fn python_class_name(text: &str) -> Result<String, String> {
+    const KEYWORDS: [&str; 35] = [
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+        "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in",
+        "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+    ];
+    let starts_well = text
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let is_word = text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !starts_well || !is_word || KEYWORDS.contains(&text) {
+        return Err(format!(
+            "`{text}` is not a Python class name: use letters, digits and `_`, not starting with a digit, not a keyword"
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 /// `1GiB`, `512MiB`, `100MB`, `64KiB` or plain bytes, as a number of bytes.
@@ -458,6 +475,15 @@ mod tests {
         assert_eq!(counted(1, "layer"), "1 layer");
         assert_eq!(counted(2, "previous error"), "2 previous errors");
         assert_eq!(counted(0, "warning"), "0 warnings");
+    }
+
+    #[test]
+    fn class_names_are_python_identifiers() {
+        assert!(python_class_name("Network").is_ok());
+        assert!(python_class_name("_Net2").is_ok());
+        assert!(python_class_name("My Net").is_err());
+        assert!(python_class_name("2Net").is_err());
+        assert!(python_class_name("class").is_err());
     }
 
     #[test]

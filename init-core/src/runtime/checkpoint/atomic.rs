@@ -1,7 +1,10 @@
 //! Atomic, durable writes: the bytes go to a uniquely named temporary file
 //! beside the target, which is flushed to disk and then renamed over the
 //! target, and the directory is flushed so the rename survives a crash. On
-//! any error the temporary file is removed and the target is as it was.
+//! any error before the rename the temporary file is removed and the target
+//! is as it was; a failure to flush the directory after it is reported, with
+//! the new file in place. A crash of the process itself can leave the
+//! temporary (`.NAME.PID.N.tmp`), never a half-written target.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -38,16 +41,27 @@ pub fn write_with(
         .create_new(true)
         .open(&temporary)
         .map_err(error("create a temporary file for"))?;
-    let written = fill(&mut file)
+    // Removes the unfinished temporary on every way out, a panic included,
+    // until the rename has made it the target.
+    let mut guard = Temporary(Some(temporary));
+    let temporary = guard.0.as_deref().unwrap_or(path);
+    fill(&mut file)
         .map_err(error("write"))
         .and_then(|()| file.sync_all().map_err(error("flush to disk")))
-        .and_then(|()| fs::rename(&temporary, path).map_err(error("rename the temporary file to")));
-    if let Err(failure) = written {
-        // The temporary file is ours and unfinished; the target is untouched.
-        let _ = fs::remove_file(&temporary);
-        return Err(failure);
+        .and_then(|()| fs::rename(temporary, path).map_err(error("rename the temporary file to")))?;
+    guard.0 = None;
+    sync_directory(&directory).map_err(error("flush the directory (the new file is in place) of"))
+}
+
+/// A temporary file removed when dropped, unless taken.
+struct Temporary(Option<PathBuf>);
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = fs::remove_file(path);
+        }
     }
-    sync_directory(&directory).map_err(error("flush the directory of"))
 }
 
 /// `.NAME.PID.N.tmp` in the target's directory: unique within the process

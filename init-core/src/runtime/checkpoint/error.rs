@@ -85,6 +85,13 @@ pub enum CheckpointError {
         /// The shape in the file.
         found: Vec<usize>,
     },
+    /// A shard asked for past the last one.
+    NoSuchShard {
+        /// The shard asked for (from 0).
+        index: usize,
+        /// How many shards the network fills.
+        shards: usize,
+    },
     /// A tensor with a NaN or infinite value.
     NonFinite {
         /// The file.
@@ -165,6 +172,12 @@ impl fmt::Display for CheckpointError {
                 f,
                 "{}: tensor `{name}` has shape {found:?}, but the network gives it {expected:?}",
                 path.display()
+            ),
+            CheckpointError::NoSuchShard { index, shards } => write!(
+                f,
+                "there is no shard {}: the network fills {shards} shard{} of that size",
+                index + 1,
+                if *shards == 1 { "" } else { "s" }
             ),
             CheckpointError::NonFinite { path, name } => {
                 write!(

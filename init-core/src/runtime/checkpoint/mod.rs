@@ -13,13 +13,15 @@
 pub mod atomic;
 mod error;
 mod shards;
+mod stream;
 mod training;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
 use std::path::Path;
 
-use ndarray::{Array1, Array2};
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use ndarray::{Array1, Array2, ArrayViewD};
+use safetensors::tensor::{Dtype, SafeTensors};
 
 use crate::rules::network::NetworkSpec;
 use crate::rules::path::LayerPath;
@@ -64,8 +66,11 @@ impl Network {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
-        let path = path.as_ref();
-        write(path, network_tensors(self), network_metadata(self))
+        write(
+            path.as_ref(),
+            &network_tensors(self),
+            &metadata(self.spec(), self.seed()),
+        )
     }
 
     /// Read a network written by [`Network::save`]: its spec comes from the
@@ -77,7 +82,7 @@ impl Network {
         let spec = file.spec()?;
         let (layers, names) = file.layers(&spec)?;
         file.only(&names, true)?;
-        Ok(Network::from_parts(spec, layers, file.seed()))
+        Ok(Network::from_parts(spec, layers, file.seed()?))
     }
 }
 
@@ -95,11 +100,11 @@ impl NetworkSpec {
     }
 }
 
-/// A tensor to write: its name, shape and f32 little-endian bytes.
-pub(crate) type TensorBytes = (String, Vec<usize>, Vec<u8>);
+/// How many values one block of an in-memory tensor holds while written.
+const BLOCK_VALUES: usize = 2 << 20;
 
-/// The network's weights and biases, named by layer path.
-pub(crate) fn network_tensors(network: &Network) -> Vec<TensorBytes> {
+/// The network's weights and biases, named by layer path, as views.
+pub(crate) fn network_tensors(network: &Network) -> Vec<(String, ArrayViewD<'_, f32>)> {
     network
         .spec()
         .layer_paths()
@@ -108,57 +113,83 @@ pub(crate) fn network_tensors(network: &Network) -> Vec<TensorBytes> {
         .zip(network.layers())
         .flat_map(|(path, layer)| {
             [
-                tensor(tensor_name(&path, "weight"), layer.weight().view().into_dyn()),
-                tensor(tensor_name(&path, "bias"), layer.bias().view().into_dyn()),
+                (tensor_name(&path, "weight"), layer.weight().view().into_dyn()),
+                (tensor_name(&path, "bias"), layer.bias().view().into_dyn()),
             ]
         })
         .collect()
 }
 
-/// A tensor's name, shape and bytes.
-pub(crate) fn tensor(name: String, values: ndarray::ArrayViewD<f32>) -> TensorBytes {
-    let bytes = values.iter().flat_map(|value| value.to_le_bytes()).collect();
-    (name, values.shape().to_vec(), bytes)
-}
-
 /// The metadata that makes a file loadable alone: the spec's DSL text, the
-/// seed, the sampler's format and netinit's version.
-pub(crate) fn network_metadata(network: &Network) -> HashMap<String, String> {
+/// seed the weights were first sampled from, the sampler's format and
+/// netinit's version.
+pub(crate) fn metadata(spec: &NetworkSpec, seed: Option<u64>) -> HashMap<String, String> {
     let mut metadata = HashMap::from([
         ("format".to_owned(), "pt".to_owned()),
-        (SPEC_KEY.to_owned(), network.spec().to_string()),
+        (SPEC_KEY.to_owned(), spec.to_string()),
         (SAMPLER_KEY.to_owned(), SAMPLER_FORMAT.to_owned()),
         (VERSION_KEY.to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
     ]);
-    if let Some(seed) = network.seed() {
+    if let Some(seed) = seed {
         metadata.insert(SEED_KEY.to_owned(), seed.to_string());
     }
     metadata
 }
 
-/// Serialize `tensors` with `metadata` and write them to `path` atomically.
+/// Write in-memory `tensors` with `metadata` to `path` atomically,
+/// streaming them a block at a time.
 pub(crate) fn write(
     path: &Path,
-    tensors: Vec<TensorBytes>,
-    metadata: HashMap<String, String>,
+    tensors: &[(String, ArrayViewD<f32>)],
+    metadata: &HashMap<String, String>,
 ) -> Result<(), CheckpointError> {
-    let views = tensors
+    let planned: Vec<stream::Planned> = tensors
         .iter()
-        .map(|(name, shape, data)| Ok((name.as_str(), TensorView::new(Dtype::F32, shape.clone(), data)?)))
-        .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()
-        .map_err(|error| CheckpointError::format(path, &error))?;
-    let bytes = safetensors::serialize(views, Some(metadata))
-        .map_err(|error| CheckpointError::format(path, &error))?;
-    atomic::write(path, &bytes)
+        .map(|(name, values)| (name.clone(), values.shape().to_vec()))
+        .collect();
+    stream::write(
+        path,
+        metadata,
+        &planned,
+        |deliver| {
+            for (_, values) in tensors {
+                // Arrays in memory are in standard layout; a view that is
+                // not is copied into order first.
+                let owned;
+                let values = match values.as_slice() {
+                    Some(values) => values,
+                    None => {
+                        owned = values.iter().copied().collect::<Vec<f32>>();
+                        &owned
+                    }
+                };
+                for block in values.chunks(BLOCK_VALUES) {
+                    if !deliver(stream::le_bytes(block)) {
+                        return;
+                    }
+                }
+            }
+        },
+        &mut |_| {},
+    )
 }
 
-/// The whole file; its size bounds what is allocated.
+/// The whole file, which must be a regular file: its size bounds what is
+/// allocated (a device such as `/dev/zero` would never end).
 pub(crate) fn read(path: &Path) -> Result<Vec<u8>, CheckpointError> {
-    std::fs::read(path).map_err(|source| CheckpointError::Io {
+    let io = |source| CheckpointError::Io {
         path: path.to_owned(),
         action: "read",
         source,
-    })
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let length = file.metadata().map_err(io)?.len();
+    if !file.metadata().map_err(io)?.is_file() {
+        return Err(io(std::io::Error::other("not a regular file")));
+    }
+    let mut bytes = Vec::new();
+    file.take(length).read_to_end(&mut bytes).map_err(io)?;
+    Ok(bytes)
 }
 
 /// A safetensors file read into memory, with its metadata.
@@ -217,8 +248,11 @@ impl<'a> File<'a> {
     }
 
     /// The seed the metadata records, if any.
-    pub(crate) fn seed(&self) -> Option<u64> {
-        self.metadata.get(SEED_KEY).and_then(|seed| seed.parse().ok())
+    pub(crate) fn seed(&self) -> Result<Option<u64>, CheckpointError> {
+        match self.metadata.get(SEED_KEY) {
+            Some(_) => self.parsed(SEED_KEY).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The layers `spec` describes, from their tensors, and those tensors' names.
@@ -294,10 +328,11 @@ impl<'a> File<'a> {
     pub(crate) fn only(&self, expected: &[String], network_only: bool) -> Result<(), CheckpointError> {
         let mut names = self.tensors.names();
         names.sort_unstable();
+        let expected: HashSet<&str> = expected.iter().map(String::as_str).collect();
         let passed_over = |name: &str| network_only && name.starts_with(OPTIMIZER_PREFIX);
         match names
             .into_iter()
-            .find(|name| !expected.iter().any(|known| known == name) && !passed_over(name))
+            .find(|name| !expected.contains(name) && !passed_over(name))
         {
             Some(extra) => Err(CheckpointError::ExtraTensor {
                 path: self.path.to_owned(),

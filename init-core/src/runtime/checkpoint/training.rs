@@ -12,8 +12,9 @@ use ndarray::Array1;
 
 use crate::rules::path::LayerPath;
 use crate::runtime::checkpoint::{
-    network_metadata, network_tensors, read, tensor, write, CheckpointError, File, OPTIMIZER_PREFIX,
+    metadata, network_tensors, read, write, CheckpointError, File, OPTIMIZER_PREFIX,
 };
+use crate::runtime::error::Error;
 use crate::runtime::network::Network;
 use crate::runtime::train::loss::Loss;
 use crate::runtime::train::optim::{Moments, Optimizer};
@@ -44,29 +45,29 @@ impl Trainer {
         let paths = self.network().spec().layer_paths().into_iter().flatten();
         for (path, moments) in paths.zip(moments) {
             tensors.extend([
-                tensor(
+                (
                     moment_name(&path, "weight", "first"),
                     moments.weight_first.view().into_dyn(),
                 ),
-                tensor(
+                (
                     moment_name(&path, "weight", "second"),
                     moments.weight_second.view().into_dyn(),
                 ),
-                tensor(
+                (
                     moment_name(&path, "bias", "first"),
                     moments.bias_first.view().into_dyn(),
                 ),
-                tensor(
+                (
                     moment_name(&path, "bias", "second"),
                     moments.bias_second.view().into_dyn(),
                 ),
             ]);
         }
-        let mut metadata = network_metadata(self.network());
+        let mut metadata = metadata(self.network().spec(), self.network().seed());
         metadata.extend(settings(self.loss(), self.optimizer()));
         metadata.insert(STEPS_KEY.to_owned(), steps.to_string());
         metadata.insert(EPOCHS_KEY.to_owned(), epochs.to_string());
-        write(path.as_ref(), tensors, metadata)
+        write(path.as_ref(), &tensors, &metadata)
     }
 
     /// Resume training from a file [`Trainer::save`] wrote.
@@ -102,11 +103,11 @@ impl Trainer {
         }
         file.only(&names, false)?;
         Ok(Trainer::from_parts(TrainerState {
-            network: Network::from_parts(spec, layers, file.seed()),
+            network: Network::from_parts(spec, layers, file.seed()?),
             loss: loss(&file)?,
             optimizer: optimizer(&file)?,
             moments,
-            steps: file.parsed(STEPS_KEY)?,
+            steps: steps(&file)?,
             epochs: file.parsed(EPOCHS_KEY)?,
         }))
     }
@@ -146,6 +147,13 @@ fn settings(loss: Loss, optimizer: Optimizer) -> HashMap<String, String> {
     settings
 }
 
+/// The step count, which Adam's bias correction raises its betas to: a
+/// whole number from 0 to `i32::MAX`.
+fn steps(file: &File) -> Result<i32, CheckpointError> {
+    let steps: u32 = file.parsed(STEPS_KEY)?;
+    i32::try_from(steps).map_err(|_| file.bad_value(STEPS_KEY, &steps.to_string()))
+}
+
 fn loss(file: &File) -> Result<Loss, CheckpointError> {
     match file.metadata(LOSS_KEY)? {
         "cross_entropy" => Ok(Loss::CrossEntropy),
@@ -171,6 +179,16 @@ fn optimizer(file: &File) -> Result<Optimizer, CheckpointError> {
     }?;
     match optimizer.check() {
         Ok(()) => Ok(optimizer),
-        Err(error) => Err(file.bad_value(OPTIMIZER_KEY, &error.to_string())),
+        Err(Error::InvalidOptimizer { setting, value, .. }) => {
+            let key = match setting {
+                "learning rate" => LEARNING_RATE_KEY,
+                "momentum" => MOMENTUM_KEY,
+                "beta1" => BETA1_KEY,
+                "beta2" => BETA2_KEY,
+                _ => EPSILON_KEY,
+            };
+            Err(file.bad_value(key, &value.to_string()))
+        }
+        Err(_) => Err(file.bad_value(OPTIMIZER_KEY, file.metadata(OPTIMIZER_KEY)?)),
     }
 }

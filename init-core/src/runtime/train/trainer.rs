@@ -133,9 +133,7 @@ impl Trainer {
         if !loss.is_finite() {
             return Err(Error::NonFinite { what: "loss" });
         }
-        if !gradients.weights.iter().all(finite)
-            || !gradients.biases.iter().all(finite)
-        {
+        if !gradients.weights.iter().all(finite) || !gradients.biases.iter().all(finite) {
             return Err(Error::NonFinite { what: "gradients" });
         }
         // Staged on copies, committed only when every value is finite.
