@@ -145,6 +145,16 @@ extern crate self as netinit;
 ///        `#[allow(init_mismatch)]` to this layer if the scale is deliberate
 /// ```
 ///
+/// **`init_scale`** (warn): a weight variance at most half, or at least
+/// twice, the matched one, reported at the layer.
+/// ```text
+/// warning: `normal(std = 1)` gives these weights 392 times the variance of the init matched to
+///          `relu`: a signal of unit second moment going in comes out at 392 (the matched init
+///          gives 1.00), so it grows at this layer alone
+///        help: remove `init = …` to get the derived `he_normal fan_in std=0.0505`, or add
+///        `#[allow(init_scale)]` to this layer if the scale is deliberate
+/// ```
+///
 /// **`signal_drift`** (warn): the mean-field analysis predicts the
 /// activations' or gradients' second moment to grow or shrink by more than
 /// 2^10 across the network.

@@ -131,6 +131,7 @@ fn lint_tokens(lint: Lint) -> TokenStream {
     match lint {
         Lint::ConstantInit => quote!(#path::ConstantInit),
         Lint::InitMismatch => quote!(#path::InitMismatch),
+        Lint::InitScale => quote!(#path::InitScale),
         Lint::SignalDrift => quote!(#path::SignalDrift),
         Lint::SoftmaxHidden => quote!(#path::SoftmaxHidden),
     }

@@ -113,12 +113,20 @@ pub const FAN_MODES: &[&str] = &[FAN_IN, FAN_OUT, FAN_AVG];
 pub const CONSTANT_INIT: &str = "constant_init";
 /// An init family that does not match the activation.
 pub const INIT_MISMATCH: &str = "init_mismatch";
+/// An init whose variance is far from the one matched to the activation.
+pub const INIT_SCALE: &str = "init_scale";
 /// Predicted growth or shrinkage with depth.
 pub const SIGNAL_DRIFT: &str = "signal_drift";
 /// Softmax on a hidden layer.
 pub const SOFTMAX_HIDDEN: &str = "softmax_hidden";
 /// The lints, as listed in messages.
-pub const LINTS: &[&str] = &[CONSTANT_INIT, INIT_MISMATCH, SIGNAL_DRIFT, SOFTMAX_HIDDEN];
+pub const LINTS: &[&str] = &[
+    CONSTANT_INIT,
+    INIT_MISMATCH,
+    INIT_SCALE,
+    SIGNAL_DRIFT,
+    SOFTMAX_HIDDEN,
+];
 
 /// `#[allow(…)]`.
 pub const ALLOW: &str = "allow";

@@ -12,6 +12,9 @@ pub enum Lint {
     ConstantInit,
     /// An init family that does not match the activation (warn).
     InitMismatch,
+    /// An init whose weight variance is at most half, or at least twice,
+    /// the one matched to the activation (warn).
+    InitScale,
     /// Activations or gradients predicted to grow or shrink by more than
     /// 2^10 across the network (warn).
     SignalDrift,
@@ -21,9 +24,10 @@ pub enum Lint {
 
 impl Lint {
     /// Every lint, in the order the docs list them.
-    pub const ALL: [Lint; 4] = [
+    pub const ALL: [Lint; 5] = [
         Lint::ConstantInit,
         Lint::InitMismatch,
+        Lint::InitScale,
         Lint::SignalDrift,
         Lint::SoftmaxHidden,
     ];
@@ -41,6 +45,7 @@ impl Lint {
         match self {
             Lint::ConstantInit => keywords::CONSTANT_INIT,
             Lint::InitMismatch => keywords::INIT_MISMATCH,
+            Lint::InitScale => keywords::INIT_SCALE,
             Lint::SignalDrift => keywords::SIGNAL_DRIFT,
             Lint::SoftmaxHidden => keywords::SOFTMAX_HIDDEN,
         }

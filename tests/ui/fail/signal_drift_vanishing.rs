@@ -2,6 +2,7 @@
 // the item turns our warning into an error.
 netinit::network! {
     #[deny(signal_drift)]
+    #[allow(init_scale)]
     pub struct Tiny {
         dense(256 -> 256, relu, init = normal(std = 0.01)),
         dense(256 -> 256, relu, init = normal(std = 0.01)),

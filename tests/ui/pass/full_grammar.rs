@@ -8,7 +8,7 @@ mod from_text;
 use netinit::{network, Activation, Distribution, FanMode, Init, NetworkSpec};
 
 const EVERYTHING: NetworkSpec = network![
-    #![allow(softmax_hidden)]
+    #![allow(softmax_hidden, init_scale)]
     dense(1_024 -> 512, identity, init = lecun_normal),
     dense(512 -> 512, linear, init = xavier_uniform, bias = normal(std = 0.01),),
     dense(512 -> 512, relu, dist = uniform, mode = fan_out),

@@ -18,11 +18,17 @@ use crate::rules::validate::{validate, SpecError};
 pub fn check(model: &Model, reports: &mut Reports) -> Option<NetworkSpec> {
     let specs: Vec<LayerSpec> = model.layers.iter().map(|layer| layer.spec).collect();
     let mut structural = 0;
+    // A layer with a mistake of its own is not also linted: its numbers are
+    // not what the user meant.
+    let mut broken = vec![false; specs.len()];
     for error in validate(&specs, &model.lints) {
         if is_echo_of_a_reported_mistake(model, &error) {
             continue;
         }
         structural += 1;
+        if let (Some(layer), false) = (error.layer(), matches!(error, SpecError::LintForbidden { .. })) {
+            broken[layer] = true;
+        }
         reports.at(
             span_of(model, error.layer(), error.part()),
             error.message(),
@@ -34,7 +40,7 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<NetworkSpec> {
     let spec = NetworkSpec::from_parts(specs, model.lints);
     for finding in spec.lint() {
         let layer = &model.layers[finding.layer];
-        if !layer.complete {
+        if !layer.complete || broken[finding.layer] {
             continue;
         }
         // The signal analysis needs the whole network as written.

@@ -8,6 +8,7 @@
 mod constant;
 mod drift;
 mod mismatch;
+mod scale;
 mod softmax;
 
 use core::fmt;
@@ -68,8 +69,10 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
                 found.push(constant::adjacent_constant(index, layer));
             }
         }
-        if let Some(finding) = mismatch::init_mismatch(index, layer) {
-            found.push(finding);
+        // A layer whose family does not match is not also told its scale.
+        match mismatch::init_mismatch(index, layer) {
+            Some(finding) => found.push(finding),
+            None => found.extend(scale::init_scale(index, layer)),
         }
         if layer.activation() == Activation::Softmax && index + 1 < layers.len() {
             found.push(softmax::softmax_hidden(index, layer));
@@ -91,6 +94,7 @@ impl NetworkSpec {
     ///     LayerSpec::dense(256, 256, Activation::Relu).with_weight(Init::Normal { std: 1.0 });
     ///     30
     /// ])?;
+    /// let deep = deep.with_network_lint(Lint::InitScale, Level::Allow)?;
     /// let lints: Vec<Lint> = deep.lint().iter().map(|d| d.lint).collect();
     /// assert_eq!(lints, [Lint::SignalDrift, Lint::SignalDrift]);
     ///
@@ -108,6 +112,20 @@ impl NetworkSpec {
                 (finding.level != Level::Allow).then_some(finding)
             })
             .collect()
+    }
+}
+
+/// Three significant digits, in scientific notation when very large or
+/// small: `128`, `0.0128`, `7.6e61`.
+pub(crate) fn scientific(value: f64) -> String {
+    let magnitude = value.abs();
+    if value == 0.0 || !value.is_finite() {
+        format!("{value}")
+    } else if !(1e-3..1e4).contains(&magnitude) {
+        format!("{value:.1e}")
+    } else {
+        let decimals = (2 - magnitude.log10().floor() as i32).max(0) as usize;
+        format!("{value:.decimals$}")
     }
 }
 
