@@ -181,8 +181,9 @@ pub use init_macros::network;
 
 // Activations, inits and fans.
 pub use init_core::{
-    expectation, Activation, Distribution, Draw, Family, FanMode, Fans, Init, VarianceScaling, SELU_ALPHA,
-    SELU_LAMBDA, TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
+    expectation, Activation, Distribution, Draw, Family, FanMode, Fans, Init, VarianceScaling,
+    LARGEST_NORMAL, MAX_ALPHA, SELU_ALPHA, SELU_LAMBDA, SMALLEST_SCALE, TRUNCATED_NORMAL_STD_CORRECTION,
+    TRUNCATION,
 };
 // Network descriptions, their checks and the DSL.
 pub use init_core::{

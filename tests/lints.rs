@@ -83,3 +83,51 @@ fn the_signal_report_explains_the_drift() {
         assert!((layer.forward_factor - 0.0128).abs() < 1e-12);
     }
 }
+
+#[test]
+fn scales_are_checked_as_the_f32_weights_they_become() {
+    // A std that rounds every f32 weight to zero is a constant init.
+    let tiny = NetworkSpec::new(vec![
+        LayerSpec::dense(8, 8, Activation::Relu).with_weight(Init::Normal { std: 1e-50 }),
+        LayerSpec::dense(8, 2, Activation::Softmax),
+    ])
+    .unwrap();
+    assert_eq!(tiny.lint()[0].lint, Lint::ConstantInit);
+    // Samples past f32's largest value are refused outright.
+    let huge = NetworkSpec::new(vec![
+        LayerSpec::dense(8, 8, Activation::Tanh).with_bias(Init::Uniform { bound: 1e308 })
+    ]);
+    assert!(
+        matches!(
+            huge,
+            Err(netinit::SpecError::ScaleOverflow {
+                layer: 0,
+                part: Part::BiasScale,
+                ..
+            })
+        ),
+        "{huge:?}"
+    );
+    let gain = NetworkSpec::new(vec![LayerSpec::dense(8, 8, Activation::Sigmoid).with_weight(
+        Init::Scaled(
+            netinit::VarianceScaling::new(netinit::Family::Xavier, netinit::Distribution::Normal)
+                .with_gain(1e308),
+        ),
+    )]);
+    assert!(matches!(gain, Err(netinit::SpecError::ScaleOverflow { .. })));
+    // α has a range: past it the matched gains cannot be sampled in f32.
+    for activation in [Activation::Elu(1e154), Activation::LeakyRelu(1e50)] {
+        let error = NetworkSpec::new(vec![LayerSpec::dense(8, 8, activation)]).unwrap_err();
+        assert!(error.to_string().contains("must be at most 1000"), "{error}");
+    }
+}
+
+#[test]
+fn distinct_rows_compare_values_so_minus_zero_is_zero() {
+    let spec = NetworkSpec::new(vec![LayerSpec::dense(2, 2, Activation::Relu)]).unwrap();
+    let mut network = spec.init(0);
+    let mut weight = network.layers_mut()[0].weight_mut();
+    weight.fill(0.0);
+    weight[(1, 0)] = -0.0;
+    assert_eq!(network.layers()[0].distinct_rows(), 1);
+}

@@ -14,12 +14,13 @@ mod rules;
 #[cfg(feature = "runtime")]
 mod runtime;
 
-pub use rules::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
+pub use rules::activation::{Activation, MAX_ALPHA, SELU_ALPHA, SELU_LAMBDA};
 pub use rules::dsl;
 pub use rules::fans::{FanMode, Fans};
 pub use rules::gaussian::expectation;
 pub use rules::init::{
-    Distribution, Draw, Family, Init, VarianceScaling, TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
+    Distribution, Draw, Family, Init, VarianceScaling, LARGEST_NORMAL, SMALLEST_SCALE,
+    TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
 };
 pub use rules::layer::{DenseSpec, LayerKind, LayerSpec};
 pub use rules::levels::{Level, Lint, LintLevels};

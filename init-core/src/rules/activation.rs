@@ -5,6 +5,11 @@ use core::fmt;
 
 use crate::rules::gaussian::expectation;
 use crate::rules::keywords;
+use crate::rules::number::written;
+
+/// The largest α `leaky_relu(α)` and `elu(α)` take: past it, the gains
+/// that match them are too small or too large to sample in f32.
+pub const MAX_ALPHA: f64 = 1000.0;
 
 /// SELU's scale λ (Klambauer et al., 2017).
 pub const SELU_LAMBDA: f64 = 1.050_700_987_355_480_5;
@@ -259,7 +264,7 @@ pub(crate) const ELEMENTWISE: [Activation; 10] = [
 impl fmt::Display for Activation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.parameter() {
-            Some(alpha) => write!(f, "{}({alpha})", self.name()),
+            Some(alpha) => write!(f, "{}({})", self.name(), written(alpha)),
             None => f.write_str(self.name()),
         }
     }

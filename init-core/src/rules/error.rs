@@ -2,8 +2,10 @@
 
 use core::fmt;
 
+use crate::rules::activation::MAX_ALPHA;
 use crate::rules::init::Init;
 use crate::rules::levels::{Level, Lint};
+use crate::rules::number::written;
 use crate::rules::part::Part;
 
 /// A mistake in a network description that makes it unusable. A `layer`
@@ -51,7 +53,18 @@ pub enum SpecError {
         /// The number found.
         value: f64,
     },
-    /// `leaky_relu(α)` or `elu(α)` with α negative, infinite or NaN.
+    /// A resolved scale whose samples pass f32's largest value (3.4e38), or
+    /// that is not a number: the weights would be infinite or NaN.
+    ScaleOverflow {
+        /// The layer (0-based).
+        layer: usize,
+        /// [`Part::WeightScale`] or [`Part::BiasScale`].
+        part: Part,
+        /// The largest magnitude a value could take.
+        largest: f64,
+    },
+    /// `leaky_relu(α)` or `elu(α)` with α negative, infinite, NaN or above
+    /// [`MAX_ALPHA`](crate::rules::activation::MAX_ALPHA).
     InvalidActivationParameter {
         /// The layer (0-based).
         layer: usize,
@@ -100,7 +113,8 @@ impl SpecError {
             | SpecError::InvalidActivationParameter { layer, .. }
             | SpecError::OrthogonalBias { layer }
             | SpecError::AdjustedBias { layer }
-            | SpecError::LintForbidden { layer, .. } => Some(layer),
+            | SpecError::LintForbidden { layer, .. }
+            | SpecError::ScaleOverflow { layer, .. } => Some(layer),
         }
     }
 
@@ -108,7 +122,9 @@ impl SpecError {
     pub fn part(&self) -> Part {
         match *self {
             SpecError::Empty | SpecError::NoSuchLayer { .. } => Part::Network,
-            SpecError::ZeroWidth { part, .. } | SpecError::InvalidScale { part, .. } => part,
+            SpecError::ZeroWidth { part, .. }
+            | SpecError::InvalidScale { part, .. }
+            | SpecError::ScaleOverflow { part, .. } => part,
             SpecError::ShapeMismatch { .. } => Part::Inputs,
             SpecError::TooManyParameters { .. } => Part::Layer,
             SpecError::InvalidActivationParameter { .. } => Part::ActivationParameter,
@@ -136,9 +152,18 @@ impl SpecError {
             SpecError::InvalidScale { what, value, .. } => {
                 Init::invalid_scale_message(what, value)
             }
+            SpecError::InvalidActivationParameter { value, .. } if value > MAX_ALPHA => {
+                format!("the activation's α must be at most {MAX_ALPHA}; found {}", written(value))
+            }
             SpecError::InvalidActivationParameter { value, .. } => {
                 Init::invalid_scale_message("activation's α", value)
             }
+            SpecError::ScaleOverflow { part, largest, .. } => format!(
+                "the {} can reach {largest:e}, past the largest f32 ({:e}): {} would be infinite or NaN",
+                if part == Part::BiasScale { "biases" } else { "weights" },
+                f32::MAX,
+                if part == Part::BiasScale { "they" } else { "some" },
+            ),
             SpecError::OrthogonalBias { .. } => "`orthogonal` needs a matrix, and a bias is a vector".into(),
             SpecError::AdjustedBias { .. } => "a bias init cannot have a gain, fan mode or distribution of its \
                 own: `dist`, `mode` and `gain` adjust the weights"
@@ -177,6 +202,9 @@ impl SpecError {
             },
             SpecError::InvalidActivationParameter { .. } => {
                 "write a small positive α, e.g. `leaky_relu(0.01)` or `elu(1.0)`".into()
+            }
+            SpecError::ScaleOverflow { .. } => {
+                "write a smaller scale; the derived init needs none, and weights above about 1 are rarely meant".into()
             }
             SpecError::OrthogonalBias { .. } => {
                 "use `bias = zeros` (the default) or a distribution such as `bias = normal(std = 0.01)`"

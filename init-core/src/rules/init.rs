@@ -6,6 +6,7 @@ use core::fmt;
 use crate::rules::activation::Activation;
 use crate::rules::fans::{FanMode, Fans};
 use crate::rules::keywords;
+use crate::rules::number::written;
 
 /// The standard deviation of a unit normal cut at ±2, as a fraction of the
 /// uncut one. Keras divides by it so that a truncated normal keeps the
@@ -203,6 +204,15 @@ pub enum Init {
     },
 }
 
+/// The largest |z| the sampler's standard normal can return: its tail
+/// draws `3.44 - ln(u) / 3.44` with `u` at least 2^-53, at most 14.1.
+pub const LARGEST_NORMAL: f64 = 14.2;
+
+/// The smallest scale that samples as the f32 it becomes: below f32's
+/// smallest normal number (1.2e-38) the values are zeros or subnormals
+/// that have lost their precision, and the weights are constant in effect.
+pub const SMALLEST_SCALE: f64 = f32::MIN_POSITIVE as f64;
+
 /// What a sampler draws for one tensor, with the scale resolved.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Draw {
@@ -231,6 +241,31 @@ pub enum Draw {
         /// The value.
         value: f64,
     },
+}
+
+impl Draw {
+    /// The largest magnitude a value can take: the scale times the largest
+    /// standard normal, the bound, the gain, or the constant.
+    pub fn largest_magnitude(&self) -> f64 {
+        match *self {
+            Draw::Normal { std } | Draw::TruncatedNormal { std } => std * LARGEST_NORMAL,
+            Draw::Uniform { bound } => bound,
+            Draw::Orthogonal { gain } => gain,
+            Draw::Constant { value } => value.abs(),
+        }
+    }
+
+    /// Whether every value comes out the same in f32: a constant, or a
+    /// scale below [`SMALLEST_SCALE`].
+    pub fn is_constant_in_f32(&self) -> bool {
+        match *self {
+            Draw::Constant { .. } => true,
+            Draw::Normal { std: scale }
+            | Draw::TruncatedNormal { std: scale }
+            | Draw::Uniform { bound: scale }
+            | Draw::Orthogonal { gain: scale } => scale < SMALLEST_SCALE,
+        }
+    }
 }
 
 impl Init {
@@ -325,7 +360,10 @@ impl Init {
 
     /// What is wrong with a scale that [`Init::invalid_scale`] reports.
     pub(crate) fn invalid_scale_message(what: &str, value: f64) -> String {
-        format!("the {what} must be a finite number and not negative; found {value}")
+        format!(
+            "the {what} must be a finite number and not negative; found {}",
+            written(value)
+        )
     }
 
     /// What to draw for a tensor with these fans followed by `activation`.
@@ -462,22 +500,40 @@ impl fmt::Display for Init {
                     write!(f, ", {} = {}", keywords::MODE, scaling.mode.name())?;
                 }
                 if let Some(gain) = scaling.gain {
-                    write!(f, ", {} = {gain}", keywords::GAIN)?;
+                    write!(f, ", {} = {}", keywords::GAIN, written(gain))?;
                 }
                 Ok(())
             }
             Init::Orthogonal { gain: Some(gain) } => {
-                write!(f, "{}, {} = {gain}", keywords::ORTHOGONAL, keywords::GAIN)
+                write!(
+                    f,
+                    "{}, {} = {}",
+                    keywords::ORTHOGONAL,
+                    keywords::GAIN,
+                    written(gain)
+                )
             }
             Init::Orthogonal { gain: None } => f.write_str(keywords::ORTHOGONAL),
-            Init::Normal { std } => write!(f, "{}({} = {std})", keywords::NORMAL, keywords::STD),
-            Init::Uniform { bound } => write!(f, "{}({} = {bound})", keywords::UNIFORM, keywords::BOUND),
+            Init::Normal { std } => write!(f, "{}({} = {})", keywords::NORMAL, keywords::STD, written(std)),
+            Init::Uniform { bound } => write!(
+                f,
+                "{}({} = {})",
+                keywords::UNIFORM,
+                keywords::BOUND,
+                written(bound)
+            ),
             Init::TruncatedNormal { std } => {
-                write!(f, "{}({} = {std})", keywords::TRUNCATED_NORMAL, keywords::STD)
+                write!(
+                    f,
+                    "{}({} = {})",
+                    keywords::TRUNCATED_NORMAL,
+                    keywords::STD,
+                    written(std)
+                )
             }
             Init::Constant { value: 0.0 } => f.write_str(keywords::ZEROS),
             Init::Constant { value: 1.0 } => f.write_str(keywords::ONES),
-            Init::Constant { value } => write!(f, "{}({value})", keywords::CONSTANT),
+            Init::Constant { value } => write!(f, "{}({})", keywords::CONSTANT, written(value)),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod layer;
 pub mod levels;
 pub mod lint;
 pub mod network;
+pub mod number;
 pub mod part;
 pub mod path;
 pub mod pytorch;

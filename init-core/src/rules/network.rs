@@ -143,7 +143,7 @@ impl NetworkSpec {
         NetworkSpec::with_lints(
             self.layers
                 .iter()
-                .map(|layer| match init.is_constant() {
+                .map(|layer| match layer.with_weight(init).weight_is_constant() {
                     true => layer.with_weight(init).allow_constant_init(),
                     false => layer.with_weight(init),
                 })

@@ -75,7 +75,7 @@ pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSig
     let mut signals = Vec::with_capacity(layers.len());
     let mut second_moment = input_second_moment;
     for (layer, &weight) in layers.iter().zip(&weights) {
-        let included = !layer.weight().is_constant();
+        let included = !layer.weight_is_constant();
         let fans = layer.fans();
         let activation = layer.activation();
         let signal = if included {

@@ -1,7 +1,7 @@
 //! The dense layer's rules: `activation(x · Wᵀ + b)` with `W` of shape
 //! `(out, in)`, its fans, parameters and the checks of its own fields.
 
-use crate::rules::activation::Activation;
+use crate::rules::activation::{Activation, MAX_ALPHA};
 use crate::rules::error::SpecError;
 use crate::rules::fans::Fans;
 use crate::rules::init::{Draw, Init};
@@ -99,7 +99,7 @@ impl DenseSpec {
     /// The mistakes in the activation and the inits of layer `index`.
     pub(crate) fn init_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
         if let Some(alpha) = self.activation.parameter() {
-            if !alpha.is_finite() || alpha < 0.0 {
+            if !alpha.is_finite() || !(0.0..=MAX_ALPHA).contains(&alpha) {
                 errors.push(SpecError::InvalidActivationParameter {
                     layer: index,
                     value: alpha,
@@ -114,6 +114,22 @@ impl DenseSpec {
                     what,
                     value,
                 });
+            }
+        }
+        // Scales are checked as the f32 values they become.
+        if !errors.iter().any(|error| error.layer() == Some(index)) {
+            for (draw, part) in [
+                (self.weight_draw(), Part::WeightScale),
+                (self.bias_draw(), Part::BiasScale),
+            ] {
+                let largest = draw.largest_magnitude();
+                if largest.is_nan() || largest > f64::from(f32::MAX) {
+                    errors.push(SpecError::ScaleOverflow {
+                        layer: index,
+                        part,
+                        largest,
+                    });
+                }
             }
         }
         match self.bias {

@@ -162,6 +162,13 @@ impl LayerSpec {
         self.dense_fields().bias_draw()
     }
 
+    /// Whether the weights start constant as the f32 they become: a
+    /// constant init, or a scale that rounds them all to zero (see
+    /// [`Draw::is_constant_in_f32`]).
+    pub fn weight_is_constant(&self) -> bool {
+        self.weight().is_constant() || self.weight_draw().is_constant_in_f32()
+    }
+
     /// The standard deviation of the weights.
     pub fn weight_std(&self) -> f64 {
         self.weight().std(self.activation(), self.fans())

@@ -63,9 +63,9 @@ impl fmt::Display for Finding {
 pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
     let mut found = Vec::new();
     for (index, layer) in layers.iter().enumerate() {
-        if layer.weight().is_constant() {
+        if layer.weight_is_constant() {
             found.push(constant::constant_init(index, layer));
-            if index > 0 && layers[index - 1].weight().is_constant() {
+            if index > 0 && layers[index - 1].weight_is_constant() {
                 found.push(constant::adjacent_constant(index, layer));
             }
         }

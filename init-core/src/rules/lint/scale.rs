@@ -16,7 +16,7 @@ pub const SCALE_LIMIT: f64 = 2.0;
 
 pub(crate) fn init_scale(index: usize, layer: &LayerSpec) -> Option<Finding> {
     let weight = layer.weight();
-    if weight.is_constant() {
+    if layer.weight_is_constant() {
         return None;
     }
     let (activation, fans) = (layer.activation(), layer.fans());

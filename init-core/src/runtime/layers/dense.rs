@@ -57,14 +57,15 @@ impl Dense {
         self.weight.nrows()
     }
 
-    /// How many different rows the weight matrix has (bit for bit): one per
-    /// output neuron when symmetry is broken, 1 when every neuron is the same.
+    /// How many different rows the weight matrix has, compared by value
+    /// (`-0.0` is `0.0`): one per output neuron when symmetry is broken, 1
+    /// when every neuron is the same.
     pub fn distinct_rows(&self) -> usize {
         distinct(
             self.weight
                 .rows()
                 .into_iter()
-                .map(|row| row.iter().map(|w| w.to_bits()).collect()),
+                .map(|row| row.iter().map(value_bits).collect()),
         )
     }
 
@@ -75,7 +76,7 @@ impl Dense {
             self.weight
                 .columns()
                 .into_iter()
-                .map(|column| column.iter().map(|w| w.to_bits()).collect()),
+                .map(|column| column.iter().map(value_bits).collect()),
         )
     }
 
@@ -132,6 +133,11 @@ pub(crate) fn sample_rows(layer: &LayerSpec, streams: &LayerStreams, rows: Range
         }
     };
     Array2::from_shape_vec((count, width), values).expect("the buffer holds count * width values")
+}
+
+/// The bits of a weight's value: `-0.0` and `0.0` are one value.
+fn value_bits(weight: &f32) -> u32 {
+    (weight + 0.0).to_bits()
 }
 
 fn distinct(vectors: impl Iterator<Item = Vec<u32>>) -> usize {
