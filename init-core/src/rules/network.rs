@@ -170,13 +170,7 @@ impl NetworkSpec {
 mod tests {
     use super::*;
     use crate::rules::activation::Activation;
-
-    fn card() -> Vec<LayerSpec> {
-        vec![
-            LayerSpec::dense(784, 256, Activation::Relu),
-            LayerSpec::dense(256, 10, Activation::Softmax),
-        ]
-    }
+    use crate::rules::layer::tests::card;
 
     #[test]
     fn the_parameter_count_adds_weights_and_biases() {

@@ -99,15 +99,7 @@ fn group_digits(value: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::activation::Activation;
-    use crate::rules::layer::LayerSpec;
-
-    fn card() -> Vec<LayerSpec> {
-        vec![
-            LayerSpec::dense(784, 256, Activation::Relu),
-            LayerSpec::dense(256, 10, Activation::Softmax),
-        ]
-    }
+    use crate::rules::layer::tests::card;
 
     #[test]
     fn the_summary_names_every_layer_and_the_total() {

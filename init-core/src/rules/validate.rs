@@ -60,14 +60,8 @@ mod tests {
     use super::*;
     use crate::rules::activation::Activation;
     use crate::rules::init::Init;
+    use crate::rules::layer::tests::card;
     use crate::rules::part::Part;
-
-    fn card() -> Vec<LayerSpec> {
-        vec![
-            LayerSpec::dense(784, 256, Activation::Relu),
-            LayerSpec::dense(256, 10, Activation::Softmax),
-        ]
-    }
 
     #[test]
     fn the_card_network_is_valid() {

@@ -195,3 +195,16 @@ impl LayerSpec {
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The design card's layers, for the rules' tests.
+    pub(crate) fn card() -> Vec<LayerSpec> {
+        vec![
+            LayerSpec::dense(784, 256, Activation::Relu),
+            LayerSpec::dense(256, 10, Activation::Softmax),
+        ]
+    }
+}
