@@ -193,8 +193,8 @@ pub use init_core::{
 pub use init_core::{signal, Finding, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 // Sampling, the network and training.
 pub use init_core::{
-    checkpoint, fill, generator, CheckpointError, Dense, Error, Evaluation, Generator, Gradients, Loss,
-    Network, Optimizer, Targets, Trainer,
+    checkpoint, fill, generator, CheckpointError, Dense, Error, Evaluation, Generator, Gradients, Layer,
+    Loss, Network, Optimizer, Targets, Trainer,
 };
 
 pub mod data;

@@ -43,6 +43,8 @@ pub use runtime::generator::{generator, Generator};
 #[cfg(feature = "runtime")]
 pub use runtime::layers::dense::Dense;
 #[cfg(feature = "runtime")]
+pub use runtime::layers::Layer;
+#[cfg(feature = "runtime")]
 pub use runtime::network::Network;
 #[cfg(feature = "runtime")]
 pub use runtime::train::backprop::{Evaluation, Gradients};

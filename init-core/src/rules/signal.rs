@@ -76,12 +76,9 @@ pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSig
     let mut second_moment = input_second_moment;
     for (layer, &weight) in layers.iter().zip(&weights) {
         let included = !layer.weight_is_constant();
-        let fans = layer.fans();
         let activation = layer.activation();
         let signal = if included {
-            let bias = layer.bias().second_moment(activation, fans);
-            let variance = fans.fan_in as f64 * weight * second_moment + bias;
-            let output = activation.second_moment(variance);
+            let (variance, output) = layer.forward_moments(weight, second_moment);
             LayerSignal {
                 included,
                 preactivation_variance: variance,
@@ -130,7 +127,7 @@ pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSig
         signal.backward_cumulative = cumulative;
         // A left-out layer passes the gradient on as it found it.
         if signal.included {
-            through_weights_above = Some(layer.fans().fan_in as f64 * weights[index]);
+            through_weights_above = Some(layer.backward_through_weights(weights[index]));
         }
     }
     signals

@@ -8,8 +8,8 @@ use crate::rules::network::NetworkSpec;
 use crate::rules::validate::SpecError;
 use crate::runtime::error::Error;
 use crate::runtime::generator::LayerStreams;
-use crate::runtime::layers::activation as activate;
-use crate::runtime::layers::dense::{sample_rows, Dense};
+use crate::runtime::layers::dense::sample_rows;
+use crate::runtime::layers::Layer;
 
 /// Pre-activations and outputs of every layer for one batch.
 pub(crate) struct Cache {
@@ -27,13 +27,13 @@ impl Cache {
     }
 }
 
-/// A network sampled from a [`NetworkSpec`]: one [`Dense`] per layer.
+/// A network sampled from a [`NetworkSpec`]: one [`Layer`] per layer with parameters.
 /// Two networks are equal when their specs and weights are; the seed they
 /// were first sampled from is a record, not part of what they compute.
 #[derive(Clone, Debug)]
 pub struct Network {
     spec: NetworkSpec,
-    layers: Vec<Dense>,
+    layers: Vec<Layer>,
     seed: Option<u64>,
 }
 
@@ -63,7 +63,7 @@ impl NetworkSpec {
             .layer_paths()
             .iter()
             .zip(self.layers())
-            .filter_map(|(path, layer)| Some(Dense::sample(layer, &LayerStreams::new(seed, path.as_ref()?))))
+            .filter_map(|(path, layer)| Some(Layer::sample(layer, &LayerStreams::new(seed, path.as_ref()?))))
             .collect();
         Network {
             spec: self.clone(),
@@ -108,7 +108,7 @@ impl NetworkSpec {
 impl Network {
     /// A network from its spec and layers already checked to fit it (one
     /// per layer with parameters, in order).
-    pub(crate) fn from_parts(spec: NetworkSpec, layers: Vec<Dense>, seed: Option<u64>) -> Network {
+    pub(crate) fn from_parts(spec: NetworkSpec, layers: Vec<Layer>, seed: Option<u64>) -> Network {
         Network { spec, layers, seed }
     }
 
@@ -124,12 +124,12 @@ impl Network {
     }
 
     /// The layers, first to last.
-    pub fn layers(&self) -> &[Dense] {
+    pub fn layers(&self) -> &[Layer] {
         &self.layers
     }
 
     /// The layers, to change their weights in place.
-    pub fn layers_mut(&mut self) -> &mut [Dense] {
+    pub fn layers_mut(&mut self) -> &mut [Layer] {
         &mut self.layers
     }
 
@@ -165,11 +165,10 @@ impl Network {
         self.check_input(input)?;
         let mut activations: Option<Array2<f32>> = None;
         for layer in &self.layers {
-            let mut next = match &activations {
-                Some(previous) => layer.affine(previous.view()),
-                None => layer.affine(input),
+            let (_, next) = match &activations {
+                Some(previous) => layer.forward(previous.view()),
+                None => layer.forward(input),
             };
-            activate::apply(layer.activation(), next.view_mut());
             activations = Some(next);
         }
         Ok(activations.expect("a checked network has at least one layer"))
@@ -190,12 +189,10 @@ impl Network {
             out: Vec::with_capacity(self.layers.len()),
         };
         for layer in &self.layers {
-            let pre = match cache.out.last() {
-                Some(previous) => layer.affine(previous.view()),
-                None => layer.affine(input),
+            let (pre, out) = match cache.out.last() {
+                Some(previous) => layer.forward(previous.view()),
+                None => layer.forward(input),
             };
-            let mut out = pre.clone();
-            activate::apply(layer.activation(), out.view_mut());
             cache.pre.push(pre);
             cache.out.push(out);
         }

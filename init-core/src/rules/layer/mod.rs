@@ -181,6 +181,23 @@ impl LayerSpec {
         }
     }
 
+    /// The mean-field step of the signal analysis: the pre-activation's
+    /// variance and the output's second moment for an input of second
+    /// moment `input`, with weights of second moment `weight`.
+    pub(crate) fn forward_moments(&self, weight: f64, input: f64) -> (f64, f64) {
+        match &self.kind {
+            LayerKind::Dense(dense) => dense.forward_moments(weight, input),
+        }
+    }
+
+    /// What passing a gradient back through the layer's weights multiplies
+    /// its squared norm by.
+    pub(crate) fn backward_through_weights(&self, weight: f64) -> f64 {
+        match &self.kind {
+            LayerKind::Dense(dense) => dense.backward_through_weights(weight),
+        }
+    }
+
     /// The mistakes in the layer's shape (widths of zero).
     pub(crate) fn shape_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
         match &self.kind {

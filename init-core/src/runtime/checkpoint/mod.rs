@@ -26,6 +26,7 @@ use safetensors::tensor::{Dtype, SafeTensors};
 use crate::rules::network::NetworkSpec;
 use crate::rules::path::LayerPath;
 use crate::runtime::layers::dense::Dense;
+use crate::runtime::layers::Layer;
 use crate::runtime::network::Network;
 
 pub use error::CheckpointError;
@@ -256,7 +257,7 @@ impl<'a> File<'a> {
     }
 
     /// The layers `spec` describes, from their tensors, and those tensors' names.
-    pub(crate) fn layers(&self, spec: &NetworkSpec) -> Result<(Vec<Dense>, Vec<String>), CheckpointError> {
+    pub(crate) fn layers(&self, spec: &NetworkSpec) -> Result<(Vec<Layer>, Vec<String>), CheckpointError> {
         let mut names = Vec::new();
         let mut layers = Vec::new();
         for (path, layer) in spec.layer_paths().into_iter().zip(spec.layers()) {
@@ -265,7 +266,7 @@ impl<'a> File<'a> {
             let bias_name = tensor_name(&path, "bias");
             let weight = self.matrix(&weight_name, layer.outputs(), layer.inputs())?;
             let bias = Array1::from(self.values(&bias_name, &[layer.outputs()])?);
-            layers.push(Dense::from_parts(weight, bias, layer.activation()));
+            layers.push(Layer::Dense(Dense::from_parts(weight, bias, layer.activation())));
             names.extend([weight_name, bias_name]);
         }
         Ok((layers, names))

@@ -3,7 +3,7 @@
 use ndarray::{Array1, Array2};
 
 use crate::runtime::error::Error;
-use crate::runtime::layers::dense::Dense;
+use crate::runtime::layers::Layer;
 
 /// How weights move along their gradients.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -123,7 +123,7 @@ impl Moments {
     }
 
     /// Zero moments shaped like `layer`'s parameters.
-    pub(crate) fn zeros_like(layer: &Dense) -> Moments {
+    pub(crate) fn zeros_like(layer: &Layer) -> Moments {
         Moments {
             weight_first: Array2::zeros(layer.weight().raw_dim()),
             weight_second: Array2::zeros(layer.weight().raw_dim()),
