@@ -188,6 +188,7 @@ pub use init_core::{
 // Network descriptions, their checks and the DSL.
 pub use init_core::{
     dsl, validate, DenseSpec, LayerKind, LayerPath, LayerSpec, NetworkSpec, Part, SpecError, Summary,
+    MAX_PARAMETERS,
 };
 // The lints and the signal analysis behind them.
 pub use init_core::{signal, Finding, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};

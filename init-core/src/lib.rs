@@ -30,7 +30,7 @@ pub use rules::part::Part;
 pub use rules::path::LayerPath;
 pub use rules::signal;
 pub use rules::summary::Summary;
-pub use rules::validate::{validate, SpecError};
+pub use rules::validate::{validate, SpecError, MAX_PARAMETERS};
 
 #[cfg(feature = "runtime")]
 pub use runtime::checkpoint::{self, CheckpointError};

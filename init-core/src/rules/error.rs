@@ -32,8 +32,8 @@ pub enum SpecError {
         /// This layer's input width.
         found: usize,
     },
-    /// A layer's parameter count, or the network's, is larger than the
-    /// largest allocation (`isize::MAX`).
+    /// A layer's parameter count, or the network's, is past
+    /// [`MAX_PARAMETERS`](crate::rules::validate::MAX_PARAMETERS).
     TooManyParameters {
         /// The layer (0-based) where the count overflows.
         layer: usize,
@@ -146,8 +146,9 @@ impl SpecError {
                 layer - 1
             ),
             SpecError::TooManyParameters { inputs, outputs, .. } => format!(
-                "{inputs} × {outputs} weights plus {outputs} biases bring the parameter count past the \
-                 largest allocation (isize::MAX elements): the network cannot be stored"
+                "{inputs} × {outputs} weights plus {outputs} biases bring the parameter count past {}, what a \
+                 sampler's buffer of 8-byte values can address: the network cannot be stored",
+                crate::rules::validate::MAX_PARAMETERS
             ),
             SpecError::InvalidScale { what, value, .. } => {
                 Init::invalid_scale_message(what, value)

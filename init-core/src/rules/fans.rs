@@ -24,15 +24,17 @@ impl Fans {
     /// The fans of a weight tensor of this shape, as PyTorch computes them:
     /// `(out, in, k1, k2, …)` gives `fan_in = in * k1 * k2 * …` and
     /// `fan_out = out * k1 * k2 * …`. `None` for fewer than two dimensions,
-    /// where fans are not defined.
+    /// where fans are not defined, or fans that overflow `usize`.
     pub fn from_shape(shape: &[usize]) -> Option<Fans> {
         let [outputs, inputs, kernel @ ..] = shape else {
             return None;
         };
-        let receptive: usize = kernel.iter().product();
+        let receptive = kernel
+            .iter()
+            .try_fold(1_usize, |product, &size| product.checked_mul(size))?;
         Some(Fans {
-            fan_in: inputs * receptive,
-            fan_out: outputs * receptive,
+            fan_in: inputs.checked_mul(receptive)?,
+            fan_out: outputs.checked_mul(receptive)?,
         })
     }
 
@@ -95,6 +97,7 @@ mod tests {
             })
         );
         assert_eq!(Fans::from_shape(&[10]), None);
+        assert_eq!(Fans::from_shape(&[usize::MAX, 1, 2]), None);
         assert_eq!(Fans::dense(784, 256).fan(FanMode::FanAvg), 520.0);
     }
 }

@@ -3,9 +3,14 @@
 /// The candidate closest to `word` by edit distance, if it is close enough to
 /// be a plausible typo (at most a third of the word's length, and at least 1).
 pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1);
+    let length = word.chars().count();
+    let limit = (length / 3).max(1);
     candidates
         .iter()
+        // The distance is at least the difference in length: a candidate
+        // too far in length is skipped without the quadratic table, so a
+        // huge word costs no more than its length.
+        .filter(|candidate| candidate.chars().count().abs_diff(length) <= limit)
         .map(|candidate| (edit_distance(word, candidate), *candidate))
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
@@ -48,9 +53,18 @@ pub fn unknown(what: &str, found: &str, valid: &[&str]) -> (String, String) {
         .unwrap_or_default();
     let plural = if valid.len() == 1 { "" } else { "s" };
     (
-        format!("unknown {what} `{found}`{guess}"),
+        format!("unknown {what} `{}`{guess}", shortened(found)),
         format!("the {what}{plural} netinit knows: {}", list(valid)),
     )
+}
+
+/// `word`, or its first 60 characters and `…`: a message quotes what was
+/// written, not a megabyte of it.
+pub fn shortened(word: &str) -> String {
+    match word.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &word[..cut]),
+        None => word.to_owned(),
+    }
 }
 
 /// `a`, `b` and `c`: the names as a user reads them in a message.
@@ -83,6 +97,9 @@ mod tests {
         assert_eq!(closest("sigmiod", &names), Some("sigmoid"));
         assert_eq!(closest("leaky_rel", &names), Some("leaky_relu"));
         assert_eq!(closest("banana", &names), None);
+        // A huge word is compared with no candidate: none is close in length.
+        assert_eq!(closest(&"x".repeat(10_000_000), &names), None);
+        assert_eq!(shortened(&"y".repeat(100)).chars().count(), 61);
     }
 
     #[test]

@@ -6,6 +6,12 @@ use crate::rules::levels::{Level, LintLevels};
 
 pub use crate::rules::error::SpecError;
 
+/// The most parameters a network may have: what a sampler's buffer of
+/// 8-byte values can address (`isize::MAX` bytes). A network within it can
+/// still need more memory than a machine has; `NetworkSpec::try_init`
+/// reports that.
+pub const MAX_PARAMETERS: usize = isize::MAX as usize / 8;
+
 /// Every mistake in these layers under the network's lint levels, in order
 /// (empty when they are usable): each layer's shape, then how it chains to
 /// the one before, the parameter count, its inits and its lint levels.
@@ -29,9 +35,7 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
                 });
             }
         }
-        let count = layer
-            .parameter_count()
-            .filter(|&count| count <= isize::MAX as usize);
+        let count = layer.parameter_count().filter(|&count| count <= MAX_PARAMETERS);
         let running = total.and_then(|sum| count.and_then(|count| sum.checked_add(count)));
         if running.is_none() && total.is_some() {
             errors.push(SpecError::TooManyParameters {

@@ -86,6 +86,19 @@ pub enum Error {
         /// The range it must be in.
         expected: &'static str,
     },
+    /// Memory the system would not give: the allocation is reported, never
+    /// an abort.
+    Allocation {
+        /// What was being allocated.
+        what: &'static str,
+        /// How many bytes.
+        bytes: u128,
+    },
+    /// A tensor whose fans overflow `usize`.
+    FansOverflow {
+        /// The tensor's shape.
+        shape: Vec<usize>,
+    },
     /// An input value that is NaN or infinite, found before any step.
     NonFiniteInput {
         /// The row.
@@ -145,6 +158,13 @@ impl fmt::Display for Error {
                 value,
                 expected,
             } => write!(f, "the optimizer's {setting} is {value}; it must be {expected}"),
+            Error::Allocation { what, bytes } => write!(
+                f,
+                "cannot allocate {bytes} bytes for {what}: the system has not that much memory to give"
+            ),
+            Error::FansOverflow { shape } => {
+                write!(f, "the fans of a tensor of shape {shape:?} do not fit in a usize")
+            }
             Error::NonFiniteInput { row, column } => write!(
                 f,
                 "input row {row}, feature {column} is NaN or infinite; the network cannot learn from it (no step \

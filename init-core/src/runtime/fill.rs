@@ -24,6 +24,7 @@ use crate::rules::activation::Activation;
 use crate::rules::fans::Fans;
 use crate::rules::init::{Draw, Init};
 use crate::runtime::error::Error;
+use crate::runtime::layers::dense::zeroed;
 use crate::runtime::orthogonal::orthogonal as orthogonal_matrix;
 use crate::runtime::sample;
 
@@ -69,6 +70,7 @@ where
     let needs_fans = matches!(init, Init::Scaled(_) | Init::Orthogonal { .. });
     let fans = match Fans::from_shape(&shape) {
         Some(fans) => fans,
+        None if needs_fans && shape.len() >= 2 => return Err(Error::FansOverflow { shape }),
         None if needs_fans => {
             return Err(Error::FansUndefined {
                 dimensions: shape.len(),
@@ -82,10 +84,10 @@ where
     let values = match init.draw(activation, fans) {
         Draw::Orthogonal { gain } => {
             let rows = shape[0];
-            orthogonal_matrix(rows, tensor.len() / rows, gain, rng)
+            orthogonal_matrix(rows, tensor.len() / rows, gain, rng)?
         }
         draw => {
-            let mut values = vec![0.0; tensor.len()];
+            let mut values = zeroed::<f64>(tensor.len(), "the tensor's values")?;
             sample::fill(&mut values, draw, rng);
             values
         }

@@ -58,18 +58,31 @@ impl NetworkSpec {
     /// assert_eq!(network, spec.init(42));
     /// # Ok::<(), netinit::SpecError>(())
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the system will not give the memory the weights need, with the
+    /// message [`NetworkSpec::try_init`] returns as an error (never an
+    /// abort). The spec's checks bound the size to what can be addressed,
+    /// not to what this machine has.
     pub fn init(&self, seed: u64) -> Network {
+        self.try_init(seed).unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// [`NetworkSpec::init`], with an allocation the system refuses as an
+    /// [`Error::Allocation`] instead of a panic.
+    pub fn try_init(&self, seed: u64) -> Result<Network, Error> {
         let layers = self
             .layer_paths()
             .iter()
             .zip(self.layers())
             .filter_map(|(path, layer)| Some(Layer::sample(layer, &LayerStreams::new(seed, path.as_ref()?))))
-            .collect();
-        Network {
+            .collect::<Result<Vec<Layer>, Error>>()?;
+        Ok(Network {
             spec: self.clone(),
             layers,
             seed: Some(seed),
-        }
+        })
     }
 
     /// Rows `rows` of layer `layer`'s weights alone, bit-identical to the same
@@ -101,7 +114,7 @@ impl NetworkSpec {
                 rows: spec.outputs(),
             });
         }
-        Ok(sample_rows(spec, &LayerStreams::new(seed, path), rows))
+        sample_rows(spec, &LayerStreams::new(seed, path), rows)
     }
 }
 

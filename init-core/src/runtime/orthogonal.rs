@@ -4,15 +4,17 @@
 use rand::Rng;
 
 use crate::rules::init::Draw;
+use crate::runtime::error::Error;
+use crate::runtime::layers::dense::zeroed;
 use crate::runtime::sample::fill;
 
 /// A `rows × cols` row-major matrix with orthonormal rows (if `rows <= cols`)
 /// or columns (otherwise), times `gain`, from a Gaussian draw made
 /// orthonormal by modified Gram–Schmidt, run twice for accuracy. Like
 /// PyTorch's QR-based `orthogonal_`, the result is Haar-distributed.
-pub fn orthogonal(rows: usize, cols: usize, gain: f64, rng: &mut impl Rng) -> Vec<f64> {
+pub fn orthogonal(rows: usize, cols: usize, gain: f64, rng: &mut impl Rng) -> Result<Vec<f64>, Error> {
     let (count, length) = (rows.min(cols), rows.max(cols));
-    let mut vectors = vec![0.0; count * length];
+    let mut vectors = zeroed::<f64>(count * length, "an orthogonal matrix")?;
     fill(&mut vectors, Draw::Normal { std: 1.0 }, rng);
     for _pass in 0..2 {
         for i in 0..count {
@@ -31,16 +33,16 @@ pub fn orthogonal(rows: usize, cols: usize, gain: f64, rng: &mut impl Rng) -> Ve
     }
     vectors.iter_mut().for_each(|v| *v *= gain);
     if rows <= cols {
-        vectors
+        Ok(vectors)
     } else {
         // The vectors are the columns: transpose into row-major order.
-        let mut matrix = vec![0.0; rows * cols];
+        let mut matrix = zeroed::<f64>(rows * cols, "an orthogonal matrix")?;
         for (column, vector) in vectors.chunks_exact(length).enumerate() {
             for (row, value) in vector.iter().enumerate() {
                 matrix[row * cols + column] = *value;
             }
         }
-        matrix
+        Ok(matrix)
     }
 }
 
@@ -70,7 +72,7 @@ mod tests {
     #[test]
     fn wide_matrices_have_orthonormal_rows_times_the_gain() {
         let (rows, cols, gain) = (20, 50, 1.5);
-        let matrix = orthogonal(rows, cols, gain, &mut generator(3));
+        let matrix = orthogonal(rows, cols, gain, &mut generator(3)).unwrap();
         let product = gram(&matrix, rows, cols, true);
         for i in 0..rows {
             for j in 0..rows {
@@ -83,7 +85,7 @@ mod tests {
     #[test]
     fn tall_matrices_have_orthonormal_columns() {
         let (rows, cols) = (40, 7);
-        let matrix = orthogonal(rows, cols, 1.0, &mut generator(4));
+        let matrix = orthogonal(rows, cols, 1.0, &mut generator(4)).unwrap();
         let product = gram(&matrix, rows, cols, false);
         for i in 0..cols {
             for j in 0..cols {

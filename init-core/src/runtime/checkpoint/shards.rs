@@ -232,8 +232,10 @@ fn sample_blocks(
     deliver: &mut dyn FnMut(Vec<u8>) -> bool,
 ) -> Result<(), ()> {
     let streams = LayerStreams::new(seed, &tensor.path);
+    // An allocation the system refuses stops the stream short; the writer
+    // then finds fewer bytes than the header promised and keeps the old file.
     if !tensor.weight {
-        let bias = sample_bias(layer, &streams);
+        let bias = sample_bias(layer, &streams).map_err(|_| ())?;
         return deliver(stream::le_bytes(bias.iter())).then_some(()).ok_or(());
     }
     let rows = layer.outputs();
@@ -244,7 +246,7 @@ fn sample_blocks(
     let mut start = 0;
     while start < rows {
         let end = (start + block).min(rows);
-        let values = sample_rows(layer, &streams, start..end);
+        let values = sample_rows(layer, &streams, start..end).map_err(|_| ())?;
         if !deliver(stream::le_bytes(values.iter())) {
             return Err(());
         }

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use crate::rules::activation::Activation;
 use crate::rules::init::Draw;
 use crate::rules::layer::LayerSpec;
+use crate::runtime::error::Error;
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::orthogonal::orthogonal;
 use crate::runtime::sample;
@@ -89,13 +90,14 @@ impl Dense {
         }
     }
 
-    /// The weights and biases of `layer`, sampled from its streams.
-    pub(crate) fn sample(layer: &LayerSpec, streams: &LayerStreams) -> Dense {
-        Dense {
-            weight: sample_rows(layer, streams, 0..layer.outputs()),
-            bias: sample_bias(layer, streams),
+    /// The weights and biases of `layer`, sampled from its streams; an
+    /// allocation the system refuses is an error.
+    pub(crate) fn sample(layer: &LayerSpec, streams: &LayerStreams) -> Result<Dense, Error> {
+        Ok(Dense {
+            weight: sample_rows(layer, streams, 0..layer.outputs())?,
+            bias: sample_bias(layer, streams)?,
             activation: layer.activation(),
-        }
+        })
     }
 
     /// The pre-activation `x · Wᵀ + b` of a batch whose width is already checked.
@@ -104,13 +106,30 @@ impl Dense {
     }
 }
 
+/// A zeroed buffer of `len` values, or the error for an allocation the
+/// system refuses (where `vec!` would abort the process).
+pub(crate) fn zeroed<T: Clone + Default>(len: usize, what: &'static str) -> Result<Vec<T>, Error> {
+    let mut buffer = Vec::new();
+    buffer.try_reserve_exact(len).map_err(|_| Error::Allocation {
+        what,
+        bytes: len as u128 * core::mem::size_of::<T>() as u128,
+    })?;
+    buffer.resize(len, T::default());
+    Ok(buffer)
+}
+
 /// Rows `rows` of the layer's weights, each drawn from its own stream.
-pub(crate) fn sample_rows(layer: &LayerSpec, streams: &LayerStreams, rows: Range<usize>) -> Array2<f32> {
+pub(crate) fn sample_rows(
+    layer: &LayerSpec,
+    streams: &LayerStreams,
+    rows: Range<usize>,
+) -> Result<Array2<f32>, Error> {
     let width = layer.inputs();
     let count = rows.len();
     let values: Vec<f32> = match layer.weight_draw() {
         Draw::Orthogonal { gain } => {
-            let full = orthogonal(layer.outputs(), width, gain, &mut streams.matrix());
+            // Orthogonal rows depend on each other: the whole matrix is built.
+            let full = orthogonal(layer.outputs(), width, gain, &mut streams.matrix())?;
             full[rows.start * width..rows.end * width]
                 .iter()
                 .map(|&v| v as f32)
@@ -119,7 +138,7 @@ pub(crate) fn sample_rows(layer: &LayerSpec, streams: &LayerStreams, rows: Range
         draw => {
             // Each row has its own stream, so rows can be drawn on any number
             // of threads with the same bits.
-            let mut values = vec![0.0_f32; count * width];
+            let mut values = zeroed::<f32>(count * width, "the weights")?;
             values.par_chunks_mut(width.max(1)).enumerate().for_each_init(
                 || vec![0.0_f64; width],
                 |row_buffer, (offset, out)| {
@@ -132,7 +151,7 @@ pub(crate) fn sample_rows(layer: &LayerSpec, streams: &LayerStreams, rows: Range
             values
         }
     };
-    Array2::from_shape_vec((count, width), values).expect("the buffer holds count * width values")
+    Ok(Array2::from_shape_vec((count, width), values).expect("the buffer holds count * width values"))
 }
 
 /// The bits of a weight's value: `-0.0` and `0.0` are one value.
@@ -147,8 +166,8 @@ fn distinct(vectors: impl Iterator<Item = Vec<u32>>) -> usize {
     vectors.len()
 }
 
-pub(crate) fn sample_bias(layer: &LayerSpec, streams: &LayerStreams) -> Array1<f32> {
-    let mut values = vec![0.0_f64; layer.outputs()];
+pub(crate) fn sample_bias(layer: &LayerSpec, streams: &LayerStreams) -> Result<Array1<f32>, Error> {
+    let mut values = zeroed::<f64>(layer.outputs(), "the biases")?;
     sample::fill(&mut values, layer.bias_draw(), &mut streams.bias());
-    values.into_iter().map(|v| v as f32).collect()
+    Ok(values.into_iter().map(|v| v as f32).collect())
 }

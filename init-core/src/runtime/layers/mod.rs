@@ -9,6 +9,7 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2};
 
 use crate::rules::activation::Activation;
 use crate::rules::layer::{LayerKind, LayerSpec};
+use crate::runtime::error::Error;
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::layers::dense::Dense;
 
@@ -20,10 +21,11 @@ pub enum Layer {
 }
 
 impl Layer {
-    /// The layer `spec` describes, sampled from its streams.
-    pub(crate) fn sample(spec: &LayerSpec, streams: &LayerStreams) -> Layer {
+    /// The layer `spec` describes, sampled from its streams; an allocation
+    /// the system refuses is an error.
+    pub(crate) fn sample(spec: &LayerSpec, streams: &LayerStreams) -> Result<Layer, Error> {
         match spec.kind() {
-            LayerKind::Dense(_) => Layer::Dense(Dense::sample(spec, streams)),
+            LayerKind::Dense(_) => Dense::sample(spec, streams).map(Layer::Dense),
         }
     }
 
