@@ -225,3 +225,52 @@ fn the_full_data_set_reads_when_installed() {
         .iter()
         .all(|&pixel| (0.0..=1.0).contains(&pixel)));
 }
+
+#[test]
+fn a_second_gzip_member_is_read_not_called_truncation() {
+    // Some tools write gzip in several members; the bytes are their concatenation.
+    let dir = folder("members");
+    let bytes = images(2, 28, 28);
+    let (first, second) = bytes.split_at(100);
+    let mut two_members = gzip(first);
+    two_members.extend(gzip(second));
+    write(&dir, "two.gz", &two_members);
+    let images = read_images(&dir.join("two.gz"), (28, 28)).unwrap();
+    assert_eq!(images.nrows(), 2);
+}
+
+#[test]
+fn a_device_is_refused_instead_of_read_forever() {
+    let error = read_images(Path::new("/dev/zero"), (28, 28)).unwrap_err();
+    assert!(error.to_string().contains("not a regular file"), "{error}");
+}
+
+#[test]
+fn a_header_claiming_more_than_the_file_holds_reads_no_more_than_the_file() {
+    // A header claiming 4 billion images of 28 × 28 over 10 bytes of data:
+    // reported as truncated, with nothing like the claim allocated.
+    let dir = folder("claim");
+    let mut bytes = Vec::new();
+    for word in [0x0000_0803_u32, u32::MAX, 28, 28] {
+        bytes.extend_from_slice(&word.to_be_bytes());
+    }
+    bytes.extend([7; 10]);
+    write(&dir, "claim", &gzip(&bytes));
+    match read_images(&dir.join("claim"), (28, 28)) {
+        Err(DataError::Truncated { expected, found, .. }) => {
+            assert_eq!(found, 26);
+            assert_eq!(expected, 16 + u64::from(u32::MAX) * 784);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn image_sizes_whose_product_overflows_u32_do_not_panic() {
+    // 65,536 × 65,536 pixels per image overflow a u32 product; with no
+    // images the file is valid and empty.
+    let dir = folder("sizes");
+    write(&dir, "images", &images(0, 65_536, 65_536));
+    let empty = read_images(&dir.join("images"), (65_536, 65_536)).unwrap();
+    assert_eq!(empty.nrows(), 0);
+}

@@ -1,13 +1,14 @@
 //! The IDX format of MNIST and Fashion-MNIST: a big-endian header (magic
 //! number `0x0000080N` for unsigned bytes in N dimensions, then N sizes),
-//! then the bytes. Files may be gzip-compressed; the reader tells by the
-//! gzip magic bytes, not by the name.
+//! then the bytes. Files may be gzip-compressed (in one member or several);
+//! the reader tells by the gzip magic bytes, not by the name, and streams:
+//! it reads the header, then no more than the header declares.
 
-use std::fs;
-use std::io::Read;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
-use flate2::read::GzDecoder;
+use flate2::read::MultiGzDecoder;
 use ndarray::Array2;
 
 use super::error::DataError;
@@ -15,10 +16,16 @@ use super::error::DataError;
 const IMAGES_MAGIC: u32 = 0x0000_0803;
 const LABELS_MAGIC: u32 = 0x0000_0801;
 
-/// The bytes of a file, decompressed if it is gzip.
-fn read_bytes(path: &Path) -> Result<Vec<u8>, DataError> {
-    let raw = fs::read(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => DataError::Missing {
+/// How many trailing bytes are counted before a file is called too long:
+/// enough to say by how much, without reading a gzip bomb to its end.
+const TRAILING_COUNTED: u64 = 1 << 30;
+
+/// The file's bytes as a stream, decompressed if it is gzip (every member
+/// of a multi-member file). Only regular files: a device such as
+/// `/dev/zero` would never end.
+fn open(path: &Path) -> Result<Box<dyn Read>, DataError> {
+    let io = |source: io::Error| match source.kind() {
+        io::ErrorKind::NotFound => DataError::Missing {
             path: path.to_owned(),
             hint: "check the path".into(),
         },
@@ -26,73 +33,84 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, DataError> {
             path: path.to_owned(),
             source,
         },
-    })?;
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut bytes = Vec::new();
-        GzDecoder::new(raw.as_slice())
-            .read_to_end(&mut bytes)
-            .map_err(|error| DataError::Corrupt {
-                path: path.to_owned(),
-                reason: error.to_string(),
-            })?;
-        Ok(bytes)
-    } else {
-        Ok(raw)
+    };
+    let file = File::open(path).map_err(io)?;
+    if !file.metadata().map_err(io)?.is_file() {
+        return Err(io(io::Error::other("not a regular file")));
     }
+    let mut reader = BufReader::new(file);
+    let gzip = reader.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gzip {
+        Box::new(MultiGzDecoder::new(reader))
+    } else {
+        Box::new(reader)
+    })
 }
 
-fn header(path: &Path, bytes: &[u8], magic: u32, dimensions: usize) -> Result<Vec<u32>, DataError> {
-    let truncated = |expected: usize| DataError::Truncated {
+/// The sizes in an IDX header and the body they declare, read as a stream:
+/// the header first, then no more bytes than it declares, then a check
+/// that nothing follows.
+fn read_idx(path: &Path, magic: u32, dimensions: usize) -> Result<(Vec<u32>, Vec<u8>), DataError> {
+    let mut reader = open(path)?;
+    let corrupt = |error: io::Error| DataError::Corrupt {
         path: path.to_owned(),
-        expected: expected as u64,
-        found: bytes.len() as u64,
+        reason: error.to_string(),
     };
-    if bytes.len() < 4 {
-        return Err(truncated(4 + 4 * dimensions));
+    let header_len = 4 + 4 * dimensions as u64;
+    let mut header = Vec::new();
+    (&mut reader)
+        .take(header_len)
+        .read_to_end(&mut header)
+        .map_err(corrupt)?;
+    let truncated = |expected: u64, found: u64| DataError::Truncated {
+        path: path.to_owned(),
+        expected,
+        found,
+    };
+    let word = |at: usize| u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
+    if header.len() < 4 {
+        return Err(truncated(header_len, header.len() as u64));
     }
-    let word = |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
-    let found = word(0);
-    if found != magic {
+    if word(0) != magic {
         return Err(DataError::BadMagic {
             path: path.to_owned(),
             expected: magic,
-            found,
+            found: word(0),
         });
     }
-    let header_len = 4 + 4 * dimensions;
-    if bytes.len() < header_len {
-        return Err(truncated(header_len));
+    if (header.len() as u64) < header_len {
+        return Err(truncated(header_len, header.len() as u64));
     }
     let sizes: Vec<u32> = (0..dimensions).map(|d| word(4 + 4 * d)).collect();
-    // A corrupt header may claim more than u64 holds: saturate, and the
-    // length check below reports it as truncated.
-    let body = sizes
+    // A corrupt header may claim more than u64 holds: saturate; the body
+    // read below is bounded by what the file really has.
+    let body_len = sizes
         .iter()
         .fold(1_u64, |product, &size| product.saturating_mul(u64::from(size)));
-    let expected = body.saturating_add(header_len as u64);
-    let found = bytes.len() as u64;
-    if found < expected {
-        return Err(DataError::Truncated {
-            path: path.to_owned(),
-            expected,
-            found,
-        });
+    let expected = body_len.saturating_add(header_len);
+    let mut body = Vec::new();
+    (&mut reader)
+        .take(body_len)
+        .read_to_end(&mut body)
+        .map_err(corrupt)?;
+    if (body.len() as u64) < body_len {
+        return Err(truncated(expected, header_len + body.len() as u64));
     }
-    if found > expected {
+    let trailing = io::copy(&mut reader.take(TRAILING_COUNTED), &mut io::sink()).map_err(corrupt)?;
+    if trailing > 0 {
         return Err(DataError::TrailingBytes {
             path: path.to_owned(),
             expected,
-            found,
+            found: expected + trailing,
         });
     }
-    Ok(sizes)
+    Ok((sizes, body))
 }
 
 /// An IDX image file as an `(n, rows·cols)` matrix of pixels scaled to
 /// `[0, 1]`. `size` is the expected `(rows, cols)` of each image.
 pub fn read_images(path: &Path, size: (u32, u32)) -> Result<Array2<f32>, DataError> {
-    let bytes = read_bytes(path)?;
-    let sizes = header(path, &bytes, IMAGES_MAGIC, 3)?;
+    let (sizes, bytes) = read_idx(path, IMAGES_MAGIC, 3)?;
     let found = (sizes[1], sizes[2]);
     if found != size {
         return Err(DataError::Dimensions {
@@ -101,18 +119,20 @@ pub fn read_images(path: &Path, size: (u32, u32)) -> Result<Array2<f32>, DataErr
             found,
         });
     }
+    // The body holds count × rows × cols bytes, so these fit in memory.
     let count = sizes[0] as usize;
-    let width = (size.0 * size.1) as usize;
-    let pixels: Vec<f32> = bytes[16..].iter().map(|&p| f32::from(p) / 255.0).collect();
-    Ok(Array2::from_shape_vec((count, width), pixels)
-        .expect("the header check guarantees count × width bytes"))
+    let width = bytes.len().checked_div(count).unwrap_or(0);
+    let pixels: Vec<f32> = bytes.iter().map(|&p| f32::from(p) / 255.0).collect();
+    Array2::from_shape_vec((count, width), pixels).map_err(|error| DataError::Corrupt {
+        path: path.to_owned(),
+        reason: error.to_string(),
+    })
 }
 
 /// An IDX label file, each label checked to be below `classes`.
 pub fn read_labels(path: &Path, classes: usize) -> Result<Vec<usize>, DataError> {
-    let bytes = read_bytes(path)?;
-    header(path, &bytes, LABELS_MAGIC, 1)?;
-    bytes[8..]
+    let (_, bytes) = read_idx(path, LABELS_MAGIC, 1)?;
+    bytes
         .iter()
         .enumerate()
         .map(|(index, &label)| {
