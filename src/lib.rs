@@ -119,22 +119,24 @@ extern crate self as netinit;
 /// turns ours into errors and `#[allow(deprecated)]` on the enclosing item
 /// silences them. Each lint, its default level, and a real output:
 ///
-/// **`constant_init`** (deny): constant weights, or a scale of zero.
+/// **`constant_init`** (deny): constant weights, or a scale that rounds them
+/// to zero in f32.
 /// ```text
-/// error: constant weight init `zeros` never breaks symmetry: all 256 neurons of this layer compute
-///        the same value from the same input and receive the same update, so they stay identical and
-///        the layer learns no more than a single neuron
+/// error: constant weight init `zeros` starts all 256 neurons of this layer identical: they compute
+///        the same value from the same input, and only the random weights of the layer above (or
+///        random biases) pull them apart as they train, at a cost (measured on Fashion-MNIST: a
+///        constant(0.01) relu hidden layer under a random head ends 3 epochs at 0.834 test accuracy,
+///        the derived init at 0.860)
 ///        help: draw random weights: remove `init = …` to get the init derived for `relu`
 ///        (he_normal fan_in std=0.0505); or add `#[allow(constant_init)]` to this layer if it must
 ///        start constant (a zero-initialised output head)
 ///        note: `#[deny(constant_init)]` is on by default
-///  --> tests/ui/fail/constant_init.rs:3:36
-///   |
-/// 3 |     dense(784 -> 256, relu, init = zeros),
-///   |                                    ^^^^^
 /// ```
-/// Two adjacent constant layers are an error no attribute lowers: the
-/// neurons between them can never be told apart.
+/// Two cases are errors no attribute lowers: two constant layers in a row
+/// (the lower with constant biases), whose neurons stay tied forever, and a
+/// layer whose pre-activation is a constant where its activation has
+/// derivative 0 (relu with zero weights and zero bias), which passes no
+/// gradient to anything below it.
 ///
 /// **`init_mismatch`** (warn): an explicit init family that does not match
 /// the activation.

@@ -8,7 +8,9 @@ use crate::rules::keywords;
 /// A lint's name, as written in `#[allow(…)]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lint {
-    /// Constant weight init: never breaks symmetry (deny by default).
+    /// Constant weight init: the layer's neurons start identical (deny by
+    /// default; tied layers and a layer that passes no gradient are errors
+    /// no attribute lowers).
     ConstantInit,
     /// An init family that does not match the activation (warn).
     InitMismatch,

@@ -1,13 +1,23 @@
-//! `constant_init`: weights that start constant, and the case no attribute
-//! lowers, two constant layers in a row.
+//! `constant_init`: weights that start constant, and the two cases no
+//! attribute lowers: neurons tied forever between two constant layers, and
+//! a layer that passes no gradient at all.
+//!
+//! What each message says was measured (`init_study --part symmetry`: the
+//! card's network on Fashion-MNIST, Adam 1e-3, 3 epochs, seed 0): the
+//! derived init ends at 0.860 test accuracy with 256 of 256 distinct hidden
+//! rows; both layers constant, at 1 of 256 rows (0.100 with zeros, 0.256
+//! with constant(0.01)); a constant(0.01) relu hidden layer under a random
+//! head, at 256 of 256 rows and 0.834 (tanh with zeros: 0.854); a zero relu
+//! layer between random ones never moves, and neither does anything below it.
 
-use crate::rules::init::Init;
+use crate::rules::init::{Draw, Init};
 use crate::rules::layer::LayerSpec;
 use crate::rules::levels::{Level, Lint};
 use crate::rules::lint::Finding;
 use crate::rules::part::Part;
 
-pub(crate) fn constant_init(index: usize, layer: &LayerSpec) -> Finding {
+/// One constant layer: deny by default, with the truth about what follows.
+pub(crate) fn constant_init(index: usize, layer: &LayerSpec, last: bool) -> Finding {
     let derived = Init::derived(layer.activation()).describe(layer.activation(), layer.fans());
     let derived = format!("the init derived for `{}` ({derived})", layer.activation());
     let fix = match layer.weight() {
@@ -21,13 +31,23 @@ pub(crate) fn constant_init(index: usize, layer: &LayerSpec) -> Finding {
         level: Level::Deny,
         layer: index,
         part,
-        message: format!(
-            "constant weight init `{}` never breaks symmetry: all {} neurons of this layer compute the same \
-             value from the same input and receive the same update, so they stay identical and the layer \
-             learns no more than a single neuron",
-            layer.weight(),
-            layer.outputs()
-        ),
+        message: if last {
+            format!(
+                "constant weight init `{}` starts all {} outputs of this layer identical: they give the same \
+                 value for every input until the loss, which wants each output different, pulls them apart",
+                layer.weight(),
+                layer.outputs()
+            )
+        } else {
+            format!(
+                "constant weight init `{}` starts all {} neurons of this layer identical: they compute the same \
+                 value from the same input, and only the random weights of the layer above (or random biases) \
+                 pull them apart as they train, at a cost (measured on Fashion-MNIST: a constant(0.01) relu \
+                 hidden layer under a random head ends 3 epochs at 0.834 test accuracy, the derived init at 0.860)",
+                layer.weight(),
+                layer.outputs()
+            )
+        },
         help: format!(
             "draw random weights: {fix}; or add `#[allow(constant_init)]` to this layer if it must start \
              constant (a zero-initialised output head)"
@@ -43,6 +63,8 @@ fn constant_part(layer: &LayerSpec) -> Part {
     }
 }
 
+/// Two constant layers in a row, the lower one with constant biases: the
+/// neurons between them are tied forever.
 pub(crate) fn adjacent_constant(index: usize, layer: &LayerSpec) -> Finding {
     Finding {
         lint: Lint::ConstantInit,
@@ -50,9 +72,9 @@ pub(crate) fn adjacent_constant(index: usize, layer: &LayerSpec) -> Finding {
         layer: index,
         part: constant_part(layer),
         message: format!(
-            "layers {} and {} both start constant: the {} neurons between them have identical incoming and \
-             identical outgoing weights, so every update keeps them identical and no training can tell them \
-             apart; `#[allow(constant_init)]` cannot lower this",
+            "layers {} and {} both start constant: the {} neurons between them have identical incoming weights \
+             and biases and identical outgoing weights, so every update keeps them identical and no training \
+             can tell them apart; `#[allow(constant_init)]` cannot lower this",
             index - 1,
             index,
             layer.inputs()
@@ -60,6 +82,39 @@ pub(crate) fn adjacent_constant(index: usize, layer: &LayerSpec) -> Finding {
         help: "give at least one of the two layers random weights, e.g. the init derived from its activation"
             .into(),
     }
+}
+
+/// Zero weights and a constant bias where the activation's derivative is
+/// zero (relu on zero weights and zero bias): the pre-activation is that
+/// constant for every input, so no gradient passes, and nothing at or below
+/// this layer ever learns.
+pub(crate) fn no_gradient(index: usize, layer: &LayerSpec) -> Option<Finding> {
+    let zero_weights = match layer.weight_draw() {
+        Draw::Constant { value } => value == 0.0,
+        draw => draw.is_constant_in_f32(),
+    };
+    let Draw::Constant { value: bias } = layer.bias_draw() else {
+        return None;
+    };
+    if !zero_weights || layer.activation().derivative(bias) != 0.0 {
+        return None;
+    }
+    let activation = layer.activation();
+    Some(Finding {
+        lint: Lint::ConstantInit,
+        level: Level::Forbid,
+        layer: index,
+        part: constant_part(layer),
+        message: format!(
+            "with zero weights and a bias of {bias}, this layer's pre-activation is {bias} for every input, where \
+             `{activation}` has derivative 0: no gradient passes through it, so neither this layer nor any below it \
+             can ever learn; `#[allow(constant_init)]` cannot lower this"
+        ),
+        help: format!(
+            "draw random weights here, or give the biases a value where `{activation}` grows, e.g. \
+             `bias = constant(0.01)`"
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -72,7 +127,7 @@ mod tests {
 
     #[test]
     fn constant_init_is_denied_and_adjacent_constants_forbidden() {
-        let mut layers = stack(3, Activation::Relu, Init::he_normal());
+        let mut layers = stack(3, Activation::Tanh, Init::xavier_normal());
         layers[1] = layers[1].with_weight(Init::zeros());
         assert_eq!(lints(&layers), [(Lint::ConstantInit, Level::Deny, 1)]);
         layers[2] = layers[2]
@@ -86,8 +141,36 @@ mod tests {
                 (Lint::ConstantInit, Level::Forbid, 2)
             ]
         );
-        let spec = NetworkSpec::new(layers).unwrap();
+        let spec = NetworkSpec::new(layers.clone()).unwrap();
         let kept: Vec<_> = spec.lint().iter().map(|d| (d.layer, d.level)).collect();
         assert_eq!(kept, [(1, Level::Deny), (2, Level::Forbid)]);
+        // Random biases below make the neurons between differ: not tied.
+        layers[1] = layers[1].with_bias(Init::Normal { std: 0.1 });
+        assert_eq!(
+            lints(&layers),
+            [
+                (Lint::ConstantInit, Level::Deny, 1),
+                (Lint::ConstantInit, Level::Deny, 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_relu_layer_with_zero_weights_and_bias_passes_no_gradient() {
+        let mut layers = stack(3, Activation::Relu, Init::he_normal());
+        layers[1] = layers[1].with_weight(Init::zeros()).allow_constant_init();
+        assert_eq!(
+            lints(&layers),
+            [
+                (Lint::ConstantInit, Level::Deny, 1),
+                (Lint::ConstantInit, Level::Forbid, 1)
+            ]
+        );
+        // A bias where relu grows lets the gradient through.
+        layers[1] = layers[1].with_bias(Init::Constant { value: 0.01 });
+        assert_eq!(lints(&layers), [(Lint::ConstantInit, Level::Deny, 1)]);
+        // Identity passes every gradient.
+        let head = stack(1, Activation::Identity, Init::zeros());
+        assert_eq!(lints(&head), [(Lint::ConstantInit, Level::Deny, 0)]);
     }
 }

@@ -59,15 +59,19 @@ impl fmt::Display for Finding {
 /// (constant init, mismatch, softmax), then drift.
 ///
 /// `constant_init` is reported for every constant layer (callers apply
-/// allows); two adjacent constant layers are reported at [`Level::Forbid`].
+/// allows); two adjacent constant layers (the lower with constant biases)
+/// and a layer that passes no gradient are reported at [`Level::Forbid`].
 pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
     let mut found = Vec::new();
     for (index, layer) in layers.iter().enumerate() {
         if layer.weight_is_constant() {
-            found.push(constant::constant_init(index, layer));
-            if index > 0 && layers[index - 1].weight_is_constant() {
+            found.push(constant::constant_init(index, layer, index + 1 == layers.len()));
+            let below = index.checked_sub(1).map(|below| &layers[below]);
+            if below.is_some_and(|below| below.weight_is_constant() && below.bias_draw().is_constant_in_f32())
+            {
                 found.push(constant::adjacent_constant(index, layer));
             }
+            found.extend(constant::no_gradient(index, layer));
         }
         // A layer whose family does not match is not also told its scale.
         match mismatch::init_mismatch(index, layer) {
