@@ -63,10 +63,12 @@ fn parse_options() -> Result<Options, String> {
             "--part" if ["symmetry", "depth", "training", "all"].contains(&value.as_str()) => {
                 options.part = value.clone()
             }
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "unknown flag or part `{other} {value}`; flags: --epochs N --steps N --out DIR --data DIR \
                      --part symmetry|depth|training|all"
-            )),
+            ))
+            }
         }
     }
     Ok(options)

@@ -25,8 +25,17 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
         .all(|layer| layer.weight() == Init::derived(layer.activation()));
     let mut found = Vec::new();
     // Log2 sums rather than products: a deep sigmoid stack underflows f64.
-    let forward: Vec<f64> = report.iter().map(|s| s.forward_factor.log2()).collect();
-    let backward: Vec<f64> = report.iter().map(|s| s.backward_factor.log2()).collect();
+    // A factor that is not a number (a moment past f64's range divided by
+    // another) counts as a drift past any limit, never as no drift.
+    let log2 = |factor: f64| {
+        if factor.is_nan() {
+            f64::INFINITY
+        } else {
+            factor.log2()
+        }
+    };
+    let forward: Vec<f64> = report.iter().map(|s| log2(s.forward_factor)).collect();
+    let backward: Vec<f64> = report.iter().map(|s| log2(s.backward_factor)).collect();
     // Only factors that compound count: a layer whose factor is within
     // 2^±0.01 of 1 is settling toward a fixed point (tanh's slow 1/depth
     // decay under Xavier), so it adds nothing. The limit is crossed where the
@@ -86,7 +95,9 @@ impl Drift {
         let direction = if growing { "grows" } else { "shrinks" };
         let limit = if growing { "2^10" } else { "2^-10" };
         let total = self.total_log2.exp2();
-        let total = if total == 0.0 || total.is_infinite() {
+        let total = if !self.total_log2.is_finite() {
+            "more than f64 can hold".to_owned()
+        } else if total == 0.0 || total.is_infinite() {
             format!("2^{:.1}", self.total_log2)
         } else {
             format!("{} (2^{:.1})", scientific(total), self.total_log2)
@@ -194,6 +205,17 @@ mod tests {
             diagnostics[0].message
         );
         assert!(diagnostics[1].message.contains("gradients'"));
+    }
+
+    #[test]
+    fn a_signal_past_f64_s_range_is_drift_not_silence() {
+        // std 1e200 on tanh: the pre-activation's variance overflows f64, and
+        // the expectations over it are not numbers.
+        let found: Vec<_> = check(&stack(30, Activation::Tanh, Init::Normal { std: 1e200 }))
+            .into_iter()
+            .filter(|finding| finding.lint == Lint::SignalDrift)
+            .collect();
+        assert!(!found.is_empty(), "drift must not fall silent");
     }
 
     #[test]
