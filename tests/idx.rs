@@ -88,10 +88,11 @@ fn truncated_files_say_how_much_is_missing() {
             .chain([255; 12])
             .collect::<Vec<u8>>(),
     );
+    // Sizes of 2^32 - 1 each: the dimensions are refused from the header.
     assert!(matches!(
         read_images(&huge, (28, 28)),
-        Err(DataError::Truncated {
-            expected: u64::MAX,
+        Err(DataError::Dimensions {
+            found: (u32::MAX, u32::MAX),
             ..
         })
     ));
@@ -273,4 +274,34 @@ fn image_sizes_whose_product_overflows_u32_do_not_panic() {
     write(&dir, "images", &images(0, 65_536, 65_536));
     let empty = read_images(&dir.join("images"), (65_536, 65_536)).unwrap();
     assert_eq!(empty.nrows(), 0);
+}
+
+#[test]
+fn a_gzip_bomb_is_refused_without_holding_it() {
+    // A one-image header, then 200 MB of zeros compressed to a few hundred
+    // KB: the reader reads the image, then counts the rest without storing it.
+    let dir = folder("bomb");
+    let mut bytes = images(1, 28, 28);
+    bytes.extend(std::iter::repeat_n(0_u8, 200_000_000));
+    write(&dir, "bomb", &gzip(&bytes));
+    match read_images(&dir.join("bomb"), (28, 28)) {
+        Err(DataError::TrailingBytes { expected, found, .. }) => {
+            assert_eq!((expected, found), (16 + 784, 16 + 784 + 200_000_000));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Wrong dimensions are refused from the header, before the body.
+    let mut wide = Vec::new();
+    for word in [0x0000_0803_u32, 1, 65_536, 65_536] {
+        wide.extend_from_slice(&word.to_be_bytes());
+    }
+    wide.extend(std::iter::repeat_n(0_u8, 1_000_000));
+    write(&dir, "wide", &gzip(&wide));
+    assert!(matches!(
+        read_images(&dir.join("wide"), (28, 28)),
+        Err(DataError::Dimensions {
+            found: (65_536, 65_536),
+            ..
+        })
+    ));
 }

@@ -159,13 +159,22 @@ fn a_nan_pixel_is_refused_before_any_step_and_the_weights_stay() {
 }
 
 #[test]
-fn a_bad_label_in_the_last_batch_fails_the_epoch_before_its_first_step() {
-    let (inputs, mut labels) = small_problem();
-    labels[63] = 7;
-    let mut trainer = Trainer::new(SMALL.init(0), Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
-    let error = trainer.epoch(inputs.view(), &labels, 16, 0, |_| {}).unwrap_err();
-    assert_eq!(error, netinit::Error::ClassOutOfRange { class: 7, classes: 2 });
-    assert_eq!(trainer.network(), &SMALL.init(0), "no batch was applied");
+fn a_bad_label_anywhere_fails_the_epoch_before_its_first_step() {
+    // Whichever batch the shuffle puts it in, the last included, no batch is
+    // applied.
+    let (inputs, labels) = small_problem();
+    for bad in 0..labels.len() {
+        let mut labels = labels.clone();
+        labels[bad] = 7;
+        let mut trainer = Trainer::new(SMALL.init(0), Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
+        let error = trainer.epoch(inputs.view(), &labels, 16, 0, |_| {}).unwrap_err();
+        assert_eq!(error, netinit::Error::ClassOutOfRange { class: 7, classes: 2 });
+        assert_eq!(
+            trainer.network(),
+            &SMALL.init(0),
+            "row {bad}: no batch was applied"
+        );
+    }
 }
 
 #[test]

@@ -50,7 +50,12 @@ fn open(path: &Path) -> Result<Box<dyn Read>, DataError> {
 /// The sizes in an IDX header and the body they declare, read as a stream:
 /// the header first, then no more bytes than it declares, then a check
 /// that nothing follows.
-fn read_idx(path: &Path, magic: u32, dimensions: usize) -> Result<(Vec<u32>, Vec<u8>), DataError> {
+fn read_idx(
+    path: &Path,
+    magic: u32,
+    dimensions: usize,
+    check_sizes: impl FnOnce(&[u32]) -> Result<(), DataError>,
+) -> Result<(Vec<u32>, Vec<u8>), DataError> {
     let mut reader = open(path)?;
     let corrupt = |error: io::Error| DataError::Corrupt {
         path: path.to_owned(),
@@ -82,6 +87,8 @@ fn read_idx(path: &Path, magic: u32, dimensions: usize) -> Result<(Vec<u32>, Vec
         return Err(truncated(header_len, header.len() as u64));
     }
     let sizes: Vec<u32> = (0..dimensions).map(|d| word(4 + 4 * d)).collect();
+    // The caller's expectations, before a byte of the body is read.
+    check_sizes(&sizes)?;
     // A corrupt header may claim more than u64 holds: saturate; the body
     // read below is bounded by what the file really has.
     let body_len = sizes
@@ -97,6 +104,7 @@ fn read_idx(path: &Path, magic: u32, dimensions: usize) -> Result<(Vec<u32>, Vec
         return Err(truncated(expected, header_len + body.len() as u64));
     }
     let trailing = io::copy(&mut reader.take(TRAILING_COUNTED), &mut io::sink()).map_err(corrupt)?;
+    // Past the cap the count is a lower bound; the message says so.
     if trailing > 0 {
         return Err(DataError::TrailingBytes {
             path: path.to_owned(),
@@ -110,15 +118,17 @@ fn read_idx(path: &Path, magic: u32, dimensions: usize) -> Result<(Vec<u32>, Vec
 /// An IDX image file as an `(n, rows·cols)` matrix of pixels scaled to
 /// `[0, 1]`. `size` is the expected `(rows, cols)` of each image.
 pub fn read_images(path: &Path, size: (u32, u32)) -> Result<Array2<f32>, DataError> {
-    let (sizes, bytes) = read_idx(path, IMAGES_MAGIC, 3)?;
-    let found = (sizes[1], sizes[2]);
-    if found != size {
-        return Err(DataError::Dimensions {
-            path: path.to_owned(),
-            expected: size,
-            found,
-        });
-    }
+    let (sizes, bytes) = read_idx(path, IMAGES_MAGIC, 3, |sizes| {
+        let found = (sizes[1], sizes[2]);
+        match found == size {
+            true => Ok(()),
+            false => Err(DataError::Dimensions {
+                path: path.to_owned(),
+                expected: size,
+                found,
+            }),
+        }
+    })?;
     // The body holds count × rows × cols bytes, so these fit in memory.
     let count = sizes[0] as usize;
     let width = bytes.len().checked_div(count).unwrap_or(0);
@@ -131,7 +141,7 @@ pub fn read_images(path: &Path, size: (u32, u32)) -> Result<Array2<f32>, DataErr
 
 /// An IDX label file, each label checked to be below `classes`.
 pub fn read_labels(path: &Path, classes: usize) -> Result<Vec<usize>, DataError> {
-    let (_, bytes) = read_idx(path, LABELS_MAGIC, 1)?;
+    let (_, bytes) = read_idx(path, LABELS_MAGIC, 1, |_| Ok(()))?;
     bytes
         .iter()
         .enumerate()

@@ -208,10 +208,10 @@ pub enum Init {
 /// draws `3.44 - ln(u) / 3.44` with `u` at least 2^-53, at most 14.1.
 pub const LARGEST_NORMAL: f64 = 14.2;
 
-/// The smallest scale that samples as the f32 it becomes: below f32's
-/// smallest normal number (1.2e-38) the values are zeros or subnormals
-/// that have lost their precision, and the weights are constant in effect.
-pub const SMALLEST_SCALE: f64 = f32::MIN_POSITIVE as f64;
+/// Half of f32's smallest positive value (1.4e-45): a draw whose largest
+/// magnitude is below it rounds every value to zero in f32, so the weights
+/// are constant in effect.
+pub const SMALLEST_SCALE: f64 = 7.006_492_321_624_085e-46;
 
 /// What a sampler draws for one tensor, with the scale resolved.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -248,22 +248,21 @@ impl Draw {
     /// standard normal, the bound, the gain, or the constant.
     pub fn largest_magnitude(&self) -> f64 {
         match *self {
-            Draw::Normal { std } | Draw::TruncatedNormal { std } => std * LARGEST_NORMAL,
+            Draw::Normal { std } => std * LARGEST_NORMAL,
+            Draw::TruncatedNormal { std } => std * TRUNCATION,
             Draw::Uniform { bound } => bound,
             Draw::Orthogonal { gain } => gain,
             Draw::Constant { value } => value.abs(),
         }
     }
 
-    /// Whether every value comes out the same in f32: a constant, or a
-    /// scale below [`SMALLEST_SCALE`].
+    /// Whether every value comes out the same in f32: a constant, or a draw
+    /// whose every value rounds to zero (its largest magnitude below
+    /// [`SMALLEST_SCALE`]).
     pub fn is_constant_in_f32(&self) -> bool {
         match *self {
             Draw::Constant { .. } => true,
-            Draw::Normal { std: scale }
-            | Draw::TruncatedNormal { std: scale }
-            | Draw::Uniform { bound: scale }
-            | Draw::Orthogonal { gain: scale } => scale < SMALLEST_SCALE,
+            _ => self.largest_magnitude() < SMALLEST_SCALE,
         }
     }
 }

@@ -36,7 +36,9 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
             }
         }
         let count = layer.parameter_count().filter(|&count| count <= MAX_PARAMETERS);
-        let running = total.and_then(|sum| count.and_then(|count| sum.checked_add(count)));
+        let running = total
+            .and_then(|sum| count.and_then(|count| sum.checked_add(count)))
+            .filter(|&sum| sum <= MAX_PARAMETERS);
         if running.is_none() && total.is_some() {
             errors.push(SpecError::TooManyParameters {
                 layer: index,

@@ -172,8 +172,9 @@ impl fmt::Display for Error {
             ),
             Error::NonFinite { what } => write!(
                 f,
-                "the step's {what} are not finite (NaN or infinite), so it was not applied: the weights and the \
-                 optimizer's state are as they were; a smaller learning rate, or inputs of a smaller scale, avoid it"
+                "the step's {what} would not be finite (NaN or infinite), so it was not applied: the weights and \
+                 the optimizer's state are as they were; check the inputs and targets for NaN, and try a smaller \
+                 learning rate"
             ),
         }
     }

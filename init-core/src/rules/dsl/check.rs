@@ -26,7 +26,11 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<NetworkSpec> {
             continue;
         }
         structural += 1;
-        if let (Some(layer), false) = (error.layer(), matches!(error, SpecError::LintForbidden { .. })) {
+        let about_numbers = !matches!(
+            error,
+            SpecError::LintForbidden { .. } | SpecError::ShapeMismatch { .. }
+        );
+        if let (Some(layer), true) = (error.layer(), about_numbers) {
             broken[layer] = true;
         }
         reports.at(

@@ -65,13 +65,25 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
     let mut found = Vec::new();
     for (index, layer) in layers.iter().enumerate() {
         if layer.weight_is_constant() {
-            found.push(constant::constant_init(index, layer, index + 1 == layers.len()));
-            let below = index.checked_sub(1).map(|below| &layers[below]);
-            if below.is_some_and(|below| below.weight_is_constant() && below.bias_draw().is_constant_in_f32())
-            {
+            // The hard cases say what happens instead; the general message
+            // (the neurons are pulled apart) would contradict them.
+            let tied_with = |lower: &LayerSpec, upper: &LayerSpec| {
+                lower.weight_is_constant()
+                    && lower.bias_draw().is_constant_in_f32()
+                    && upper.weight_is_constant()
+            };
+            let tied_below = index
+                .checked_sub(1)
+                .is_some_and(|below| tied_with(&layers[below], layer));
+            let tied_above = layers.get(index + 1).is_some_and(|above| tied_with(layer, above));
+            let no_gradient = constant::no_gradient(index, layer);
+            if !tied_below && !tied_above && no_gradient.is_none() {
+                found.push(constant::constant_init(index, layer, index + 1 == layers.len()));
+            }
+            if tied_below {
                 found.push(constant::adjacent_constant(index, layer));
             }
-            found.extend(constant::no_gradient(index, layer));
+            found.extend(no_gradient);
         }
         // A layer whose family does not match is not also told its scale.
         match mismatch::init_mismatch(index, layer) {
