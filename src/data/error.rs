@@ -60,8 +60,11 @@ pub enum DataError {
         path: PathBuf,
         /// Bytes the header promises.
         expected: u64,
-        /// Bytes found.
+        /// Bytes found; a lower bound when `counting_stopped`.
         found: u64,
+        /// Counting stopped at 1 GiB past the header's size, without
+        /// reading the rest (a gzip bomb would never end).
+        counting_stopped: bool,
     },
     /// An images file and its labels file disagree on the count.
     CountMismatch {
@@ -130,10 +133,12 @@ impl fmt::Display for DataError {
                 path,
                 expected,
                 found,
+                counting_stopped,
             } => write!(
                 f,
-                "{}: {found} bytes where the header accounts for {expected}: the file is corrupt",
-                path.display()
+                "{}: {}{found} bytes where the header accounts for {expected}: the file is corrupt",
+                path.display(),
+                if *counting_stopped { "at least " } else { "" }
             ),
             DataError::CountMismatch {
                 images,

@@ -104,12 +104,13 @@ fn read_idx(
         return Err(truncated(expected, header_len + body.len() as u64));
     }
     let trailing = io::copy(&mut reader.take(TRAILING_COUNTED), &mut io::sink()).map_err(corrupt)?;
-    // Past the cap the count is a lower bound; the message says so.
+    // At the cap the count is a lower bound; the message says so.
     if trailing > 0 {
         return Err(DataError::TrailingBytes {
             path: path.to_owned(),
             expected,
             found: expected + trailing,
+            counting_stopped: trailing == TRAILING_COUNTED,
         });
     }
     Ok((sizes, body))
