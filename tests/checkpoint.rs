@@ -339,3 +339,101 @@ fn a_shard_past_the_last_is_an_error_and_writes_nothing() {
     );
     assert_eq!(fs::read_dir(&directory).unwrap().count(), 0);
 }
+
+#[test]
+fn a_sharded_set_loads_through_its_index_and_bad_indexes_are_typed_errors() {
+    // Layers of 16,640, 16,640 and 2,600 bytes in shards of 18,000: one
+    // layer per shard. The index loads
+    // the network bit for bit, with its spec and seed; into a given spec too.
+    let spec: NetworkSpec = "dense(64 -> 64, relu), dense(64 -> 64, tanh, init = orthogonal), \
+                             dense(64 -> 10, softmax)"
+        .parse()
+        .unwrap();
+    let directory = scratch("sharded-load");
+    fs::create_dir_all(&directory).unwrap();
+    let written = spec
+        .write_sharded(5, &directory.join("model.safetensors"), 18_000, None, &mut |_| {})
+        .unwrap();
+    assert_eq!(written.len(), 4, "3 shards and the index: {written:?}");
+    let index = directory.join("model.safetensors.index.json");
+    assert_eq!(Network::load(&index).unwrap(), spec.init(5));
+    let into_spec = spec.load_weights(&index).unwrap();
+    assert_eq!(into_spec.layers(), spec.init(5).layers());
+    assert_eq!(into_spec.seed(), None);
+
+    // Another spec: a tensor the index does not list, or one it lists that
+    // the spec has no use for; the first in name order is named.
+    let wider: NetworkSpec = "dense(64 -> 64, relu), dense(64 -> 64, tanh), dense(64 -> 10, softmax), \
+                              dense(10 -> 2, softmax)"
+        .parse()
+        .unwrap();
+    let error = wider.load_weights(&index).unwrap_err();
+    assert!(
+        matches!(&error, CheckpointError::MissingTensor { path, name } if path == &index && name == "layers.3.bias"),
+        "{error:?}"
+    );
+    let shorter: NetworkSpec = "dense(64 -> 64, relu), dense(64 -> 64, tanh)".parse().unwrap();
+    let error = shorter.load_weights(&index).unwrap_err();
+    assert!(
+        matches!(&error, CheckpointError::ExtraTensor { name, .. } if name == "layers.2.bias"),
+        "{error:?}"
+    );
+
+    // A damaged index, each a typed error naming the index.
+    let text = fs::read_to_string(&index).unwrap();
+    let bad_indexes = [
+        ("not JSON", "{\"weight_map\": ".to_owned(), "not a JSON index"),
+        (
+            "no weight map",
+            "{\"metadata\": {}}".to_owned(),
+            "no `weight_map`",
+        ),
+        (
+            "a shard outside the folder",
+            text.replacen(
+                "\"model-00001-of-00003.safetensors\"",
+                "\"../model-00001-of-00003.safetensors\"",
+                1,
+            ),
+            "is not a file name in the index's folder",
+        ),
+        (
+            "a file name that is not a string",
+            text.replacen("\"model-00001-of-00003.safetensors\"", "7", 1),
+            "is not a string",
+        ),
+    ];
+    for (what, contents, words) in bad_indexes {
+        let bad = directory.join("bad.safetensors.index.json");
+        fs::write(&bad, contents).unwrap();
+        let error = Network::load(&bad).unwrap_err();
+        assert!(
+            matches!(&error, CheckpointError::Format { path, .. } if path == &bad)
+                && error.to_string().contains(words),
+            "{what}: {error}"
+        );
+    }
+
+    // A tensor the index puts in the wrong shard is missing from that file;
+    // a shard that is gone is an I/O error naming it.
+    let moved = text.replacen(
+        "\"layers.0.bias\": \"model-00001-of-00003.safetensors\"",
+        "\"layers.0.bias\": \"model-00002-of-00003.safetensors\"",
+        1,
+    );
+    assert_ne!(moved, text, "the index lists layers.0.bias in shard 1");
+    let bad = directory.join("moved.safetensors.index.json");
+    fs::write(&bad, moved).unwrap();
+    let error = Network::load(&bad).unwrap_err();
+    assert!(
+        matches!(&error, CheckpointError::MissingTensor { path, name }
+            if path.ends_with("model-00002-of-00003.safetensors") && name == "layers.0.bias"),
+        "{error:?}"
+    );
+    fs::remove_file(&written[2]).unwrap();
+    let error = Network::load(&index).unwrap_err();
+    assert!(
+        matches!(&error, CheckpointError::Io { path, .. } if path == &written[2]),
+        "{error:?}"
+    );
+}

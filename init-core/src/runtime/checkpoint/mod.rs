@@ -12,6 +12,7 @@
 
 pub mod atomic;
 mod error;
+mod index;
 mod shards;
 mod stream;
 mod training;
@@ -30,6 +31,7 @@ use crate::runtime::layers::Layer;
 use crate::runtime::network::Network;
 
 pub use error::CheckpointError;
+pub use index::INDEX_SUFFIX;
 pub use shards::{ShardPlan, ShardedTensor};
 
 /// The metadata key of the spec's DSL text.
@@ -75,15 +77,20 @@ impl Network {
     }
 
     /// Read a network written by [`Network::save`]: its spec comes from the
-    /// file's metadata.
+    /// file's metadata. A path ending in `.safetensors.index.json` reads the
+    /// sharded set that `netinit init --shard-size` writes, one shard at a
+    /// time.
     pub fn load(path: impl AsRef<Path>) -> Result<Network, CheckpointError> {
         let path = path.as_ref();
+        if index::is_index(path) {
+            return index::load(path, None);
+        }
         let bytes = read(path)?;
         let file = File::parse(&bytes, path)?;
-        let spec = file.spec()?;
+        let spec = file.metadata.spec()?;
         let (layers, names) = file.layers(&spec)?;
         file.only(&names, true)?;
-        Ok(Network::from_parts(spec, layers, file.seed()?))
+        Ok(Network::from_parts(spec, layers, file.metadata.seed()?))
     }
 }
 
@@ -91,8 +98,12 @@ impl NetworkSpec {
     /// The weights of a safetensors file loaded into this spec: a typed
     /// error names the tensor that is missing, extra, of another dtype or
     /// shape, or not finite. The file's own spec text, if any, is not read.
+    /// A path ending in `.safetensors.index.json` reads a sharded set.
     pub fn load_weights(&self, path: impl AsRef<Path>) -> Result<Network, CheckpointError> {
         let path = path.as_ref();
+        if index::is_index(path) {
+            return index::load(path, Some(self));
+        }
         let bytes = read(path)?;
         let file = File::parse(&bytes, path)?;
         let (layers, names) = file.layers(self)?;
@@ -193,10 +204,89 @@ pub(crate) fn read(path: &Path) -> Result<Vec<u8>, CheckpointError> {
     Ok(bytes)
 }
 
+/// The layers `spec` describes, each tensor's values from `values(name,
+/// shape)`, and the tensors' names; `path` is the checkpoint's, for errors.
+pub(crate) fn assemble(
+    path: &Path,
+    spec: &NetworkSpec,
+    mut values: impl FnMut(&str, &[usize]) -> Result<Vec<f32>, CheckpointError>,
+) -> Result<(Vec<Layer>, Vec<String>), CheckpointError> {
+    let mut names = Vec::new();
+    let mut layers = Vec::new();
+    for (layer_path, layer) in spec.layer_paths().into_iter().zip(spec.layers()) {
+        let Some(layer_path) = layer_path else { continue };
+        let weight_name = tensor_name(&layer_path, "weight");
+        let bias_name = tensor_name(&layer_path, "bias");
+        let shape = (layer.outputs(), layer.inputs());
+        let weight = Array2::from_shape_vec(shape, values(&weight_name, &[shape.0, shape.1])?)
+            .map_err(|error| CheckpointError::format(path, &error))?;
+        let bias = Array1::from(values(&bias_name, &[layer.outputs()])?);
+        layers.push(Layer::Dense(Dense::from_parts(weight, bias, layer.activation())));
+        names.extend([weight_name, bias_name]);
+    }
+    Ok((layers, names))
+}
+
+/// A file's netinit metadata, read with the file's path for its errors.
+pub(crate) struct Metadata<'a> {
+    values: HashMap<String, String>,
+    path: &'a Path,
+}
+
+impl<'a> Metadata<'a> {
+    /// The `values` of the file at `path`.
+    pub(crate) fn new(values: HashMap<String, String>, path: &'a Path) -> Metadata<'a> {
+        Metadata { values, path }
+    }
+
+    /// The value for `key`.
+    pub(crate) fn get(&self, key: &'static str) -> Result<&str, CheckpointError> {
+        self.values
+            .get(key)
+            .map(String::as_str)
+            .ok_or_else(|| CheckpointError::NotNetinit {
+                path: self.path.to_owned(),
+                missing: key,
+            })
+    }
+
+    /// The value for `key`, parsed.
+    pub(crate) fn parsed<T: core::str::FromStr>(&self, key: &'static str) -> Result<T, CheckpointError> {
+        let text = self.get(key)?;
+        text.parse().map_err(|_| self.bad_value(key, text))
+    }
+
+    /// The error for a value that does not read.
+    pub(crate) fn bad_value(&self, key: &'static str, found: &str) -> CheckpointError {
+        CheckpointError::Metadata {
+            path: self.path.to_owned(),
+            key,
+            found: found.to_owned(),
+        }
+    }
+
+    /// The spec the metadata holds.
+    pub(crate) fn spec(&self) -> Result<NetworkSpec, CheckpointError> {
+        NetworkSpec::read_structure(self.get(SPEC_KEY)?).map_err(|error| CheckpointError::Spec {
+            path: self.path.to_owned(),
+            error,
+        })
+    }
+
+    /// The seed the metadata records, if any.
+    pub(crate) fn seed(&self) -> Result<Option<u64>, CheckpointError> {
+        match self.values.get(SEED_KEY) {
+            Some(_) => self.parsed(SEED_KEY).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
 /// A safetensors file read into memory, with its metadata.
 pub(crate) struct File<'a> {
     tensors: SafeTensors<'a>,
-    metadata: HashMap<String, String>,
+    /// Its netinit metadata.
+    pub(crate) metadata: Metadata<'a>,
     path: &'a Path,
 }
 
@@ -209,67 +299,14 @@ impl<'a> File<'a> {
             SafeTensors::read_metadata(bytes).map_err(|error| CheckpointError::format(path, &error))?;
         Ok(File {
             tensors,
-            metadata: header.metadata().clone().unwrap_or_default(),
+            metadata: Metadata::new(header.metadata().clone().unwrap_or_default(), path),
             path,
         })
     }
 
-    /// The metadata's value for `key`.
-    pub(crate) fn metadata(&self, key: &'static str) -> Result<&str, CheckpointError> {
-        self.metadata
-            .get(key)
-            .map(String::as_str)
-            .ok_or_else(|| CheckpointError::NotNetinit {
-                path: self.path.to_owned(),
-                missing: key,
-            })
-    }
-
-    /// The metadata's value for `key`, parsed.
-    pub(crate) fn parsed<T: core::str::FromStr>(&self, key: &'static str) -> Result<T, CheckpointError> {
-        let text = self.metadata(key)?;
-        text.parse().map_err(|_| self.bad_value(key, text))
-    }
-
-    /// The error for a metadata value that does not read.
-    pub(crate) fn bad_value(&self, key: &'static str, found: &str) -> CheckpointError {
-        CheckpointError::Metadata {
-            path: self.path.to_owned(),
-            key,
-            found: found.to_owned(),
-        }
-    }
-
-    /// The spec the metadata holds.
-    pub(crate) fn spec(&self) -> Result<NetworkSpec, CheckpointError> {
-        NetworkSpec::read_structure(self.metadata(SPEC_KEY)?).map_err(|error| CheckpointError::Spec {
-            path: self.path.to_owned(),
-            error,
-        })
-    }
-
-    /// The seed the metadata records, if any.
-    pub(crate) fn seed(&self) -> Result<Option<u64>, CheckpointError> {
-        match self.metadata.get(SEED_KEY) {
-            Some(_) => self.parsed(SEED_KEY).map(Some),
-            None => Ok(None),
-        }
-    }
-
     /// The layers `spec` describes, from their tensors, and those tensors' names.
     pub(crate) fn layers(&self, spec: &NetworkSpec) -> Result<(Vec<Layer>, Vec<String>), CheckpointError> {
-        let mut names = Vec::new();
-        let mut layers = Vec::new();
-        for (path, layer) in spec.layer_paths().into_iter().zip(spec.layers()) {
-            let Some(path) = path else { continue };
-            let weight_name = tensor_name(&path, "weight");
-            let bias_name = tensor_name(&path, "bias");
-            let weight = self.matrix(&weight_name, layer.outputs(), layer.inputs())?;
-            let bias = Array1::from(self.values(&bias_name, &[layer.outputs()])?);
-            layers.push(Layer::Dense(Dense::from_parts(weight, bias, layer.activation())));
-            names.extend([weight_name, bias_name]);
-        }
-        Ok((layers, names))
+        assemble(self.path, spec, |name, shape| self.values(name, shape))
     }
 
     /// The `(rows, columns)` tensor `name`.

@@ -20,7 +20,7 @@ use crate::rules::layer::LayerSpec;
 use crate::rules::network::NetworkSpec;
 use crate::rules::path::LayerPath;
 use crate::runtime::checkpoint::stream::{self, tensor_bytes, Planned};
-use crate::runtime::checkpoint::{atomic, metadata, tensor_name, CheckpointError};
+use crate::runtime::checkpoint::{atomic, metadata, tensor_name, CheckpointError, INDEX_SUFFIX};
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::layers::dense::{sample_bias, sample_rows};
 
@@ -152,7 +152,7 @@ impl NetworkSpec {
         let stem = name
             .as_deref()
             .map_or("model", |name| name.strip_suffix(".safetensors").unwrap_or(name));
-        let index_path = directory.join(format!("{stem}.safetensors.index.json"));
+        let index_path = directory.join(format!("{stem}{INDEX_SUFFIX}"));
         if let Err(source) = std::fs::remove_file(&index_path) {
             if source.kind() != std::io::ErrorKind::NotFound {
                 return Err(CheckpointError::Io {

@@ -75,7 +75,7 @@ impl Trainer {
         let path = path.as_ref();
         let bytes = read(path)?;
         let file = File::parse(&bytes, path)?;
-        let spec = file.spec()?;
+        let spec = file.metadata.spec()?;
         let (layers, mut names) = file.layers(&spec)?;
         let mut moments = Vec::with_capacity(layers.len());
         for (path, layer) in spec.layer_paths().into_iter().flatten().zip(&layers) {
@@ -103,12 +103,12 @@ impl Trainer {
         }
         file.only(&names, false)?;
         Ok(Trainer::from_parts(TrainerState {
-            network: Network::from_parts(spec, layers, file.seed()?),
+            network: Network::from_parts(spec, layers, file.metadata.seed()?),
             loss: loss(&file)?,
             optimizer: optimizer(&file)?,
             moments,
             steps: steps(&file)?,
-            epochs: file.parsed(EPOCHS_KEY)?,
+            epochs: file.metadata.parsed(EPOCHS_KEY)?,
         }))
     }
 }
@@ -150,32 +150,32 @@ fn settings(loss: Loss, optimizer: Optimizer) -> HashMap<String, String> {
 /// The step count, which Adam's bias correction raises its betas to: a
 /// whole number from 0 to `i32::MAX`.
 fn steps(file: &File) -> Result<i32, CheckpointError> {
-    let steps: u32 = file.parsed(STEPS_KEY)?;
-    i32::try_from(steps).map_err(|_| file.bad_value(STEPS_KEY, &steps.to_string()))
+    let steps: u32 = file.metadata.parsed(STEPS_KEY)?;
+    i32::try_from(steps).map_err(|_| file.metadata.bad_value(STEPS_KEY, &steps.to_string()))
 }
 
 fn loss(file: &File) -> Result<Loss, CheckpointError> {
-    match file.metadata(LOSS_KEY)? {
+    match file.metadata.get(LOSS_KEY)? {
         "cross_entropy" => Ok(Loss::CrossEntropy),
         "mean_squared_error" => Ok(Loss::MeanSquaredError),
-        other => Err(file.bad_value(LOSS_KEY, other)),
+        other => Err(file.metadata.bad_value(LOSS_KEY, other)),
     }
 }
 
 fn optimizer(file: &File) -> Result<Optimizer, CheckpointError> {
-    let learning_rate = file.parsed(LEARNING_RATE_KEY)?;
-    let optimizer = match file.metadata(OPTIMIZER_KEY)? {
+    let learning_rate = file.metadata.parsed(LEARNING_RATE_KEY)?;
+    let optimizer = match file.metadata.get(OPTIMIZER_KEY)? {
         "sgd" => Ok(Optimizer::Sgd {
             learning_rate,
-            momentum: file.parsed(MOMENTUM_KEY)?,
+            momentum: file.metadata.parsed(MOMENTUM_KEY)?,
         }),
         "adam" => Ok(Optimizer::Adam {
             learning_rate,
-            beta1: file.parsed(BETA1_KEY)?,
-            beta2: file.parsed(BETA2_KEY)?,
-            epsilon: file.parsed(EPSILON_KEY)?,
+            beta1: file.metadata.parsed(BETA1_KEY)?,
+            beta2: file.metadata.parsed(BETA2_KEY)?,
+            epsilon: file.metadata.parsed(EPSILON_KEY)?,
         }),
-        other => Err(file.bad_value(OPTIMIZER_KEY, other)),
+        other => Err(file.metadata.bad_value(OPTIMIZER_KEY, other)),
     }?;
     match optimizer.check() {
         Ok(()) => Ok(optimizer),
@@ -187,8 +187,10 @@ fn optimizer(file: &File) -> Result<Optimizer, CheckpointError> {
                 "beta2" => BETA2_KEY,
                 _ => EPSILON_KEY,
             };
-            Err(file.bad_value(key, &value.to_string()))
+            Err(file.metadata.bad_value(key, &value.to_string()))
         }
-        Err(_) => Err(file.bad_value(OPTIMIZER_KEY, file.metadata(OPTIMIZER_KEY)?)),
+        Err(_) => Err(file
+            .metadata
+            .bad_value(OPTIMIZER_KEY, file.metadata.get(OPTIMIZER_KEY)?)),
     }
 }

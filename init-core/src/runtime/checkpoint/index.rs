@@ -1,0 +1,121 @@
+//! Reading a sharded checkpoint through its index,
+//! `model.safetensors.index.json`: the index names the file of every
+//! tensor, and the shards are read one at a time, so memory holds the
+//! network and one shard's bytes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::rules::network::NetworkSpec;
+use crate::runtime::checkpoint::{assemble, read, CheckpointError, File, Metadata};
+use crate::runtime::network::Network;
+
+/// The suffix that marks a file as a sharded checkpoint's index.
+pub const INDEX_SUFFIX: &str = ".safetensors.index.json";
+
+/// Whether `path` names a sharded checkpoint's index.
+pub(crate) fn is_index(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.ends_with(INDEX_SUFFIX))
+}
+
+/// The network of the sharded checkpoint whose index is at `path`: with
+/// `spec`, its weights loaded into that spec; without, the spec and seed
+/// from the index's metadata.
+pub(crate) fn load(path: &Path, spec: Option<&NetworkSpec>) -> Result<Network, CheckpointError> {
+    let (metadata, weight_map) = parse(&read(path)?, path)?;
+    let metadata = Metadata::new(metadata, path);
+    let (spec, seed) = match spec {
+        Some(spec) => (spec.clone(), None),
+        None => (metadata.spec()?, metadata.seed()?),
+    };
+    let needed: BTreeMap<String, Vec<usize>> = spec
+        .shard_plan(u64::MAX)
+        .shards()
+        .iter()
+        .flatten()
+        .map(|tensor| (tensor.name().to_owned(), tensor.shape().to_vec()))
+        .collect();
+    if let Some(name) = needed.keys().find(|name| !weight_map.contains_key(*name)) {
+        return Err(CheckpointError::MissingTensor {
+            path: path.to_owned(),
+            name: name.clone(),
+        });
+    }
+    if let Some(name) = weight_map.keys().find(|name| !needed.contains_key(*name)) {
+        return Err(CheckpointError::ExtraTensor {
+            path: path.to_owned(),
+            name: name.clone(),
+        });
+    }
+    let mut by_shard: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (name, shard) in &weight_map {
+        by_shard.entry(shard).or_default().push(name.clone());
+    }
+    let directory = path.parent().unwrap_or(Path::new(""));
+    // A shard may hold a tensor the index places elsewhere; not one the
+    // spec has no use for.
+    let known: Vec<String> = needed.keys().cloned().collect();
+    let mut loaded: HashMap<String, Vec<f32>> = HashMap::new();
+    for (shard, names) in by_shard {
+        let shard_path = directory.join(shard);
+        let bytes = read(&shard_path)?;
+        let file = File::parse(&bytes, &shard_path)?;
+        for name in &names {
+            loaded.insert(name.clone(), file.values(name, &needed[name])?);
+        }
+        file.only(&known, true)?;
+    }
+    let (layers, _) = assemble(path, &spec, |name, _| {
+        loaded.remove(name).ok_or_else(|| CheckpointError::MissingTensor {
+            path: path.to_owned(),
+            name: name.to_owned(),
+        })
+    })?;
+    Ok(Network::from_parts(spec, layers, seed))
+}
+
+/// The index's string metadata (`total_size`, a number, is passed over) and
+/// its weight map, tensor name to shard file name.
+type Index = (HashMap<String, String>, BTreeMap<String, String>);
+
+/// The index in `bytes`: a JSON object whose `weight_map` maps each tensor
+/// to a file name in the index's folder.
+fn parse(bytes: &[u8], path: &Path) -> Result<Index, CheckpointError> {
+    let format = |reason: String| CheckpointError::Format {
+        path: path.to_owned(),
+        reason,
+    };
+    let index: Value =
+        serde_json::from_slice(bytes).map_err(|error| format(format!("not a JSON index: {error}")))?;
+    let metadata = match index.get("metadata") {
+        None => HashMap::new(),
+        Some(Value::Object(metadata)) => metadata
+            .iter()
+            .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_owned())))
+            .collect(),
+        Some(other) => return Err(format(format!("`metadata` is not an object: {other}"))),
+    };
+    let Some(Value::Object(map)) = index.get("weight_map") else {
+        return Err(format(
+            "no `weight_map` object, which names each tensor's file".to_owned(),
+        ));
+    };
+    let mut weight_map = BTreeMap::new();
+    for (name, shard) in map {
+        let shard = shard
+            .as_str()
+            .ok_or_else(|| format(format!("the file of `{name}` is not a string: {shard}")))?;
+        // A shard is a file beside the index: nothing else is read.
+        if shard.is_empty() || shard.contains(['/', '\\']) || shard == ".." || shard == "." {
+            return Err(format(format!(
+                "the file of `{name}`, `{shard}`, is not a file name in the index's folder"
+            )));
+        }
+        weight_map.insert(name.clone(), shard.to_owned());
+    }
+    Ok((metadata, weight_map))
+}
