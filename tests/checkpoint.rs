@@ -375,7 +375,7 @@ fn a_sharded_set_loads_through_its_index_and_bad_indexes_are_typed_errors() {
     let shorter: NetworkSpec = "dense(64 -> 64, relu), dense(64 -> 64, tanh)".parse().unwrap();
     let error = shorter.load_weights(&index).unwrap_err();
     assert!(
-        matches!(&error, CheckpointError::ExtraTensor { name, .. } if name == "layers.2.bias"),
+        matches!(&error, CheckpointError::ExtraTensor { path, name } if path == &index && name == "layers.2.bias"),
         "{error:?}"
     );
 
@@ -398,6 +398,21 @@ fn a_sharded_set_loads_through_its_index_and_bad_indexes_are_typed_errors() {
             "is not a file name in the index's folder",
         ),
         (
+            "an absolute file name",
+            text.replacen("\"model-00001-of-00003.safetensors\"", "\"/etc/passwd\"", 1),
+            "is not a file name in the index's folder",
+        ),
+        (
+            "the parent folder",
+            text.replacen("\"model-00001-of-00003.safetensors\"", "\"..\"", 1),
+            "is not a file name in the index's folder",
+        ),
+        (
+            "a seed written as a number",
+            text.replacen("\"netinit.seed\": \"5\"", "\"netinit.seed\": 5", 1),
+            "the metadata's `netinit.seed` is not a string",
+        ),
+        (
             "a file name that is not a string",
             text.replacen("\"model-00001-of-00003.safetensors\"", "7", 1),
             "is not a string",
@@ -408,7 +423,7 @@ fn a_sharded_set_loads_through_its_index_and_bad_indexes_are_typed_errors() {
         fs::write(&bad, contents).unwrap();
         let error = Network::load(&bad).unwrap_err();
         assert!(
-            matches!(&error, CheckpointError::Format { path, .. } if path == &bad)
+            matches!(&error, CheckpointError::Index { path, .. } if path == &bad)
                 && error.to_string().contains(words),
             "{what}: {error}"
         );
@@ -436,4 +451,20 @@ fn a_sharded_set_loads_through_its_index_and_bad_indexes_are_typed_errors() {
         matches!(&error, CheckpointError::Io { path, .. } if path == &written[2]),
         "{error:?}"
     );
+
+    // A shard written apart from another seed does not join the set: shard
+    // 2 from seed 6 beside shards of seed 5 is an error naming it.
+    let apart = directory.join("apart");
+    fs::create_dir_all(&apart).unwrap();
+    let other_seed = spec
+        .write_sharded(6, &apart.join("model.safetensors"), 18_000, Some(1), &mut |_| {})
+        .unwrap();
+    fs::copy(&other_seed[0], &written[1]).unwrap();
+    let error = Network::load(&index).unwrap_err();
+    assert!(
+        matches!(&error, CheckpointError::ShardMismatch { path, key: "netinit.seed", index, found }
+            if path == &written[1] && index == "5" && found == "6"),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("do not make one network"), "{error}");
 }

@@ -62,8 +62,8 @@ pub enum DataError {
         expected: u64,
         /// Bytes found; a lower bound when `counting_stopped`.
         found: u64,
-        /// Counting stopped at 1 GiB past the header's size, without
-        /// reading the rest (a gzip bomb would never end).
+        /// Counting stopped past 1 GiB more than the header's size,
+        /// without reading the rest (a gzip bomb would never end).
         counting_stopped: bool,
     },
     /// An images file and its labels file disagree on the count.

@@ -103,14 +103,16 @@ fn read_idx(
     if (body.len() as u64) < body_len {
         return Err(truncated(expected, header_len + body.len() as u64));
     }
-    let trailing = io::copy(&mut reader.take(TRAILING_COUNTED), &mut io::sink()).map_err(corrupt)?;
+    // One byte past the cap tells a file with exactly that many from one
+    // with more.
+    let trailing = io::copy(&mut reader.take(TRAILING_COUNTED + 1), &mut io::sink()).map_err(corrupt)?;
     // At the cap the count is a lower bound; the message says so.
     if trailing > 0 {
         return Err(DataError::TrailingBytes {
             path: path.to_owned(),
             expected,
             found: expected + trailing,
-            counting_stopped: trailing == TRAILING_COUNTED,
+            counting_stopped: trailing > TRAILING_COUNTED,
         });
     }
     Ok((sizes, body))

@@ -85,6 +85,26 @@ pub enum CheckpointError {
         /// The shape in the file.
         found: Vec<usize>,
     },
+    /// A sharded checkpoint's index that is not one: not JSON, no weight
+    /// map, a shard named outside the index's folder.
+    Index {
+        /// The index.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A shard that records another network or seed than its index: shards
+    /// written apart, from different specs or seeds, do not make one network.
+    ShardMismatch {
+        /// The shard.
+        path: PathBuf,
+        /// The metadata key that differs.
+        key: &'static str,
+        /// The index's value.
+        index: String,
+        /// The shard's value.
+        found: String,
+    },
     /// A shard asked for past the last one.
     NoSuchShard {
         /// The shard asked for (from 0).
@@ -124,6 +144,24 @@ impl fmt::Display for CheckpointError {
                     path.display()
                 )
             }
+            CheckpointError::Index { path, reason } => {
+                write!(
+                    f,
+                    "{}: not a readable sharded checkpoint index: {reason}",
+                    path.display()
+                )
+            }
+            CheckpointError::ShardMismatch {
+                path,
+                key,
+                index,
+                found,
+            } => write!(
+                f,
+                "{}: the shard's `{key}` is `{found}`, but its index says `{index}`: shards written from \
+                 different specs or seeds do not make one network; write them again with the same ones",
+                path.display()
+            ),
             CheckpointError::NotNetinit { path, missing } => write!(
                 f,
                 "{}: the file's metadata has no `{missing}`, so it does not say which network it holds; load \

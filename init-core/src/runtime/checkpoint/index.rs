@@ -4,12 +4,12 @@
 //! network and one shard's bytes.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Component, Path};
 
 use serde_json::Value;
 
 use crate::rules::network::NetworkSpec;
-use crate::runtime::checkpoint::{assemble, read, CheckpointError, File, Metadata};
+use crate::runtime::checkpoint::{assemble, read, CheckpointError, File, Metadata, SEED_KEY, SPEC_KEY};
 use crate::runtime::network::Network;
 
 /// The suffix that marks a file as a sharded checkpoint's index.
@@ -64,6 +64,7 @@ pub(crate) fn load(path: &Path, spec: Option<&NetworkSpec>) -> Result<Network, C
         let shard_path = directory.join(shard);
         let bytes = read(&shard_path)?;
         let file = File::parse(&bytes, &shard_path)?;
+        same_network(&metadata, &file, &shard_path)?;
         for name in &names {
             loaded.insert(name.clone(), file.values(name, &needed[name])?);
         }
@@ -78,14 +79,33 @@ pub(crate) fn load(path: &Path, spec: Option<&NetworkSpec>) -> Result<Network, C
     Ok(Network::from_parts(spec, layers, seed))
 }
 
+/// An error when the shard at `path` records another spec or seed than the
+/// index (a key either leaves out is not compared).
+fn same_network(index: &Metadata, shard: &File, path: &Path) -> Result<(), CheckpointError> {
+    for key in [SPEC_KEY, SEED_KEY] {
+        if let (Ok(expected), Ok(found)) = (index.get(key), shard.metadata.get(key)) {
+            if expected != found {
+                return Err(CheckpointError::ShardMismatch {
+                    path: path.to_owned(),
+                    key,
+                    index: expected.to_owned(),
+                    found: found.to_owned(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The index's string metadata (`total_size`, a number, is passed over) and
 /// its weight map, tensor name to shard file name.
 type Index = (HashMap<String, String>, BTreeMap<String, String>);
 
 /// The index in `bytes`: a JSON object whose `weight_map` maps each tensor
-/// to a file name in the index's folder.
+/// to a file name in the index's folder, and whose `metadata` holds
+/// netinit's keys as strings.
 fn parse(bytes: &[u8], path: &Path) -> Result<Index, CheckpointError> {
-    let format = |reason: String| CheckpointError::Format {
+    let format = |reason: String| CheckpointError::Index {
         path: path.to_owned(),
         reason,
     };
@@ -93,10 +113,23 @@ fn parse(bytes: &[u8], path: &Path) -> Result<Index, CheckpointError> {
         serde_json::from_slice(bytes).map_err(|error| format(format!("not a JSON index: {error}")))?;
     let metadata = match index.get("metadata") {
         None => HashMap::new(),
-        Some(Value::Object(metadata)) => metadata
-            .iter()
-            .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_owned())))
-            .collect(),
+        Some(Value::Object(metadata)) => {
+            let mut strings = HashMap::new();
+            for (key, value) in metadata {
+                match value {
+                    Value::String(value) => {
+                        strings.insert(key.clone(), value.clone());
+                    }
+                    // netinit writes its own keys as strings; another
+                    // type is a damaged index, not a key left out.
+                    _ if key.starts_with("netinit.") => {
+                        return Err(format(format!("the metadata's `{key}` is not a string: {value}")));
+                    }
+                    _ => {}
+                }
+            }
+            strings
+        }
         Some(other) => return Err(format(format!("`metadata` is not an object: {other}"))),
     };
     let Some(Value::Object(map)) = index.get("weight_map") else {
@@ -109,8 +142,11 @@ fn parse(bytes: &[u8], path: &Path) -> Result<Index, CheckpointError> {
         let shard = shard
             .as_str()
             .ok_or_else(|| format(format!("the file of `{name}` is not a string: {shard}")))?;
-        // A shard is a file beside the index: nothing else is read.
-        if shard.is_empty() || shard.contains(['/', '\\']) || shard == ".." || shard == "." {
+        // A shard is a file beside the index: one plain name, no folder,
+        // root, drive prefix, `.` or `..`. Nothing else is read.
+        let mut components = Path::new(shard).components();
+        let plain = matches!(components.next(), Some(Component::Normal(_))) && components.next().is_none();
+        if !plain || shard.contains(['/', '\\']) {
             return Err(format(format!(
                 "the file of `{name}`, `{shard}`, is not a file name in the index's folder"
             )));
