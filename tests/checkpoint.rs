@@ -468,3 +468,31 @@ fn a_sharded_set_loads_through_its_index_and_bad_indexes_are_typed_errors() {
     );
     assert!(error.to_string().contains("do not make one network"), "{error}");
 }
+
+#[test]
+fn an_epoch_count_at_its_top_does_not_overflow() {
+    // A trainer file whose epoch count is u64::MAX (written by hand into
+    // its header) loads, and one more epoch leaves the count at the top
+    // instead of panicking or wrapping to 0.
+    use netinit::ndarray::Array2;
+    use netinit::{Loss, Optimizer, Trainer};
+    let path = scratch("epochs-at-top.safetensors");
+    Trainer::new(SMALL.init(1), Loss::CrossEntropy, Optimizer::sgd(0.1))
+        .unwrap()
+        .save(&path)
+        .unwrap();
+    let bytes = fs::read(&path).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + header_len]).unwrap();
+    let edited = header.replace(
+        r#""netinit.epochs":"0""#,
+        &format!(r#""netinit.epochs":"{}""#, u64::MAX),
+    );
+    assert_ne!(edited, header, "{header}");
+    fs::write(&path, safetensors_bytes(&edited, &bytes[8 + header_len..])).unwrap();
+    let mut trainer = Trainer::load(&path).unwrap();
+    assert_eq!(trainer.epochs(), u64::MAX);
+    let inputs = Array2::from_elem((4, 4), 0.5_f32);
+    trainer.epoch(inputs.view(), &[0, 1, 0, 1], 2, 0, |_| {}).unwrap();
+    assert_eq!(trainer.epochs(), u64::MAX);
+}

@@ -27,6 +27,13 @@ pub enum DataError {
         /// What the decompressor reported.
         reason: String,
     },
+    /// The data the header declares does not fit in memory.
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The bytes of data the header declares.
+        bytes: u64,
+    },
     /// The file ends before its header says it should.
     Truncated {
         /// The file.
@@ -128,6 +135,11 @@ impl fmt::Display for DataError {
                 found.1,
                 expected.0,
                 expected.1
+            ),
+            DataError::TooLarge { path, bytes } => write!(
+                f,
+                "{}: the header declares {bytes} bytes of data, more than the system would allocate",
+                path.display()
             ),
             DataError::TrailingBytes {
                 path,

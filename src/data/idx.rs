@@ -95,11 +95,24 @@ fn read_idx(
         .iter()
         .fold(1_u64, |product, &size| product.saturating_mul(u64::from(size)));
     let expected = body_len.saturating_add(header_len);
+    // Read in chunks, each allocation fallible: a small gzip file can
+    // claim and hold far more than memory.
     let mut body = Vec::new();
-    (&mut reader)
-        .take(body_len)
-        .read_to_end(&mut body)
-        .map_err(corrupt)?;
+    let mut chunk = vec![0_u8; 1 << 16];
+    let mut body_reader = (&mut reader).take(body_len);
+    loop {
+        let read = match body_reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(corrupt(error)),
+        };
+        body.try_reserve(read).map_err(|_| DataError::TooLarge {
+            path: path.to_owned(),
+            bytes: body_len,
+        })?;
+        body.extend_from_slice(&chunk[..read]);
+    }
     if (body.len() as u64) < body_len {
         return Err(truncated(expected, header_len + body.len() as u64));
     }

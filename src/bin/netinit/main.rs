@@ -170,7 +170,8 @@ fn main() -> ExitCode {
             shard_size,
             shard,
         } => {
-            let sharding = shard_size.map(|size| (size, shard.map(|k| (k - 1) as usize)));
+            let sharding =
+                shard_size.map(|size| (size, shard.map(|k| usize::try_from(k - 1).unwrap_or(usize::MAX))));
             init(file, *seed, output, sharding, styled)
         }
         Command::Export { file, class, .. } => export(file, class, styled),

@@ -198,7 +198,8 @@ impl Trainer {
             total += f64::from(loss) * batch.len() as f64;
             after_batch(loss);
         }
-        self.epochs += 1;
+        // A count loaded from a file may already be at the top.
+        self.epochs = self.epochs.saturating_add(1);
         Ok((total / classes.len().max(1) as f64) as f32)
     }
 }
