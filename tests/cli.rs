@@ -1,16 +1,34 @@
 //! The `netinit` command line, run as a user runs it.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// A `.net` file in a temporary folder of its own, removed when dropped.
+struct NetFile(PathBuf);
+
+impl std::ops::Deref for NetFile {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for NetFile {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
+}
+
 /// A `.net` file with this text in a fresh temporary folder.
-fn net_file(name: &str, text: &str) -> PathBuf {
+fn net_file(name: &str, text: &str) -> NetFile {
     let dir = std::env::temp_dir().join(format!("netinit-cli-{}-{name}", std::process::id()));
     fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     fs::write(&path, text).unwrap();
-    path
+    NetFile(path)
 }
 
 fn netinit(args: &[&str]) -> Output {
@@ -114,4 +132,5 @@ fn init_writes_a_checkpoint_that_loads_as_the_network() {
         card.init(7),
         "the old file is intact"
     );
+    fs::remove_file(&output).unwrap();
 }

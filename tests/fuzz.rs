@@ -183,44 +183,38 @@ fn read_network(text: String) -> bool {
     read.is_ok()
 }
 
-fn fuzz_dsl(cases: u64) {
-    let mut rng = netinit::generator(2026);
+/// Mutate `sources` `cases` times from `seed` and read each mutant with
+/// `read` (which says whether it read): none may panic, and more than one
+/// in 50 must stay valid, so the read-back path is exercised too (a
+/// duplicated comma or a new number keeps a text valid).
+fn fuzz_texts(what: &str, sources: &[&str], seed: u64, cases: u64, read: impl Fn(String) -> bool) {
+    let mut rng = netinit::generator(seed);
     let inputs: Vec<String> = (0..cases)
-        .map(|case| mutate(NETWORKS[case as usize % NETWORKS.len()], &mut rng))
+        .map(|case| mutate(sources[case as usize % sources.len()], &mut rng))
         .collect();
-    let (failed, valid) = failures(inputs.into_iter(), read_network);
+    let (failed, valid) = failures(inputs.into_iter(), read);
     assert!(
         failed.is_empty(),
-        "{} of {cases} panicked, first: {:?}",
+        "{} of {cases} {what} panicked, first: {:?}",
         failed.len(),
         failed[0]
     );
-    // Some mutations stay valid (a duplicated comma, a new number), so the
-    // read-back path is exercised too.
-    assert!(valid as u64 > cases / 50, "only {valid} of {cases} mutants read");
-    eprintln!("networks: {cases} cases, {valid} read and read back, 0 panicked");
+    assert!(valid as u64 > cases / 50, "only {valid} of {cases} {what} read");
+    eprintln!("{what}: {cases} cases, {valid} read and read back, 0 panicked");
+}
+
+fn fuzz_dsl(cases: u64) {
+    fuzz_texts("networks", NETWORKS, 2026, cases, read_network);
 }
 
 fn fuzz_init(cases: u64) {
-    let mut rng = netinit::generator(1117);
-    let inputs: Vec<String> = (0..cases)
-        .map(|case| mutate(INITS[case as usize % INITS.len()], &mut rng))
-        .collect();
-    let (failed, valid) = failures(inputs.into_iter(), |text| match text.parse::<Init>() {
+    fuzz_texts("inits", INITS, 1117, cases, |text| match text.parse::<Init>() {
         Ok(init) => {
             assert_eq!(init.to_string().parse::<Init>().ok(), Some(init), "{text:?}");
             true
         }
         Err(_) => false,
     });
-    assert!(
-        failed.is_empty(),
-        "{} of {cases} panicked, first: {:?}",
-        failed.len(),
-        failed[0]
-    );
-    assert!(valid as u64 > cases / 50, "only {valid} of {cases} mutants read");
-    eprintln!("inits: {cases} cases, {valid} read and read back, 0 panicked");
 }
 
 /// A small valid IDX image file, gzip or plain.
