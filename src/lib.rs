@@ -197,7 +197,7 @@ pub use init_core::{signal, Finding, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, 
 // Sampling, the network and training.
 pub use init_core::{
     checkpoint, fill, generator, CheckpointError, Dense, Error, Evaluation, Generator, Gradients, Layer,
-    Loss, Network, Optimizer, Targets, Trainer,
+    Loss, Network, Optimizer, Origin, SamplerFormat, Targets, Trainer,
 };
 
 pub mod data;

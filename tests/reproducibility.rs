@@ -1,29 +1,33 @@
 //! Reproducible, layer-stable and shardable sampling, as DESIGN.md promises.
 
 use ndarray::s;
-use netinit::{network, Activation, Init, LayerSpec, NetworkSpec};
+use netinit::{network, Activation, Init, LayerSpec, NetworkSpec, Origin, SamplerFormat};
+use proptest::prelude::*;
 
 const CARD: NetworkSpec = network![dense(784 -> 256, relu), dense(256 -> 10, softmax)];
 
+/// The first four weights of layer 1 and the first two of layer 2, as f32 bits.
+fn first_bits(origin: Origin) -> (Vec<u32>, Vec<u32>) {
+    let network = CARD.init(origin);
+    let bits = |layer: usize, count: usize| -> Vec<u32> {
+        network.layers()[layer]
+            .weight()
+            .iter()
+            .take(count)
+            .map(|w| w.to_bits())
+            .collect()
+    };
+    (bits(0, 4), bits(1, 2))
+}
+
 #[test]
 fn golden_first_weights() {
-    // The first weights of the card's network under seed 42 (0.09906735,
-    // -0.023719287, 0.012020173, 0.052285783 for layer 1), as f32 bits. They change only
-    // if the generator, the stream layout or the sampler changes, which would
-    // change every user's weights: such a change must be deliberate.
-    let network = CARD.init(42);
-    let first: Vec<u32> = network.layers()[0]
-        .weight()
-        .iter()
-        .take(4)
-        .map(|w| w.to_bits())
-        .collect();
-    let head: Vec<u32> = network.layers()[1]
-        .weight()
-        .iter()
-        .take(2)
-        .map(|w| w.to_bits())
-        .collect();
+    // The first weights of the card's network under seed 42 (0.026544567,
+    // 0.024329038, -0.018852497, -0.005832077 for layer 1), as f32 bits, in
+    // each sampler format. They change only if the generator, the stream
+    // layout or the sampler changes, which would change every user's
+    // weights: such a change must be deliberate (and a new format).
+    let (first, head) = first_bits(Origin::from(42));
     assert_eq!(
         first,
         GOLDEN_FIRST,
@@ -31,10 +35,17 @@ fn golden_first_weights() {
         first.iter().map(|b| f32::from_bits(*b)).collect::<Vec<_>>()
     );
     assert_eq!(head, GOLDEN_HEAD);
+    // netinit 0.1's weights (0.09906735, -0.023719287, 0.012020173,
+    // 0.052285783 for layer 1) are still made in the 0.1 format.
+    let (first, head) = first_bits(Origin::new(42, SamplerFormat::ChaChaRows));
+    assert_eq!(first, GOLDEN_FIRST_0_1);
+    assert_eq!(head, GOLDEN_HEAD_0_1);
 }
 
-const GOLDEN_FIRST: [u32; 4] = [1_036_706_771, 3_166_850_803, 1_011_150_914, 1_029_056_926];
-const GOLDEN_HEAD: [u32; 2] = [1_040_710_005, 1_017_765_779];
+const GOLDEN_FIRST: [u32; 4] = [1_020_883_966, 1_019_694_513, 3_164_237_965, 3_149_863_682];
+const GOLDEN_HEAD: [u32; 2] = [1_025_167_538, 3_168_836_430];
+const GOLDEN_FIRST_0_1: [u32; 4] = [1_036_706_771, 3_166_850_803, 1_011_150_914, 1_029_056_926];
+const GOLDEN_HEAD_0_1: [u32; 2] = [1_040_710_005, 1_017_765_779];
 
 #[test]
 fn the_same_seed_gives_the_same_weights_and_another_seed_others() {
@@ -47,10 +58,64 @@ fn the_same_seed_gives_the_same_weights_and_another_seed_others() {
 
 #[test]
 fn rows_alone_equal_those_rows_of_the_full_sample() {
-    let full = CARD.init(11);
-    for (layer, rows) in [(0, 0..256), (0, 100..132), (0, 255..256), (1, 3..7)] {
-        let shard = CARD.sample_rows(11, layer, rows.clone()).unwrap();
-        assert_eq!(shard, full.layers()[layer].weight().slice(s![rows, ..]));
+    for format in SamplerFormat::ALL {
+        let origin = Origin::new(11, format);
+        let full = CARD.init(origin);
+        for (layer, rows) in [(0, 0..256), (0, 100..132), (0, 255..256), (1, 3..7)] {
+            let shard = CARD.sample_rows(origin, layer, rows.clone()).unwrap();
+            assert_eq!(
+                shard,
+                full.layers()[layer].weight().slice(s![rows, ..]),
+                "{format}"
+            );
+        }
+    }
+}
+
+/// A layer of `inputs -> outputs` with one of the inits that are drawn
+/// element by element, or orthogonal.
+fn layer_with(inputs: usize, outputs: usize, init: usize) -> LayerSpec {
+    let inits = [
+        Init::he_normal(),
+        Init::he_uniform(),
+        Init::Scaled(
+            netinit::VarianceScaling::new(netinit::Family::Xavier, netinit::Distribution::Normal)
+                .with_distribution(netinit::Distribution::TruncatedNormal),
+        ),
+        Init::Orthogonal { gain: None },
+    ];
+    LayerSpec::dense(inputs, outputs, Activation::Relu).with_weight(inits[init])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any rectangle of any layer, sampled alone, is bit-identical to the
+    /// same rectangle of the whole network, in both formats.
+    #[test]
+    fn any_block_alone_equals_that_block_of_the_full_sample(
+        inputs in 1usize..200,
+        outputs in 1usize..80,
+        init in 0usize..4,
+        corners in (0.0f64..1.0, 0.0f64..1.0, 0.0f64..1.0, 0.0f64..1.0),
+        seed in any::<u64>(),
+        old in any::<bool>(),
+    ) {
+        let spec = NetworkSpec::new(vec![
+            LayerSpec::dense(3, inputs, Activation::Tanh),
+            layer_with(inputs, outputs, init),
+        ]).unwrap();
+        let format = if old { SamplerFormat::ChaChaRows } else { SamplerFormat::Counter };
+        let origin = Origin::new(seed, format);
+        let span = |a: f64, b: f64, n: usize| {
+            let (a, b) = ((a * n as f64) as usize, (b * n as f64) as usize);
+            a.min(b)..a.max(b) + 1.min(n - a.max(b))
+        };
+        let rows = span(corners.0, corners.1, outputs);
+        let columns = span(corners.2, corners.3, inputs);
+        let block = spec.sample_block(origin, 1, rows.clone(), columns.clone()).unwrap();
+        let full = spec.init(origin);
+        prop_assert_eq!(block, full.layers()[1].weight().slice(s![rows, columns]));
     }
 }
 
@@ -87,16 +152,24 @@ fn the_macro_and_the_run_time_builder_agree() {
 
 #[test]
 fn the_thread_count_does_not_change_the_weights() {
-    let spec: NetworkSpec =
-        network![dense(300 -> 500, gelu, dist = truncated_normal), dense(500 -> 10, softmax)];
-    let on = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| spec.init(9))
-    };
-    let one = on(1);
-    assert_eq!(one, on(2));
-    assert_eq!(one, on(5));
+    // Normal, truncated normal, uniform (weights and biases) and orthogonal,
+    // each large enough to be split between threads.
+    let spec: NetworkSpec = network![
+        dense(300 -> 500, gelu, dist = truncated_normal),
+        dense(500 -> 400, relu, init = he_normal, bias = uniform(bound = 0.1)),
+        dense(400 -> 200, tanh, init = xavier_uniform),
+        dense(200 -> 10, softmax, init = orthogonal),
+    ];
+    for format in SamplerFormat::ALL {
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| spec.init(Origin::new(9, format)))
+        };
+        let one = on(1);
+        assert_eq!(one, on(2), "{format}");
+        assert_eq!(one, on(5), "{format}");
+    }
 }

@@ -39,6 +39,8 @@ pub use runtime::error::Error;
 #[cfg(feature = "runtime")]
 pub use runtime::fill;
 #[cfg(feature = "runtime")]
+pub use runtime::format::{Origin, SamplerFormat};
+#[cfg(feature = "runtime")]
 pub use runtime::generator::{generator, Generator};
 #[cfg(feature = "runtime")]
 pub use runtime::layers::dense::Dense;

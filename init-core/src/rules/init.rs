@@ -204,8 +204,10 @@ pub enum Init {
     },
 }
 
-/// The largest |z| the sampler's standard normal can return: its tail
-/// draws `3.44 - ln(u) / 3.44` with `u` at least 2^-53, at most 14.1.
+/// The largest |z| any sampler format's standard normal can return, which
+/// the scale checks use: the 0.1 ziggurat's tail draws
+/// `3.44 - ln(u) / 3.44` with `u` at least 2^-53, at most 14.1 (the
+/// counter format stays below 6.67).
 pub const LARGEST_NORMAL: f64 = 14.2;
 
 /// Half of f32's smallest positive value (1.4e-45): a draw whose largest

@@ -27,6 +27,15 @@ pub enum Error {
         /// How many rows there are.
         rows: usize,
     },
+    /// A block asked for columns the layer does not have.
+    ColumnRange {
+        /// The first column asked for.
+        start: usize,
+        /// One past the last column asked for.
+        end: usize,
+        /// How many columns there are.
+        columns: usize,
+    },
     /// A variance-scaling or orthogonal init on a tensor with fewer than two
     /// dimensions, whose fans are undefined.
     FansUndefined {
@@ -123,6 +132,9 @@ impl fmt::Display for Error {
             ),
             Error::RowRange { start, end, rows } => {
                 write!(f, "rows {start}..{end} are out of range: the layer has rows 0..{rows}")
+            }
+            Error::ColumnRange { start, end, columns } => {
+                write!(f, "columns {start}..{end} are out of range: the layer has columns 0..{columns}")
             }
             Error::FansUndefined { dimensions } => write!(
                 f,

@@ -2,9 +2,12 @@
 //!
 //! Fans follow PyTorch: a tensor of shape `(out, in, k1, k2, …)` has
 //! `fan_in = in·k1·k2·…` and `fan_out = out·k1·k2·…`; a dense weight is
-//! `(out, in)`. Values are drawn in the tensor's logical (row-major) order
-//! from the generator you pass, so the same generator state gives the same
-//! tensor whatever its memory layout.
+//! `(out, in)`. Values follow the tensor's logical (row-major) order, so the
+//! same generator state gives the same tensor whatever its memory layout.
+//! In the counter format (the default) a fill takes one 64-bit word from
+//! the generator you pass, the tensor's key, and writes an f32 tensor in
+//! place with no buffer; [`fill_in_format`] selects the 0.1 format, which
+//! draws every value from the generator in turn.
 //!
 //! ```
 //! use netinit::{fill, generator, Activation};
@@ -23,8 +26,10 @@ use rand::Rng;
 use crate::rules::activation::Activation;
 use crate::rules::fans::Fans;
 use crate::rules::init::{Draw, Init};
+use crate::runtime::counter::{self, Shape, Source};
 use crate::runtime::error::Error;
-use crate::runtime::layers::dense::zeroed;
+use crate::runtime::format::SamplerFormat;
+use crate::runtime::layers::dense::{element_wise, zeroed};
 use crate::runtime::orthogonal::orthogonal as orthogonal_matrix;
 use crate::runtime::sample;
 
@@ -32,11 +37,22 @@ use crate::runtime::sample;
 pub trait Element: Copy + 'static {
     /// The nearest value of this type.
     fn from_f64(value: f64) -> Self;
+
+    /// The values as f32, when this type is f32: the sampler then writes
+    /// them in place.
+    fn as_f32(values: &mut [Self]) -> Option<&mut [f32]> {
+        let _ = values;
+        None
+    }
 }
 
 impl Element for f32 {
     fn from_f64(value: f64) -> f32 {
         value as f32
+    }
+
+    fn as_f32(values: &mut [f32]) -> Option<&mut [f32]> {
+        Some(values)
     }
 }
 
@@ -47,7 +63,8 @@ impl Element for f64 {
 }
 
 /// Fill `tensor` with `init`, as for a layer followed by `activation`
-/// (which decides the derived gain of He and orthogonal inits).
+/// (which decides the derived gain of He and orthogonal inits), in the
+/// counter format: `rng` gives the tensor's key and advances by one word.
 ///
 /// Errors: [`Error::FansUndefined`] for a variance-scaling or orthogonal init
 /// on a tensor with fewer than two dimensions, [`Error::InvalidScale`] for a
@@ -57,6 +74,32 @@ pub fn fill<A, S, D>(
     init: &Init,
     activation: Activation,
     rng: &mut impl Rng,
+) -> Result<(), Error>
+where
+    A: Element,
+    S: DataMut<Elem = A>,
+    D: Dimension,
+{
+    fill_in_format(tensor, init, activation, rng, SamplerFormat::default())
+}
+
+/// [`fill`] in a chosen sampler format: [`SamplerFormat::ChaChaRows`]
+/// reproduces netinit 0.1's `fill`, drawing each value from `rng` in turn.
+///
+/// ```
+/// use netinit::{fill, generator, Activation, Init, SamplerFormat};
+/// use netinit::ndarray::Array2;
+///
+/// let mut weight = Array2::<f32>::zeros((64, 32));
+/// fill::fill_in_format(&mut weight, &Init::he_normal(), Activation::Relu, &mut generator(0), SamplerFormat::ChaChaRows)?;
+/// # Ok::<(), netinit::Error>(())
+/// ```
+pub fn fill_in_format<A, S, D>(
+    tensor: &mut ArrayBase<S, D>,
+    init: &Init,
+    activation: Activation,
+    rng: &mut impl Rng,
+    format: SamplerFormat,
 ) -> Result<(), Error>
 where
     A: Element,
@@ -81,22 +124,60 @@ where
     if tensor.is_empty() {
         return Ok(());
     }
-    let values = match init.draw(activation, fans) {
-        Draw::Orthogonal { gain } => {
+    match (init.draw(activation, fans), format) {
+        (Draw::Constant { value }, _) => tensor.fill(A::from_f64(value)),
+        (Draw::Orthogonal { gain }, format) => {
             let rows = shape[0];
-            orthogonal_matrix(rows, tensor.len() / rows, gain, rng)?
+            let gaussian = |out: &mut [f64]| match format {
+                SamplerFormat::Counter => {
+                    let mut normals = vec![0.0_f32; out.len()];
+                    counter::fill(&mut normals, 0, Shape::Normal, 1.0, source(rng));
+                    out.iter_mut().zip(normals).for_each(|(o, z)| *o = f64::from(z));
+                }
+                SamplerFormat::ChaChaRows => sample::fill(out, Draw::Normal { std: 1.0 }, rng),
+            };
+            let values = orthogonal_matrix(rows, tensor.len() / rows, gain, gaussian)?;
+            copy(tensor, values.into_iter().map(A::from_f64));
         }
-        draw => {
+        (draw, SamplerFormat::Counter) => {
+            let (kind, scale) = element_wise(draw);
+            let source = source(rng);
+            match tensor.as_slice_mut().and_then(A::as_f32) {
+                Some(values) => counter::fill(values, 0, kind, scale, source),
+                None => {
+                    let mut values = zeroed::<f32>(tensor.len(), "the tensor's values")?;
+                    counter::fill(&mut values, 0, kind, scale, source);
+                    copy(tensor, values.into_iter().map(|v| A::from_f64(f64::from(v))));
+                }
+            }
+        }
+        (draw, SamplerFormat::ChaChaRows) => {
             let mut values = zeroed::<f64>(tensor.len(), "the tensor's values")?;
             sample::fill(&mut values, draw, rng);
-            values
+            copy(tensor, values.into_iter().map(A::from_f64));
         }
-    };
+    }
+    Ok(())
+}
+
+/// A tensor's counter source: its key is the generator's next word.
+fn source(rng: &mut impl Rng) -> Source {
+    let key = rng.next_u64();
+    Source {
+        key: [key as u32, (key >> 32) as u32],
+        stream: 0,
+    }
+}
+
+/// Write `values` into `tensor` in its logical order.
+fn copy<A, S: DataMut<Elem = A>, D: Dimension>(
+    tensor: &mut ArrayBase<S, D>,
+    values: impl Iterator<Item = A>,
+) {
     tensor
         .iter_mut()
         .zip(values)
-        .for_each(|(slot, value)| *slot = A::from_f64(value));
-    Ok(())
+        .for_each(|(slot, value)| *slot = value);
 }
 
 /// He (Kaiming) normal, fan_in, with `activation`'s gain

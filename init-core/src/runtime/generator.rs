@@ -1,4 +1,5 @@
-//! The seeded generator: ChaCha8, keyed per layer, one stream per row.
+//! The seeded generator: ChaCha8 keys per layer, then, by the sampler
+//! format, Philox counters per element or ChaCha8 streams per row.
 //!
 //! Reproducibility rests on three choices, each documented in the README:
 //!
@@ -12,16 +13,22 @@
 //!   rest zero) produces on stream `i`. Changing one layer leaves every other
 //!   layer's key, and so its weights, unchanged; adding a layer without
 //!   parameters changes no path.
-//! * **One stream per row.** Row `r` of a layer's weights is drawn from the
-//!   layer key on stream `r`, the biases on stream `u64::MAX`, an orthogonal
-//!   matrix's Gaussian draw on stream `u64::MAX - 1`. Rows `[a, b)` can be
-//!   sampled alone, bit-identical to the same rows of the full matrix, and
-//!   rows can be drawn on any number of threads with the same result.
+//! * **Counters per element** ([`SamplerFormat::Counter`], the default):
+//!   the first 8 bytes of the layer key are a Philox key; the weights are
+//!   stream 0, the biases stream 1, an orthogonal matrix's Gaussian draw
+//!   stream 2, and element `i` is a function of `(key, stream, i)` alone
+//!   (see [`crate::runtime::counter`]). Any rectangle samples alone.
+//! * **One stream per row** ([`SamplerFormat::ChaChaRows`], netinit 0.1):
+//!   row `r` of a layer's weights is drawn from the layer key on ChaCha8
+//!   stream `r`, the biases on stream `u64::MAX`, an orthogonal matrix's
+//!   Gaussian draw on stream `u64::MAX - 1`. Whole rows sample alone.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::rules::path::LayerPath;
+use crate::runtime::counter::Source;
+use crate::runtime::format::{Origin, SamplerFormat};
 
 /// The generator netinit samples with: ChaCha8, portable and seekable.
 pub type Generator = ChaCha8Rng;
@@ -44,29 +51,64 @@ pub fn generator(seed: u64) -> Generator {
 #[derive(Clone, Debug)]
 pub struct LayerStreams {
     key: [u8; 32],
+    format: SamplerFormat,
 }
 
 impl LayerStreams {
     const BIAS: u64 = u64::MAX;
     const MATRIX: u64 = u64::MAX - 1;
 
-    /// The streams of the layer at `path` under `seed`. A top-level layer's
+    /// The streams of the layer at `path` under `origin`'s seed, sampling in
+    /// its format. A top-level layer's
     /// key is drawn on stream `path[0]` of the seed's generator; a layer
     /// inside a block draws its key from the block's key the same way, on
     /// stream `path[1]`, and so on down (a block has no rows of its own, so
     /// its streams are free for its layers' keys).
-    pub fn new(seed: u64, path: &LayerPath) -> LayerStreams {
-        let mut parent = generator(seed);
+    pub fn new(origin: Origin, path: &LayerPath) -> LayerStreams {
+        let mut parent = generator(origin.seed);
         let mut key = [0u8; 32];
         for &index in path.indices() {
             parent.set_stream(index as u64);
             parent.fill_bytes(&mut key);
             parent = ChaCha8Rng::from_seed(key);
         }
-        LayerStreams { key }
+        LayerStreams {
+            key,
+            format: origin.format,
+        }
     }
 
-    /// The generator for weight row `row`.
+    /// The format these streams sample in.
+    pub fn format(&self) -> SamplerFormat {
+        self.format
+    }
+
+    /// The counter source of the weights ([`SamplerFormat::Counter`]).
+    pub fn weight_source(&self) -> Source {
+        self.source(0)
+    }
+
+    /// The counter source of the biases.
+    pub fn bias_source(&self) -> Source {
+        self.source(1)
+    }
+
+    /// The counter source of an orthogonal matrix's Gaussian draw.
+    pub fn matrix_source(&self) -> Source {
+        self.source(2)
+    }
+
+    fn source(&self, stream: u64) -> Source {
+        let word = |at: usize| {
+            u32::from_le_bytes([self.key[at], self.key[at + 1], self.key[at + 2], self.key[at + 3]])
+        };
+        Source {
+            key: [word(0), word(4)],
+            stream,
+        }
+    }
+
+    /// The ChaCha8 generator for weight row `row` ([`SamplerFormat::ChaChaRows`]).
     pub fn row(&self, row: usize) -> Generator {
         self.stream(row as u64)
     }
@@ -99,16 +141,21 @@ mod tests {
 
     #[test]
     fn layers_and_rows_get_distinct_streams() {
-        let first = LayerStreams::new(1, &LayerPath::top(0));
-        let second = LayerStreams::new(1, &LayerPath::top(1));
+        let first = LayerStreams::new(Origin::new(1, SamplerFormat::ChaChaRows), &LayerPath::top(0));
+        let second = LayerStreams::new(Origin::new(1, SamplerFormat::ChaChaRows), &LayerPath::top(1));
         assert_ne!(first.row(0).next_u64(), second.row(0).next_u64());
         assert_ne!(first.row(0).next_u64(), first.row(1).next_u64());
         assert_ne!(first.row(0).next_u64(), first.bias().next_u64());
         assert_eq!(
             first.row(3).next_u64(),
-            LayerStreams::new(1, &LayerPath::top(0)).row(3).next_u64()
+            LayerStreams::new(Origin::new(1, SamplerFormat::ChaChaRows), &LayerPath::top(0))
+                .row(3)
+                .next_u64()
         );
-        let nested = LayerStreams::new(1, &LayerPath::top(0).child(0));
+        let nested = LayerStreams::new(
+            Origin::new(1, SamplerFormat::ChaChaRows),
+            &LayerPath::top(0).child(0),
+        );
         assert_ne!(first.row(0).next_u64(), nested.row(0).next_u64());
     }
 
@@ -118,7 +165,9 @@ mod tests {
         // weight of every user: it must fail here first.
         assert_eq!(generator(0).next_u64(), GOLDEN_PLAIN);
         assert_eq!(
-            LayerStreams::new(42, &LayerPath::top(3)).row(5).next_u64(),
+            LayerStreams::new(Origin::new(42, SamplerFormat::ChaChaRows), &LayerPath::top(3))
+                .row(5)
+                .next_u64(),
             GOLDEN_ROW
         );
     }

@@ -3,11 +3,14 @@
 //! [`crate::rules`], never the other way.
 
 pub mod checkpoint;
+pub mod counter;
 pub mod error;
 pub mod fill;
+pub mod format;
 pub mod generator;
 pub mod layers;
 pub mod network;
 pub mod orthogonal;
+pub mod philox;
 pub mod sample;
 pub mod train;

@@ -4,11 +4,13 @@ use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2, Axis};
 
+use crate::rules::layer::LayerSpec;
 use crate::rules::network::NetworkSpec;
 use crate::rules::validate::SpecError;
 use crate::runtime::error::Error;
+use crate::runtime::format::Origin;
 use crate::runtime::generator::LayerStreams;
-use crate::runtime::layers::dense::sample_rows;
+use crate::runtime::layers::dense::sample_block;
 use crate::runtime::layers::Layer;
 
 /// Pre-activations and outputs of every layer for one batch.
@@ -34,7 +36,7 @@ impl Cache {
 pub struct Network {
     spec: NetworkSpec,
     layers: Vec<Layer>,
-    seed: Option<u64>,
+    origin: Option<Origin>,
 }
 
 impl PartialEq for Network {
@@ -65,28 +67,31 @@ impl NetworkSpec {
     /// message [`NetworkSpec::try_init`] returns as an error (never an
     /// abort). The spec's checks bound the size to what can be addressed,
     /// not to what this machine has.
-    pub fn init(&self, seed: u64) -> Network {
-        self.try_init(seed).unwrap_or_else(|error| panic!("{error}"))
+    pub fn init(&self, origin: impl Into<Origin>) -> Network {
+        self.try_init(origin).unwrap_or_else(|error| panic!("{error}"))
     }
 
     /// [`NetworkSpec::init`], with an allocation the system refuses as an
     /// [`Error::Allocation`] instead of a panic.
-    pub fn try_init(&self, seed: u64) -> Result<Network, Error> {
+    pub fn try_init(&self, origin: impl Into<Origin>) -> Result<Network, Error> {
+        let origin = origin.into();
         let layers = self
             .layer_paths()
             .iter()
             .zip(self.layers())
-            .filter_map(|(path, layer)| Some(Layer::sample(layer, &LayerStreams::new(seed, path.as_ref()?))))
+            .filter_map(|(path, layer)| {
+                Some(Layer::sample(layer, &LayerStreams::new(origin, path.as_ref()?)))
+            })
             .collect::<Result<Vec<Layer>, Error>>()?;
         Ok(Network {
             spec: self.clone(),
             layers,
-            seed: Some(seed),
+            origin: Some(origin),
         })
     }
 
     /// Rows `rows` of layer `layer`'s weights alone, bit-identical to the same
-    /// rows of `self.init(seed)`: a tensor-parallel shard without sampling
+    /// rows of `self.init(origin)`: a tensor-parallel shard without sampling
     /// the rest (orthogonal init, which couples all rows, computes them all).
     ///
     /// ```
@@ -97,7 +102,36 @@ impl NetworkSpec {
     /// assert_eq!(shard, spec.init(7).layers()[0].weight().slice(s![64..128, ..]));
     /// # Ok::<(), netinit::Error>(())
     /// ```
-    pub fn sample_rows(&self, seed: u64, layer: usize, rows: Range<usize>) -> Result<Array2<f32>, Error> {
+    pub fn sample_rows(
+        &self,
+        origin: impl Into<Origin>,
+        layer: usize,
+        rows: Range<usize>,
+    ) -> Result<Array2<f32>, Error> {
+        let columns = 0..self.layers().get(layer).map_or(0, LayerSpec::inputs);
+        self.sample_block(origin, layer, rows, columns)
+    }
+
+    /// The block `rows × columns` of layer `layer`'s weights alone,
+    /// bit-identical to the same block of `self.init(origin)`: a column
+    /// shard of tensor parallelism, or any rectangle. In the counter format
+    /// only the block is sampled; in the 0.1 format its whole rows are.
+    ///
+    /// ```
+    /// use netinit::{Activation, LayerSpec, NetworkSpec};
+    /// use netinit::ndarray::s;
+    /// let spec = NetworkSpec::new(vec![LayerSpec::dense(784, 256, Activation::Relu)])?;
+    /// let block = spec.sample_block(7, 0, 64..128, 392..784)?;
+    /// assert_eq!(block, spec.init(7).layers()[0].weight().slice(s![64..128, 392..784]));
+    /// # Ok::<(), netinit::Error>(())
+    /// ```
+    pub fn sample_block(
+        &self,
+        origin: impl Into<Origin>,
+        layer: usize,
+        rows: Range<usize>,
+        columns: Range<usize>,
+    ) -> Result<Array2<f32>, Error> {
         let layers = self.layers();
         let no_such_layer = SpecError::NoSuchLayer {
             index: layer,
@@ -114,21 +148,34 @@ impl NetworkSpec {
                 rows: spec.outputs(),
             });
         }
-        sample_rows(spec, &LayerStreams::new(seed, path), rows)
+        if columns.start > columns.end || columns.end > spec.inputs() {
+            return Err(Error::ColumnRange {
+                start: columns.start,
+                end: columns.end,
+                columns: spec.inputs(),
+            });
+        }
+        sample_block(spec, &LayerStreams::new(origin.into(), path), rows, columns)
     }
 }
 
 impl Network {
     /// A network from its spec and layers already checked to fit it (one
     /// per layer with parameters, in order).
-    pub(crate) fn from_parts(spec: NetworkSpec, layers: Vec<Layer>, seed: Option<u64>) -> Network {
-        Network { spec, layers, seed }
+    pub(crate) fn from_parts(spec: NetworkSpec, layers: Vec<Layer>, origin: Option<Origin>) -> Network {
+        Network { spec, layers, origin }
     }
 
     /// The seed the weights were first sampled from, if known (training
     /// changes the weights, not this).
     pub fn seed(&self) -> Option<u64> {
-        self.seed
+        self.origin.map(|origin| origin.seed)
+    }
+
+    /// The seed and sampler format the weights were first sampled with, if
+    /// known.
+    pub fn origin(&self) -> Option<Origin> {
+        self.origin
     }
 
     /// The description this network was sampled from.

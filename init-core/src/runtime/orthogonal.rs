@@ -1,21 +1,25 @@
 //! Orthogonal init (Saxe et al. 2014): a matrix whose rows (or columns,
 //! whichever are fewer) are orthonormal, times a gain.
 
-use rand::Rng;
-
-use crate::rules::init::Draw;
 use crate::runtime::error::Error;
 use crate::runtime::layers::dense::zeroed;
-use crate::runtime::sample::fill;
 
 /// A `rows × cols` row-major matrix with orthonormal rows (if `rows <= cols`)
 /// or columns (otherwise), times `gain`, from a Gaussian draw made
 /// orthonormal by modified Gram–Schmidt, run twice for accuracy. Like
 /// PyTorch's QR-based `orthogonal_`, the result is Haar-distributed.
-pub fn orthogonal(rows: usize, cols: usize, gain: f64, rng: &mut impl Rng) -> Result<Vec<f64>, Error> {
+///
+/// `gaussian` fills the `min(rows, cols)` vectors of length
+/// `max(rows, cols)`, one after the other, with standard normals.
+pub fn orthogonal(
+    rows: usize,
+    cols: usize,
+    gain: f64,
+    gaussian: impl FnOnce(&mut [f64]),
+) -> Result<Vec<f64>, Error> {
     let (count, length) = (rows.min(cols), rows.max(cols));
     let mut vectors = zeroed::<f64>(count * length, "an orthogonal matrix")?;
-    fill(&mut vectors, Draw::Normal { std: 1.0 }, rng);
+    gaussian(&mut vectors);
     for _pass in 0..2 {
         for i in 0..count {
             let (done, rest) = vectors.split_at_mut(i * length);
@@ -49,7 +53,13 @@ pub fn orthogonal(rows: usize, cols: usize, gain: f64, rng: &mut impl Rng) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::init::Draw;
     use crate::runtime::generator::generator;
+    use crate::runtime::sample::fill;
+
+    fn gaussian(seed: u64) -> impl FnOnce(&mut [f64]) {
+        move |out| fill(out, Draw::Normal { std: 1.0 }, &mut generator(seed))
+    }
 
     fn gram(matrix: &[f64], rows: usize, cols: usize, by_rows: bool) -> Vec<f64> {
         let (count, length) = if by_rows { (rows, cols) } else { (cols, rows) };
@@ -72,7 +82,7 @@ mod tests {
     #[test]
     fn wide_matrices_have_orthonormal_rows_times_the_gain() {
         let (rows, cols, gain) = (20, 50, 1.5);
-        let matrix = orthogonal(rows, cols, gain, &mut generator(3)).unwrap();
+        let matrix = orthogonal(rows, cols, gain, gaussian(3)).unwrap();
         let product = gram(&matrix, rows, cols, true);
         for i in 0..rows {
             for j in 0..rows {
@@ -85,7 +95,7 @@ mod tests {
     #[test]
     fn tall_matrices_have_orthonormal_columns() {
         let (rows, cols) = (40, 7);
-        let matrix = orthogonal(rows, cols, 1.0, &mut generator(4)).unwrap();
+        let matrix = orthogonal(rows, cols, 1.0, gaussian(4)).unwrap();
         let product = gram(&matrix, rows, cols, false);
         for i in 0..cols {
             for j in 0..cols {

@@ -9,7 +9,9 @@ use std::path::{Component, Path};
 use serde_json::Value;
 
 use crate::rules::network::NetworkSpec;
-use crate::runtime::checkpoint::{assemble, read, CheckpointError, File, Metadata, SEED_KEY, SPEC_KEY};
+use crate::runtime::checkpoint::{
+    assemble, read, CheckpointError, File, Metadata, SAMPLER_KEY, SEED_KEY, SPEC_KEY,
+};
 use crate::runtime::network::Network;
 
 /// The suffix that marks a file as a sharded checkpoint's index.
@@ -28,9 +30,9 @@ pub(crate) fn is_index(path: &Path) -> bool {
 pub(crate) fn load(path: &Path, spec: Option<&NetworkSpec>) -> Result<Network, CheckpointError> {
     let (metadata, weight_map) = parse(&read(path)?, path)?;
     let metadata = Metadata::new(metadata, path);
-    let (spec, seed) = match spec {
+    let (spec, origin) = match spec {
         Some(spec) => (spec.clone(), None),
-        None => (metadata.spec()?, metadata.seed()?),
+        None => (metadata.spec()?, metadata.origin()?),
     };
     let needed: BTreeMap<String, Vec<usize>> = spec
         .shard_plan(u64::MAX)
@@ -76,13 +78,13 @@ pub(crate) fn load(path: &Path, spec: Option<&NetworkSpec>) -> Result<Network, C
             name: name.to_owned(),
         })
     })?;
-    Ok(Network::from_parts(spec, layers, seed))
+    Ok(Network::from_parts(spec, layers, origin))
 }
 
-/// An error when the shard at `path` records another spec or seed than the
+/// An error when the shard at `path` records another spec, seed or sampler than the
 /// index (a key either leaves out is not compared).
 fn same_network(index: &Metadata, shard: &File, path: &Path) -> Result<(), CheckpointError> {
-    for key in [SPEC_KEY, SEED_KEY] {
+    for key in [SPEC_KEY, SEED_KEY, SAMPLER_KEY] {
         if let (Ok(expected), Ok(found)) = (index.get(key), shard.metadata.get(key)) {
             if expected != found {
                 return Err(CheckpointError::ShardMismatch {

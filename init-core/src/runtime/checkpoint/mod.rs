@@ -26,6 +26,7 @@ use safetensors::tensor::{Dtype, SafeTensors};
 
 use crate::rules::network::NetworkSpec;
 use crate::rules::path::LayerPath;
+use crate::runtime::format::{Origin, SamplerFormat};
 use crate::runtime::layers::dense::Dense;
 use crate::runtime::layers::Layer;
 use crate::runtime::network::Network;
@@ -38,15 +39,12 @@ pub use shards::{ShardPlan, ShardedTensor};
 pub const SPEC_KEY: &str = "netinit.spec";
 /// The metadata key of the seed the weights were sampled from.
 pub const SEED_KEY: &str = "netinit.seed";
-/// The metadata key of the sampler's format.
+/// The metadata key of the sampler's format ([`SamplerFormat::name`](crate::SamplerFormat::name)).
 pub const SAMPLER_KEY: &str = "netinit.sampler";
 /// The metadata key of the netinit version that wrote the file.
 pub const VERSION_KEY: &str = "netinit.version";
 /// The prefix of a trainer's optimizer tensors (`optimizer.layers.0.weight.first`).
 pub const OPTIMIZER_PREFIX: &str = "optimizer.";
-/// The sampler's format, as [`SAMPLER_KEY`] records it: ChaCha8 streams
-/// per layer path and row, Doornik's ziggurat with `libm`.
-pub const SAMPLER_FORMAT: &str = "chacha8-rows-ziggurat-1";
 
 /// The name of a layer's tensor in a checkpoint: `layers.3.weight`, as
 /// PyTorch names a `ModuleList`'s parameters.
@@ -72,7 +70,7 @@ impl Network {
         write(
             path.as_ref(),
             &network_tensors(self),
-            &metadata(self.spec(), self.seed()),
+            &metadata(self.spec(), self.origin()),
         )
     }
 
@@ -90,7 +88,7 @@ impl Network {
         let spec = file.metadata.spec()?;
         let (layers, names) = file.layers(&spec)?;
         file.only(&names, true)?;
-        Ok(Network::from_parts(spec, layers, file.metadata.seed()?))
+        Ok(Network::from_parts(spec, layers, file.metadata.origin()?))
     }
 }
 
@@ -135,15 +133,15 @@ pub(crate) fn network_tensors(network: &Network) -> Vec<(String, ArrayViewD<'_, 
 /// The metadata that makes a file loadable alone: the spec's DSL text, the
 /// seed the weights were first sampled from, the sampler's format and
 /// netinit's version.
-pub(crate) fn metadata(spec: &NetworkSpec, seed: Option<u64>) -> HashMap<String, String> {
+pub(crate) fn metadata(spec: &NetworkSpec, origin: Option<Origin>) -> HashMap<String, String> {
     let mut metadata = HashMap::from([
         ("format".to_owned(), "pt".to_owned()),
         (SPEC_KEY.to_owned(), spec.to_string()),
-        (SAMPLER_KEY.to_owned(), SAMPLER_FORMAT.to_owned()),
         (VERSION_KEY.to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
     ]);
-    if let Some(seed) = seed {
-        metadata.insert(SEED_KEY.to_owned(), seed.to_string());
+    if let Some(origin) = origin {
+        metadata.insert(SEED_KEY.to_owned(), origin.seed.to_string());
+        metadata.insert(SAMPLER_KEY.to_owned(), origin.format.name().to_owned());
     }
     metadata
 }
@@ -273,12 +271,19 @@ impl<'a> Metadata<'a> {
         })
     }
 
-    /// The seed the metadata records, if any.
-    pub(crate) fn seed(&self) -> Result<Option<u64>, CheckpointError> {
-        match self.values.get(SEED_KEY) {
-            Some(_) => self.parsed(SEED_KEY).map(Some),
-            None => Ok(None),
-        }
+    /// The seed and sampler format the metadata records, if any. A seed
+    /// without a format (or with one this version does not know) is not
+    /// an origin this version could sample again, so it is dropped.
+    pub(crate) fn origin(&self) -> Result<Option<Origin>, CheckpointError> {
+        let seed: Option<u64> = match self.values.get(SEED_KEY) {
+            Some(_) => Some(self.parsed(SEED_KEY)?),
+            None => None,
+        };
+        let format = self
+            .values
+            .get(SAMPLER_KEY)
+            .and_then(|name| SamplerFormat::from_name(name));
+        Ok(seed.zip(format).map(|(seed, format)| Origin::new(seed, format)))
     }
 }
 

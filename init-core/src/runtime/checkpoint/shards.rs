@@ -21,6 +21,7 @@ use crate::rules::network::NetworkSpec;
 use crate::rules::path::LayerPath;
 use crate::runtime::checkpoint::stream::{self, tensor_bytes, Planned};
 use crate::runtime::checkpoint::{atomic, metadata, tensor_name, CheckpointError, INDEX_SUFFIX};
+use crate::runtime::format::Origin;
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::layers::dense::{sample_bias, sample_rows};
 
@@ -118,13 +119,13 @@ impl NetworkSpec {
     /// `self.init(seed)`, without holding the network in memory.
     pub fn write_initial(
         &self,
-        seed: u64,
+        origin: impl Into<Origin>,
         path: &Path,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), CheckpointError> {
         let plan = self.shard_plan(u64::MAX);
         let tensors = plan.shards.first().map(Vec::as_slice).unwrap_or_default();
-        self.write_tensors(seed, tensors, path, progress)
+        self.write_tensors(origin.into(), tensors, path, progress)
     }
 
     /// Write every shard of at most `shard_bytes` beside `output`
@@ -134,12 +135,13 @@ impl NetworkSpec {
     /// first, so an index marks a finished set. Returns the files written.
     pub fn write_sharded(
         &self,
-        seed: u64,
+        origin: impl Into<Origin>,
         output: &Path,
         shard_bytes: u64,
         only: Option<usize>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Vec<PathBuf>, CheckpointError> {
+        let origin = origin.into();
         let plan = self.shard_plan(shard_bytes);
         if let Some(index) = only.filter(|&index| index >= plan.shards.len()) {
             return Err(CheckpointError::NoSuchShard {
@@ -168,20 +170,20 @@ impl NetworkSpec {
                 continue;
             }
             let path = directory.join(plan.file_name(stem, index));
-            self.write_tensors(seed, tensors, &path, progress)?;
+            self.write_tensors(origin, tensors, &path, progress)?;
             written.push(path);
         }
-        let index = index_json(self, seed, &plan, stem)
+        let index = index_json(self, origin, &plan, stem)
             .map_err(|error| CheckpointError::format(&index_path, &error))?;
         atomic::write(&index_path, index.as_bytes())?;
         written.push(index_path);
         Ok(written)
     }
 
-    /// Sample `tensors` (of this spec's plan) from `seed` into a file at `path`.
+    /// Sample `tensors` (of this spec's plan) from `origin` into a file at `path`.
     fn write_tensors(
         &self,
-        seed: u64,
+        origin: Origin,
         tensors: &[ShardedTensor],
         path: &Path,
         progress: &mut dyn FnMut(u64),
@@ -190,14 +192,14 @@ impl NetworkSpec {
             .iter()
             .map(|tensor| (tensor.name.clone(), tensor.shape.clone()))
             .collect();
-        let metadata = metadata(self, Some(seed));
+        let metadata = metadata(self, Some(origin));
         stream::write(
             path,
             &metadata,
             &planned,
             |deliver| {
                 for tensor in tensors {
-                    if sample_blocks(&self.layers()[tensor.layer], seed, tensor, deliver).is_err() {
+                    if sample_blocks(&self.layers()[tensor.layer], origin, tensor, deliver).is_err() {
                         return;
                     }
                 }
@@ -208,8 +210,13 @@ impl NetworkSpec {
 }
 
 /// `model.safetensors.index.json`: where each tensor is, and the total size.
-fn index_json(spec: &NetworkSpec, seed: u64, plan: &ShardPlan, stem: &str) -> serde_json::Result<String> {
-    let mut metadata: Map<String, Value> = metadata(spec, Some(seed))
+fn index_json(
+    spec: &NetworkSpec,
+    origin: Origin,
+    plan: &ShardPlan,
+    stem: &str,
+) -> serde_json::Result<String> {
+    let mut metadata: Map<String, Value> = metadata(spec, Some(origin))
         .into_iter()
         .map(|(key, value)| (key, Value::String(value)))
         .collect();
@@ -227,11 +234,11 @@ fn index_json(spec: &NetworkSpec, seed: u64, plan: &ShardPlan, stem: &str) -> se
 /// block) and hand each block's bytes to `deliver`; `Err` when it refuses one.
 fn sample_blocks(
     layer: &LayerSpec,
-    seed: u64,
+    origin: Origin,
     tensor: &ShardedTensor,
     deliver: &mut dyn FnMut(Vec<u8>) -> bool,
 ) -> Result<(), ()> {
-    let streams = LayerStreams::new(seed, &tensor.path);
+    let streams = LayerStreams::new(origin, &tensor.path);
     // An allocation the system refuses stops the stream short; the writer
     // then finds fewer bytes than the header promised and keeps the old file.
     if !tensor.weight {

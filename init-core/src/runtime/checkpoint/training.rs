@@ -63,7 +63,7 @@ impl Trainer {
                 ),
             ]);
         }
-        let mut metadata = metadata(self.network().spec(), self.network().seed());
+        let mut metadata = metadata(self.network().spec(), self.network().origin());
         metadata.extend(settings(self.loss(), self.optimizer()));
         metadata.insert(STEPS_KEY.to_owned(), steps.to_string());
         metadata.insert(EPOCHS_KEY.to_owned(), epochs.to_string());
@@ -103,7 +103,7 @@ impl Trainer {
         }
         file.only(&names, false)?;
         Ok(Trainer::from_parts(TrainerState {
-            network: Network::from_parts(spec, layers, file.metadata.seed()?),
+            network: Network::from_parts(spec, layers, file.metadata.origin()?),
             loss: loss(&file)?,
             optimizer: optimizer(&file)?,
             moments,

@@ -8,7 +8,9 @@ use rayon::prelude::*;
 use crate::rules::activation::Activation;
 use crate::rules::init::Draw;
 use crate::rules::layer::LayerSpec;
+use crate::runtime::counter::{self, Shape};
 use crate::runtime::error::Error;
+use crate::runtime::format::SamplerFormat;
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::orthogonal::orthogonal;
 use crate::runtime::sample;
@@ -118,40 +120,98 @@ pub(crate) fn zeroed<T: Clone + Default>(len: usize, what: &'static str) -> Resu
     Ok(buffer)
 }
 
-/// Rows `rows` of the layer's weights, each drawn from its own stream.
+/// Rows `rows` of the layer's weights.
 pub(crate) fn sample_rows(
     layer: &LayerSpec,
     streams: &LayerStreams,
     rows: Range<usize>,
 ) -> Result<Array2<f32>, Error> {
+    sample_block(layer, streams, rows, 0..layer.inputs())
+}
+
+/// The block `rows × columns` of the layer's weights, bit-identical to the
+/// same block of the whole matrix. In the counter format each element is
+/// drawn alone; in the 0.1 format each row has its own stream, so whole
+/// rows are drawn and cut.
+pub(crate) fn sample_block(
+    layer: &LayerSpec,
+    streams: &LayerStreams,
+    rows: Range<usize>,
+    columns: Range<usize>,
+) -> Result<Array2<f32>, Error> {
     let width = layer.inputs();
-    let count = rows.len();
-    let values: Vec<f32> = match layer.weight_draw() {
-        Draw::Orthogonal { gain } => {
+    let (count, block_width) = (rows.len(), columns.len());
+    let mut values = zeroed::<f32>(count * block_width, "the weights")?;
+    match (layer.weight_draw(), streams.format()) {
+        (Draw::Orthogonal { gain }, format) => {
             // Orthogonal rows depend on each other: the whole matrix is built.
-            let full = orthogonal(layer.outputs(), width, gain, &mut streams.matrix())?;
-            full[rows.start * width..rows.end * width]
-                .iter()
-                .map(|&v| v as f32)
-                .collect()
+            let gaussian = |out: &mut [f64]| standard_normals(out, streams, format);
+            let full = orthogonal(layer.outputs(), width, gain, gaussian)?;
+            for (row, out) in rows.zip(values.chunks_mut(block_width.max(1))) {
+                let start = row * width;
+                out.iter_mut()
+                    .zip(&full[start + columns.start..start + columns.end])
+                    .for_each(|(o, &v)| *o = v as f32);
+            }
         }
-        draw => {
+        (Draw::Constant { value }, _) => values.fill(value as f32),
+        (draw, SamplerFormat::Counter) => {
+            let (shape, scale) = element_wise(draw);
+            let source = streams.weight_source();
+            if block_width == width {
+                counter::fill(&mut values, (rows.start * width) as u64, shape, scale, source);
+            } else {
+                values
+                    .par_chunks_mut(block_width.max(1))
+                    .zip(rows.into_par_iter())
+                    .for_each(|(out, row)| {
+                        let first = (row * width + columns.start) as u64;
+                        counter::fill_serial(out, first, shape, scale, source);
+                    });
+            }
+        }
+        (draw, SamplerFormat::ChaChaRows) => {
             // Each row has its own stream, so rows can be drawn on any number
             // of threads with the same bits.
-            let mut values = zeroed::<f32>(count * width, "the weights")?;
-            values.par_chunks_mut(width.max(1)).enumerate().for_each_init(
-                || vec![0.0_f64; width],
-                |row_buffer, (offset, out)| {
-                    sample::fill(row_buffer, draw, &mut streams.row(rows.start + offset));
-                    out.iter_mut()
-                        .zip(row_buffer.iter())
-                        .for_each(|(o, &v)| *o = v as f32);
-                },
-            );
             values
+                .par_chunks_mut(block_width.max(1))
+                .zip(rows.into_par_iter())
+                .for_each_init(
+                    || vec![0.0_f64; width],
+                    |row_buffer, (out, row)| {
+                        sample::fill(row_buffer, draw, &mut streams.row(row));
+                        out.iter_mut()
+                            .zip(&row_buffer[columns.clone()])
+                            .for_each(|(o, &v)| *o = v as f32);
+                    },
+                );
         }
-    };
-    Ok(Array2::from_shape_vec((count, width), values).expect("the buffer holds count * width values"))
+    }
+    Ok(Array2::from_shape_vec((count, block_width), values).expect("the buffer holds count * width values"))
+}
+
+/// Standard normals for an orthogonal matrix, from the matrix stream.
+fn standard_normals(out: &mut [f64], streams: &LayerStreams, format: SamplerFormat) {
+    match format {
+        SamplerFormat::Counter => {
+            let mut normals = vec![0.0_f32; out.len()];
+            counter::fill(&mut normals, 0, Shape::Normal, 1.0, streams.matrix_source());
+            out.iter_mut().zip(normals).for_each(|(o, z)| *o = f64::from(z));
+        }
+        SamplerFormat::ChaChaRows => sample::fill(out, Draw::Normal { std: 1.0 }, &mut streams.matrix()),
+    }
+}
+
+/// The counter sampler's shape and scale of an element-wise draw.
+pub(crate) fn element_wise(draw: Draw) -> (Shape, f64) {
+    match draw {
+        Draw::Normal { std } => (Shape::Normal, std),
+        Draw::Uniform { bound } => (Shape::Uniform, bound),
+        Draw::TruncatedNormal { std } => (Shape::TruncatedNormal, std),
+        Draw::Orthogonal { .. } | Draw::Constant { .. } => {
+            unreachable!("{draw:?} is not drawn element by element")
+        }
+    }
 }
 
 /// The bits of a weight's value: `-0.0` and `0.0` are one value.
@@ -167,7 +227,18 @@ fn distinct(vectors: impl Iterator<Item = Vec<u32>>) -> usize {
 }
 
 pub(crate) fn sample_bias(layer: &LayerSpec, streams: &LayerStreams) -> Result<Array1<f32>, Error> {
-    let mut values = zeroed::<f64>(layer.outputs(), "the biases")?;
-    sample::fill(&mut values, layer.bias_draw(), &mut streams.bias());
-    Ok(values.into_iter().map(|v| v as f32).collect())
+    let mut values = zeroed::<f32>(layer.outputs(), "the biases")?;
+    match (layer.bias_draw(), streams.format()) {
+        (Draw::Constant { value }, _) => values.fill(value as f32),
+        (draw, SamplerFormat::Counter) => {
+            let (shape, scale) = element_wise(draw);
+            counter::fill(&mut values, 0, shape, scale, streams.bias_source());
+        }
+        (draw, SamplerFormat::ChaChaRows) => {
+            let mut wide = zeroed::<f64>(layer.outputs(), "the biases")?;
+            sample::fill(&mut wide, draw, &mut streams.bias());
+            values.iter_mut().zip(wide).for_each(|(o, v)| *o = v as f32);
+        }
+    }
+    Ok(Array1::from(values))
 }

@@ -1,0 +1,583 @@
+//! The counter-based sampler (format `philox4x32-boxmuller-2`, netinit's
+//! default since 0.2): every element of a tensor is a pure function of its
+//! key, its stream and its index, so any rectangle of any tensor can be
+//! sampled alone, on any number of threads, with the same bits.
+//!
+//! The format, which the README documents and golden values pin:
+//!
+//! * Element `i` of a tensor (row-major) takes word `i mod 4` of Philox4x32-10
+//!   at counter `(i / 4, stream)`, under the tensor's 64-bit key.
+//! * **Normal:** the words are taken in pairs `(a, b)` (words 0 and 1 give
+//!   elements `4j` and `4j + 1`, words 2 and 3 elements `4j + 2` and `4j + 3`);
+//!   Box–Muller gives `r cos θ` and `r sin θ` with
+//!   `r = sqrt(-2 ln u)`, `u = (a >> 1) · 2^-31 + 2^-32` in `(0, 1]`, and
+//!   `θ` in quarter turns from `b`: its top 2 bits the quadrant, its next 22
+//!   the fraction of it. Everything is f32: `ln` is `e · ln 2 + 2 atanh s`
+//!   with a series in `s = (m - 1)/(m + 1)`, sine and cosine are Taylor
+//!   polynomials on `[0, π/2)`, each evaluated with plain multiplications
+//!   and additions in a fixed order (no fused multiply-add, no approximate
+//!   reciprocal), so every IEEE-754 machine gives the same bits. The largest
+//!   `|z|` is `sqrt(64 ln 2) ≈ 6.66` ([`LARGEST_Z`]).
+//! * **Uniform** in `[-1, 1)`: `(w >> 8) · 2^-23 - 1`, exact in f32.
+//! * **Truncated normal** (cut at ±2): the inverse normal CDF (Acklam's
+//!   rational approximation, relative error below 1.2e-9, in f64 with
+//!   `libm::log` and `libm::sqrt`) of `Φ(-2) + (w + ½) 2^-32 (Φ(2) - Φ(-2))`.
+//! * The value is then scaled by the std or bound rounded to f32, in f32.
+//!
+//! The normal and uniform loops run on [`LANES`](crate::runtime::philox::LANES)
+//! counters at once; on x86-64 the same code is compiled a second time for
+//! AVX2 and a third for AVX-512 and the widest the processor has is chosen
+//! at run time. Only basic IEEE operations are used, so the three give the
+//! same bits (a test compares them).
+
+use rayon::prelude::*;
+
+use crate::runtime::philox::{blocks, LANES};
+
+/// The largest `|z|` the counter-based normal can return: `u` is at least
+/// 2^-32, so `r = sqrt(-2 ln u)` is at most `sqrt(64 ln 2)`.
+pub const LARGEST_Z: f64 = 6.660_5;
+
+/// What a tensor is filled with, per element, before the scale.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Shape {
+    /// Standard normal times the scale.
+    Normal,
+    /// Uniform in `[-1, 1)` times the scale.
+    Uniform,
+    /// Standard normal cut at `±2`, times the scale.
+    TruncatedNormal,
+}
+
+/// Where a tensor's elements come from: a 64-bit key and a stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// The Philox key.
+    pub key: [u32; 2],
+    /// The high 64 bits of every counter.
+    pub stream: u64,
+}
+
+/// Elements per parallel task: large enough that a task's cost hides the
+/// hand-off, small enough that two threads share a 256 × 784 tensor.
+const TASK: usize = 1 << 14;
+
+/// Fill `out` with elements `first..first + out.len()` of the tensor that
+/// `source` samples, times `scale`, on every thread rayon has.
+pub fn fill(out: &mut [f32], first: u64, shape: Shape, scale: f64, source: Source) {
+    out.par_chunks_mut(TASK)
+        .enumerate()
+        .for_each(|(task, chunk)| fill_serial(chunk, first + (task * TASK) as u64, shape, scale, source));
+}
+
+/// [`fill`] on the calling thread alone.
+pub fn fill_serial(out: &mut [f32], first: u64, shape: Shape, scale: f64, source: Source) {
+    let scale = scale as f32;
+    match shape {
+        Shape::Normal => kernel::run(out, first, scale, source, Kind::Normal),
+        Shape::Uniform => kernel::run(out, first, scale, source, Kind::Uniform),
+        Shape::TruncatedNormal => truncated(out, first, scale, source),
+    }
+}
+
+/// The elements with a vector loop.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    Normal,
+    Uniform,
+}
+
+/// Elements `first..` of one [`LANES`]-counter group, written to `out`
+/// (which starts at element `first` and may be shorter than the group).
+#[inline(always)]
+fn group(out: &mut [f32], first: u64, scale: f32, source: Source, kind: Kind) {
+    let per_group = (4 * LANES) as u64;
+    let start = first - first % per_group;
+    let values = group_values(start / 4, scale, source, kind);
+    let skip = (first - start) as usize;
+    let take = out.len().min(values.len() - skip);
+    out[..take].copy_from_slice(&values[skip..skip + take]);
+}
+
+/// The `4 · LANES` elements of the counters `counter..counter + LANES`.
+#[inline(always)]
+fn group_values(counter: u64, scale: f32, source: Source, kind: Kind) -> [f32; 4 * LANES] {
+    let words = blocks(counter, source.stream, source.key);
+    let mut lanes = [[0f32; LANES]; 4];
+    match kind {
+        Kind::Normal => {
+            for lane in 0..LANES {
+                let (a, b) = box_muller(words[0][lane], words[1][lane]);
+                let (c, d) = box_muller(words[2][lane], words[3][lane]);
+                lanes[0][lane] = a * scale;
+                lanes[1][lane] = b * scale;
+                lanes[2][lane] = c * scale;
+                lanes[3][lane] = d * scale;
+            }
+        }
+        Kind::Uniform => {
+            for (word, out) in words.iter().zip(lanes.iter_mut()) {
+                for lane in 0..LANES {
+                    out[lane] = symmetric_uniform(word[lane]) * scale;
+                }
+            }
+        }
+    }
+    let mut values = [0f32; 4 * LANES];
+    for lane in 0..LANES {
+        for word in 0..4 {
+            values[4 * lane + word] = lanes[word][lane];
+        }
+    }
+    values
+}
+
+/// The vector loop, compiled once per instruction set.
+mod kernel {
+    use super::{group, Kind, Source, LANES};
+
+    /// Fill `out`, elements `first..`, with the widest code this processor runs.
+    pub fn run(out: &mut [f32], first: u64, scale: f32, source: Source, kind: Kind) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the processor has AVX-512F, checked just above.
+                return unsafe { avx512(out, first, scale, source, kind) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor has AVX2, checked just above.
+                return unsafe { avx2(out, first, scale, source, kind) };
+            }
+        }
+        portable(out, first, scale, source, kind)
+    }
+
+    /// The loop for any processor, with the target's baseline instructions.
+    pub fn portable(out: &mut [f32], first: u64, scale: f32, source: Source, kind: Kind) {
+        body(out, first, scale, source, kind)
+    }
+
+    /// The loop with AVX2 (and the same bits: no fused multiply-add).
+    ///
+    /// # Safety
+    /// The processor must have AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn avx2(out: &mut [f32], first: u64, scale: f32, source: Source, kind: Kind) {
+        body(out, first, scale, source, kind)
+    }
+
+    /// The loop with AVX-512 (and the same bits: no fused multiply-add).
+    ///
+    /// # Safety
+    /// The processor must have AVX-512F.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn avx512(out: &mut [f32], first: u64, scale: f32, source: Source, kind: Kind) {
+        body(out, first, scale, source, kind)
+    }
+
+    #[inline(always)]
+    fn body(out: &mut [f32], first: u64, scale: f32, source: Source, kind: Kind) {
+        let per_group = 4 * LANES;
+        // A partial group at the start, whole groups, a partial group at the end.
+        let head = ((per_group as u64 - first % per_group as u64) % per_group as u64) as usize;
+        let head = head.min(out.len());
+        let (start, rest) = out.split_at_mut(head);
+        if !start.is_empty() {
+            group(start, first, scale, source, kind);
+        }
+        let mut element = first + head as u64;
+        for chunk in rest.chunks_mut(per_group) {
+            group(chunk, element, scale, source, kind);
+            element += per_group as u64;
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn each_instruction_set(kind: Kind, first: u64, len: usize) {
+            let source = Source {
+                key: [3, 4],
+                stream: 9,
+            };
+            let mut portable_out = vec![0.0; len];
+            portable(&mut portable_out, first, 0.5, source, kind);
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    let mut out = vec![0.0; len];
+                    // SAFETY: checked just above.
+                    unsafe { avx2(&mut out, first, 0.5, source, kind) };
+                    assert_eq!(bits(&out), bits(&portable_out), "{kind:?} avx2");
+                }
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    let mut out = vec![0.0; len];
+                    // SAFETY: checked just above.
+                    unsafe { avx512(&mut out, first, 0.5, source, kind) };
+                    assert_eq!(bits(&out), bits(&portable_out), "{kind:?} avx512");
+                }
+            }
+        }
+
+        fn bits(values: &[f32]) -> Vec<u32> {
+            values.iter().map(|v| v.to_bits()).collect()
+        }
+
+        #[test]
+        fn every_instruction_set_gives_the_same_bits() {
+            for kind in [Kind::Normal, Kind::Uniform] {
+                each_instruction_set(kind, 0, 100_003);
+                each_instruction_set(kind, 13, 70_001);
+            }
+        }
+    }
+}
+
+/// A uniform number in `[-1, 1)` from the top 24 bits of `word`, exact.
+#[inline(always)]
+fn symmetric_uniform(word: u32) -> f32 {
+    ((word >> 8) as i32) as f32 * TWO_TO_MINUS_23 - 1.0
+}
+
+const TWO_TO_MINUS_23: f32 = 1.0 / 8_388_608.0;
+const TWO_TO_MINUS_22: f32 = 1.0 / 4_194_304.0;
+const TWO_TO_MINUS_31: f32 = 1.0 / 2_147_483_648.0;
+const TWO_TO_MINUS_32: f32 = 1.0 / 4_294_967_296.0;
+
+/// Two independent standard normals from two words (Box–Muller).
+#[inline(always)]
+fn box_muller(radius_word: u32, angle_word: u32) -> (f32, f32) {
+    // (0, 1]: the smallest 2^-32, the largest rounds to exactly 1.
+    let u = ((radius_word >> 1) as i32) as f32 * TWO_TO_MINUS_31 + TWO_TO_MINUS_32;
+    let radius = (-2.0 * ln(u)).sqrt();
+    let (cos, sin) = quarter_turns(angle_word);
+    (radius * cos, radius * sin)
+}
+
+/// `ln x` for a normal positive `x`, to a few f32 ulps.
+#[inline(always)]
+fn ln(x: f32) -> f32 {
+    let bits = x.to_bits();
+    let mut exponent = ((bits >> 23) as i32 - 127) as f32;
+    let mut mantissa = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+    // Into [√½, √2), where the series converges fastest.
+    let high = mantissa > core::f32::consts::SQRT_2;
+    mantissa = if high { mantissa * 0.5 } else { mantissa };
+    exponent = if high { exponent + 1.0 } else { exponent };
+    // ln m = 2 atanh s = 2 (s + s³/3 + s⁵/5 + …), |s| ≤ 0.172.
+    let s = (mantissa - 1.0) / (mantissa + 1.0);
+    let s2 = s * s;
+    let series = 1.0 + s2 * (1.0 / 3.0 + s2 * (1.0 / 5.0 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0))));
+    exponent * core::f32::consts::LN_2 + 2.0 * s * series
+}
+
+/// Cosine and sine of the angle `word` gives in quarter turns: the top two
+/// bits the quadrant, the next 22 the fraction of a quarter turn.
+#[inline(always)]
+fn quarter_turns(word: u32) -> (f32, f32) {
+    let quadrant = word >> 30;
+    let x = (((word >> 8) & 0x003f_ffff) as i32) as f32 * TWO_TO_MINUS_22 * core::f32::consts::FRAC_PI_2;
+    let x2 = x * x;
+    // Taylor series on [0, π/2): the first omitted terms are below 7e-10.
+    let sin = x
+        * (1.0
+            + x2 * (-1.0 / 6.0
+                + x2 * (1.0 / 120.0
+                    + x2 * (-1.0 / 5040.0
+                        + x2 * (1.0 / 362_880.0
+                            + x2 * (-1.0 / 39_916_800.0 + x2 * (1.0 / 6_227_020_800.0)))))));
+    let cos = 1.0
+        + x2 * (-0.5
+            + x2 * (1.0 / 24.0
+                + x2 * (-1.0 / 720.0
+                    + x2 * (1.0 / 40_320.0
+                        + x2 * (-1.0 / 3_628_800.0
+                            + x2 * (1.0 / 479_001_600.0 + x2 * (-1.0 / 87_178_291_200.0)))))));
+    // Rotate by the quadrant: swap for odd quadrants, then the signs.
+    let odd = quadrant & 1 == 1;
+    let (first, second) = if odd { (sin, cos) } else { (cos, sin) };
+    let cos_negative = (quadrant ^ (quadrant >> 1)) & 1;
+    let sin_negative = quadrant >> 1;
+    (
+        f32::from_bits(first.to_bits() ^ (cos_negative << 31)),
+        f32::from_bits(second.to_bits() ^ (sin_negative << 31)),
+    )
+}
+
+/// The truncated normal, one element at a time (the inverse CDF costs more
+/// than the generator, so there is no vector loop to gain).
+fn truncated(out: &mut [f32], first: u64, scale: f32, source: Source) {
+    let low = normal_cdf(-2.0);
+    let width = normal_cdf(2.0) - low;
+    let mut element = first;
+    let mut index = 0;
+    while index < out.len() {
+        let counter = element / 4;
+        let words = crate::runtime::philox::block(
+            [
+                counter as u32,
+                (counter >> 32) as u32,
+                source.stream as u32,
+                (source.stream >> 32) as u32,
+            ],
+            source.key,
+        );
+        for &word in &words[(element % 4) as usize..] {
+            if index == out.len() {
+                break;
+            }
+            let p = low + (f64::from(word) + 0.5) * f64::from(TWO_TO_MINUS_32) * width;
+            let z = inverse_normal_cdf(p).clamp(-2.0, 2.0);
+            out[index] = (z as f32) * scale;
+            index += 1;
+            element += 1;
+        }
+    }
+}
+
+/// `Φ(x)`, with `libm`'s pure-Rust `erfc`.
+fn normal_cdf(x: f64) -> f64 {
+    0.5 * libm::erfc(-x / core::f64::consts::SQRT_2)
+}
+
+/// `Φ⁻¹(p)` for `p` in `(0, 1)`: Acklam's rational approximation (relative
+/// error below 1.15e-9), a central rational function and, below 0.02425 and
+/// above 0.97575, one in `sqrt(-2 ln p)`.
+fn inverse_normal_cdf(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    const LOW: f64 = 0.02425;
+    let tail = |q: f64| {
+        let r = libm::sqrt(-2.0 * libm::log(q));
+        (((((C[0] * r + C[1]) * r + C[2]) * r + C[3]) * r + C[4]) * r + C[5])
+            / ((((D[0] * r + D[1]) * r + D[2]) * r + D[3]) * r + 1.0)
+    };
+    if p < LOW {
+        tail(p)
+    } else if p > 1.0 - LOW {
+        -tail(1.0 - p)
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: Source = Source {
+        key: [11, 0],
+        stream: 0,
+    };
+
+    fn sample(shape: Shape, len: usize) -> Vec<f32> {
+        let mut out = vec![0.0; len];
+        fill(&mut out, 0, shape, 1.0, SOURCE);
+        out
+    }
+
+    #[test]
+    fn the_building_blocks_are_accurate() {
+        for i in 1..2000 {
+            let x = i as f32 / 1000.0 + 1e-7 * i as f32;
+            let want = (x as f64).ln();
+            assert!((ln(x) as f64 - want).abs() < 3e-7 * want.abs().max(1.0), "ln {x}");
+        }
+        for word in (0..u32::MAX).step_by(9_999_991) {
+            let (cos, sin) = quarter_turns(word);
+            let angle = ((word >> 8) as f64 / (1u64 << 24) as f64) * core::f64::consts::TAU;
+            assert!((cos as f64 - angle.cos()).abs() < 3e-7, "cos {word}");
+            assert!((sin as f64 - angle.sin()).abs() < 3e-7, "sin {word}");
+        }
+        for i in 1..1000 {
+            let p = i as f64 / 1000.0;
+            // The exact quantile by bisection on libm's erfc.
+            let (mut low, mut high) = (-10.0, 10.0);
+            for _ in 0..200 {
+                let middle = 0.5 * (low + high);
+                if normal_cdf(middle) < p {
+                    low = middle;
+                } else {
+                    high = middle;
+                }
+            }
+            let z = inverse_normal_cdf(p);
+            assert!((z - low).abs() <= 1.2e-9 * low.abs() + 1e-12, "{p}: {z} vs {low}");
+        }
+        // The largest radius, at u = 2^-32.
+        let largest = (-2.0 * ln(TWO_TO_MINUS_32)).sqrt() as f64;
+        assert!(largest <= LARGEST_Z && largest > LARGEST_Z - 1e-3, "{largest}");
+    }
+
+    #[test]
+    fn any_slice_alone_is_the_same_slice_of_the_whole() {
+        for shape in [Shape::Normal, Shape::Uniform, Shape::TruncatedNormal] {
+            let whole = sample(shape, 1000);
+            for (start, end) in [(0, 1), (3, 4), (5, 77), (63, 130), (64, 1000), (999, 1000)] {
+                let mut alone = vec![0.0; end - start];
+                fill_serial(&mut alone, start as u64, shape, 1.0, SOURCE);
+                assert_eq!(alone, whole[start..end], "{shape:?} {start}..{end}");
+            }
+        }
+    }
+
+    /// The Kolmogorov–Smirnov distance between `values` and `cdf`.
+    fn ks_distance(mut values: Vec<f32>, cdf: impl Fn(f64) -> f64) -> f64 {
+        values.sort_by(f32::total_cmp);
+        let n = values.len() as f64;
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                let f = cdf(f64::from(x));
+                (f - i as f64 / n).abs().max((f - (i + 1) as f64 / n).abs())
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// The KS critical value at significance 0.001, `1.949 / sqrt(n)`: with
+    /// the fixed key the test is deterministic, and a real distortion of
+    /// the distribution (a wrong quadrant, a biased radius) is far above it.
+    fn ks_bound(n: usize) -> f64 {
+        1.949 / (n as f64).sqrt()
+    }
+
+    #[test]
+    fn normals_have_gaussian_moments_tails_and_distribution() {
+        // 2^24 draws: the 5-sigma tail (probability 5.73e-7) holds about
+        // ten of them. Each check allows 5 standard errors of its estimate.
+        let values = sample(Shape::Normal, 1 << 24);
+        let n = values.len() as f64;
+        let moment = |k: i32| values.iter().map(|&z| f64::from(z).powi(k)).sum::<f64>() / n;
+        // Var(z) = 1, Var(z²) = 2, Var(z³) = 15, Var(z⁴) = 96.
+        assert!(moment(1).abs() < 5.0 / n.sqrt(), "mean {}", moment(1));
+        assert!(
+            (moment(2) - 1.0).abs() < 5.0 * (2.0 / n).sqrt(),
+            "variance {}",
+            moment(2)
+        );
+        assert!(
+            moment(3).abs() < 5.0 * (15.0 / n).sqrt(),
+            "skewness {}",
+            moment(3)
+        );
+        assert!(
+            (moment(4) - 3.0).abs() < 5.0 * (96.0 / n).sqrt(),
+            "kurtosis {}",
+            moment(4)
+        );
+        for (at, p) in [(3.0, 2.699_796e-3), (4.0, 6.334_248e-5), (5.0, 5.733_031e-7)] {
+            let beyond = values.iter().filter(|z| f64::from(z.abs()) > at).count() as f64;
+            let expected = p * n;
+            assert!(
+                (beyond - expected).abs() < 5.0 * (expected * (1.0 - p)).sqrt(),
+                "beyond {at}: {beyond} against {expected}"
+            );
+        }
+        assert!(values.iter().all(|z| f64::from(z.abs()) <= LARGEST_Z));
+        let head = values[..1 << 20].to_vec();
+        let distance = ks_distance(head, normal_cdf);
+        assert!(distance < ks_bound(1 << 20), "KS {distance}");
+    }
+
+    #[test]
+    fn uniforms_and_truncated_normals_have_their_distributions() {
+        let n = 1 << 20;
+        let uniform = sample(Shape::Uniform, n);
+        assert!(uniform.iter().all(|u| (-1.0..1.0).contains(u)));
+        let distance = ks_distance(uniform, |x| ((x + 1.0) / 2.0).clamp(0.0, 1.0));
+        assert!(distance < ks_bound(n), "uniform KS {distance}");
+
+        let truncated = sample(Shape::TruncatedNormal, n);
+        assert!(truncated.iter().all(|z| z.abs() <= 2.0));
+        let (low, high) = (normal_cdf(-2.0), normal_cdf(2.0));
+        let distance = ks_distance(truncated, |x| {
+            ((normal_cdf(x) - low) / (high - low)).clamp(0.0, 1.0)
+        });
+        assert!(distance < ks_bound(n), "truncated KS {distance}");
+    }
+
+    #[test]
+    fn golden_values() {
+        // The first elements under the zero key, as f32 bits: a change of
+        // generator, word layout or transform changes every user's weights
+        // and must fail here first. Python's own `math` and
+        // `statistics.NormalDist`, fed Random123's words for this counter,
+        // give the same numbers to 1e-7.
+        let bits = |shape| -> Vec<u32> {
+            let mut out = [0f32; 6];
+            fill_serial(
+                &mut out,
+                0,
+                shape,
+                1.0,
+                Source {
+                    key: [0, 0],
+                    stream: 0,
+                },
+            );
+            out.iter().map(|v| v.to_bits()).collect()
+        };
+        assert_eq!(bits(Shape::Normal), GOLDEN_NORMAL.to_vec());
+        assert_eq!(bits(Shape::Uniform), GOLDEN_UNIFORM.to_vec());
+        assert_eq!(bits(Shape::TruncatedNormal), GOLDEN_TRUNCATED.to_vec());
+    }
+
+    const GOLDEN_NORMAL: [u32; 6] = [
+        1_065_204_528,
+        3_211_572_915,
+        3_206_421_410,
+        3_203_846_572,
+        3_189_592_913,
+        1_043_933_804,
+    ];
+    const GOLDEN_UNIFORM: [u32; 6] = [
+        3_192_832_192,
+        1_061_344_138,
+        1_056_005_808,
+        1_045_956_312,
+        1_064_421_784,
+        3_196_925_952,
+    ];
+    const GOLDEN_TRUNCATED: [u32; 6] = [
+        3_195_652_754,
+        1_066_148_784,
+        1_058_604_137,
+        1_048_747_591,
+        1_070_824_348,
+        3_198_951_508,
+    ];
+}
