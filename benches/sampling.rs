@@ -7,7 +7,9 @@
 //! * `init`: `spec.init(seed)` into fresh memory against the same peer
 //!   allocating its array;
 //! * `uniform`: a uniform fill of 4096 × 4096 against writing a constant to
-//!   the same 64 MiB, the memory's own speed.
+//!   the same 64 MiB, the memory's own speed;
+//! * `orthogonal`: `fill::orthogonal` (a Householder QR, one thread) against
+//!   the 0.1 format's Gram–Schmidt, at sizes the latter finishes.
 //!
 //! cargo bench --bench sampling
 
@@ -104,9 +106,34 @@ fn uniform_against_memory(c: &mut Criterion) {
     group.finish();
 }
 
+fn orthogonal(c: &mut Criterion) {
+    let mut group = c.benchmark_group("orthogonal");
+    group.sample_size(10);
+    for n in [512, 1024, 2048] {
+        let mut tensor = Array2::<f32>::zeros((n, n));
+        group.bench_function(BenchmarkId::new("netinit", n), |b| {
+            b.iter(|| fill::orthogonal(&mut tensor, 1.0, &mut generator(1)))
+        });
+        if n <= 1024 {
+            group.bench_function(BenchmarkId::new("netinit_0.1_gram_schmidt", n), |b| {
+                b.iter(|| {
+                    fill::fill_in_format(
+                        &mut tensor,
+                        &Init::Orthogonal { gain: Some(1.0) },
+                        Activation::Identity,
+                        &mut generator(1),
+                        SamplerFormat::ChaChaRows,
+                    )
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(4));
-    targets = fill_preallocated, init_fresh, uniform_against_memory
+    targets = fill_preallocated, init_fresh, uniform_against_memory, orthogonal
 }
 criterion_main!(benches);

@@ -41,7 +41,7 @@ fn memory_the_system_refuses_is_an_error_not_an_abort() {
     assert!(matches!(
         orthogonal.sample_rows(0, 0, 0..1),
         Err(netinit::Error::Allocation {
-            what: "an orthogonal matrix",
+            what: "an orthogonal matrix's Gaussian draw",
             ..
         })
     ));

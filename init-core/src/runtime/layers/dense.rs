@@ -12,7 +12,7 @@ use crate::runtime::counter::{self, Shape};
 use crate::runtime::error::Error;
 use crate::runtime::format::SamplerFormat;
 use crate::runtime::generator::LayerStreams;
-use crate::runtime::orthogonal::orthogonal;
+use crate::runtime::orthogonal::{gram_schmidt, householder};
 use crate::runtime::sample;
 
 /// One dense layer: `activation(x · Wᵀ + b)`, with `W` stored `(out, in)`
@@ -184,13 +184,25 @@ pub(crate) fn sample_block(
     match (layer.weight_draw(), streams.format()) {
         (Draw::Orthogonal { gain }, format) => {
             // Orthogonal rows depend on each other: the whole matrix is built.
-            let gaussian = |out: &mut [f64]| standard_normals(out, streams, format);
-            let full = orthogonal(layer.outputs(), width, gain, gaussian)?;
+            let (outputs, count) = (layer.outputs(), layer.outputs() * width);
+            let full: Vec<f32> = match format {
+                SamplerFormat::Counter => {
+                    let mut normals = zeroed::<f32>(count, "an orthogonal matrix's Gaussian draw")?;
+                    counter::fill(&mut normals, 0, Shape::Normal, 1.0, streams.matrix_source());
+                    householder(outputs, width, gain, normals)?
+                }
+                SamplerFormat::ChaChaRows => {
+                    let gaussian =
+                        |out: &mut [f64]| sample::fill(out, Draw::Normal { std: 1.0 }, &mut streams.matrix());
+                    gram_schmidt(outputs, width, gain, gaussian)?
+                        .into_iter()
+                        .map(|v| v as f32)
+                        .collect()
+                }
+            };
             for (row, out) in rows.zip(values.chunks_mut(block_width.max(1))) {
                 let start = row * width;
-                out.iter_mut()
-                    .zip(&full[start + columns.start..start + columns.end])
-                    .for_each(|(o, &v)| *o = v as f32);
+                out.copy_from_slice(&full[start + columns.start..start + columns.end]);
             }
         }
         (Draw::Constant { value }, _) => values.fill(value as f32),
@@ -227,18 +239,6 @@ pub(crate) fn sample_block(
         }
     }
     Ok(Array2::from_shape_vec((count, block_width), values).expect("the buffer holds count * width values"))
-}
-
-/// Standard normals for an orthogonal matrix, from the matrix stream.
-fn standard_normals(out: &mut [f64], streams: &LayerStreams, format: SamplerFormat) {
-    match format {
-        SamplerFormat::Counter => {
-            let mut normals = vec![0.0_f32; out.len()];
-            counter::fill(&mut normals, 0, Shape::Normal, 1.0, streams.matrix_source());
-            out.iter_mut().zip(normals).for_each(|(o, z)| *o = f64::from(z));
-        }
-        SamplerFormat::ChaChaRows => sample::fill(out, Draw::Normal { std: 1.0 }, &mut streams.matrix()),
-    }
 }
 
 /// The counter sampler's shape and scale of an element-wise draw.
