@@ -4,6 +4,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use netinit::{Origin, SamplerFormat};
+
 /// A `.net` file in a temporary folder of its own, removed when dropped.
 struct NetFile(PathBuf);
 
@@ -120,10 +122,11 @@ fn init_writes_a_checkpoint_that_loads_as_the_network() {
         output.to_str().unwrap(),
     ]);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
-    assert!(text(&run.stdout).contains("203530 parameters sampled with seed 7"));
+    assert!(text(&run.stdout).contains("203530 parameters sampled with seed 7 (philox4x32-boxmuller-2)"));
     let loaded = netinit::Network::load(&output).unwrap();
     let card: netinit::NetworkSpec = fs::read_to_string("examples/card.net").unwrap().parse().unwrap();
     assert_eq!(loaded, card.init(7));
+    assert_eq!(loaded.origin(), Some(Origin::from(7)));
     let broken = net_file("init-broken.net", "dense(784 -> 256, rleu)\n");
     let refused = netinit(&["init", broken.to_str().unwrap(), "-o", output.to_str().unwrap()]);
     assert_eq!(refused.status.code(), Some(1));
@@ -131,6 +134,36 @@ fn init_writes_a_checkpoint_that_loads_as_the_network() {
         netinit::Network::load(&output).unwrap(),
         card.init(7),
         "the old file is intact"
+    );
+    fs::remove_file(&output).unwrap();
+}
+
+#[test]
+fn init_reproduces_the_0_1_format_on_request() {
+    let output = std::env::temp_dir().join(format!("netinit-cli-{}-old.safetensors", std::process::id()));
+    let path = output.to_str().unwrap();
+    let run = netinit(&[
+        "init",
+        "examples/card.net",
+        "--seed",
+        "7",
+        "--sampler",
+        "0.1",
+        "-o",
+        path,
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let loaded = netinit::Network::load(&output).unwrap();
+    let card: netinit::NetworkSpec = fs::read_to_string("examples/card.net").unwrap().parse().unwrap();
+    let old = Origin::new(7, SamplerFormat::ChaChaRows);
+    assert_eq!(loaded, card.init(old));
+    assert_eq!(loaded.origin(), Some(old), "the checkpoint records the format");
+    let refused = netinit(&["init", "examples/card.net", "--sampler", "0.3", "-o", path]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("expected `counter`, `0.1` or a format's name"),
+        "{}",
+        text(&refused.stderr)
     );
     fs::remove_file(&output).unwrap();
 }

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use netinit::dsl::{Diagnostic, Severity};
-use netinit::NetworkSpec;
+use netinit::{NetworkSpec, Origin, SamplerFormat};
 
 /// Check neural networks declared in netinit's DSL, outside a Rust build.
 ///
@@ -100,7 +100,26 @@ enum Command {
         /// separate machines each write their own.
         #[arg(long, value_name = "K", requires = "shard_size", value_parser = clap::value_parser!(u64).range(1..))]
         shard: Option<u64>,
+        /// The sampler format: `counter` (the default since 0.2: any block
+        /// of a tensor samples alone) or `0.1`, which reproduces weights
+        /// made with netinit 0.1.
+        #[arg(long, value_name = "FORMAT", default_value = "counter", value_parser = parse_sampler)]
+        sampler: SamplerFormat,
     },
+}
+
+/// A `--sampler` value: `counter`, `0.1`, or a format's full name.
+fn parse_sampler(text: &str) -> Result<SamplerFormat, String> {
+    match text {
+        "counter" => Ok(SamplerFormat::Counter),
+        "0.1" => Ok(SamplerFormat::ChaChaRows),
+        name => SamplerFormat::from_name(name).ok_or_else(|| {
+            format!(
+                "expected `counter`, `0.1` or a format's name ({}); found `{name}`",
+                SamplerFormat::ALL.map(SamplerFormat::name).join(", ")
+            )
+        }),
+    }
 }
 
 /// What `--deny` can turn into errors.
@@ -169,10 +188,11 @@ fn main() -> ExitCode {
             output,
             shard_size,
             shard,
+            sampler,
         } => {
             let sharding =
                 shard_size.map(|size| (size, shard.map(|k| usize::try_from(k - 1).unwrap_or(usize::MAX))));
-            init(file, *seed, output, sharding, styled)
+            init(file, Origin::new(*seed, *sampler), output, sharding, styled)
         }
         Command::Export { file, class, .. } => export(file, class, styled),
     };
@@ -258,11 +278,11 @@ fn export(path: &Path, class: &str, styled: bool) -> Outcome {
     }
 }
 
-/// `netinit init`: the network's weights sampled from `seed`, saved to
+/// `netinit init`: the network's weights sampled from `origin`, saved to
 /// `output`, or in shards of the given size (all of them, or one).
 fn init(
     path: &Path,
-    seed: u64,
+    origin: Origin,
     output: &Path,
     sharding: Option<(u64, Option<usize>)>,
     styled: bool,
@@ -285,7 +305,7 @@ fn init(
     let written = match sharding {
         None => {
             let bar = progress_bar(spec.shard_plan(u64::MAX).total_bytes());
-            let written = spec.write_initial(seed, output, &mut |done| bar.inc(done));
+            let written = spec.write_initial(origin, output, &mut |done| bar.inc(done));
             bar.finish_and_clear();
             written.map(|()| vec![output.to_owned()])
         }
@@ -296,7 +316,7 @@ fn init(
                 None => plan.total_bytes(),
             };
             let bar = progress_bar(bytes);
-            let written = spec.write_sharded(seed, output, shard_bytes, only, &mut |done| bar.inc(done));
+            let written = spec.write_sharded(origin, output, shard_bytes, only, &mut |done| bar.inc(done));
             bar.finish_and_clear();
             written
         }
@@ -305,9 +325,11 @@ fn init(
         Ok(files) => {
             let names: Vec<String> = files.iter().map(|file| file.display().to_string()).collect();
             print_stdout(format!(
-                "{}: {} parameters sampled with seed {seed}",
+                "{}: {} parameters sampled with seed {} ({})",
                 names.join(", "),
-                spec.parameter_count()
+                spec.parameter_count(),
+                origin.seed,
+                origin.format
             ))
         }
         Err(error) => {
