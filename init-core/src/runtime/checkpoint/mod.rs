@@ -174,7 +174,7 @@ pub(crate) fn write(
                     }
                 };
                 for block in values.chunks(BLOCK_VALUES) {
-                    if !deliver(stream::le_bytes(block)) {
+                    if !deliver(stream::le_bytes(block.iter())) {
                         return;
                     }
                 }
