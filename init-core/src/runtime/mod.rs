@@ -12,5 +12,6 @@ pub mod layers;
 pub mod network;
 pub mod orthogonal;
 pub mod philox;
+pub mod product;
 pub mod sample;
 pub mod train;

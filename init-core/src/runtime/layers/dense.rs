@@ -13,6 +13,7 @@ use crate::runtime::error::Error;
 use crate::runtime::format::SamplerFormat;
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::orthogonal::{gram_schmidt, householder};
+use crate::runtime::product::product;
 use crate::runtime::sample;
 
 /// One dense layer: `activation(x · Wᵀ + b)`, with `W` stored `(out, in)`
@@ -104,7 +105,9 @@ impl Dense {
 
     /// The pre-activation `x · Wᵀ + b` of a batch whose width is already checked.
     pub(crate) fn affine(&self, input: ArrayView2<f32>) -> Array2<f32> {
-        input.dot(&self.weight.t()) + &self.bias
+        let mut pre = product(input, self.weight.t());
+        pre += &self.bias;
+        pre
     }
 }
 

@@ -7,6 +7,7 @@ use crate::rules::activation::Activation;
 use crate::runtime::error::Error;
 use crate::runtime::layers::activation as activate;
 use crate::runtime::network::{Cache, Network};
+use crate::runtime::product::product;
 use crate::runtime::train::loss::{output_gradient, Loss, Targets};
 
 /// The gradient of the loss with respect to every weight and bias.
@@ -65,8 +66,8 @@ impl Network {
             .iter()
             .enumerate()
             .map(|(index, delta)| match index {
-                0 => delta.t().dot(&inputs),
-                _ => delta.t().dot(&cache.out[index - 1]),
+                0 => product(delta.t(), inputs),
+                _ => product(delta.t(), cache.out[index - 1].view()),
             })
             .collect();
         let biases = deltas.iter().map(|delta| delta.sum_axis(Axis(0))).collect();
@@ -114,7 +115,7 @@ impl Network {
                 );
             }
             // The gradient below the first layer is not needed: skip its product.
-            let below = (index > 0).then(|| delta.dot(layer.weight()));
+            let below = (index > 0).then(|| product(delta.view(), layer.weight().view()));
             deltas.push(delta);
             match below {
                 Some(below) => delta = below,

@@ -112,16 +112,6 @@ pub(crate) struct Moments {
 }
 
 impl Moments {
-    /// Whether every moment is finite.
-    pub(crate) fn is_finite(&self) -> bool {
-        [self.weight_first.view(), self.weight_second.view()]
-            .iter()
-            .all(|moment| moment.iter().all(|value| value.is_finite()))
-            && [self.bias_first.view(), self.bias_second.view()]
-                .iter()
-                .all(|moment| moment.iter().all(|value| value.is_finite()))
-    }
-
     /// Zero moments shaped like `layer`'s parameters.
     pub(crate) fn zeros_like(layer: &Layer) -> Moments {
         Moments {
@@ -133,26 +123,50 @@ impl Moments {
     }
 }
 
-pub(crate) fn update<D: ndarray::Dimension>(
+/// One optimizer step for one tensor: reads the current parameter and
+/// moments `from` (`[parameter, first, second]`), writes the stepped ones to
+/// `to` (the trainer's spare buffers, so a step that goes wrong leaves the
+/// current ones whole) in one pass, and returns whether every value written
+/// is finite. SGD leaves the second moment, which it does not use, alone.
+pub(crate) fn update(
     optimizer: Optimizer,
     steps: i32,
-    mut parameter: ndarray::ArrayViewMut<f32, D>,
-    gradient: ndarray::ArrayView<f32, D>,
-    first: &mut ndarray::Array<f32, D>,
-    second: &mut ndarray::Array<f32, D>,
-) {
+    gradient: &[f32],
+    from: [&[f32]; 3],
+    to: [&mut [f32]; 3],
+) -> bool {
+    // A large tensor is halved between rayon's threads: each value's update
+    // depends on that value alone, so the bits are the same.
+    const SERIAL_UP_TO: usize = 1 << 15;
+    if gradient.len() > SERIAL_UP_TO {
+        let middle = gradient.len() / 2;
+        let (gradient_low, gradient_high) = gradient.split_at(middle);
+        let [from_low, from_high] = halves(from, middle);
+        let [to_low, to_high] = halves_mut(to, middle);
+        let (low, high) = rayon::join(
+            || update(optimizer, steps, gradient_low, from_low, to_low),
+            || update(optimizer, steps, gradient_high, from_high, to_high),
+        );
+        return low & high;
+    }
+    let [parameter, first, second] = from;
+    let [new_parameter, new_first, new_second] = to;
+    let current = parameter.iter().zip(first).zip(second).zip(gradient);
+    let next = new_parameter
+        .iter_mut()
+        .zip(new_first.iter_mut())
+        .zip(new_second.iter_mut());
+    let mut finite = true;
     match optimizer {
         Optimizer::Sgd {
             learning_rate,
             momentum,
         } => {
-            ndarray::Zip::from(&mut parameter)
-                .and(&gradient)
-                .and(first)
-                .for_each(|w, &g, v| {
-                    *v = momentum * *v + g;
-                    *w -= learning_rate * *v;
-                });
+            for (((w, v), _), (((&w0, &v0), _), &g)) in next.zip(current) {
+                *v = momentum * v0 + g;
+                *w = w0 - learning_rate * *v;
+                finite &= w.is_finite() & v.is_finite();
+            }
         }
         Optimizer::Adam {
             learning_rate,
@@ -162,17 +176,27 @@ pub(crate) fn update<D: ndarray::Dimension>(
         } => {
             let first_correction = 1.0 - beta1.powi(steps);
             let second_correction = 1.0 - beta2.powi(steps);
-            ndarray::Zip::from(&mut parameter)
-                .and(&gradient)
-                .and(first)
-                .and(second)
-                .for_each(|w, &g, m, v| {
-                    *m = beta1 * *m + (1.0 - beta1) * g;
-                    *v = beta2 * *v + (1.0 - beta2) * g * g;
-                    let m_hat = *m / first_correction;
-                    let v_hat = *v / second_correction;
-                    *w -= learning_rate * m_hat / (v_hat.sqrt() + epsilon);
-                });
+            for (((w, m), v), (((&w0, &m0), &v0), &g)) in next.zip(current) {
+                *m = beta1 * m0 + (1.0 - beta1) * g;
+                *v = beta2 * v0 + (1.0 - beta2) * g * g;
+                let m_hat = *m / first_correction;
+                let v_hat = *v / second_correction;
+                *w = w0 - learning_rate * m_hat / (v_hat.sqrt() + epsilon);
+                finite &= w.is_finite() & m.is_finite() & v.is_finite();
+            }
         }
     }
+    finite
+}
+
+/// Each slice split at `middle`: the first halves, then the second.
+fn halves(slices: [&[f32]; 3], middle: usize) -> [[&[f32]; 3]; 2] {
+    let [a, b, c] = slices.map(|slice| slice.split_at(middle));
+    [[a.0, b.0, c.0], [a.1, b.1, c.1]]
+}
+
+/// [`halves`] of mutable slices.
+fn halves_mut(slices: [&mut [f32]; 3], middle: usize) -> [[&mut [f32]; 3]; 2] {
+    let [a, b, c] = slices.map(|slice| slice.split_at_mut(middle));
+    [[a.0, b.0, c.0], [a.1, b.1, c.1]]
 }

@@ -51,6 +51,10 @@ pub struct Trainer {
     moments: Vec<Moments>,
     steps: i32,
     epochs: u64,
+    /// Buffers shaped like the network and its moments: a step writes its
+    /// result here and swaps it in only when every value is finite, so no
+    /// step copies the network.
+    spare: Option<(Network, Vec<Moments>)>,
 }
 
 impl Trainer {
@@ -66,6 +70,7 @@ impl Trainer {
             moments,
             steps: 0,
             epochs: 0,
+            spare: None,
         })
     }
 
@@ -86,6 +91,7 @@ impl Trainer {
             moments,
             steps,
             epochs,
+            spare: None,
         }
     }
 
@@ -136,43 +142,66 @@ impl Trainer {
         if !gradients.weights.iter().all(finite) || !gradients.biases.iter().all(finite) {
             return Err(Error::NonFinite { what: "gradients" });
         }
-        // Staged on copies, committed only when every value is finite.
-        let mut network = self.network.clone();
-        let mut moments = self.moments.clone();
+        // Written to the spare buffers, swapped in only when every value is finite.
+        let (mut network, mut moments) = match self.spare.take() {
+            Some(spare) => spare,
+            None => (self.network.clone(), self.moments.clone()),
+        };
         let steps = self.steps.saturating_add(1);
-        for ((layer, moments), (weight_gradient, bias_gradient)) in network
-            .layers_mut()
-            .iter_mut()
-            .zip(&mut moments)
+        let mut finite = true;
+        let layers = self.network.layers().iter().zip(&self.moments);
+        let spares = network.layers_mut().iter_mut().zip(moments.iter_mut());
+        for (((layer, moments), (spare, spare_moments)), (weight_gradient, bias_gradient)) in layers
+            .zip(spares)
             .zip(gradients.weights.iter().zip(&gradients.biases))
         {
-            update(
-                self.optimizer,
-                steps,
-                layer.weight_mut(),
-                weight_gradient.view(),
-                &mut moments.weight_first,
-                &mut moments.weight_second,
+            // A gradient is as laid out as the batch was: a column-major
+            // batch gives a column-major weight gradient.
+            let (weight_gradient, bias_gradient) = (
+                weight_gradient.as_standard_layout(),
+                bias_gradient.as_standard_layout(),
             );
-            update(
+            finite &= update(
                 self.optimizer,
                 steps,
-                layer.bias_mut(),
-                bias_gradient.view(),
-                &mut moments.bias_first,
-                &mut moments.bias_second,
+                contiguous(&weight_gradient),
+                [
+                    standard(layer.weight()),
+                    standard(&moments.weight_first),
+                    standard(&moments.weight_second),
+                ],
+                [
+                    standard_mut(spare.weight_mut()),
+                    standard_mut(spare_moments.weight_first.view_mut()),
+                    standard_mut(spare_moments.weight_second.view_mut()),
+                ],
+            );
+            finite &= update(
+                self.optimizer,
+                steps,
+                contiguous(&bias_gradient),
+                [
+                    standard(layer.bias()),
+                    standard(&moments.bias_first),
+                    standard(&moments.bias_second),
+                ],
+                [
+                    standard_mut(spare.bias_mut()),
+                    standard_mut(spare_moments.bias_first.view_mut()),
+                    standard_mut(spare_moments.bias_second.view_mut()),
+                ],
             );
         }
-        let weights_finite = network
-            .layers()
-            .iter()
-            .all(|layer| finite(layer.weight()) && finite(layer.bias()));
-        if !weights_finite || !moments.iter().all(Moments::is_finite) {
+        if !finite {
+            self.spare = Some((network, moments));
             return Err(Error::NonFinite {
                 what: "updated weights",
             });
         }
-        (self.network, self.moments, self.steps) = (network, moments, steps);
+        let network = std::mem::replace(&mut self.network, network);
+        let moments = std::mem::replace(&mut self.moments, moments);
+        self.spare = Some((network, moments));
+        self.steps = steps;
         Ok(loss)
     }
 
@@ -206,7 +235,29 @@ impl Trainer {
 
 /// Whether every value is finite.
 fn finite<'a>(values: impl IntoIterator<Item = &'a f32>) -> bool {
-    values.into_iter().all(|value| value.is_finite())
+    // A fold without a short cut, which the compiler vectorises.
+    values
+        .into_iter()
+        .fold(true, |finite, value| finite & value.is_finite())
+}
+
+/// The values of an array the trainer owns, in order: its parameters and
+/// moments are all built in the standard layout.
+fn standard<D: ndarray::Dimension>(array: &ndarray::Array<f32, D>) -> &[f32] {
+    array
+        .as_slice()
+        .expect("parameters and moments are in the standard layout")
+}
+
+/// The values of an array in the standard layout.
+fn contiguous<'a, D: ndarray::Dimension>(array: &'a ndarray::CowArray<'_, f32, D>) -> &'a [f32] {
+    array.as_slice().expect("an array in the standard layout")
+}
+
+/// [`standard`], to write.
+fn standard_mut<D: ndarray::Dimension>(view: ndarray::ArrayViewMut<'_, f32, D>) -> &mut [f32] {
+    view.into_slice()
+        .expect("parameters and moments are in the standard layout")
 }
 
 /// An epoch's data checked before its first step, so that a mistake

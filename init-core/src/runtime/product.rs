@@ -1,0 +1,95 @@
+//! Matrix products for the forward and backward passes, through the `gemm`
+//! crate's kernels, split between two threads by hand when the product is
+//! large enough to pay for the hand-off.
+
+use gemm::{gemm, Parallelism};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
+
+/// Products smaller than this many multiply-adds run on one thread: below
+/// it, waking a second thread costs more than it saves.
+const PARALLEL_FROM: usize = 1 << 21;
+
+/// `a · b` for `a` of shape `(m, k)` and `b` of shape `(k, n)`, any strides
+/// (a transposed view is read in place), into a new standard-layout array.
+/// A large product is split by rows of `a` between rayon's threads, each
+/// half a product of its own on one thread (gemm's own threading leaves
+/// the second thread idle at these sizes).
+pub fn product(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
+    let ((m, k), (k_b, n)) = (a.dim(), b.dim());
+    assert_eq!(k, k_b, "the inner dimensions of a product agree");
+    let mut out = Array2::<f32>::zeros((m, n));
+    if m == 0 || n == 0 || k == 0 {
+        return out;
+    }
+    if m * n * k >= PARALLEL_FROM && m >= 2 && rayon::current_num_threads() > 1 {
+        let half = m / 2;
+        let (a_top, a_bottom) = a.split_at(Axis(0), half);
+        let (out_top, out_bottom) = out.view_mut().split_at(Axis(0), half);
+        rayon::join(
+            || product_into(a_top, b, out_top),
+            || product_into(a_bottom, b, out_bottom),
+        );
+    } else {
+        product_into(a, b, out.view_mut());
+    }
+    out
+}
+
+/// `out = a · b` on the calling thread; the shapes agree.
+fn product_into(a: ArrayView2<f32>, b: ArrayView2<f32>, mut out: ArrayViewMut2<f32>) {
+    let ((m, k), n) = (a.dim(), b.ncols());
+    let [a_rows, a_cols] = [a.strides()[0], a.strides()[1]];
+    let [b_rows, b_cols] = [b.strides()[0], b.strides()[1]];
+    let [out_rows, out_cols] = [out.strides()[0], out.strides()[1]];
+    // SAFETY: the pointers and strides are those of the three views, whose
+    // shapes are (m, k), (k, n) and (m, n) as gemm is told; `out` is a
+    // mutable view that aliases neither input, and with `read_dst` false
+    // its contents are only written.
+    unsafe {
+        gemm(
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            out_cols,
+            out_rows,
+            false,
+            a.as_ptr(),
+            a_cols,
+            a_rows,
+            b.as_ptr(),
+            b_cols,
+            b_rows,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            Parallelism::None,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array2, ShapeBuilder};
+
+    #[test]
+    fn products_of_any_layout_agree_with_ndarray() {
+        for (m, k, n) in [(1, 1, 1), (3, 5, 2), (128, 784, 256), (7, 1, 9)] {
+            let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * 7 + j * 3) % 11) as f32 - 5.0);
+            let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 5 + j * 13) % 7) as f32 - 3.0);
+            let expected = a.dot(&b);
+            assert_eq!(product(a.view(), b.view()), expected, "{m}x{k}x{n}");
+            let b_transposed = b.t().to_owned();
+            assert_eq!(product(a.view(), b_transposed.t()), expected);
+            let a_column_major = Array2::from_shape_vec((m, k).f(), a.t().iter().copied().collect()).unwrap();
+            assert_eq!(product(a_column_major.view(), b.view()), expected);
+        }
+        assert_eq!(
+            product(Array2::zeros((0, 3)).view(), Array2::zeros((3, 2)).view()).dim(),
+            (0, 2)
+        );
+    }
+}
