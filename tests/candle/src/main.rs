@@ -1,0 +1,102 @@
+//! candle reads netinit's checkpoints: `VarBuilder` loads the card
+//! network's file with the shapes a candle model asks for (it fails on a
+//! wrong name, shape or dtype), the forward pass in candle matches
+//! netinit's to 1e-5, and the sharded set loads through its shard files.
+//!
+//! cargo run --manifest-path tests/candle/Cargo.toml -- target/checkpoint-reference
+
+use std::error::Error;
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Module, Tensor, D};
+use candle_nn::{linear, Linear, VarBuilder};
+
+/// The card network as a candle user writes it: `layers.0` and `layers.1`.
+struct Card {
+    hidden: Linear,
+    head: Linear,
+}
+
+impl Card {
+    fn load(builder: VarBuilder) -> candle_core::Result<Card> {
+        let layers = builder.pp("layers");
+        Ok(Card {
+            hidden: linear(784, 256, layers.pp("0"))?,
+            head: linear(256, 10, layers.pp("1"))?,
+        })
+    }
+
+    fn forward(&self, inputs: &Tensor) -> candle_core::Result<Tensor> {
+        let hidden = self.hidden.forward(inputs)?.relu()?;
+        candle_nn::ops::softmax(&self.head.forward(&hidden)?, D::Minus1)
+    }
+}
+
+/// A little-endian f32 file as a `(rows, width)` tensor.
+fn read_f32(path: &Path, width: usize) -> Result<Tensor, Box<dyn Error>> {
+    let bytes = std::fs::read(path)?;
+    let values: Vec<f32> = bytes
+        .chunks_exact(4)
+        .map(|word| f32::from_le_bytes([word[0], word[1], word[2], word[3]]))
+        .collect();
+    let rows = values.len() / width;
+    Ok(Tensor::from_vec(values, (rows, width), &Device::Cpu)?)
+}
+
+/// Files of `directory` whose names satisfy `keep`, sorted.
+fn files(directory: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>, Box<dyn Error>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(directory)? {
+        let path = entry?.path();
+        if path.file_name().and_then(|name| name.to_str()).is_some_and(&keep) {
+            found.push(path);
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let directory = PathBuf::from(std::env::args().nth(1).ok_or("usage: candle-reader DIRECTORY")?);
+    let device = Device::Cpu;
+
+    // SAFETY (candle's contract for memory-mapped files): nothing writes
+    // these files while they are mapped.
+    let builder = unsafe {
+        VarBuilder::from_mmaped_safetensors(&[directory.join("card.safetensors")], DType::F32, &device)?
+    };
+    let card = Card::load(builder)?;
+    let inputs = read_f32(&directory.join("inputs.f32"), 784)?;
+    let expected = read_f32(&directory.join("outputs.f32"), 10)?;
+    let outputs = card.forward(&inputs)?;
+    let difference = (outputs - &expected)?.abs()?.max_all()?.to_scalar::<f32>()?;
+    if difference >= 1e-5 {
+        return Err(format!("candle's forward pass differs from netinit's by {difference}").into());
+    }
+
+    // The sharded set: every shard file, as candle takes a model split in
+    // several files; each tensor must equal the single file's, bit for bit.
+    let shards = files(&directory.join("sharded"), |name| name.ends_with(".safetensors"))?;
+    if shards.len() < 2 {
+        return Err(format!("expected several shards, found {}", shards.len()).into());
+    }
+    let whole = candle_core::safetensors::load(directory.join("whole.safetensors"), &device)?;
+    // SAFETY: as above.
+    let sharded = unsafe { VarBuilder::from_mmaped_safetensors(&shards, DType::F32, &device)? };
+    let mut compared = 0;
+    for (name, tensor) in &whole {
+        let from_shards = sharded.get(tensor.shape().clone(), name)?;
+        let same = tensor.dims() == from_shards.dims()
+            && tensor.flatten_all()?.to_vec1::<f32>()? == from_shards.flatten_all()?.to_vec1::<f32>()?;
+        if !same {
+            return Err(format!("`{name}` from the shards differs from the single file's").into());
+        }
+        compared += 1;
+    }
+    println!(
+        "candle reads netinit's checkpoints: VarBuilder loads the card network, forward pass within {difference:.1e}; \
+         {compared} tensors from {} shards equal the single file's",
+        shards.len()
+    );
+    Ok(())
+}
