@@ -50,6 +50,8 @@ pub enum Shape {
     Uniform,
     /// Standard normal cut at `±2`, times the scale.
     TruncatedNormal,
+    /// The scale itself, every element (no generator words).
+    Constant,
 }
 
 /// Where a tensor's elements come from: a 64-bit key and a stream.
@@ -80,6 +82,7 @@ pub fn fill_serial(out: &mut [f32], first: u64, shape: Shape, scale: f64, source
         Shape::Normal => kernel::run(out, first, scale, source, Kind::Normal),
         Shape::Uniform => kernel::run(out, first, scale, source, Kind::Uniform),
         Shape::TruncatedNormal => truncated(out, first, scale, source),
+        Shape::Constant => out.fill(scale),
     }
 }
 
@@ -495,6 +498,20 @@ mod tests {
         // The largest radius, at u = 2^-32.
         let largest = (-2.0 * ln(TWO_TO_MINUS_32)).sqrt() as f64;
         assert!(largest <= LARGEST_Z && largest > LARGEST_Z - 1e-3, "{largest}");
+    }
+
+    #[test]
+    fn parallel_tasks_join_without_a_seam() {
+        // Tasks of TASK elements from a start that is no multiple of a
+        // group: the parallel fill equals one serial pass.
+        for shape in [Shape::Normal, Shape::Uniform, Shape::TruncatedNormal] {
+            let len = 3 * TASK + 5;
+            let mut parallel = vec![0.0; len];
+            fill(&mut parallel, 13, shape, 1.0, SOURCE);
+            let mut serial = vec![0.0; len];
+            fill_serial(&mut serial, 13, shape, 1.0, SOURCE);
+            assert_eq!(parallel, serial, "{shape:?}");
+        }
     }
 
     #[test]

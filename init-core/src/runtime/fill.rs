@@ -4,10 +4,12 @@
 //! `fan_in = in·k1·k2·…` and `fan_out = out·k1·k2·…`; a dense weight is
 //! `(out, in)`. Values follow the tensor's logical (row-major) order, so the
 //! same generator state gives the same tensor whatever its memory layout.
-//! In the counter format (the default) a fill takes one 64-bit word from
-//! the generator you pass, the tensor's key, and writes an f32 tensor in
-//! place with no buffer; [`fill_in_format`] selects the 0.1 format, which
-//! draws every value from the generator in turn.
+//! In the counter format (the default) a random fill takes one 64-bit word
+//! from the generator you pass, the tensor's key (a constant fill or an
+//! empty tensor takes none), and writes an f32 tensor in place with no
+//! buffer. The values are f32 draws in this format, also in an f64 tensor;
+//! [`fill_in_format`] selects the 0.1 format, which draws every value in
+//! f64 from the generator in turn.
 //!
 //! ```
 //! use netinit::{fill, generator, Activation};

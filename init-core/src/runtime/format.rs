@@ -35,9 +35,10 @@ impl SamplerFormat {
         }
     }
 
-    /// The largest `|z|` this format's standard normal can return (for the
-    /// counter format `sqrt(64 ln 2)`, its uniform being at least 2^-32;
-    /// for the ziggurat's tail 14.1).
+    /// A bound on the largest `|z|` this format's standard normal can
+    /// return: for the counter format `sqrt(64 ln 2)` rounded up, its
+    /// uniform being at least 2^-32; for the ziggurat, whose tail reaches
+    /// at most 14.1, 14.2.
     pub const fn largest_z(self) -> f64 {
         match self {
             SamplerFormat::Counter => LARGEST_Z,

@@ -51,6 +51,10 @@ impl NetworkSpec {
     /// The same seed gives bit-identical weights on every platform and for
     /// any number of threads; each layer has its own streams, so changing
     /// one layer leaves the others as they were (see the `generator` docs).
+    /// One exception: an orthogonal layer in the counter format is the Q of
+    /// a QR whose matrix kernels follow the processor's vector instructions,
+    /// so processors of different families (AVX2, AVX-512, NEON) may differ
+    /// in its last bits; its bits never depend on the thread count.
     ///
     /// ```
     /// use netinit::{Activation, LayerSpec, NetworkSpec};

@@ -216,8 +216,8 @@ mod tests {
 
     #[test]
     fn householder_is_haar_its_diagonal_has_mean_zero() {
-        // Without R's signs, Q's diagonal would lean negative (about -0.28
-        // at 8 × 8). A Haar matrix's entries have mean 0 and variance 1/8:
+        // Without R's signs, Q's diagonal leans negative (-0.20 here, at
+        // 8 × 8). A Haar matrix's entries have mean 0 and variance 1/8:
         // over 400 matrices' 3200 diagonal entries the mean's standard
         // error is sqrt(1/8 / 3200) = 0.00625; we allow 5 of them.
         let (n, count) = (8, 400);

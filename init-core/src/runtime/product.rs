@@ -11,9 +11,11 @@ const PARALLEL_FROM: usize = 1 << 21;
 
 /// `a · b` for `a` of shape `(m, k)` and `b` of shape `(k, n)`, any strides
 /// (a transposed view is read in place), into a new standard-layout array.
-/// A large product is split by rows of `a` between rayon's threads, each
-/// half a product of its own on one thread (gemm's own threading leaves
-/// the second thread idle at these sizes).
+/// A large product is split by rows of `a` into two halves, each a product
+/// of its own on one thread, run side by side by `rayon::join` (gemm's own
+/// threading leaves the second thread idle at these sizes). The split
+/// depends on the shape alone, so the bits do not depend on the thread
+/// count: with one thread, `join` runs the halves one after the other.
 pub fn product(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
     let ((m, k), (k_b, n)) = (a.dim(), b.dim());
     assert_eq!(k, k_b, "the inner dimensions of a product agree");
@@ -21,7 +23,7 @@ pub fn product(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
     if m == 0 || n == 0 || k == 0 {
         return out;
     }
-    if m * n * k >= PARALLEL_FROM && m >= 2 && rayon::current_num_threads() > 1 {
+    if m * n * k >= PARALLEL_FROM && m >= 2 {
         let half = m / 2;
         let (a_top, a_bottom) = a.split_at(Axis(0), half);
         let (out_top, out_bottom) = out.view_mut().split_at(Axis(0), half);
@@ -91,5 +93,28 @@ mod tests {
             product(Array2::zeros((0, 3)).view(), Array2::zeros((3, 2)).view()).dim(),
             (0, 2)
         );
+    }
+
+    #[test]
+    fn the_thread_count_does_not_change_the_bits() {
+        // Large enough to split, with halves of one row and of many.
+        for (m, k, n) in [(3, 1024, 784), (128, 784, 256)] {
+            let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * 31 + j * 17) % 101) as f32 / 37.0 - 1.3);
+            let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 13 + j * 7) % 89) as f32 / 23.0 - 1.9);
+            let on = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                pool.install(|| product(a.view(), b.view()))
+            };
+            let one = on(1);
+            assert!(
+                one.iter()
+                    .zip(on(2).iter())
+                    .all(|(x, y)| x.to_bits() == y.to_bits()),
+                "{m}x{k}x{n}"
+            );
+        }
     }
 }

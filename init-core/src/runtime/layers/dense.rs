@@ -244,15 +244,17 @@ pub(crate) fn sample_block(
     Ok(Array2::from_shape_vec((count, block_width), values).expect("the buffer holds count * width values"))
 }
 
-/// The counter sampler's shape and scale of an element-wise draw.
+/// The counter sampler's shape and scale of a draw made element by
+/// element. An orthogonal draw reaches here only for a vector, which has no
+/// orthogonal form (validation refuses an orthogonal bias; a spec built
+/// around it still gets values): standard normals, as in the 0.1 format.
 pub(crate) fn element_wise(draw: Draw) -> (Shape, f64) {
     match draw {
         Draw::Normal { std } => (Shape::Normal, std),
         Draw::Uniform { bound } => (Shape::Uniform, bound),
         Draw::TruncatedNormal { std } => (Shape::TruncatedNormal, std),
-        Draw::Orthogonal { .. } | Draw::Constant { .. } => {
-            unreachable!("{draw:?} is not drawn element by element")
-        }
+        Draw::Orthogonal { .. } => (Shape::Normal, 1.0),
+        Draw::Constant { value } => (Shape::Constant, value),
     }
 }
 

@@ -155,8 +155,8 @@ impl Trainer {
             .zip(spares)
             .zip(gradients.weights.iter().zip(&gradients.biases))
         {
-            // A gradient is as laid out as the batch was: a column-major
-            // batch gives a column-major weight gradient.
+            // The products give standard-layout gradients; a view of them
+            // costs nothing and keeps that an assumption of this line only.
             let (weight_gradient, bias_gradient) = (
                 weight_gradient.as_standard_layout(),
                 bias_gradient.as_standard_layout(),
