@@ -197,10 +197,8 @@ mod kernel {
     impl Philox for Portable {
         #[inline(always)]
         fn two_groups(first: u64, stream: u64, key: [u32; 2]) -> [[[u32; LANES]; 4]; 2] {
-            [
-                blocks(first, stream, key),
-                blocks(first.wrapping_add(LANES as u64), stream, key),
-            ]
+            let second = first.wrapping_add(LANES as u64);
+            [blocks(first, stream, key), blocks(second, stream, key)]
         }
     }
 
@@ -212,13 +210,9 @@ mod kernel {
     impl Philox for Avx2 {
         #[inline(always)]
         fn two_groups(first: u64, stream: u64, key: [u32; 2]) -> [[[u32; LANES]; 4]; 2] {
+            let second = first.wrapping_add(LANES as u64);
             // SAFETY: `Avx2` is used by `avx2` alone, whose callers guarantee AVX2.
-            unsafe {
-                [
-                    blocks_avx2(first, stream, key),
-                    blocks_avx2(first.wrapping_add(LANES as u64), stream, key),
-                ]
-            }
+            unsafe { [blocks_avx2(first, stream, key), blocks_avx2(second, stream, key)] }
         }
     }
 

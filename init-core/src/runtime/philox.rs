@@ -19,7 +19,21 @@ const MULTIPLIER_0: u32 = 0xD251_1F53;
 const MULTIPLIER_1: u32 = 0xCD9E_8D57;
 const WEYL_0: u32 = 0x9E37_79B9;
 const WEYL_1: u32 = 0xBB67_AE85;
-const ROUNDS: u32 = 10;
+const ROUNDS: usize = 10;
+
+/// The key of each round: the key itself, then bumped by the Weyl
+/// constants before every later round.
+#[inline(always)]
+fn round_keys(key: [u32; 2]) -> [[u32; 2]; ROUNDS] {
+    let mut keys = [key; ROUNDS];
+    for round in 1..ROUNDS {
+        keys[round] = [
+            keys[round - 1][0].wrapping_add(WEYL_0),
+            keys[round - 1][1].wrapping_add(WEYL_1),
+        ];
+    }
+    keys
+}
 
 /// The high and low halves of `a × b`.
 #[inline(always)]
@@ -63,12 +77,7 @@ pub fn blocks(first: u64, stream: u64, key: [u32; 2]) -> [[u32; LANES]; 4] {
 
 #[inline(always)]
 fn blocks_from(mut state: [[u32; LANES]; 4], key: [u32; 2]) -> [[u32; LANES]; 4] {
-    let mut key = key;
-    for round in 0..ROUNDS {
-        if round > 0 {
-            key[0] = key[0].wrapping_add(WEYL_0);
-            key[1] = key[1].wrapping_add(WEYL_1);
-        }
+    for key in round_keys(key) {
         let [c0, c1, c2, c3] = state;
         let mut next = [[0u32; LANES]; 4];
         for lane in 0..LANES {
@@ -93,7 +102,7 @@ fn blocks_from(mut state: [[u32; LANES]; 4], key: [u32; 2]) -> [[u32; LANES]; 4]
 pub mod x86 {
     use core::arch::x86_64::*;
 
-    use super::{LANES, MULTIPLIER_0, MULTIPLIER_1, ROUNDS, WEYL_0, WEYL_1};
+    use super::{round_keys, LANES, MULTIPLIER_0, MULTIPLIER_1};
 
     /// The counters' low and high words, lane by lane.
     #[inline(always)]
@@ -150,12 +159,7 @@ pub mod x86 {
         ];
         let m0 = _mm512_set1_epi32(MULTIPLIER_0 as i32);
         let m1 = _mm512_set1_epi32(MULTIPLIER_1 as i32);
-        let mut key = key;
-        for round in 0..ROUNDS {
-            if round > 0 {
-                key[0] = key[0].wrapping_add(WEYL_0);
-                key[1] = key[1].wrapping_add(WEYL_1);
-            }
+        for key in round_keys(key) {
             let k0 = _mm512_set1_epi32(key[0] as i32);
             let k1 = _mm512_set1_epi32(key[1] as i32);
             for c in chains.iter_mut() {
@@ -189,12 +193,7 @@ pub mod x86 {
         ];
         let m0 = _mm256_set1_epi32(MULTIPLIER_0 as i32);
         let m1 = _mm256_set1_epi32(MULTIPLIER_1 as i32);
-        let mut key = key;
-        for round in 0..ROUNDS {
-            if round > 0 {
-                key[0] = key[0].wrapping_add(WEYL_0);
-                key[1] = key[1].wrapping_add(WEYL_1);
-            }
+        for key in round_keys(key) {
             let k0 = _mm256_set1_epi32(key[0] as i32);
             let k1 = _mm256_set1_epi32(key[1] as i32);
             let mut next = c;
