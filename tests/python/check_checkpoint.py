@@ -28,6 +28,7 @@ def main(directory):
         metadata = checkpoint.metadata()
     assert metadata["netinit.spec"] == "dense(784 -> 256, relu),\ndense(256 -> 10, softmax)", metadata
     assert metadata["netinit.seed"] == "0", metadata
+    assert metadata["netinit.sampler"] == "philox4x32-boxmuller-2", metadata
     assert metadata["format"] == "pt", metadata
 
     inputs = np.fromfile(f"{directory}/inputs.f32", dtype="<f4").reshape(-1, 784)

@@ -360,7 +360,18 @@ mod tests {
         );
         #[allow(clippy::reversed_empty_ranges)]
         let backwards = 3..2;
-        assert!(network.sample_rows(0, 0, backwards).is_err());
+        assert!(network.sample_rows(0, 0, backwards.clone()).is_err());
+        assert_eq!(
+            network.sample_block(0, 0, 0..4, 1..4),
+            Err(Error::ColumnRange {
+                start: 1,
+                end: 4,
+                columns: 3
+            })
+        );
+        assert!(network.sample_block(0, 0, 0..4, backwards).is_err());
+        let error = network.sample_block(0, 0, 0..1, 2..9).unwrap_err().to_string();
+        assert_eq!(error, "columns 2..9 are out of range: the layer has columns 0..3");
     }
 
     #[test]
