@@ -35,6 +35,7 @@
 
 use rayon::prelude::*;
 
+use crate::rules::init::TRUNCATION;
 use crate::runtime::philox::{blocks, LANES};
 
 /// The largest `|z|` the counter-based normal can return: `u` is at least
@@ -371,8 +372,8 @@ fn quarter_turns(word: u32) -> (f32, f32) {
 /// The truncated normal, one element at a time (the inverse CDF costs more
 /// than the generator, so there is no vector loop to gain).
 fn truncated(out: &mut [f32], first: u64, scale: f32, source: Source) {
-    let low = normal_cdf(-2.0);
-    let width = normal_cdf(2.0) - low;
+    let low = normal_cdf(-TRUNCATION);
+    let width = normal_cdf(TRUNCATION) - low;
     let mut done = 0;
     while done < out.len() {
         let element = first + done as u64;
@@ -383,7 +384,7 @@ fn truncated(out: &mut [f32], first: u64, scale: f32, source: Source) {
         for (place, value) in (skip..skip + take).zip(&mut out[done..done + take]) {
             let word = words[place / LANES][place % LANES];
             let p = low + (f64::from(word) + 0.5) * f64::from(TWO_TO_MINUS_32) * width;
-            let z = inverse_normal_cdf(p).clamp(-2.0, 2.0);
+            let z = inverse_normal_cdf(p).clamp(-TRUNCATION, TRUNCATION);
             *value = (z as f32) * scale;
         }
         done += take;

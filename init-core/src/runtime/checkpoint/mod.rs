@@ -174,7 +174,10 @@ pub(crate) fn write(
                     }
                 };
                 for block in values.chunks(BLOCK_VALUES) {
-                    if !deliver(stream::le_bytes(block.iter())) {
+                    // A refused buffer ends the stream short, and the
+                    // writer keeps the old file.
+                    let delivered = stream::le_bytes(block.iter()).is_some_and(&mut *deliver);
+                    if !delivered {
                         return;
                     }
                 }

@@ -243,7 +243,8 @@ fn sample_blocks(
     // then finds fewer bytes than the header promised and keeps the old file.
     if !tensor.weight {
         let bias = sample_bias(layer, &streams).map_err(|_| ())?;
-        return deliver(stream::le_bytes(bias.iter())).then_some(()).ok_or(());
+        let bytes = stream::le_bytes(bias.iter()).ok_or(())?;
+        return deliver(bytes).then_some(()).ok_or(());
     }
     let rows = layer.outputs();
     let block = match layer.weight_draw() {
@@ -254,7 +255,7 @@ fn sample_blocks(
     while start < rows {
         let end = (start + block).min(rows);
         let values = sample_rows(layer, &streams, start..end).map_err(|_| ())?;
-        if !deliver(stream::le_bytes(values.iter())) {
+        if !deliver(stream::le_bytes(values.iter()).ok_or(())?) {
             return Err(());
         }
         start = end;

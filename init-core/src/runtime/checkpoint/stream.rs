@@ -21,13 +21,16 @@ pub(crate) fn tensor_bytes(shape: &[usize]) -> u64 {
 }
 
 /// `values` as f32 little-endian bytes, four at a time into a buffer of
-/// the right size (a byte-by-byte collect costs more than sampling them).
-pub(crate) fn le_bytes<'a>(values: impl ExactSizeIterator<Item = &'a f32>) -> Vec<u8> {
-    let mut bytes = vec![0u8; 4 * values.len()];
-    for (out, value) in bytes.chunks_exact_mut(4).zip(values) {
-        out.copy_from_slice(&value.to_le_bytes());
+/// the right size (a byte-by-byte collect costs more than sampling them);
+/// `None` when the system refuses the buffer (a whole orthogonal weight is
+/// one block).
+pub(crate) fn le_bytes<'a>(values: impl ExactSizeIterator<Item = &'a f32>) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(values.len().checked_mul(4)?).ok()?;
+    for value in values {
+        bytes.extend_from_slice(&value.to_le_bytes());
     }
-    bytes
+    Some(bytes)
 }
 
 /// The JSON header, padded with spaces to a multiple of 8 bytes as

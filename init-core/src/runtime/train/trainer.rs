@@ -155,16 +155,10 @@ impl Trainer {
             .zip(spares)
             .zip(gradients.weights.iter().zip(&gradients.biases))
         {
-            // The products give standard-layout gradients; a view of them
-            // costs nothing and keeps that an assumption of this line only.
-            let (weight_gradient, bias_gradient) = (
-                weight_gradient.as_standard_layout(),
-                bias_gradient.as_standard_layout(),
-            );
             finite &= update(
                 self.optimizer,
                 steps,
-                contiguous(&weight_gradient),
+                standard(weight_gradient),
                 [
                     standard(layer.weight()),
                     standard(&moments.weight_first),
@@ -179,7 +173,7 @@ impl Trainer {
             finite &= update(
                 self.optimizer,
                 steps,
-                contiguous(&bias_gradient),
+                standard(bias_gradient),
                 [
                     standard(layer.bias()),
                     standard(&moments.bias_first),
@@ -241,17 +235,13 @@ fn finite<'a>(values: impl IntoIterator<Item = &'a f32>) -> bool {
         .fold(true, |finite, value| finite & value.is_finite())
 }
 
-/// The values of an array the trainer owns, in order: its parameters and
-/// moments are all built in the standard layout.
+/// The values of an array the trainer owns or computes, in order: its
+/// parameters and moments are built in the standard layout, and the
+/// gradients are fresh products and sums, which are too.
 fn standard<D: ndarray::Dimension>(array: &ndarray::Array<f32, D>) -> &[f32] {
     array
         .as_slice()
-        .expect("parameters and moments are in the standard layout")
-}
-
-/// The values of an array in the standard layout.
-fn contiguous<'a, D: ndarray::Dimension>(array: &'a ndarray::CowArray<'_, f32, D>) -> &'a [f32] {
-    array.as_slice().expect("an array in the standard layout")
+        .expect("parameters, moments and gradients are in the standard layout")
 }
 
 /// [`standard`], to write.
