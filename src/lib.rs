@@ -189,15 +189,15 @@ pub use init_core::{
 };
 // Network descriptions, their checks and the DSL.
 pub use init_core::{
-    dsl, validate, DenseSpec, LayerKind, LayerPath, LayerSpec, NetworkSpec, Part, SpecError, Summary,
-    MAX_PARAMETERS,
+    dsl, validate, AffineSpec, Conv2dSpec, LayerKind, LayerPath, LayerSpec, NetworkSpec, Padding, Part,
+    PoolSpec, Shape, SpecError, Summary, MAX_PARAMETERS,
 };
 // The lints and the signal analysis behind them.
 pub use init_core::{signal, Finding, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 // Sampling, the network and training.
 pub use init_core::{
-    checkpoint, fill, generator, CheckpointError, Dense, Error, Evaluation, Generator, Gradients, Layer,
-    Loss, Network, Optimizer, Origin, SamplerFormat, Targets, Trainer,
+    checkpoint, fill, generator, CheckpointError, Conv2d, Dense, Error, Evaluation, Generator, Gradients,
+    Layer, Loss, Network, Optimizer, Origin, SamplerFormat, Targets, Trainer,
 };
 
 pub mod data;
@@ -215,6 +215,6 @@ pub mod __private {
     pub use core::primitive::u64;
     pub use init_core::{
         Activation, Distribution, Family, FanMode, Init, LayerSpec, Level, Lint, LintLevels, NetworkSpec,
-        VarianceScaling,
+        Padding, Shape, VarianceScaling,
     };
 }

@@ -22,12 +22,13 @@ pub use rules::init::{
     Distribution, Draw, Family, Init, VarianceScaling, LARGEST_NORMAL, SMALLEST_SCALE,
     TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
 };
-pub use rules::layer::{DenseSpec, LayerKind, LayerSpec};
+pub use rules::layer::{AffineSpec, Conv2dSpec, LayerKind, LayerSpec, Padding, PoolSpec};
 pub use rules::levels::{Level, Lint, LintLevels};
 pub use rules::lint::{Finding, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 pub use rules::network::NetworkSpec;
 pub use rules::part::Part;
 pub use rules::path::LayerPath;
+pub use rules::shape::Shape;
 pub use rules::signal;
 pub use rules::summary::Summary;
 pub use rules::validate::{validate, SpecError, MAX_PARAMETERS};
@@ -42,6 +43,8 @@ pub use runtime::fill;
 pub use runtime::format::{Origin, SamplerFormat};
 #[cfg(feature = "runtime")]
 pub use runtime::generator::{generator, Generator};
+#[cfg(feature = "runtime")]
+pub use runtime::layers::conv::Conv2d;
 #[cfg(feature = "runtime")]
 pub use runtime::layers::dense::Dense;
 #[cfg(feature = "runtime")]

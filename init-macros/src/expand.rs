@@ -4,7 +4,10 @@
 //! `#![no_implicit_prelude]` and beside user items named `Vec` or `core`.
 
 use init_core::dsl::{Item, Reading, Severity};
-use init_core::{Activation, Distribution, Family, FanMode, Init, LayerSpec, Level, Lint, LintLevels};
+use init_core::{
+    Activation, Distribution, Family, FanMode, Init, LayerKind, LayerSpec, Level, Lint, LintLevels, Padding,
+    Shape,
+};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
@@ -99,22 +102,81 @@ fn item_form(item: &Item, spec: TokenStream) -> TokenStream {
 
 fn layer(spec: &LayerSpec) -> TokenStream {
     let private = quote!(::netinit::__private);
-    let inputs = Literal::usize_suffixed(spec.inputs());
-    let outputs = Literal::usize_suffixed(spec.outputs());
-    let activation = activation(spec.activation());
-    let weight = init(&spec.weight());
-    let bias = init(&spec.bias());
     let lints = spec.lint_levels();
     let levels = lints.iter().map(|(lint, level)| {
         let (lint, level) = (lint_tokens(lint), level_tokens(level));
         quote!(.with_lint(#lint, #level))
     });
+    let kind = match spec.kind() {
+        LayerKind::Input(shape) => {
+            let shape = match *shape {
+                Shape::Features(features) => {
+                    let features = Literal::usize_suffixed(features);
+                    quote!(#private::Shape::Features(#features))
+                }
+                Shape::Image {
+                    channels,
+                    height,
+                    width,
+                } => {
+                    let [channels, height, width] = [channels, height, width].map(Literal::usize_suffixed);
+                    quote!(#private::Shape::image(#channels, #height, #width))
+                }
+            };
+            quote!(#private::LayerSpec::input(#shape))
+        }
+        LayerKind::Dense(_) | LayerKind::Conv2d(_) => affine(spec),
+        LayerKind::MaxPool2d(pool) => {
+            let (kernel, stride) = (pair(pool.kernel()), pair(pool.stride()));
+            quote!(#private::LayerSpec::max_pool2d(#kernel, #stride))
+        }
+        LayerKind::AvgPool2d(pool) => {
+            let (kernel, stride) = (pair(pool.kernel()), pair(pool.stride()));
+            quote!(#private::LayerSpec::avg_pool2d(#kernel, #stride))
+        }
+        LayerKind::GlobalAvgPool2d => quote!(#private::LayerSpec::global_avg_pool2d()),
+        LayerKind::Flatten => quote!(#private::LayerSpec::flatten()),
+    };
+    quote!(#kind #(#levels)*)
+}
+
+/// A dense or conv2d layer: its constructor, then its inits.
+fn affine(spec: &LayerSpec) -> TokenStream {
+    let private = quote!(::netinit::__private);
+    let inputs = Literal::usize_suffixed(spec.inputs());
+    let outputs = Literal::usize_suffixed(spec.outputs());
+    let activation = activation(spec.activation());
+    let weight = init(&spec.weight());
+    let bias = init(&spec.bias());
+    let constructor = match spec.kind() {
+        LayerKind::Conv2d(conv) => {
+            let (kernel, stride) = (pair(conv.kernel()), pair(conv.stride()));
+            let padding = match conv.padding() {
+                Padding::Same => quote!(#private::Padding::Same),
+                Padding::Explicit(sizes) => {
+                    let sizes = pair(sizes);
+                    quote!(#private::Padding::Explicit(#sizes))
+                }
+            };
+            quote! {
+                #private::LayerSpec::conv2d(#inputs, #outputs, #activation, #kernel)
+                    .with_stride(#stride)
+                    .with_padding(#padding)
+            }
+        }
+        _ => quote!(#private::LayerSpec::dense(#inputs, #outputs, #activation)),
+    };
     quote! {
-        #private::LayerSpec::dense(#inputs, #outputs, #activation)
+        #constructor
             .with_weight(#weight)
             .with_bias(#bias)
-            #(#levels)*
     }
+}
+
+/// `[height, width]` as a literal array.
+fn pair([height, width]: [usize; 2]) -> TokenStream {
+    let (height, width) = (Literal::usize_suffixed(height), Literal::usize_suffixed(width));
+    quote!([#height, #width])
 }
 
 /// `start.with(lint, level)…` for every level set.

@@ -7,6 +7,7 @@ use crate::rules::init::Init;
 use crate::rules::levels::{Level, Lint};
 use crate::rules::number::written;
 use crate::rules::part::Part;
+use crate::rules::shape::Shape;
 
 /// A mistake in a network description that makes it unusable. A `layer`
 /// field is the layer's index in [`NetworkSpec::layers`](crate::NetworkSpec::layers),
@@ -92,6 +93,89 @@ pub enum SpecError {
         /// The lower level the layer sets.
         level: Level,
     },
+    /// A convolution or pooling with no `input(C, H, W)` before it to give
+    /// the size of its image.
+    MissingInput {
+        /// The layer (0-based).
+        layer: usize,
+    },
+    /// `input(…)` anywhere but first.
+    MisplacedInput {
+        /// The layer (0-based).
+        layer: usize,
+    },
+    /// A kernel or stride of 0.
+    ZeroSize {
+        /// The layer (0-based).
+        layer: usize,
+        /// [`Part::Kernel`] or [`Part::Stride`].
+        part: Part,
+    },
+    /// `padding = same` with a stride other than 1 or an even kernel,
+    /// where no padding keeps the output the size of the input.
+    SamePadding {
+        /// The layer (0-based).
+        layer: usize,
+        /// The kernel, `[height, width]`.
+        kernel: [usize; 2],
+        /// The stride, `[height, width]`.
+        stride: [usize; 2],
+    },
+    /// A window larger than its padded input: the output would be empty.
+    KernelTooLarge {
+        /// The layer (0-based).
+        layer: usize,
+        /// 0 for the height, 1 for the width.
+        axis: usize,
+        /// The kernel's size along the axis.
+        kernel: usize,
+        /// The input's size along the axis.
+        input: usize,
+        /// The zeros a convolution adds on each side along the axis; `None`
+        /// for a pooling window, which is never padded.
+        padding: Option<usize>,
+    },
+    /// A convolution's input channels differ from those the layer before gives.
+    ChannelMismatch {
+        /// The layer (0-based).
+        layer: usize,
+        /// The channels the layer before gives.
+        expected: usize,
+        /// The channels this layer takes.
+        found: usize,
+        /// The kind of the layer before (`input` for the network's input).
+        previous: &'static str,
+    },
+    /// A dense layer after one that gives an image, with no `flatten` between.
+    NeedsFlatten {
+        /// The layer (0-based).
+        layer: usize,
+        /// The image the layer before gives.
+        given: Shape,
+        /// The kind of the layer before.
+        previous: &'static str,
+    },
+    /// A convolution or pooling after a layer that gives features.
+    NeedsImage {
+        /// The layer (0-based).
+        layer: usize,
+        /// The features the layer before gives.
+        given: usize,
+        /// The kind of the layer before.
+        previous: &'static str,
+    },
+    /// A dense layer whose input width differs from the features that the
+    /// layer without weights before it gives (`input`, `flatten`, a global pooling).
+    FeatureMismatch {
+        /// The layer (0-based).
+        layer: usize,
+        /// What the layer before gives; the image it flattened, after `flatten`.
+        given: Shape,
+        /// The kind of the layer before.
+        previous: &'static str,
+        /// The input width this layer takes.
+        found: usize,
+    },
     /// A layer index past the last layer (in [`NetworkSpec::with_layer`](crate::NetworkSpec::with_layer)).
     NoSuchLayer {
         /// The index asked for.
@@ -114,7 +198,16 @@ impl SpecError {
             | SpecError::OrthogonalBias { layer }
             | SpecError::AdjustedBias { layer }
             | SpecError::LintForbidden { layer, .. }
-            | SpecError::ScaleOverflow { layer, .. } => Some(layer),
+            | SpecError::ScaleOverflow { layer, .. }
+            | SpecError::MissingInput { layer }
+            | SpecError::MisplacedInput { layer }
+            | SpecError::ZeroSize { layer, .. }
+            | SpecError::SamePadding { layer, .. }
+            | SpecError::KernelTooLarge { layer, .. }
+            | SpecError::ChannelMismatch { layer, .. }
+            | SpecError::NeedsFlatten { layer, .. }
+            | SpecError::NeedsImage { layer, .. }
+            | SpecError::FeatureMismatch { layer, .. } => Some(layer),
         }
     }
 
@@ -130,6 +223,14 @@ impl SpecError {
             SpecError::InvalidActivationParameter { .. } => Part::ActivationParameter,
             SpecError::OrthogonalBias { .. } | SpecError::AdjustedBias { .. } => Part::Bias,
             SpecError::LintForbidden { lint, .. } => Part::LintAttribute(lint),
+            SpecError::MissingInput { .. }
+            | SpecError::MisplacedInput { .. }
+            | SpecError::NeedsFlatten { .. }
+            | SpecError::NeedsImage { .. } => Part::Layer,
+            SpecError::ZeroSize { part, .. } => part,
+            SpecError::SamePadding { .. } => Part::Padding,
+            SpecError::KernelTooLarge { .. } => Part::Kernel,
+            SpecError::ChannelMismatch { .. } | SpecError::FeatureMismatch { .. } => Part::Inputs,
         }
     }
 
@@ -177,6 +278,79 @@ impl SpecError {
             SpecError::NoSuchLayer { index, layers } => {
                 format!("there is no layer {index}: the network has layers 0..{layers}")
             }
+            SpecError::MissingInput { .. } => "a convolution or pooling layer needs the size of its input image, \
+                and no `input(C, H, W)` before it gives it"
+                .into(),
+            SpecError::MisplacedInput { layer } => format!(
+                "`input(…)` declares the shape of the network's input, so it comes first; here it is layer {layer}"
+            ),
+            SpecError::ZeroSize {
+                part: Part::Stride, ..
+            } => {
+                "a stride of 0 never moves the window; found 0".into()
+            }
+            SpecError::ZeroSize { .. } => "a kernel of size 0 covers nothing; found 0".into(),
+            SpecError::SamePadding { kernel, stride, .. } => format!(
+                "`padding = same` keeps the output the size of the input only at stride 1 with an odd kernel; \
+                 here the kernel is {} and the stride {}",
+                pair(kernel),
+                pair(stride)
+            ),
+            SpecError::KernelTooLarge {
+                axis,
+                kernel,
+                input,
+                padding,
+                ..
+            } => {
+                let dimension = if axis == 0 { "height" } else { "width" };
+                let (window, padded) = match padding {
+                    None => ("pooling window", format!("{input}")),
+                    Some(0) => ("kernel", format!("{input}, with no padding")),
+                    Some(padding) => (
+                        "kernel",
+                        format!(
+                            "{input} + 2 × {padding} = {} with its padding",
+                            input.saturating_add(padding.saturating_mul(2))
+                        ),
+                    ),
+                };
+                format!(
+                    "the {window}'s {dimension} of {kernel} does not fit in the input's {dimension} of {padded}: \
+                     the output would be empty"
+                )
+            }
+            SpecError::ChannelMismatch {
+                expected,
+                found,
+                previous,
+                ..
+            } => format!(
+                "conv2d takes {}, but `{previous}` before it gives {expected}",
+                counted(found, "channel")
+            ),
+            SpecError::NeedsFlatten { given, previous, .. } => format!(
+                "dense takes a vector of features, but `{previous}` before it gives an image, {given}"
+            ),
+            SpecError::NeedsImage { given, previous, .. } => format!(
+                "a convolution or pooling layer takes a (C, H, W) image, but `{previous}` before it gives {}",
+                counted(given, "feature")
+            ),
+            SpecError::FeatureMismatch {
+                given,
+                previous,
+                found,
+                ..
+            } => match given {
+                Shape::Image { .. } => format!(
+                    "dense takes {found} inputs, but `{previous}` gives {given} = {} features",
+                    size(given)
+                ),
+                Shape::Features(features) => format!(
+                    "dense takes {found} inputs, but `{previous}` before it gives {}",
+                    counted(features, "feature")
+                ),
+            },
         }
     }
 
@@ -222,8 +396,69 @@ impl SpecError {
                 )
             }
             SpecError::NoSuchLayer { layers, .. } => format!("give an index below {layers}"),
+            SpecError::MissingInput { .. } => "start the network with the shape of its input, e.g. \
+                `input(1, 28, 28)` for one-channel 28 × 28 images"
+                .into(),
+            SpecError::MisplacedInput { .. } => "move `input(…)` to the start of the network".into(),
+            SpecError::ZeroSize {
+                part: Part::Stride, ..
+            } => {
+                "write `stride = 1` or more; leave it out for the default".into()
+            }
+            SpecError::ZeroSize { .. } => "write a kernel of 1 or more, e.g. `kernel = 3`".into(),
+            SpecError::SamePadding { kernel, .. } => format!(
+                "write the padding as a number, e.g. `padding = {}`, and check the output size in the summary",
+                kernel[0] / 2
+            ),
+            SpecError::KernelTooLarge { padding: None, .. } => {
+                "use a smaller window, or remove a pooling or strided layer before this one".into()
+            }
+            SpecError::KernelTooLarge { .. } => {
+                "use a smaller kernel, add padding, or remove a pooling or strided layer before this one".into()
+            }
+            SpecError::ChannelMismatch { expected, found, .. } => format!(
+                "write `{expected} -> …` here, or make the layer before give {}",
+                counted(found, "channel")
+            ),
+            SpecError::NeedsFlatten { given, .. } => format!(
+                "add `flatten` before this layer: it gives {given} = {} features",
+                size(given)
+            ),
+            SpecError::NeedsImage { previous, .. } if previous == crate::rules::keywords::FLATTEN => {
+                "move `flatten` after the last convolution or pooling layer".into()
+            }
+            SpecError::NeedsImage { .. } => {
+                "put convolutions and pooling before `flatten` and the dense layers; a network of images starts \
+                 with `input(C, H, W)`"
+                    .into()
+            }
+            SpecError::FeatureMismatch { given, .. } => format!("write `{} -> …` here", size(given)),
         }
     }
+}
+
+/// `3` for a square pair, `(3, 5)` otherwise, as the DSL writes them.
+fn pair([height, width]: [usize; 2]) -> String {
+    if height == width {
+        format!("{height}")
+    } else {
+        format!("({height}, {width})")
+    }
+}
+
+/// `1 channel`, `3 channels`.
+fn counted(count: usize, noun: &str) -> String {
+    match count {
+        1 => format!("1 {noun}"),
+        _ => format!("{count} {noun}s"),
+    }
+}
+
+/// How many values a shape holds, as a message writes it.
+fn size(shape: Shape) -> String {
+    shape
+        .size()
+        .map_or_else(|| "more than fits in usize".into(), |size| size.to_string())
 }
 
 impl fmt::Display for SpecError {

@@ -4,8 +4,28 @@
 
 /// `dense(IN -> OUT, ACTIVATION, …)`.
 pub const DENSE: &str = "dense";
+/// `input(C, H, W)` or `input(N)`.
+pub const INPUT: &str = "input";
+/// `conv2d(IN -> OUT, ACTIVATION, kernel = K, …)`.
+pub const CONV2D: &str = "conv2d";
+/// `max_pool2d(K [, stride = S])`.
+pub const MAX_POOL2D: &str = "max_pool2d";
+/// `avg_pool2d(K [, stride = S])`.
+pub const AVG_POOL2D: &str = "avg_pool2d";
+/// `global_avg_pool2d`.
+pub const GLOBAL_AVG_POOL2D: &str = "global_avg_pool2d";
+/// `flatten`.
+pub const FLATTEN: &str = "flatten";
 /// The layer kinds, as listed in messages.
-pub const LAYER_KINDS: &[&str] = &[DENSE];
+pub const LAYER_KINDS: &[&str] = &[
+    INPUT,
+    DENSE,
+    CONV2D,
+    MAX_POOL2D,
+    AVG_POOL2D,
+    GLOBAL_AVG_POOL2D,
+    FLATTEN,
+];
 
 /// `init = INIT`: the weight init.
 pub const INIT: &str = "init";
@@ -19,6 +39,20 @@ pub const MODE: &str = "mode";
 pub const GAIN: &str = "gain";
 /// A layer's options, as listed in messages.
 pub const OPTIONS: &[&str] = &[INIT, BIAS, DIST, MODE, GAIN];
+/// `kernel = K` or `kernel = (KH, KW)`: a convolution's window.
+pub const KERNEL: &str = "kernel";
+/// `stride = S` or `stride = (SH, SW)`: how far a window moves.
+pub const STRIDE: &str = "stride";
+/// `padding = P`, `padding = (PH, PW)` or `padding = same`: a convolution's zeros at the borders.
+pub const PADDING: &str = "padding";
+/// `padding = same`.
+pub const SAME: &str = "same";
+/// A convolution's options, as listed in messages.
+pub const CONV_OPTIONS: &[&str] = &[KERNEL, STRIDE, PADDING, INIT, BIAS, DIST, MODE, GAIN];
+/// The options that adjust an init written alone.
+pub const INIT_OPTIONS: &[&str] = &[DIST, MODE, GAIN];
+/// A pooling layer's options, as listed in messages.
+pub const POOL_OPTIONS: &[&str] = &[STRIDE];
 
 /// The identity activation.
 pub const IDENTITY: &str = "identity";

@@ -120,14 +120,18 @@ impl NetworkSpec {
             .collect()
     }
 
-    /// The width of the input.
+    /// The width of the input: the values of one example (`C × H × W` for
+    /// an image; see [`NetworkSpec::input_shape`]).
     pub fn inputs(&self) -> usize {
-        self.layers.first().map_or(0, LayerSpec::inputs)
+        self.input_shape().size().unwrap_or(0)
     }
 
-    /// The width of the output.
+    /// The width of the output: the values the last layer gives per example.
     pub fn outputs(&self) -> usize {
-        self.layers.last().map_or(0, LayerSpec::outputs)
+        self.output_shapes()
+            .last()
+            .and_then(|shape| shape.size())
+            .unwrap_or(0)
     }
 
     /// All weights and biases.

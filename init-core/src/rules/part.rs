@@ -25,6 +25,12 @@ pub enum Part {
     Bias,
     /// The bias init's scale.
     BiasScale,
+    /// A convolution's or pooling's kernel size.
+    Kernel,
+    /// A convolution's or pooling's stride.
+    Stride,
+    /// A convolution's padding.
+    Padding,
     /// The attribute that sets a lint's level on the layer.
     LintAttribute(Lint),
 }

@@ -77,8 +77,8 @@ pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSig
     for (layer, &weight) in layers.iter().zip(&weights) {
         let included = !layer.weight_is_constant();
         let activation = layer.activation();
-        let signal = if included {
-            let (variance, output) = layer.forward_moments(weight, second_moment);
+        let signal = if let (Some(affine), true) = (layer.affine(), included) {
+            let (variance, output) = affine.forward_moments(weight, second_moment);
             LayerSignal {
                 included,
                 preactivation_variance: variance,
@@ -114,7 +114,7 @@ pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSig
         let layer = &layers[index];
         let signal = &mut signals[index];
         let factor = match through_weights_above {
-            Some(weights) if signal.included => {
+            Some(weights) if signal.included && layer.affine().is_some() => {
                 weights
                     * layer
                         .activation()
@@ -126,8 +126,8 @@ pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSig
         signal.backward_factor = factor;
         signal.backward_cumulative = cumulative;
         // A left-out layer passes the gradient on as it found it.
-        if signal.included {
-            through_weights_above = Some(layer.backward_through_weights(weights[index]));
+        if let (Some(affine), true) = (layer.affine(), signal.included) {
+            through_weights_above = Some(affine.backward_through_weights(weights[index]));
         }
     }
     signals

@@ -39,19 +39,25 @@ impl fmt::Display for Summary<'_> {
             "Bias init",
             "Params",
         ];
+        let mut input = spec.input_shape();
         let rows: Vec<[String; 7]> = spec
             .layer_paths()
             .iter()
             .zip(spec.layers())
-            .map(|(path, layer)| {
+            .zip(spec.output_shapes())
+            .map(|((path, layer), output)| {
                 let (activation, fans) = (layer.activation(), layer.fans());
+                let shape = format!("{input} -> {output}");
+                input = output;
+                let weighted = layer.affine().is_some();
+                let cell = |text: String| if weighted { text } else { String::new() };
                 [
                     path.as_ref().map(ToString::to_string).unwrap_or_default(),
                     layer.kind().name().to_owned(),
-                    format!("{} -> {}", layer.inputs(), layer.outputs()),
-                    activation.to_string(),
-                    layer.weight().describe(activation, fans),
-                    layer.bias().describe(activation, fans),
+                    shape,
+                    cell(activation.to_string()),
+                    cell(layer.weight().describe(activation, fans)),
+                    cell(layer.bias().describe(activation, fans)),
                     group_digits(layer.parameter_count().unwrap_or(usize::MAX)),
                 ]
             })

@@ -1,6 +1,7 @@
 //! The checks every network description passes: one checker for the macro, the DSL at run time and
 //! [`NetworkSpec::new`](crate::NetworkSpec::new).
 
+use crate::rules::flow;
 use crate::rules::layer::LayerSpec;
 use crate::rules::levels::{Level, LintLevels};
 
@@ -13,8 +14,9 @@ pub use crate::rules::error::SpecError;
 pub const MAX_PARAMETERS: usize = isize::MAX as usize / 8;
 
 /// Every mistake in these layers under the network's lint levels, in order
-/// (empty when they are usable): each layer's shape, then how it chains to
-/// the one before, the parameter count, its inits and its lint levels.
+/// (empty when they are usable): each layer's own sizes, then how its shape
+/// chains to the one before, the parameter count, its inits and its lint
+/// levels.
 ///
 /// The `network!` macro runs this at compile time;
 /// [`NetworkSpec::new`](crate::NetworkSpec::new) at run time.
@@ -24,17 +26,22 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
         errors.push(SpecError::Empty);
     }
     let mut total: Option<usize> = Some(0);
+    let mut shape = flow::input_shape(layers);
     for (index, layer) in layers.iter().enumerate() {
+        let before = errors.len();
         layer.shape_errors(index, &mut errors);
-        if let Some(previous) = index.checked_sub(1).map(|previous| &layers[previous]) {
-            if previous.outputs() != layer.inputs() && previous.outputs() != 0 && layer.inputs() != 0 {
-                errors.push(SpecError::ShapeMismatch {
-                    layer: index,
-                    expected: previous.outputs(),
-                    found: layer.inputs(),
-                });
+        // A layer whose own sizes are wrong is not also checked against its
+        // input; what it gives is still known where it alone fixes that.
+        let own = errors.len() > before;
+        shape = match flow::step(layers, index, if own { None } else { shape }) {
+            Ok(next) => next,
+            Err(error) => {
+                if !own {
+                    errors.push(error);
+                }
+                None
             }
-        }
+        };
         let count = layer.parameter_count().filter(|&count| count <= MAX_PARAMETERS);
         let running = total
             .and_then(|sum| count.and_then(|count| sum.checked_add(count)))
@@ -42,7 +49,7 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
         if running.is_none() && total.is_some() {
             errors.push(SpecError::TooManyParameters {
                 layer: index,
-                inputs: layer.inputs(),
+                inputs: layer.affine().map_or(0, |affine| affine.row_width()),
                 outputs: layer.outputs(),
             });
         }

@@ -4,6 +4,7 @@ use core::fmt;
 
 use crate::rules::activation::Activation;
 use crate::rules::init::Init;
+use crate::rules::shape::Shape;
 use crate::rules::validate::SpecError;
 use crate::runtime::train::loss::Loss;
 
@@ -17,6 +18,13 @@ pub enum Error {
         expected: usize,
         /// The batch's column count.
         found: usize,
+    },
+    /// A batch of images whose `(c, h, w)` differ from the network's input shape.
+    InputShape {
+        /// The network's input shape.
+        expected: Shape,
+        /// The images' shape.
+        found: Shape,
     },
     /// A row range that is empty-ended backwards or past the last row.
     RowRange {
@@ -129,6 +137,10 @@ impl fmt::Display for Error {
             Error::InputWidth { expected, found } => write!(
                 f,
                 "the input has {found} features per row, but the network's first layer takes {expected}"
+            ),
+            Error::InputShape { expected, found } => write!(
+                f,
+                "the images are {found} (channels × height × width), but the network's input is {expected}"
             ),
             Error::RowRange { start, end, rows } => {
                 write!(f, "rows {start}..{end} are out of range: the layer has rows 0..{rows}")

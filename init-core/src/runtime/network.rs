@@ -4,28 +4,93 @@ use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2, Axis};
 
-use crate::rules::layer::LayerSpec;
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::network::NetworkSpec;
 use crate::rules::validate::SpecError;
 use crate::runtime::error::Error;
 use crate::runtime::format::Origin;
 use crate::runtime::generator::LayerStreams;
+use crate::runtime::layers::conv::{self, Geometry};
 use crate::runtime::layers::dense::sample_block;
-use crate::runtime::layers::Layer;
+use crate::runtime::layers::pool::{self, Window};
+use crate::runtime::layers::{activation, Layer};
 
-/// Pre-activations and outputs of every layer for one batch.
+/// What one layer of the spec computes at run time.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Stage {
+    /// A dense layer: the layer with parameters at this index.
+    Dense(usize),
+    /// A convolution: the layer with parameters at this index, and where
+    /// its windows fall.
+    Conv(usize, Geometry),
+    /// A max pooling.
+    MaxPool(Window),
+    /// An average pooling, or a global one (one window per plane).
+    AvgPool(Window),
+    /// Nothing: `input(…)` and `flatten` leave the values as they are.
+    Identity,
+}
+
+impl Stage {
+    /// The index of the layer with parameters this stage runs, if any.
+    pub(crate) fn layer(&self) -> Option<usize> {
+        match *self {
+            Stage::Dense(index) | Stage::Conv(index, _) => Some(index),
+            _ => None,
+        }
+    }
+}
+
+/// The stages of a checked spec, one per layer.
+fn stages(spec: &NetworkSpec) -> Vec<Stage> {
+    let shapes = spec.output_shapes();
+    let mut input = spec.input_shape();
+    let mut next = 0;
+    spec.layers()
+        .iter()
+        .zip(shapes)
+        .map(|(layer, output)| {
+            let stage = match layer.kind() {
+                LayerKind::Dense(_) => Stage::Dense(next),
+                LayerKind::Conv2d(spec) => Stage::Conv(next, Geometry::of(spec, input, output)),
+                LayerKind::MaxPool2d(spec) => Stage::MaxPool(Window::of(spec, input, output)),
+                LayerKind::AvgPool2d(spec) => Stage::AvgPool(Window::of(spec, input, output)),
+                LayerKind::GlobalAvgPool2d => Stage::AvgPool(Window::global(input)),
+                LayerKind::Input(_) | LayerKind::Flatten => Stage::Identity,
+            };
+            next += usize::from(stage.layer().is_some());
+            input = output;
+            stage
+        })
+        .collect()
+}
+
+/// What one stage computed for a batch, as the backward pass needs it.
+pub(crate) struct Computed {
+    /// The pre-activation of a layer with parameters.
+    pub(crate) pre: Option<Array2<f32>>,
+    /// The output.
+    pub(crate) out: Array2<f32>,
+    /// A convolution's column matrix of its input.
+    pub(crate) columns: Option<Array2<f32>>,
+    /// Where each window's maximum was, for a max pooling.
+    pub(crate) winners: Option<Vec<u32>>,
+}
+
+/// What every stage computed for one batch.
 pub(crate) struct Cache {
-    pub(crate) pre: Vec<Array2<f32>>,
-    pub(crate) out: Vec<Array2<f32>>,
+    pub(crate) stages: Vec<Computed>,
 }
 
 impl Cache {
-    /// The last layer's pre-activations (the logits) and outputs.
+    /// The last layer's pre-activations (the logits; its outputs for a
+    /// layer without parameters) and outputs.
     pub(crate) fn top(&self) -> (&Array2<f32>, &Array2<f32>) {
-        match (self.pre.last(), self.out.last()) {
-            (Some(pre), Some(out)) => (pre, out),
-            _ => unreachable!("a checked network has at least one layer"),
-        }
+        let last = self
+            .stages
+            .last()
+            .expect("a checked network has at least one layer");
+        (last.pre.as_ref().unwrap_or(&last.out), &last.out)
     }
 }
 
@@ -36,6 +101,7 @@ impl Cache {
 pub struct Network {
     spec: NetworkSpec,
     layers: Vec<Layer>,
+    stages: Vec<Stage>,
     origin: Option<Origin>,
 }
 
@@ -83,15 +149,9 @@ impl NetworkSpec {
             .layer_paths()
             .iter()
             .zip(self.layers())
-            .filter_map(|(path, layer)| {
-                Some(Layer::sample(layer, &LayerStreams::new(origin, path.as_ref()?)))
-            })
+            .filter_map(|(path, layer)| Layer::sample(layer, &LayerStreams::new(origin, path.as_ref()?)))
             .collect::<Result<Vec<Layer>, Error>>()?;
-        Ok(Network {
-            spec: self.clone(),
-            layers,
-            origin: Some(origin),
-        })
+        Ok(Network::from_parts(self.clone(), layers, Some(origin)))
     }
 
     /// Rows `rows` of layer `layer`'s weights alone, bit-identical to the same
@@ -112,11 +172,12 @@ impl NetworkSpec {
         layer: usize,
         rows: Range<usize>,
     ) -> Result<Array2<f32>, Error> {
-        let columns = 0..self.layers().get(layer).map_or(0, LayerSpec::inputs);
+        let columns = 0..self.layers().get(layer).map_or(0, LayerSpec::weight_columns);
         self.sample_block(origin, layer, rows, columns)
     }
 
-    /// The block `rows × columns` of layer `layer`'s weights alone,
+    /// The block `rows × columns` of layer `layer`'s weights (a
+    /// convolution's as its `(out, in·kh·kw)` matrix) alone,
     /// bit-identical to the same block of `self.init(origin)`: a column
     /// shard of tensor parallelism, or any rectangle. In the counter format
     /// only the block is sampled; in the 0.1 format its whole rows are.
@@ -152,11 +213,11 @@ impl NetworkSpec {
                 rows: spec.outputs(),
             });
         }
-        if columns.start > columns.end || columns.end > spec.inputs() {
+        if columns.start > columns.end || columns.end > spec.weight_columns() {
             return Err(Error::ColumnRange {
                 start: columns.start,
                 end: columns.end,
-                columns: spec.inputs(),
+                columns: spec.weight_columns(),
             });
         }
         sample_block(spec, &LayerStreams::new(origin.into(), path), rows, columns)
@@ -167,7 +228,18 @@ impl Network {
     /// A network from its spec and layers already checked to fit it (one
     /// per layer with parameters, in order).
     pub(crate) fn from_parts(spec: NetworkSpec, layers: Vec<Layer>, origin: Option<Origin>) -> Network {
-        Network { spec, layers, origin }
+        let stages = stages(&spec);
+        Network {
+            spec,
+            layers,
+            stages,
+            origin,
+        }
+    }
+
+    /// What each of the spec's layers computes, first to last.
+    pub(crate) fn stages(&self) -> &[Stage] {
+        &self.stages
     }
 
     /// The seed the weights were first sampled from, if known (training
@@ -197,7 +269,7 @@ impl Network {
         &mut self.layers
     }
 
-    /// The width of the input.
+    /// The width of the input: the values of one example, `C × H × W` for an image.
     pub fn inputs(&self) -> usize {
         self.spec.inputs()
     }
@@ -208,6 +280,8 @@ impl Network {
     }
 
     /// The output for a batch of `n` rows of `inputs()` features: `(n, outputs())`.
+    /// An image is a row of its `C × H × W` values in that order (see
+    /// [`Network::forward_images`] for a 4-D batch).
     ///
     /// ```
     /// use netinit::{Activation, Error, LayerSpec, NetworkSpec};
@@ -228,39 +302,116 @@ impl Network {
     pub fn forward(&self, input: ArrayView2<f32>) -> Result<Array2<f32>, Error> {
         self.check_input(input)?;
         let mut activations: Option<Array2<f32>> = None;
-        for layer in &self.layers {
-            let (_, next) = match &activations {
-                Some(previous) => layer.forward(previous.view()),
-                None => layer.forward(input),
+        for stage in &self.stages {
+            let computed = match &activations {
+                Some(previous) => self.compute(stage, previous.view()),
+                None => self.compute(stage, input),
             };
-            activations = Some(next);
+            activations = Some(computed.out);
         }
         Ok(activations.expect("a checked network has at least one layer"))
     }
 
-    /// Every layer's output for a batch, first to last: what the forward
-    /// pass computes, kept for inspection.
-    pub fn forward_all(&self, input: ArrayView2<f32>) -> Result<Vec<Array2<f32>>, Error> {
-        Ok(self.forward_cached(input)?.out)
+    /// The output for a batch of images `(n, c, h, w)`, as PyTorch takes
+    /// them: [`Network::forward`] on each image's values in that order.
+    ///
+    /// ```
+    /// use netinit::ndarray::Array4;
+    /// const CNN: netinit::NetworkSpec = netinit::network![
+    ///     input(1, 8, 8),
+    ///     conv2d(1 -> 4, relu, kernel = 3, padding = same),
+    ///     global_avg_pool2d,
+    ///     dense(4 -> 2, softmax),
+    /// ];
+    /// let network = CNN.init(0);
+    /// let images = Array4::<f32>::ones((3, 1, 8, 8));
+    /// assert_eq!(network.forward_images(images.view())?.dim(), (3, 2));
+    /// # Ok::<(), netinit::Error>(())
+    /// ```
+    pub fn forward_images(&self, images: ndarray::ArrayView4<f32>) -> Result<Array2<f32>, Error> {
+        let (batch, channels, height, width) = images.dim();
+        let expected = self.spec.input_shape();
+        let found = crate::rules::shape::Shape::image(channels, height, width);
+        if expected != found {
+            return Err(Error::InputShape { expected, found });
+        }
+        let rows = images.as_standard_layout();
+        let rows = rows
+            .view()
+            .into_shape_with_order((batch, channels * height * width))
+            .expect("a standard-layout image batch is its rows");
+        self.forward(rows)
     }
 
-    /// The forward pass keeping every layer's pre-activation and output, as
-    /// the backward pass needs them.
+    /// Every layer's output for a batch, first to last (one per layer of
+    /// the spec): what the forward pass computes, kept for inspection.
+    pub fn forward_all(&self, input: ArrayView2<f32>) -> Result<Vec<Array2<f32>>, Error> {
+        Ok(self
+            .forward_cached(input)?
+            .stages
+            .into_iter()
+            .map(|computed| computed.out)
+            .collect())
+    }
+
+    /// The forward pass keeping what every stage computed, as the backward
+    /// pass needs it.
     pub(crate) fn forward_cached(&self, input: ArrayView2<f32>) -> Result<Cache, Error> {
         self.check_input(input)?;
         let mut cache = Cache {
-            pre: Vec::with_capacity(self.layers.len()),
-            out: Vec::with_capacity(self.layers.len()),
+            stages: Vec::with_capacity(self.stages.len()),
         };
-        for layer in &self.layers {
-            let (pre, out) = match cache.out.last() {
-                Some(previous) => layer.forward(previous.view()),
-                None => layer.forward(input),
+        for stage in &self.stages {
+            let computed = match cache.stages.last() {
+                Some(previous) => self.compute(stage, previous.out.view()),
+                None => self.compute(stage, input),
             };
-            cache.pre.push(pre);
-            cache.out.push(out);
+            cache.stages.push(computed);
         }
         Ok(cache)
+    }
+
+    /// What `stage` computes from a batch whose width is checked.
+    fn compute(&self, stage: &Stage, input: ArrayView2<f32>) -> Computed {
+        let plain = |out| Computed {
+            pre: None,
+            out,
+            columns: None,
+            winners: None,
+        };
+        match stage {
+            Stage::Dense(index) => {
+                let layer = self.layers[*index].parameters();
+                let pre = layer.affine(input);
+                let mut out = pre.clone();
+                activation::apply(layer.activation(), out.view_mut());
+                Computed {
+                    pre: Some(pre),
+                    ..plain(out)
+                }
+            }
+            Stage::Conv(index, geometry) => {
+                let layer = self.layers[*index].parameters();
+                let columns = conv::columns(input, geometry);
+                let pre = conv::forward(layer, columns.view(), geometry);
+                let mut out = pre.clone();
+                activation::apply(layer.activation(), out.view_mut());
+                Computed {
+                    pre: Some(pre),
+                    columns: Some(columns),
+                    ..plain(out)
+                }
+            }
+            Stage::MaxPool(window) => {
+                let (out, winners) = pool::max_forward(input, window);
+                Computed {
+                    winners: Some(winners),
+                    ..plain(out)
+                }
+            }
+            Stage::AvgPool(window) => plain(pool::average_forward(input, window)),
+            Stage::Identity => plain(input.to_owned()),
+        }
     }
 
     fn check_input(&self, input: ArrayView2<f32>) -> Result<(), Error> {

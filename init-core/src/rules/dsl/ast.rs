@@ -54,10 +54,12 @@ pub struct LayerOption {
 }
 
 /// The value of an option: a call (`he_uniform`, `normal(std = 0.1)`,
-/// `fan_out`) or a number (`gain = 1.2`).
+/// `fan_out`, `same`), a number (`gain = 1.2`) or a pair of numbers
+/// (`kernel = (3, 5)`).
 pub enum OptionValue {
     Call(Call),
     Number(Number),
+    Tuple(Vec<Number>, Span),
 }
 
 impl OptionValue {
@@ -65,6 +67,7 @@ impl OptionValue {
         match self {
             OptionValue::Call(call) => call.name.span,
             OptionValue::Number(number) => number.span,
+            OptionValue::Tuple(_, span) => *span,
         }
     }
 }
@@ -75,14 +78,31 @@ pub struct LintAttr {
     pub lints: Vec<Name>,
 }
 
-/// `dense(IN -> OUT, ACTIVATION, OPTION…)` with its attributes.
+/// `kind(…)` with its attributes.
 pub struct Layer {
     pub attrs: Vec<LintAttr>,
     pub kind: Name,
-    pub inputs: Width,
-    pub outputs: Width,
-    pub activation: Call,
-    pub options: Vec<LayerOption>,
+    pub body: Body,
+}
+
+/// What a layer's parentheses hold, by the shape of its kind's grammar.
+pub enum Body {
+    /// `IN -> OUT, ACTIVATION, OPTION…`: dense and conv2d.
+    Affine {
+        inputs: Width,
+        outputs: Width,
+        activation: Call,
+        options: Vec<LayerOption>,
+    },
+    /// `N, …, OPTION…`: `input(C, H, W)`, `max_pool2d(K, stride = S)`.
+    Sizes {
+        sizes: Vec<Width>,
+        options: Vec<LayerOption>,
+        /// The parentheses, where a missing size is reported.
+        parens: Span,
+    },
+    /// No parentheses: `flatten`, `global_avg_pool2d`.
+    Bare,
 }
 
 /// A layer as read, or the span of one that could not be read.

@@ -7,7 +7,7 @@ use proc_macro2::Span;
 use crate::rules::dsl::model::Model;
 use crate::rules::dsl::report::{Report, Reports};
 use crate::rules::dsl::Severity;
-use crate::rules::layer::LayerSpec;
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::levels::{Level, Lint};
 use crate::rules::network::NetworkSpec;
 use crate::rules::part::Part;
@@ -26,9 +26,16 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<NetworkSpec> {
             continue;
         }
         structural += 1;
-        let about_numbers = !matches!(
+        // Where the layer sits and how it chains say nothing against its inits.
+        let about_numbers = matches!(
             error,
-            SpecError::LintForbidden { .. } | SpecError::ShapeMismatch { .. }
+            SpecError::ZeroWidth { .. }
+                | SpecError::TooManyParameters { .. }
+                | SpecError::InvalidScale { .. }
+                | SpecError::ScaleOverflow { .. }
+                | SpecError::InvalidActivationParameter { .. }
+                | SpecError::OrthogonalBias { .. }
+                | SpecError::AdjustedBias { .. }
         );
         if let (Some(layer), true) = (error.layer(), about_numbers) {
             broken[layer] = true;
@@ -90,13 +97,31 @@ fn note(lint: Lint, level: Level, written: Option<Level>) -> Option<String> {
     }
 }
 
-/// A shape mismatch against a width that could not be read is only an echo
-/// of the error already reported for that width. (A width that could not be
-/// read stands in as 1, which no other check refuses.)
+/// A shape mismatch against a width that could not be read, or after a
+/// layer that could not be read, is only an echo of the error already
+/// reported there. (A width that could not be read stands in as 1, and a
+/// layer as `dense(1 -> 1, identity)`, which no other check refuses.)
 fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
     match *error {
-        SpecError::ShapeMismatch { layer, .. } => {
-            !model.layers[layer].inputs_known || !model.layers[layer - 1].outputs_known
+        SpecError::ShapeMismatch { layer, .. }
+        | SpecError::ChannelMismatch { layer, .. }
+        | SpecError::FeatureMismatch { layer, .. }
+        | SpecError::NeedsFlatten { layer, .. }
+        | SpecError::NeedsImage { layer, .. } => {
+            // Back to the last dense layer, whose width alone fixes the shape:
+            // a layer not understood on the way leaves the shape unknown.
+            let mut unknown_before = false;
+            for before in model.layers[..layer].iter().rev() {
+                let dense = matches!(before.spec.kind(), LayerKind::Dense(_));
+                if !before.outputs_known || (!dense && !before.complete) {
+                    unknown_before = true;
+                    break;
+                }
+                if dense {
+                    break;
+                }
+            }
+            !model.layers[layer].inputs_known || unknown_before
         }
         _ => false,
     }

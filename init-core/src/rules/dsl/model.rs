@@ -6,16 +6,17 @@ use proc_macro2::Span;
 
 use crate::rules::activation::Activation;
 use crate::rules::dsl::ast::{
-    self, Arg, Call, Invocation, LayerOption, LayerSlot, LintAttr, Number, OptionValue,
+    self, Arg, Body, Call, Invocation, LayerOption, LayerSlot, LintAttr, Number, OptionValue, Width,
 };
 use crate::rules::dsl::init_call::{InitArgument, InitCallError};
 use crate::rules::dsl::report::{unknown_name, Reports};
 use crate::rules::fans::FanMode;
 use crate::rules::init::{Distribution, Init};
 use crate::rules::keywords;
-use crate::rules::layer::LayerSpec;
+use crate::rules::layer::{LayerSpec, Padding};
 use crate::rules::levels::{Level, Lint, LintLevels};
 use crate::rules::part::Part;
+use crate::rules::shape::Shape;
 use crate::rules::suggest;
 use crate::rules::validate::SpecError;
 
@@ -50,6 +51,9 @@ pub struct LayerSpans {
     pub weight_scale: Span,
     pub bias: Span,
     pub bias_scale: Span,
+    pub kernel: Span,
+    pub stride: Span,
+    pub padding: Span,
     /// Each lint named in the layer's attributes, where it was named.
     pub lints: Vec<(Lint, Span)>,
 }
@@ -68,6 +72,9 @@ impl LayerSpans {
             weight_scale: span,
             bias: span,
             bias_scale: span,
+            kernel: span,
+            stride: span,
+            padding: span,
             lints: Vec::new(),
         }
     }
@@ -83,6 +90,9 @@ impl LayerSpans {
             Part::WeightScale => self.weight_scale,
             Part::Bias => self.bias,
             Part::BiasScale => self.bias_scale,
+            Part::Kernel => self.kernel,
+            Part::Stride => self.stride,
+            Part::Padding => self.padding,
             Part::LintAttribute(lint) => self
                 .lints
                 .iter()
@@ -143,26 +153,85 @@ pub fn model(invocation: Invocation, reports: &mut Reports) -> Model {
 }
 
 fn model_layer(layer: &ast::Layer, reports: &mut Reports) -> ModelLayer {
+    let kind = layer.kind.text.as_str();
+    let mut modelled = match &layer.body {
+        Body::Affine {
+            inputs,
+            outputs,
+            activation,
+            options,
+        } => affine_layer(layer, [inputs, outputs], activation, options, reports),
+        Body::Sizes {
+            sizes,
+            options,
+            parens,
+        } if kind == keywords::INPUT => input_layer(layer, sizes, options, *parens, reports),
+        Body::Sizes {
+            sizes,
+            options,
+            parens,
+        } => pool_layer(layer, sizes, options, *parens, reports),
+        Body::Bare => {
+            let spec = if kind == keywords::FLATTEN {
+                LayerSpec::flatten()
+            } else {
+                LayerSpec::global_avg_pool2d()
+            };
+            known_layer(spec, LayerSpans::all_at(layer.kind.span))
+        }
+    };
+    let (lints, named) = lint_levels(&layer.attrs, reports);
+    modelled.spans.lints = named;
+    for (lint, level) in lints.iter() {
+        modelled.spec = modelled.spec.with_lint(lint, level);
+    }
+    modelled
+}
+
+/// A layer whose sizes are all known, placed at `spans`.
+fn known_layer(spec: LayerSpec, spans: LayerSpans) -> ModelLayer {
+    ModelLayer {
+        spec,
+        spans,
+        complete: true,
+        inputs_known: true,
+        outputs_known: true,
+    }
+}
+
+/// `dense(IN -> OUT, ACTIVATION, …)` or `conv2d(IN -> OUT, ACTIVATION, kernel = K, …)`.
+fn affine_layer(
+    layer: &ast::Layer,
+    [inputs, outputs]: [&Width; 2],
+    activation_call: &Call,
+    options: &[LayerOption],
+    reports: &mut Reports,
+) -> ModelLayer {
     let mut complete = true;
-    if !keywords::LAYER_KINDS.contains(&layer.kind.text.as_str()) {
+    let kind = layer.kind.text.as_str();
+    if !keywords::LAYER_KINDS.contains(&kind) {
         unknown_name(
             reports,
             "layer kind",
-            &layer.kind.text,
+            kind,
             layer.kind.span,
             keywords::LAYER_KINDS,
         );
         complete = false;
     }
+    let conv = kind == keywords::CONV2D;
     let width = |width: &ast::Width| width.value.and_then(|value| usize::try_from(value).ok());
-    let (inputs, outputs) = (width(&layer.inputs), width(&layer.outputs));
-    let mut spans = LayerSpans::all_at(layer.activation.name.span);
+    let (input_width, output_width) = (width(inputs), width(outputs));
+    let mut spans = LayerSpans::all_at(activation_call.name.span);
     spans.layer = layer.kind.span;
-    spans.inputs = layer.inputs.span;
-    spans.outputs = layer.outputs.span;
+    spans.inputs = inputs.span;
+    spans.outputs = outputs.span;
     spans.bias = layer.kind.span;
     spans.bias_scale = layer.kind.span;
-    let activation = match activation(&layer.activation, reports) {
+    for span in [&mut spans.kernel, &mut spans.stride, &mut spans.padding] {
+        *span = layer.kind.span;
+    }
+    let activation = match activation(activation_call, reports) {
         Some((activation, parameter_span)) => {
             spans.activation_parameter = parameter_span;
             activation
@@ -172,10 +241,15 @@ fn model_layer(layer: &ast::Layer, reports: &mut Reports) -> ModelLayer {
             Activation::Identity
         }
     };
-    let options = Options::collect(&layer.options, reports);
+    let allowed = if conv {
+        keywords::CONV_OPTIONS
+    } else {
+        keywords::OPTIONS
+    };
+    let options = Options::collect(options, &format!("`{kind}`"), allowed, reports);
     complete &= options.complete;
     let (weight, weight_complete) =
-        options.weight(activation, layer.activation.name.span, &mut spans, reports);
+        options.weight(activation, activation_call.name.span, &mut spans, reports);
     complete &= weight_complete;
     let bias = match options.bias {
         Some((init, span, scale)) => {
@@ -185,20 +259,154 @@ fn model_layer(layer: &ast::Layer, reports: &mut Reports) -> ModelLayer {
         }
         None => Init::zeros(),
     };
-    let (lints, named) = lint_levels(&layer.attrs, reports);
-    spans.lints = named;
-    let mut spec = LayerSpec::dense(inputs.unwrap_or(1), outputs.unwrap_or(1), activation)
-        .with_weight(weight)
-        .with_bias(bias);
-    for (lint, level) in lints.iter() {
-        spec = spec.with_lint(lint, level);
+    let (inputs_value, outputs_value) = (input_width.unwrap_or(1), output_width.unwrap_or(1));
+    let spec = if conv {
+        let kernel = match options.kernel {
+            Some((kernel, span)) => {
+                spans.kernel = span;
+                kernel
+            }
+            None => {
+                if options.complete {
+                    reports.at(
+                        layer.kind.span,
+                        "`conv2d` needs the size of its kernel",
+                        "add `kernel = 3` for a 3 × 3 window, or `kernel = (KH, KW)`",
+                    );
+                }
+                complete = false;
+                [1, 1]
+            }
+        };
+        let mut spec = LayerSpec::conv2d(inputs_value, outputs_value, activation, kernel);
+        if let Some((stride, span)) = options.stride {
+            spans.stride = span;
+            spec = spec.with_stride(stride);
+        }
+        if let Some((padding, span)) = options.padding {
+            spans.padding = span;
+            spec = spec.with_padding(padding);
+        }
+        spec
+    } else {
+        LayerSpec::dense(inputs_value, outputs_value, activation)
+    };
+    ModelLayer {
+        spec: spec.with_weight(weight).with_bias(bias),
+        spans,
+        complete,
+        inputs_known: input_width.is_some(),
+        outputs_known: output_width.is_some(),
     }
+}
+
+/// `input(C, H, W)` or `input(N)`.
+fn input_layer(
+    layer: &ast::Layer,
+    sizes: &[Width],
+    options: &[LayerOption],
+    parens: Span,
+    reports: &mut Reports,
+) -> ModelLayer {
+    let mut spans = LayerSpans::all_at(layer.kind.span);
+    let options = Options::collect(options, "`input`", &[], reports);
+    let values: Vec<Option<usize>> = sizes
+        .iter()
+        .map(|size| size.value.and_then(|value| usize::try_from(value).ok()))
+        .collect();
+    // A zero size is reported at its own number.
+    spans.inputs = sizes
+        .iter()
+        .zip(&values)
+        .find(|(_, value)| **value == Some(0))
+        .map_or(parens, |(size, _)| size.span);
+    let known = values.iter().all(Option::is_some);
+    let shape = match values.as_slice() {
+        [features] => Shape::Features(features.unwrap_or(1)),
+        [channels, height, width] => {
+            Shape::image(channels.unwrap_or(1), height.unwrap_or(1), width.unwrap_or(1))
+        }
+        _ => {
+            reports.at(
+                parens,
+                format!(
+                    "`input` takes three sizes for an image, `(C, H, W)`, or one for features, `(N)`; found {}",
+                    sizes.len()
+                ),
+                "write e.g. `input(1, 28, 28)` for one-channel 28 × 28 images, or `input(784)`",
+            );
+            return ModelLayer {
+                spec: LayerSpec::input(Shape::Features(1)),
+                spans,
+                complete: false,
+                inputs_known: false,
+                outputs_known: false,
+            };
+        }
+    };
+    ModelLayer {
+        spec: LayerSpec::input(shape),
+        spans,
+        complete: options.complete,
+        inputs_known: known,
+        outputs_known: known,
+    }
+}
+
+/// `max_pool2d(K [, stride = S])` or `avg_pool2d(K [, stride = S])`.
+fn pool_layer(
+    layer: &ast::Layer,
+    sizes: &[Width],
+    options: &[LayerOption],
+    parens: Span,
+    reports: &mut Reports,
+) -> ModelLayer {
+    let kind = layer.kind.text.as_str();
+    let mut spans = LayerSpans::all_at(layer.kind.span);
+    let options = Options::collect(options, &format!("`{kind}`"), keywords::POOL_OPTIONS, reports);
+    let mut complete = options.complete;
+    let value = |size: &Width| size.value.and_then(|value| usize::try_from(value).ok());
+    let kernel = match sizes {
+        [size] | [size, _] if sizes.iter().all(|size| value(size).is_some()) => {
+            spans.kernel = size.span;
+            let height = value(size).unwrap_or(1);
+            [height, sizes.get(1).and_then(value).unwrap_or(height)]
+        }
+        [_] | [_, _] => {
+            complete = false;
+            [1, 1]
+        }
+        _ => {
+            reports.at(
+                parens,
+                format!(
+                    "`{kind}` takes its window's size, `K` for a square or `KH, KW`; found {} sizes",
+                    sizes.len()
+                ),
+                format!("write e.g. `{kind}(2)`, or `{kind}(3, stride = 2)` for overlapping windows"),
+            );
+            complete = false;
+            [1, 1]
+        }
+    };
+    let stride = match options.stride {
+        Some((stride, span)) => {
+            spans.stride = span;
+            stride
+        }
+        None => kernel,
+    };
+    let spec = if kind == keywords::MAX_POOL2D {
+        LayerSpec::max_pool2d(kernel, stride)
+    } else {
+        LayerSpec::avg_pool2d(kernel, stride)
+    };
     ModelLayer {
         spec,
         spans,
         complete,
-        inputs_known: inputs.is_some(),
-        outputs_known: outputs.is_some(),
+        inputs_known: true,
+        outputs_known: true,
     }
 }
 
@@ -224,15 +432,28 @@ pub struct Options {
     dist: Option<(Distribution, Span)>,
     mode: Option<(FanMode, Span)>,
     gain: Option<Number>,
+    /// A window's `[height, width]` and where it was written.
+    kernel: Option<([usize; 2], Span)>,
+    stride: Option<([usize; 2], Span)>,
+    padding: Option<(Padding, Span)>,
+    /// The options the layer takes, as listed when one is unknown.
+    allowed: &'static [&'static str],
     /// Whether every option was understood.
     complete: bool,
 }
 
 impl Options {
-    /// Read `key = value` options, reporting unknown, repeated and
-    /// ill-typed ones.
-    pub fn collect(options: &[LayerOption], reports: &mut Reports) -> Options {
+    /// Read the `key = value` options of `owner` (`` `conv2d` ``, `an
+    /// init`), which takes those in `allowed`, reporting unknown, repeated,
+    /// misplaced and ill-typed ones.
+    pub fn collect(
+        options: &[LayerOption],
+        owner: &str,
+        allowed: &'static [&'static str],
+        reports: &mut Reports,
+    ) -> Options {
         let mut collected = Options {
+            allowed,
             complete: true,
             ..Options::default()
         };
@@ -248,6 +469,17 @@ impl Options {
                 continue;
             }
             collected.seen.push(key.text.clone());
+            let known = keywords::OPTIONS.contains(&key.text.as_str())
+                || keywords::CONV_OPTIONS.contains(&key.text.as_str());
+            if known && !allowed.contains(&key.text.as_str()) {
+                let help = match allowed {
+                    [] => format!("{owner} takes no options; remove `{} = …`", key.text),
+                    _ => format!("{owner} takes {}", suggest::alternatives(allowed)),
+                };
+                reports.at(key.span, format!("{owner} has no `{}` option", key.text), help);
+                collected.complete = false;
+                continue;
+            }
             if !collected.take(option, reports) {
                 collected.complete = false;
             }
@@ -295,6 +527,21 @@ impl Options {
                 self.gain = Some(*number);
                 true
             }
+            (keywords::KERNEL, value) => pair(key.text.as_str(), value, reports)
+                .map(|kernel| self.kernel = Some((kernel, value.span())))
+                .is_some(),
+            (keywords::STRIDE, value) => pair(key.text.as_str(), value, reports)
+                .map(|stride| self.stride = Some((stride, value.span())))
+                .is_some(),
+            (keywords::PADDING, OptionValue::Call(call))
+                if call.name.text == keywords::SAME && call.parens.is_none() =>
+            {
+                self.padding = Some((Padding::Same, call.name.span));
+                true
+            }
+            (keywords::PADDING, value) => pair(key.text.as_str(), value, reports)
+                .map(|padding| self.padding = Some((Padding::Explicit(padding), value.span())))
+                .is_some(),
             (keywords::INIT | keywords::BIAS, value) => {
                 reports.at(
                     value.span(),
@@ -324,7 +571,12 @@ impl Options {
                 false
             }
             (other, _) => {
-                unknown_name(reports, "option", other, key.span, keywords::OPTIONS);
+                let known = if self.allowed.is_empty() {
+                    keywords::OPTIONS
+                } else {
+                    self.allowed
+                };
+                unknown_name(reports, "option", other, key.span, known);
                 false
             }
         }
@@ -358,6 +610,39 @@ impl Options {
     }
 }
 
+/// A size or a pair of sizes, `3` or `(3, 5)`, each whole, as `[height,
+/// width]`; else the error is reported. (A kernel or stride of 0 is the
+/// validation's to refuse, as for a spec built at run time.)
+fn pair(key: &str, value: &OptionValue, reports: &mut Reports) -> Option<[usize; 2]> {
+    let whole = |number: &Number| {
+        let value = number.value;
+        (value.fract() == 0.0 && value >= 0.0 && value < 2f64.powi(53)).then_some(value as usize)
+    };
+    let example = if key == keywords::PADDING {
+        "`padding = 1`, `padding = (1, 2)` or `padding = same`"
+    } else {
+        "e.g. `kernel = 3` or `kernel = (3, 5)`"
+    };
+    let found = match value {
+        OptionValue::Number(number) => whole(number).map(|size| [size, size]),
+        OptionValue::Tuple(numbers, _) => match numbers.as_slice() {
+            [height, width] => whole(height)
+                .zip(whole(width))
+                .map(|(height, width)| [height, width]),
+            _ => None,
+        },
+        OptionValue::Call(_) => None,
+    };
+    if found.is_none() {
+        reports.at(
+            value.span(),
+            format!("`{key}` takes a whole number, or two in parentheses for the height and the width"),
+            format!("write {example}"),
+        );
+    }
+    found
+}
+
 /// An activation written alone (`"leaky_relu(0.01)".parse()`), its α checked.
 pub fn activation_alone(call: &Call, reports: &mut Reports) -> Option<Activation> {
     let (activation, parameter_span) = activation(call, reports)?;
@@ -386,17 +671,7 @@ pub fn init_alone(value: &OptionValue, options: &[LayerOption], reports: &mut Re
         return None;
     };
     let written = init(call, reports);
-    let mut collected = Options::collect(options, reports);
-    for option in options {
-        if [keywords::INIT, keywords::BIAS].contains(&option.key.text.as_str()) {
-            reports.at(
-                option.key.span,
-                format!("`{}` belongs to a layer, not to an init", option.key.text),
-                "after an init, only `dist = …`, `mode = …` and `gain = …` adjust it",
-            );
-            collected.complete = false;
-        }
-    }
+    let mut collected = Options::collect(options, "an init", keywords::INIT_OPTIONS, reports);
     let (init, scale) = written?;
     collected.weight = Some((init, call.name.span, scale));
     let mut spans = LayerSpans::all_at(call.name.span);

@@ -5,24 +5,49 @@ use core::fmt;
 
 use crate::rules::init::Init;
 use crate::rules::keywords;
-use crate::rules::layer::LayerSpec;
+use crate::rules::layer::{LayerKind, LayerSpec, Padding, PoolSpec};
 use crate::rules::levels::{Level, LintLevels};
 use crate::rules::network::NetworkSpec;
+use crate::rules::shape::Shape;
 
 impl fmt::Display for LayerSpec {
     /// `#[allow(constant_init)] dense(784 -> 256, relu, init = …, bias = …)`:
     /// the init only where it is not the one derived from the activation,
-    /// the bias only where it is not zeros.
+    /// the bias only where it is not zeros; a convolution's stride and
+    /// padding only where they are not 1 and 0, a pooling's stride only
+    /// where it is not the kernel.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_lint_attributes(f, &self.lint_levels(), "#[", "] ")?;
+        let name = self.kind().name();
+        match self.kind() {
+            LayerKind::Input(Shape::Features(features)) => return write!(f, "{name}({features})"),
+            LayerKind::Input(Shape::Image {
+                channels,
+                height,
+                width,
+            }) => return write!(f, "{name}({channels}, {height}, {width})"),
+            LayerKind::MaxPool2d(pool) | LayerKind::AvgPool2d(pool) => return write_pool(f, name, pool),
+            LayerKind::GlobalAvgPool2d | LayerKind::Flatten => return f.write_str(name),
+            LayerKind::Dense(_) | LayerKind::Conv2d(_) => {}
+        }
         write!(
             f,
-            "{}({} -> {}, {}",
-            keywords::DENSE,
+            "{name}({} -> {}, {}",
             self.inputs(),
             self.outputs(),
             self.activation()
         )?;
+        if let LayerKind::Conv2d(conv) = self.kind() {
+            write!(f, ", {} = {}", keywords::KERNEL, Pair(conv.kernel()))?;
+            if conv.stride() != [1, 1] {
+                write!(f, ", {} = {}", keywords::STRIDE, Pair(conv.stride()))?;
+            }
+            match conv.padding() {
+                Padding::Same => write!(f, ", {} = {}", keywords::PADDING, keywords::SAME)?,
+                Padding::Explicit([0, 0]) => {}
+                Padding::Explicit(sizes) => write!(f, ", {} = {}", keywords::PADDING, Pair(sizes))?,
+            }
+        }
         if self.weight() != Init::derived(self.activation()) {
             write!(f, ", {} = {}", keywords::INIT, self.weight())?;
         }
@@ -30,6 +55,32 @@ impl fmt::Display for LayerSpec {
             write!(f, ", {} = {}", keywords::BIAS, self.bias())?;
         }
         f.write_str(")")
+    }
+}
+
+/// `max_pool2d(2)`, `max_pool2d(3, stride = 2)`, `avg_pool2d(2, 3)`.
+fn write_pool(f: &mut fmt::Formatter<'_>, name: &str, pool: &PoolSpec) -> fmt::Result {
+    let [height, width] = pool.kernel();
+    if height == width {
+        write!(f, "{name}({height}")?;
+    } else {
+        write!(f, "{name}({height}, {width}")?;
+    }
+    if pool.stride() != pool.kernel() {
+        write!(f, ", {} = {}", keywords::STRIDE, Pair(pool.stride()))?;
+    }
+    f.write_str(")")
+}
+
+/// `3` for a square pair, `(3, 5)` otherwise.
+struct Pair([usize; 2]);
+
+impl fmt::Display for Pair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            [height, width] if height == width => write!(f, "{height}"),
+            [height, width] => write!(f, "({height}, {width})"),
+        }
     }
 }
 

@@ -8,7 +8,8 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, LitFloat, LitInt, Token};
 
 use crate::rules::dsl::ast::{
-    Arg, Call, Invocation, Item, Layer, LayerOption, LayerSlot, LintAttr, Name, Number, OptionValue, Width,
+    Arg, Body, Call, Invocation, Item, Layer, LayerOption, LayerSlot, LintAttr, Name, Number, OptionValue,
+    Width,
 };
 use crate::rules::dsl::report::{unknown_name, Reports};
 use crate::rules::keywords::{self, LEVELS};
@@ -115,31 +116,65 @@ fn read_layers(input: ParseStream, reports: &mut Reports) -> syn::Result<Vec<Lay
                 "expected a layer, such as `dense(784 -> 256, relu)`",
             )
         })?;
-        let content;
-        if input.peek(syn::token::Paren) {
-            syn::parenthesized!(content in input);
-        } else {
-            return Err(syn::Error::new(
-                kind.span(),
-                format!("expected `(` after `{kind}`: a layer is written `{kind}(IN -> OUT, ACTIVATION)`"),
-            ));
-        }
+        let name = kind.to_string();
+        let bare = [keywords::FLATTEN, keywords::GLOBAL_AVG_POOL2D].contains(&name.as_str());
         let attrs = lint_attrs(&attrs, reports);
-        match read_layer_body(&content, reports) {
-            Ok((inputs, outputs, activation, options)) => layers.push(LayerSlot::Read(Box::new(Layer {
+        let layer = |body| {
+            LayerSlot::Read(Box::new(Layer {
                 attrs,
                 kind: Name::from_ident(&kind),
-                inputs,
-                outputs,
-                activation,
-                options,
-            }))),
-            Err(error) => {
-                reports.syntax(error);
-                layers.push(LayerSlot::Unreadable(kind.span()));
-                // The rest of this layer is unreadable; skip it so the next
-                // layer is still checked.
-                content.parse::<TokenStream>()?;
+                body,
+            }))
+        };
+        if !input.peek(syn::token::Paren) {
+            if !bare {
+                return Err(syn::Error::new(
+                    kind.span(),
+                    format!(
+                        "expected `(` after `{kind}`: a layer is written {}",
+                        example(&name)
+                    ),
+                ));
+            }
+            layers.push(layer(Body::Bare));
+        } else {
+            let content;
+            let parens = syn::parenthesized!(content in input);
+            let body = if bare {
+                if !content.is_empty() {
+                    reports.at(
+                        parens.span.join(),
+                        format!("`{name}` takes no arguments"),
+                        format!("write `{name}`"),
+                    );
+                    content.parse::<TokenStream>()?;
+                }
+                Ok(Body::Bare)
+            } else if [keywords::INPUT, keywords::MAX_POOL2D, keywords::AVG_POOL2D].contains(&name.as_str()) {
+                read_sizes_body(&content, &name, reports).map(|(sizes, options)| Body::Sizes {
+                    sizes,
+                    options,
+                    parens: parens.span.join(),
+                })
+            } else {
+                read_layer_body(&content, reports).map(|(inputs, outputs, activation, options)| {
+                    Body::Affine {
+                        inputs,
+                        outputs,
+                        activation,
+                        options,
+                    }
+                })
+            };
+            match body {
+                Ok(body) => layers.push(layer(body)),
+                Err(error) => {
+                    reports.syntax(error);
+                    layers.push(LayerSlot::Unreadable(kind.span()));
+                    // The rest of this layer is unreadable; skip it so the next
+                    // layer is still checked.
+                    content.parse::<TokenStream>()?;
+                }
             }
         }
         if input.is_empty() {
@@ -153,7 +188,48 @@ fn read_layers(input: ParseStream, reports: &mut Reports) -> syn::Result<Vec<Lay
     Ok(layers)
 }
 
+/// How a layer of kind `name` is written, for the messages.
+fn example(name: &str) -> &'static str {
+    match name {
+        keywords::CONV2D => "`conv2d(IN -> OUT, ACTIVATION, kernel = K)`",
+        keywords::INPUT => "`input(C, H, W)` or `input(N)`",
+        keywords::MAX_POOL2D => "`max_pool2d(K)`",
+        keywords::AVG_POOL2D => "`avg_pool2d(K)`",
+        _ => "`dense(IN -> OUT, ACTIVATION)`",
+    }
+}
+
 type LayerBody = (Width, Width, Call, Vec<LayerOption>);
+
+/// `N [, N]* [, key = value]* [,]`: the sizes of `input(…)` or a pooling's kernel, then options.
+fn read_sizes_body(
+    input: ParseStream,
+    name: &str,
+    reports: &mut Reports,
+) -> syn::Result<(Vec<Width>, Vec<LayerOption>)> {
+    let mut sizes = Vec::new();
+    if input.is_empty() {
+        return Err(input.error(format!("`{name}` needs its sizes, as in {}", example(name))));
+    }
+    loop {
+        sizes.push(read_size(input, reports)?);
+        if input.is_empty() {
+            break;
+        }
+        if !input.peek(Token![,]) {
+            return Err(input.error("expected `,` between the sizes"));
+        }
+        // `, key = …` begins the options.
+        if input.peek2(Ident) {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+        if input.is_empty() {
+            break;
+        }
+    }
+    Ok((sizes, read_options(input)?))
+}
 
 /// `IN -> OUT, ACTIVATION [, key = value]* [,]`.
 fn read_layer_body(input: ParseStream, reports: &mut Reports) -> syn::Result<LayerBody> {
@@ -207,10 +283,16 @@ fn read_options(input: ParseStream) -> syn::Result<Vec<LayerOption>> {
     Ok(options)
 }
 
-/// A call (`he_uniform`, `normal(std = 0.1)`, `fan_out`) or a number.
+/// A call (`he_uniform`, `normal(std = 0.1)`, `fan_out`), a number, or
+/// numbers in parentheses (`(3, 5)`).
 fn read_option_value(input: ParseStream) -> syn::Result<OptionValue> {
     Ok(if input.peek(Ident) {
         OptionValue::Call(read_call(input)?)
+    } else if input.peek(syn::token::Paren) {
+        let content;
+        let parens = syn::parenthesized!(content in input);
+        let numbers = Punctuated::<Number, Token![,]>::parse_terminated_with(&content, read_number)?;
+        OptionValue::Tuple(numbers.into_iter().collect(), parens.span.join())
     } else {
         OptionValue::Number(read_number(input)?)
     })
@@ -247,14 +329,40 @@ pub fn init(tokens: TokenStream) -> syn::Result<(OptionValue, Vec<LayerOption>)>
 /// A whole, positive width. Malformed ones are recorded and read on, so the
 /// rest of the layer is still checked.
 fn read_width(input: ParseStream, side: &str, reports: &mut Reports) -> syn::Result<Width> {
-    let hint = format!("expected the {side} width, a whole number such as `256`");
+    let words = Words {
+        expected: format!("expected the {side} width, a whole number such as `256`"),
+        negative: format!("a layer's {side} width cannot be negative"),
+        negative_help: "write the number of units",
+        counts: "a width counts units",
+    };
+    read_whole(input, &words, reports)
+}
+
+/// A whole, positive size of `input(…)` or a pooling's kernel.
+fn read_size(input: ParseStream, reports: &mut Reports) -> syn::Result<Width> {
+    let words = Words {
+        expected: "expected a size, a whole number such as `28`".into(),
+        negative: "a size cannot be negative".into(),
+        negative_help: "write the number of channels, rows or columns",
+        counts: "a size counts channels, rows or columns",
+    };
+    read_whole(input, &words, reports)
+}
+
+/// What the messages about a whole number call it.
+struct Words {
+    expected: String,
+    negative: String,
+    negative_help: &'static str,
+    counts: &'static str,
+}
+
+/// A whole, positive number, its mistakes in `words`' terms.
+fn read_whole(input: ParseStream, words: &Words, reports: &mut Reports) -> syn::Result<Width> {
+    let hint = words.expected.clone();
     if input.peek(Token![-]) {
         let minus: Token![-] = input.parse()?;
-        reports.at(
-            minus.spans[0],
-            format!("a layer's {side} width cannot be negative"),
-            "write the number of units",
-        );
+        reports.at(minus.spans[0], words.negative.clone(), words.negative_help);
         let _ = read_number(input)?;
         return Ok(Width {
             value: None,
@@ -265,7 +373,7 @@ fn read_width(input: ParseStream, side: &str, reports: &mut Reports) -> syn::Res
         let literal: LitFloat = input.parse()?;
         reports.at(
             literal.span(),
-            format!("a width counts units, so it is a whole number; found `{literal}`"),
+            format!("{}, so it is a whole number; found `{literal}`", words.counts),
             "write it without a fractional part, e.g. `256`",
         );
         return Ok(Width {

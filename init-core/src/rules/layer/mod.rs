@@ -1,9 +1,12 @@
 //! A layer of a network description: its kind, whose own rules live in a
 //! module per kind, and the lint levels set on it. Adding a kind means a
 //! variant of [`LayerKind`] and its module here, in the DSL's reader and
-//! printer, in the signal analysis and in the run time's layers.
+//! printer, in the shape flow, in the signal analysis and in the run
+//! time's layers.
 
-mod dense;
+mod affine;
+mod conv;
+mod pool;
 
 use crate::rules::activation::Activation;
 use crate::rules::error::SpecError;
@@ -11,29 +14,59 @@ use crate::rules::fans::Fans;
 use crate::rules::init::{Draw, Init};
 use crate::rules::keywords;
 use crate::rules::levels::{Level, Lint, LintLevels};
+use crate::rules::shape::Shape;
 
-pub use dense::DenseSpec;
+pub use affine::AffineSpec;
+pub use conv::{Conv2dSpec, Padding};
+pub use pool::PoolSpec;
 
 /// What a layer computes, with the fields of its kind.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum LayerKind {
+    /// `input(C, H, W)` or `input(N)`: the shape of the network's input.
+    Input(Shape),
     /// `dense(IN -> OUT, ACTIVATION, …)`: an affine map and an activation.
-    Dense(DenseSpec),
+    Dense(AffineSpec),
+    /// `conv2d(IN -> OUT, ACTIVATION, kernel = K, …)`: a convolution and an activation.
+    Conv2d(Conv2dSpec),
+    /// `max_pool2d(K [, stride = S])`: the largest value of each window.
+    MaxPool2d(PoolSpec),
+    /// `avg_pool2d(K [, stride = S])`: the mean of each window.
+    AvgPool2d(PoolSpec),
+    /// `global_avg_pool2d`: the mean of each channel, one feature per channel.
+    GlobalAvgPool2d,
+    /// `flatten`: an image's values as features, in `(C, H, W)` order.
+    Flatten,
 }
 
 impl LayerKind {
     /// The kind's keyword in the DSL.
     pub const fn name(&self) -> &'static str {
         match self {
+            LayerKind::Input(_) => keywords::INPUT,
             LayerKind::Dense(_) => keywords::DENSE,
+            LayerKind::Conv2d(_) => keywords::CONV2D,
+            LayerKind::MaxPool2d(_) => keywords::MAX_POOL2D,
+            LayerKind::AvgPool2d(_) => keywords::AVG_POOL2D,
+            LayerKind::GlobalAvgPool2d => keywords::GLOBAL_AVG_POOL2D,
+            LayerKind::Flatten => keywords::FLATTEN,
         }
     }
 
     /// Whether the kind has parameters (and so a [`LayerPath`](crate::rules::path::LayerPath)).
     pub const fn has_parameters(&self) -> bool {
-        match self {
-            LayerKind::Dense(_) => true,
-        }
+        matches!(self, LayerKind::Dense(_) | LayerKind::Conv2d(_))
+    }
+
+    /// Whether the kind works on images (and so needs `input(C, H, W)` before it).
+    pub const fn is_spatial(&self) -> bool {
+        matches!(
+            self,
+            LayerKind::Conv2d(_)
+                | LayerKind::MaxPool2d(_)
+                | LayerKind::AvgPool2d(_)
+                | LayerKind::GlobalAvgPool2d
+        )
     }
 }
 
@@ -44,7 +77,17 @@ pub struct LayerSpec {
     lints: LintLevels,
 }
 
+/// What a layer without weights answers for its weighted fields.
+const NO_WEIGHTS: AffineSpec = AffineSpec::new(0, 0, Activation::Identity).with_weight(Init::zeros());
+
 impl LayerSpec {
+    const fn of_kind(kind: LayerKind) -> LayerSpec {
+        LayerSpec {
+            kind,
+            lints: LintLevels::NONE,
+        }
+    }
+
     /// A dense layer with the init derived from its activation and zero biases.
     ///
     /// ```
@@ -54,10 +97,54 @@ impl LayerSpec {
     /// assert_eq!(layer.bias(), Init::zeros());
     /// ```
     pub const fn dense(inputs: usize, outputs: usize, activation: Activation) -> LayerSpec {
-        LayerSpec {
-            kind: LayerKind::Dense(DenseSpec::new(inputs, outputs, activation)),
-            lints: LintLevels::NONE,
-        }
+        LayerSpec::of_kind(LayerKind::Dense(AffineSpec::new(inputs, outputs, activation)))
+    }
+
+    /// A convolution with a `[height, width]` kernel, stride 1 and no
+    /// padding (see [`LayerSpec::with_stride`] and [`LayerSpec::with_padding`]),
+    /// the init derived from its activation with fans counting the
+    /// receptive field, and zero biases.
+    ///
+    /// ```
+    /// use netinit::{Activation, Fans, LayerSpec, Padding};
+    /// let layer = LayerSpec::conv2d(32, 64, Activation::Relu, [3, 3]).with_padding(Padding::uniform(1));
+    /// assert_eq!(layer.fans(), Fans { fan_in: 32 * 9, fan_out: 64 * 9 });
+    /// assert_eq!(layer.parameter_count(), Some(64 * 32 * 9 + 64));
+    /// ```
+    pub const fn conv2d(
+        inputs: usize,
+        outputs: usize,
+        activation: Activation,
+        kernel: [usize; 2],
+    ) -> LayerSpec {
+        LayerSpec::of_kind(LayerKind::Conv2d(Conv2dSpec::new(
+            inputs, outputs, activation, kernel,
+        )))
+    }
+
+    /// The input's shape: `input(C, H, W)` or `input(N)`, the first layer of a network.
+    pub const fn input(shape: Shape) -> LayerSpec {
+        LayerSpec::of_kind(LayerKind::Input(shape))
+    }
+
+    /// `max_pool2d`: the largest value of each `[height, width]` window, moved by `stride`.
+    pub const fn max_pool2d(kernel: [usize; 2], stride: [usize; 2]) -> LayerSpec {
+        LayerSpec::of_kind(LayerKind::MaxPool2d(PoolSpec::new(kernel, stride)))
+    }
+
+    /// `avg_pool2d`: the mean of each `[height, width]` window, moved by `stride`.
+    pub const fn avg_pool2d(kernel: [usize; 2], stride: [usize; 2]) -> LayerSpec {
+        LayerSpec::of_kind(LayerKind::AvgPool2d(PoolSpec::new(kernel, stride)))
+    }
+
+    /// `global_avg_pool2d`: each channel's mean.
+    pub const fn global_avg_pool2d() -> LayerSpec {
+        LayerSpec::of_kind(LayerKind::GlobalAvgPool2d)
+    }
+
+    /// `flatten`: an image's values as features.
+    pub const fn flatten() -> LayerSpec {
+        LayerSpec::of_kind(LayerKind::Flatten)
     }
 
     /// What the layer computes.
@@ -65,28 +152,64 @@ impl LayerSpec {
         &self.kind
     }
 
-    /// The dense fields, which every kind so far has.
-    const fn dense_fields(&self) -> &DenseSpec {
+    /// The weighted fields of a dense or conv2d layer; `None` for a layer without weights.
+    pub const fn affine(&self) -> Option<&AffineSpec> {
         match &self.kind {
-            LayerKind::Dense(dense) => dense,
+            LayerKind::Dense(affine) => Some(affine),
+            LayerKind::Conv2d(conv) => Some(conv.affine()),
+            _ => None,
         }
     }
 
-    /// The same layer with another weight init.
+    /// The weighted fields, or those of no weights at all (widths 0, zeros)
+    /// for a layer without them.
+    const fn affine_or_none(&self) -> &AffineSpec {
+        match self.affine() {
+            Some(affine) => affine,
+            None => &NO_WEIGHTS,
+        }
+    }
+
+    /// The same layer with `affine` as its weighted core; a layer without
+    /// weights is returned as it is.
+    const fn map_affine(self, affine: AffineSpec) -> LayerSpec {
+        let kind = match self.kind {
+            LayerKind::Dense(_) => LayerKind::Dense(affine),
+            LayerKind::Conv2d(conv) => LayerKind::Conv2d(conv.with_affine(affine)),
+            other => other,
+        };
+        LayerSpec { kind, ..self }
+    }
+
+    /// The same layer with another weight init (a layer without weights is unchanged).
     pub const fn with_weight(self, weight: Init) -> LayerSpec {
-        let LayerKind::Dense(dense) = self.kind;
-        LayerSpec {
-            kind: LayerKind::Dense(dense.with_weight(weight)),
-            ..self
+        self.map_affine(self.affine_or_none().with_weight(weight))
+    }
+
+    /// The same layer with another bias init (a layer without weights is unchanged).
+    pub const fn with_bias(self, bias: Init) -> LayerSpec {
+        self.map_affine(self.affine_or_none().with_bias(bias))
+    }
+
+    /// The same convolution with another stride `[height, width]` (other kinds are unchanged).
+    pub const fn with_stride(self, stride: [usize; 2]) -> LayerSpec {
+        match self.kind {
+            LayerKind::Conv2d(conv) => LayerSpec {
+                kind: LayerKind::Conv2d(conv.with_stride(stride)),
+                ..self
+            },
+            _ => self,
         }
     }
 
-    /// The same layer with another bias init.
-    pub const fn with_bias(self, bias: Init) -> LayerSpec {
-        let LayerKind::Dense(dense) = self.kind;
-        LayerSpec {
-            kind: LayerKind::Dense(dense.with_bias(bias)),
-            ..self
+    /// The same convolution with another padding (other kinds are unchanged).
+    pub const fn with_padding(self, padding: Padding) -> LayerSpec {
+        match self.kind {
+            LayerKind::Conv2d(conv) => LayerSpec {
+                kind: LayerKind::Conv2d(conv.with_padding(padding)),
+                ..self
+            },
+            _ => self,
         }
     }
 
@@ -122,51 +245,74 @@ impl LayerSpec {
         )
     }
 
-    /// The input width.
+    /// The input width of a dense layer, the input channels of a
+    /// convolution; 0 for a layer without weights.
     pub const fn inputs(&self) -> usize {
-        self.dense_fields().inputs()
+        self.affine_or_none().inputs()
     }
 
-    /// The output width.
+    /// The output width of a dense layer, the output channels of a
+    /// convolution; 0 for a layer without weights.
     pub const fn outputs(&self) -> usize {
-        self.dense_fields().outputs()
+        self.affine_or_none().outputs()
     }
 
-    /// The activation after the affine map.
+    /// The activation after the affine map (identity for a layer without weights).
     pub const fn activation(&self) -> Activation {
-        self.dense_fields().activation()
+        self.affine_or_none().activation()
     }
 
-    /// The weight init.
+    /// The weight init (zeros for a layer without weights).
     pub const fn weight(&self) -> Init {
-        self.dense_fields().weight()
+        self.affine_or_none().weight()
     }
 
-    /// The bias init.
+    /// The bias init (zeros for a layer without weights).
     pub const fn bias(&self) -> Init {
-        self.dense_fields().bias()
+        self.affine_or_none().bias()
     }
 
-    /// The fans of the weight tensor.
+    /// The fans of the weight tensor, counting a convolution's receptive field.
     pub const fn fans(&self) -> Fans {
-        self.dense_fields().fans()
+        self.affine_or_none().fans()
+    }
+
+    /// The shape of the weight tensor: `[out, in]` for dense, `[out, in,
+    /// kh, kw]` for a convolution, as PyTorch stores them; empty for a
+    /// layer without weights.
+    pub fn weight_shape(&self) -> Vec<usize> {
+        match &self.kind {
+            LayerKind::Dense(dense) => vec![dense.outputs(), dense.inputs()],
+            LayerKind::Conv2d(conv) => {
+                let [height, width] = conv.kernel();
+                vec![conv.affine().outputs(), conv.affine().inputs(), height, width]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The columns of the weight matrix: `in` for dense, `in × kh × kw`
+    /// for a convolution (its tensor's last three dimensions as one); 0 for
+    /// a layer without weights.
+    pub const fn weight_columns(&self) -> usize {
+        self.affine_or_none().row_width()
     }
 
     /// What the weights are drawn from, with the scale resolved.
     pub fn weight_draw(&self) -> Draw {
-        self.dense_fields().weight_draw()
+        self.affine_or_none().weight_draw()
     }
 
     /// What the biases are drawn from, with the scale resolved.
     pub fn bias_draw(&self) -> Draw {
-        self.dense_fields().bias_draw()
+        self.affine_or_none().bias_draw()
     }
 
     /// Whether the weights start constant as the f32 they become: a
     /// constant init, or a scale that rounds them all to zero (see
-    /// [`Draw::is_constant_in_f32`]).
+    /// [`Draw::is_constant_in_f32`]). False for a layer without weights.
     pub fn weight_is_constant(&self) -> bool {
-        self.weight().is_constant() || self.weight_draw().is_constant_in_f32()
+        self.affine().is_some() && (self.weight().is_constant() || self.weight_draw().is_constant_in_f32())
     }
 
     /// The standard deviation of the weights.
@@ -174,41 +320,37 @@ impl LayerSpec {
         self.weight().std(self.activation(), self.fans())
     }
 
-    /// Weights plus biases, `None` if that overflows `usize`.
+    /// Weights plus biases, `None` if that overflows `usize`; `Some(0)`
+    /// for a layer without weights.
     pub const fn parameter_count(&self) -> Option<usize> {
-        match &self.kind {
-            LayerKind::Dense(dense) => dense.parameter_count(),
+        match self.affine() {
+            Some(affine) => affine.parameter_count(),
+            None => Some(0),
         }
     }
 
-    /// The mean-field step of the signal analysis: the pre-activation's
-    /// variance and the output's second moment for an input of second
-    /// moment `input`, with weights of second moment `weight`.
-    pub(crate) fn forward_moments(&self, weight: f64, input: f64) -> (f64, f64) {
-        match &self.kind {
-            LayerKind::Dense(dense) => dense.forward_moments(weight, input),
-        }
-    }
-
-    /// What passing a gradient back through the layer's weights multiplies
-    /// its squared norm by.
-    pub(crate) fn backward_through_weights(&self, weight: f64) -> f64 {
-        match &self.kind {
-            LayerKind::Dense(dense) => dense.backward_through_weights(weight),
-        }
-    }
-
-    /// The mistakes in the layer's shape (widths of zero).
+    /// The mistakes in the layer's own sizes: widths, channels, kernel or
+    /// stride of zero, an input shape with a zero in it, `same` padding
+    /// where it cannot keep the size.
     pub(crate) fn shape_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
+        if let Some(affine) = self.affine() {
+            affine.shape_errors(index, errors);
+        }
         match &self.kind {
-            LayerKind::Dense(dense) => dense.shape_errors(index, errors),
+            LayerKind::Conv2d(conv) => conv.geometry_errors(index, errors),
+            LayerKind::MaxPool2d(pool) | LayerKind::AvgPool2d(pool) => pool.geometry_errors(index, errors),
+            LayerKind::Input(shape) if shape.is_empty() => errors.push(SpecError::ZeroWidth {
+                layer: index,
+                part: crate::rules::part::Part::Inputs,
+            }),
+            _ => {}
         }
     }
 
     /// The mistakes in the layer's activation and inits.
     pub(crate) fn init_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
-        match &self.kind {
-            LayerKind::Dense(dense) => dense.init_errors(index, errors),
+        if let Some(affine) = self.affine() {
+            affine.init_errors(index, errors);
         }
     }
 }

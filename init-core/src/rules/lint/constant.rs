@@ -63,9 +63,10 @@ fn constant_part(layer: &LayerSpec) -> Part {
     }
 }
 
-/// Two constant layers in a row, the lower one with constant biases: the
-/// neurons between them are tied forever.
-pub(crate) fn adjacent_constant(index: usize, layer: &LayerSpec) -> Finding {
+/// Two constant layers in a row (layers without weights between them
+/// aside), the lower one with constant biases: the units between them are
+/// tied forever.
+pub(crate) fn adjacent_constant(below: usize, index: usize, lower: &LayerSpec, layer: &LayerSpec) -> Finding {
     Finding {
         lint: Lint::ConstantInit,
         level: Level::Forbid,
@@ -75,9 +76,9 @@ pub(crate) fn adjacent_constant(index: usize, layer: &LayerSpec) -> Finding {
             "layers {} and {} both start constant: the {} neurons between them have identical incoming weights \
              and biases and identical outgoing weights, so every update keeps them identical and no training \
              can tell them apart; `#[allow(constant_init)]` cannot lower this",
-            index - 1,
+            below,
             index,
-            layer.inputs()
+            lower.outputs()
         ),
         help: "give at least one of the two layers random weights, e.g. the init derived from its activation"
             .into(),

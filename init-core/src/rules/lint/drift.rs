@@ -22,6 +22,7 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
     let report = propagate(layers, 1.0);
     let derived_everywhere = layers
         .iter()
+        .filter(|layer| layer.affine().is_some())
         .all(|layer| layer.weight() == Init::derived(layer.activation()));
     let mut found = Vec::new();
     // Log2 sums rather than products: a deep sigmoid stack underflows f64.

@@ -25,7 +25,7 @@ pub(crate) fn init_mismatch(index: usize, layer: &LayerSpec) -> Option<Finding> 
     let variance_ratio =
         |fans: Fans| chosen.second_moment(activation, fans) / derived.second_moment(activation, fans);
     let here = variance_ratio(layer.fans());
-    let square = variance_ratio(Fans::dense(layer.inputs(), layer.inputs()));
+    let square = variance_ratio(Fans::dense(layer.fans().fan_in, layer.fans().fan_in));
     let effect = if (here - 1.0).abs() < 1e-9 && (square - 1.0).abs() < 1e-9 {
         format!(
             "{} draws the same variance here only because its gain for `{activation}` happens to equal {}'s; \

@@ -63,7 +63,14 @@ impl fmt::Display for Finding {
 /// and a layer that passes no gradient are reported at [`Level::Forbid`].
 pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
     let mut found = Vec::new();
-    for (index, layer) in layers.iter().enumerate() {
+    // Only layers with weights are linted; those without (pooling,
+    // flatten) keep two constant layers' units tied as they found them, so
+    // neighbours are counted across them.
+    let weighted: Vec<usize> = (0..layers.len())
+        .filter(|&index| layers[index].affine().is_some())
+        .collect();
+    for (position, &index) in weighted.iter().enumerate() {
+        let layer = &layers[index];
         if layer.weight_is_constant() {
             // The hard cases say what happens instead; the general message
             // (the neurons are pulled apart) would contradict them.
@@ -72,16 +79,16 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
                     && lower.bias_draw().is_constant_in_f32()
                     && upper.weight_is_constant()
             };
-            let tied_below = index
-                .checked_sub(1)
-                .is_some_and(|below| tied_with(&layers[below], layer));
-            let tied_above = layers.get(index + 1).is_some_and(|above| tied_with(layer, above));
+            let below = position.checked_sub(1).map(|position| weighted[position]);
+            let above = weighted.get(position + 1).copied();
+            let tied_below = below.is_some_and(|below| tied_with(&layers[below], layer));
+            let tied_above = above.is_some_and(|above| tied_with(layer, &layers[above]));
             let no_gradient = constant::no_gradient(index, layer);
             if !tied_below && !tied_above && no_gradient.is_none() {
-                found.push(constant::constant_init(index, layer, index + 1 == layers.len()));
+                found.push(constant::constant_init(index, layer, above.is_none()));
             }
-            if tied_below {
-                found.push(constant::adjacent_constant(index, layer));
+            if let (Some(below), true) = (below, tied_below) {
+                found.push(constant::adjacent_constant(below, index, &layers[below], layer));
             }
             found.extend(no_gradient);
         }

@@ -27,7 +27,6 @@ use safetensors::tensor::{Dtype, SafeTensors};
 use crate::rules::network::NetworkSpec;
 use crate::rules::path::LayerPath;
 use crate::runtime::format::{Origin, SamplerFormat};
-use crate::runtime::layers::dense::Dense;
 use crate::runtime::layers::Layer;
 use crate::runtime::network::Network;
 
@@ -122,8 +121,14 @@ pub(crate) fn network_tensors(network: &Network) -> Vec<(String, ArrayViewD<'_, 
         .flatten()
         .zip(network.layers())
         .flat_map(|(path, layer)| {
+            // A convolution's `(out, in·kh·kw)` matrix is its `(out, in, kh, kw)` tensor.
+            let weight = layer
+                .weight()
+                .view()
+                .into_shape_with_order(ndarray::IxDyn(&layer.weight_shape()))
+                .expect("a layer's weight matrix holds its tensor in standard layout");
             [
-                (tensor_name(&path, "weight"), layer.weight().view().into_dyn()),
+                (tensor_name(&path, "weight"), weight),
                 (tensor_name(&path, "bias"), layer.bias().view().into_dyn()),
             ]
         })
@@ -218,11 +223,11 @@ pub(crate) fn assemble(
         let Some(layer_path) = layer_path else { continue };
         let weight_name = tensor_name(&layer_path, "weight");
         let bias_name = tensor_name(&layer_path, "bias");
-        let shape = (layer.outputs(), layer.inputs());
-        let weight = Array2::from_shape_vec(shape, values(&weight_name, &[shape.0, shape.1])?)
+        let matrix = (layer.outputs(), layer.weight_columns());
+        let weight = Array2::from_shape_vec(matrix, values(&weight_name, &layer.weight_shape())?)
             .map_err(|error| CheckpointError::format(path, &error))?;
         let bias = Array1::from(values(&bias_name, &[layer.outputs()])?);
-        layers.push(Layer::Dense(Dense::from_parts(weight, bias, layer.activation())));
+        layers.extend(Layer::from_parts(layer, weight, bias));
         names.extend([weight_name, bias_name]);
     }
     Ok((layers, names))

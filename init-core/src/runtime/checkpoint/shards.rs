@@ -87,10 +87,7 @@ impl NetworkSpec {
         let mut filled = 0;
         for (layer, (path, spec)) in self.layer_paths().into_iter().zip(self.layers()).enumerate() {
             let Some(path) = path else { continue };
-            for (weight, shape) in [
-                (true, vec![spec.outputs(), spec.inputs()]),
-                (false, vec![spec.outputs()]),
-            ] {
+            for (weight, shape) in [(true, spec.weight_shape()), (false, vec![spec.outputs()])] {
                 let tensor = ShardedTensor {
                     name: tensor_name(&path, if weight { "weight" } else { "bias" }),
                     shape,
@@ -249,7 +246,7 @@ fn sample_blocks(
     let rows = layer.outputs();
     let block = match layer.weight_draw() {
         Draw::Orthogonal { .. } => rows,
-        _ => (BLOCK_BYTES / (4 * layer.inputs().max(1))).max(1),
+        _ => (BLOCK_BYTES / (4 * layer.weight_columns().max(1))).max(1),
     };
     let mut start = 0;
     while start < rows {

@@ -168,7 +168,7 @@ pub(crate) fn sample_rows(
     streams: &LayerStreams,
     rows: Range<usize>,
 ) -> Result<Array2<f32>, Error> {
-    sample_block(layer, streams, rows, 0..layer.inputs())
+    sample_block(layer, streams, rows, 0..layer.weight_columns())
 }
 
 /// The block `rows × columns` of the layer's weights, bit-identical to the
@@ -181,7 +181,7 @@ pub(crate) fn sample_block(
     rows: Range<usize>,
     columns: Range<usize>,
 ) -> Result<Array2<f32>, Error> {
-    let width = layer.inputs();
+    let width = layer.weight_columns();
     let (count, block_width) = (rows.len(), columns.len());
     let mut values = zeroed::<f32>(count * block_width, "the weights")?;
     match (layer.weight_draw(), streams.format()) {

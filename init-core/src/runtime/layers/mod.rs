@@ -1,101 +1,125 @@
 //! The sampled layers and what they compute: one module per kind, and
 //! [`Layer`], through which the network samples, runs and trains each
-//! layer by its kind.
+//! layer with parameters by its kind. Layers without parameters (pooling)
+//! are computed by their module alone.
 
 pub mod activation;
+pub mod conv;
 pub mod dense;
+pub mod pool;
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2};
+use ndarray::{Array1, Array2, ArrayViewMut1, ArrayViewMut2};
 
 use crate::rules::activation::Activation;
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::runtime::error::Error;
 use crate::runtime::generator::LayerStreams;
+use crate::runtime::layers::conv::Conv2d;
 use crate::runtime::layers::dense::Dense;
 
-/// A sampled layer, of its kind.
+/// A sampled layer with parameters, of its kind.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Layer {
     /// `activation(x · Wᵀ + b)`.
     Dense(Dense),
+    /// `activation(W ⊛ x + b)`.
+    Conv2d(Conv2d),
 }
 
 impl Layer {
     /// The layer `spec` describes, sampled from its streams; an allocation
-    /// the system refuses is an error.
-    pub(crate) fn sample(spec: &LayerSpec, streams: &LayerStreams) -> Result<Layer, Error> {
+    /// the system refuses is an error. `None` for a layer without parameters.
+    pub(crate) fn sample(spec: &LayerSpec, streams: &LayerStreams) -> Option<Result<Layer, Error>> {
         match spec.kind() {
-            LayerKind::Dense(_) => Dense::sample(spec, streams).map(Layer::Dense),
+            LayerKind::Dense(_) => Some(Dense::sample(spec, streams).map(Layer::Dense)),
+            LayerKind::Conv2d(conv) => Some(Conv2d::sample(spec, conv, streams).map(Layer::Conv2d)),
+            _ => None,
         }
     }
 
-    /// The pre-activation and the output for a batch whose width is checked.
-    pub(crate) fn forward(&self, input: ArrayView2<f32>) -> (Array2<f32>, Array2<f32>) {
-        match self {
-            Layer::Dense(dense) => {
-                let pre = dense.affine(input);
-                let mut out = pre.clone();
-                activation::apply(dense.activation(), out.view_mut());
-                (pre, out)
-            }
+    /// The layer `spec` describes with these weights (`(out, in)`, or
+    /// `(out, in·kh·kw)` for a convolution) and biases, their shapes checked
+    /// by the caller; `None` for a layer without parameters.
+    pub(crate) fn from_parts(spec: &LayerSpec, weight: Array2<f32>, bias: Array1<f32>) -> Option<Layer> {
+        let parameters = Dense::from_parts(weight, bias, spec.activation());
+        match spec.kind() {
+            LayerKind::Dense(_) => Some(Layer::Dense(parameters)),
+            LayerKind::Conv2d(conv) => Some(Layer::Conv2d(Conv2d::from_parts(parameters, conv))),
+            _ => None,
         }
     }
 
-    /// The dense layer's fields, which every kind so far has.
-    fn dense(&self) -> &Dense {
-        match self {
-            Layer::Dense(dense) => dense,
-        }
-    }
-
-    fn dense_mut(&mut self) -> &mut Dense {
+    /// The weights, biases and activation, as a matrix whatever the kind.
+    pub(crate) fn parameters(&self) -> &Dense {
         match self {
             Layer::Dense(dense) => dense,
+            Layer::Conv2d(conv) => conv.parameters(),
         }
     }
 
-    /// The weight tensor, `(out, in)` for a dense layer.
+    fn parameters_mut(&mut self) -> &mut Dense {
+        match self {
+            Layer::Dense(dense) => dense,
+            Layer::Conv2d(conv) => conv.parameters_mut(),
+        }
+    }
+
+    /// The weights as a matrix: `(out, in)` for a dense layer, `(out,
+    /// in·kh·kw)` for a convolution (its `(out, in, kh, kw)` tensor as
+    /// stored; see [`Layer::weight_shape`]).
     pub fn weight(&self) -> &Array2<f32> {
-        self.dense().weight()
+        self.parameters().weight()
+    }
+
+    /// The weight tensor's shape as PyTorch has it: `[out, in]` or `[out, in, kh, kw]`.
+    pub fn weight_shape(&self) -> Vec<usize> {
+        match self {
+            Layer::Dense(dense) => vec![dense.outputs(), dense.inputs()],
+            Layer::Conv2d(conv) => conv.weight_shape().to_vec(),
+        }
     }
 
     /// The weights, to change in place (their shape cannot change).
     pub fn weight_mut(&mut self) -> ArrayViewMut2<'_, f32> {
-        self.dense_mut().weight_mut()
+        self.parameters_mut().weight_mut()
     }
 
     /// The biases.
     pub fn bias(&self) -> &Array1<f32> {
-        self.dense().bias()
+        self.parameters().bias()
     }
 
     /// The biases, to change in place.
     pub fn bias_mut(&mut self) -> ArrayViewMut1<'_, f32> {
-        self.dense_mut().bias_mut()
+        self.parameters_mut().bias_mut()
     }
 
     /// The activation.
     pub fn activation(&self) -> Activation {
-        self.dense().activation()
+        self.parameters().activation()
     }
 
-    /// The input width.
+    /// The input width (a convolution's input channels).
     pub fn inputs(&self) -> usize {
-        self.dense().inputs()
+        match self {
+            Layer::Dense(dense) => dense.inputs(),
+            Layer::Conv2d(conv) => conv.inputs(),
+        }
     }
 
-    /// The output width.
+    /// The output width (a convolution's output channels).
     pub fn outputs(&self) -> usize {
-        self.dense().outputs()
+        self.parameters().outputs()
     }
 
-    /// How many different rows the weights have (see [`Dense::distinct_rows`]).
+    /// How many different rows the weight matrix has (see
+    /// [`Dense::distinct_rows`]): for a convolution, different filters.
     pub fn distinct_rows(&self) -> usize {
-        self.dense().distinct_rows()
+        self.parameters().distinct_rows()
     }
 
-    /// How many different columns the weights have (see [`Dense::distinct_columns`]).
+    /// How many different columns the weight matrix has (see [`Dense::distinct_columns`]).
     pub fn distinct_columns(&self) -> usize {
-        self.dense().distinct_columns()
+        self.parameters().distinct_columns()
     }
 }

@@ -6,7 +6,8 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use crate::rules::activation::Activation;
 use crate::runtime::error::Error;
 use crate::runtime::layers::activation as activate;
-use crate::runtime::network::{Cache, Network};
+use crate::runtime::layers::{conv, pool};
+use crate::runtime::network::{Cache, Network, Stage};
 use crate::runtime::product::product;
 use crate::runtime::train::loss::{output_gradient, Loss, Targets};
 
@@ -61,17 +62,9 @@ impl Network {
         let cache = self.forward_cached(inputs)?;
         let value = self.loss_value(&cache, targets, loss)?;
         let fused = loss == Loss::CrossEntropy;
-        let deltas = self.backpropagate(&cache, output_gradient(cache.top().1, targets), fused);
-        let weights = deltas
-            .iter()
-            .enumerate()
-            .map(|(index, delta)| match index {
-                0 => product(delta.t(), inputs),
-                _ => product(delta.t(), cache.out[index - 1].view()),
-            })
-            .collect();
-        let biases = deltas.iter().map(|delta| delta.sum_axis(Axis(0))).collect();
-        Ok((value, Gradients { weights, biases }))
+        let top = output_gradient(cache.top().1, targets);
+        let (_, gradients) = self.backpropagate(&cache, inputs, top, fused, true);
+        Ok((value, gradients))
     }
 
     /// The gradient with respect to every layer's pre-activation, first to
@@ -96,34 +89,101 @@ impl Network {
                 found: output_gradient.ncols(),
             });
         }
-        Ok(self.backpropagate(&cache, output_gradient.to_owned(), false))
+        Ok(self
+            .backpropagate(&cache, inputs, output_gradient.to_owned(), false, false)
+            .0)
     }
 
-    /// The chain rule, top to bottom. `delta` starts as dL/dh of the last
+    /// The chain rule, top to bottom: the gradient with respect to each
+    /// layer's pre-activation, and with `parameters` the gradients of the
+    /// weights and biases (else empty). `delta` starts as dL/dh of the last
     /// layer, or as dL/dz when the fused cross-entropy already gave that.
-    fn backpropagate(&self, cache: &Cache, mut delta: Array2<f32>, fused_top: bool) -> Vec<Array2<f32>> {
+    fn backpropagate(
+        &self,
+        cache: &Cache,
+        inputs: ArrayView2<f32>,
+        mut delta: Array2<f32>,
+        fused_top: bool,
+        parameters: bool,
+    ) -> (Vec<Array2<f32>>, Gradients) {
+        let stages = self.stages();
         let count = self.layers().len();
-        let mut deltas = Vec::with_capacity(count);
-        for index in (0..count).rev() {
-            let layer = &self.layers()[index];
-            if !(fused_top && index + 1 == count) {
-                activate::backward(
-                    layer.activation(),
-                    &cache.pre[index],
-                    &cache.out[index],
-                    &mut delta,
-                );
-            }
-            // The gradient below the first layer is not needed: skip its product.
-            let below = (index > 0).then(|| product(delta.view(), layer.weight().view()));
-            deltas.push(delta);
+        let mut deltas: Vec<Array2<f32>> = vec![Array2::zeros((0, 0)); count];
+        let mut gradients = Gradients {
+            weights: if parameters { deltas.clone() } else { Vec::new() },
+            biases: if parameters {
+                vec![Array1::zeros(0); count]
+            } else {
+                Vec::new()
+            },
+        };
+        // Below the first layer with parameters no gradient is needed.
+        let lowest = stages
+            .iter()
+            .position(|stage| stage.layer().is_some())
+            .unwrap_or(0);
+        for index in (lowest..stages.len()).rev() {
+            let computed = &cache.stages[index];
+            let input = match index {
+                0 => inputs,
+                _ => cache.stages[index - 1].out.view(),
+            };
+            let needed_below = index > lowest;
+            let below = match &stages[index] {
+                Stage::Dense(layer) | Stage::Conv(layer, _) => {
+                    let parameters_of = &self.layers()[*layer];
+                    if !(fused_top && index + 1 == stages.len()) {
+                        let pre = computed
+                            .pre
+                            .as_ref()
+                            .expect("a layer with parameters keeps its pre-activation");
+                        activate::backward(parameters_of.activation(), pre, &computed.out, &mut delta);
+                    }
+                    let below = match &stages[index] {
+                        Stage::Conv(_, geometry) => {
+                            let grouped =
+                                conv::by_channel(delta.view(), parameters_of.outputs(), geometry.positions());
+                            if parameters {
+                                let columns = computed
+                                    .columns
+                                    .as_ref()
+                                    .expect("a convolution keeps its columns");
+                                let (weight, bias) =
+                                    conv::parameter_gradients(grouped.view(), columns.view());
+                                gradients.weights[*layer] = weight;
+                                gradients.biases[*layer] = bias;
+                            }
+                            needed_below.then(|| {
+                                conv::input_gradient(parameters_of.weight().view(), grouped.view(), geometry)
+                            })
+                        }
+                        _ => {
+                            if parameters {
+                                gradients.weights[*layer] = product(delta.t(), input);
+                                gradients.biases[*layer] = delta.sum_axis(Axis(0));
+                            }
+                            needed_below.then(|| product(delta.view(), parameters_of.weight().view()))
+                        }
+                    };
+                    deltas[*layer] = core::mem::take(&mut delta);
+                    below
+                }
+                Stage::MaxPool(window) => {
+                    let winners = computed
+                        .winners
+                        .as_ref()
+                        .expect("a max pooling keeps its winners");
+                    Some(pool::max_backward(delta.view(), winners, window))
+                }
+                Stage::AvgPool(window) => Some(pool::average_backward(delta.view(), window)),
+                Stage::Identity => Some(core::mem::take(&mut delta)),
+            };
             match below {
                 Some(below) => delta = below,
                 None => break,
             }
         }
-        deltas.reverse();
-        deltas
+        (deltas, gradients)
     }
 
     /// The mean loss of a batch whose forward pass is `cache`, after checking
@@ -136,11 +196,13 @@ impl Network {
         }
         match (loss, targets) {
             (Loss::CrossEntropy, Targets::Classes(classes)) => {
-                let last = self.layers().last().map(|layer| layer.activation());
-                if last != Some(Activation::Softmax) {
-                    return Err(Error::LossNeedsSoftmax {
-                        found: last.unwrap_or(Activation::Identity),
-                    });
+                let last = self
+                    .stages()
+                    .last()
+                    .and_then(Stage::layer)
+                    .map_or(Activation::Identity, |layer| self.layers()[layer].activation());
+                if last != Activation::Softmax {
+                    return Err(Error::LossNeedsSoftmax { found: last });
                 }
                 check_count(rows, classes.len())?;
                 let mut total = 0.0_f64;
@@ -221,8 +283,9 @@ mod tests {
     use super::*;
     use crate::rules::activation::ELEMENTWISE;
     use crate::rules::init::Init;
-    use crate::rules::layer::LayerSpec;
+    use crate::rules::layer::{LayerSpec, Padding};
     use crate::rules::network::NetworkSpec;
+    use crate::rules::shape::Shape;
     use ndarray::Array2;
 
     fn network(layers: Vec<LayerSpec>) -> Network {
@@ -242,6 +305,12 @@ mod tests {
     /// selu at 0) and is not a derivative: such a coordinate is skipped, and
     /// at most one in four may be.
     fn check_gradients(network: &Network, inputs: &Array2<f32>, targets: Targets, loss: Loss) {
+        check_coordinates(network, inputs, targets, loss, false);
+    }
+
+    /// [`check_gradients`] at every weight and bias when `every`, else at
+    /// three weights and one bias per layer.
+    fn check_coordinates(network: &Network, inputs: &Array2<f32>, targets: Targets, loss: Loss, every: bool) {
         let (_, gradients) = network.gradients(inputs.view(), targets, loss).unwrap();
         let h = 1e-2_f32;
         let kinked = |activation: Activation| {
@@ -250,15 +319,20 @@ mod tests {
                 Activation::Relu | Activation::LeakyRelu(_) | Activation::Elu(_) | Activation::Selu
             )
         };
-        let signs = |network: &Network| -> Vec<bool> {
+        // The kinks a perturbation may cross: the sign of every kinked
+        // pre-activation, and which input won each max pooling window.
+        let signs = |network: &Network| -> Vec<u32> {
             let cache = network.forward_cached(inputs.view()).unwrap();
-            cache
-                .pre
-                .iter()
-                .zip(network.layers())
-                .filter(|(_, layer)| kinked(layer.activation()))
-                .flat_map(|(pre, _)| pre.iter().map(|&z| z > 0.0).collect::<Vec<_>>())
-                .collect()
+            let mut kinks = Vec::new();
+            for (computed, stage) in cache.stages.iter().zip(network.stages()) {
+                if let (Some(pre), Some(layer)) = (&computed.pre, stage.layer()) {
+                    if kinked(network.layers()[layer].activation()) {
+                        kinks.extend(pre.iter().map(|&z| u32::from(z > 0.0)));
+                    }
+                }
+                kinks.extend(computed.winners.iter().flatten());
+            }
+            kinks
         };
         let (mut checked, mut skipped) = (0, 0);
         let mut compare = |plus: Network, minus: Network, exact: f32, what: String| {
@@ -276,7 +350,14 @@ mod tests {
             );
         };
         for (layer, gradient) in gradients.weights.iter().enumerate() {
-            for &(row, col) in &[(0, 0), (1, 2), (gradient.nrows() - 1, gradient.ncols() - 1)] {
+            let (rows, cols) = gradient.dim();
+            let coordinates: Vec<(usize, usize)> = match every {
+                true => (0..rows)
+                    .flat_map(|row| (0..cols).map(move |col| (row, col)))
+                    .collect(),
+                false => vec![(0, 0), (1.min(rows - 1), 2.min(cols - 1)), (rows - 1, cols - 1)],
+            };
+            for &(row, col) in &coordinates {
                 let mut plus = network.clone();
                 plus.layers_mut()[layer].weight_mut()[(row, col)] += h;
                 let mut minus = network.clone();
@@ -290,14 +371,24 @@ mod tests {
             }
         }
         for (layer, gradient) in gradients.biases.iter().enumerate() {
-            let mut plus = network.clone();
-            plus.layers_mut()[layer].bias_mut()[0] += h;
-            let mut minus = network.clone();
-            minus.layers_mut()[layer].bias_mut()[0] -= h;
-            compare(plus, minus, gradient[0], format!("bias {layer}"));
+            for unit in 0..if every { gradient.len() } else { 1 } {
+                let mut plus = network.clone();
+                plus.layers_mut()[layer].bias_mut()[unit] += h;
+                let mut minus = network.clone();
+                minus.layers_mut()[layer].bias_mut()[unit] -= h;
+                compare(plus, minus, gradient[unit], format!("bias {layer} [{unit}]"));
+            }
         }
+        // Every coordinate of a small convolution moves many windows, so
+        // more of them change a max pooling's winner: there two in three must
+        // be checked, elsewhere three in four.
+        let most = if every {
+            skipped * 2 <= checked
+        } else {
+            skipped * 3 <= checked
+        };
         assert!(
-            skipped * 3 <= checked,
+            most,
             "{skipped} of {} coordinates straddle a kink",
             checked + skipped
         );
@@ -323,6 +414,91 @@ mod tests {
                 check_gradients(&mse, &x, Targets::Values(y.view()), Loss::MeanSquaredError);
             }
         }
+    }
+
+    #[test]
+    fn backprop_matches_finite_differences_through_convolutions_and_pooling() {
+        // Padding, strides, a non-square kernel, both poolings, a global
+        // pooling and flatten, with smooth and kinked activations.
+        let strided = NetworkSpec::new(vec![
+            LayerSpec::input(Shape::image(2, 7, 6)),
+            LayerSpec::conv2d(2, 3, Activation::Tanh, [3, 3])
+                .with_padding(Padding::uniform(1))
+                .with_weight(Init::Normal { std: 0.5 }),
+            LayerSpec::max_pool2d([2, 2], [2, 2]),
+            LayerSpec::conv2d(3, 4, Activation::Elu(1.0), [2, 3])
+                .with_stride([1, 2])
+                .with_padding(Padding::Explicit([1, 1]))
+                .with_weight(Init::Normal { std: 0.5 }),
+            LayerSpec::avg_pool2d([2, 2], [1, 1]),
+            LayerSpec::flatten(),
+            LayerSpec::dense(12, 3, Activation::Softmax),
+        ])
+        .unwrap()
+        .init(3);
+        let x = inputs(4, 2 * 7 * 6);
+        check_coordinates(
+            &strided,
+            &x,
+            Targets::Classes(&[0, 2, 1, 2]),
+            Loss::CrossEntropy,
+            true,
+        );
+        let global = NetworkSpec::new(vec![
+            LayerSpec::input(Shape::image(1, 5, 5)),
+            LayerSpec::conv2d(1, 2, Activation::Relu, [3, 3])
+                .with_stride([2, 2])
+                .with_weight(Init::Normal { std: 0.5 })
+                .with_bias(Init::Constant { value: 0.1 }),
+            LayerSpec::global_avg_pool2d(),
+            LayerSpec::dense(2, 3, Activation::Identity),
+        ])
+        .unwrap()
+        .init(5);
+        let y = Array2::from_shape_fn((3, 3), |(r, c)| (r * c) as f32 / 4.0);
+        check_coordinates(
+            &global,
+            &inputs(3, 25),
+            Targets::Values(y.view()),
+            Loss::MeanSquaredError,
+            true,
+        );
+    }
+
+    #[test]
+    fn a_convolution_is_the_sum_over_its_window() {
+        // One 2 × 2 kernel, stride 1, padding 1, on a 2 × 3 image: every
+        // output is the sum of weight × input over the taps inside the image.
+        let spec = NetworkSpec::new(vec![
+            LayerSpec::input(Shape::image(1, 2, 3)),
+            LayerSpec::conv2d(1, 1, Activation::Identity, [2, 2]).with_padding(Padding::uniform(1)),
+        ])
+        .unwrap();
+        let mut network = spec.init(0);
+        let weight = ndarray::array![[1.0_f32, 10.0, 100.0, 1000.0]];
+        network.layers_mut()[0].weight_mut().assign(&weight);
+        let image = ndarray::array![[1.0_f32, 2.0, 3.0, 4.0, 5.0, 6.0]];
+        let out = network.forward(image.view()).unwrap();
+        let value = |y: isize, x: isize| {
+            if (0..2).contains(&y) && (0..3).contains(&x) {
+                image[(0, (y * 3 + x) as usize)]
+            } else {
+                0.0
+            }
+        };
+        let mut expected = Vec::new();
+        for oy in 0..3_isize {
+            for ox in 0..4_isize {
+                let (y, x) = (oy - 1, ox - 1);
+                expected.push(
+                    value(y, x)
+                        + 10.0 * value(y, x + 1)
+                        + 100.0 * value(y + 1, x)
+                        + 1000.0 * value(y + 1, x + 1),
+                );
+            }
+        }
+        assert_eq!(out.iter().copied().collect::<Vec<f32>>(), expected);
     }
 
     #[test]

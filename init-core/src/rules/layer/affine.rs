@@ -1,5 +1,6 @@
-//! The dense layer's rules: `activation(x · Wᵀ + b)` with `W` of shape
-//! `(out, in)`, its fans, parameters and the checks of its own fields.
+//! The weighted core that `dense` and `conv2d` share: `IN -> OUT`, the
+//! activation, the weight and bias inits, and the receptive field that
+//! makes a convolution's fans; its parameters and the checks of its fields.
 
 use crate::rules::activation::{Activation, MAX_ALPHA};
 use crate::rules::error::SpecError;
@@ -7,44 +8,70 @@ use crate::rules::fans::Fans;
 use crate::rules::init::{Draw, Init};
 use crate::rules::part::Part;
 
-/// `dense(inputs -> outputs, activation)` with its inits.
+/// `IN -> OUT, ACTIVATION` with its inits: all of `dense(…)`, and the
+/// part of `conv2d(…)` that is not its geometry. For a convolution, IN and
+/// OUT count channels and each weight row spans the receptive field
+/// (`IN × KH × KW` values).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct DenseSpec {
+pub struct AffineSpec {
     inputs: usize,
     outputs: usize,
     activation: Activation,
     weight: Init,
     bias: Init,
+    receptive_field: usize,
 }
 
-impl DenseSpec {
-    /// The layer with the init derived from its activation and zero biases.
-    pub const fn new(inputs: usize, outputs: usize, activation: Activation) -> DenseSpec {
-        DenseSpec {
+impl AffineSpec {
+    /// A dense layer's core, with the init derived from its activation and
+    /// zero biases.
+    pub const fn new(inputs: usize, outputs: usize, activation: Activation) -> AffineSpec {
+        AffineSpec {
             inputs,
             outputs,
             activation,
             weight: Init::derived(activation),
             bias: Init::zeros(),
+            receptive_field: 1,
         }
     }
 
+    /// The same core with each weight row spanning `receptive_field`
+    /// positions per input (a convolution's `KH × KW`).
+    pub(crate) const fn with_receptive_field(self, receptive_field: usize) -> AffineSpec {
+        AffineSpec {
+            receptive_field,
+            ..self
+        }
+    }
+
+    /// Positions per input that one weight row spans: 1 for dense, `KH × KW` for a convolution.
+    pub const fn receptive_field(&self) -> usize {
+        self.receptive_field
+    }
+
+    /// The width of the weight matrix: `IN × receptive field`, saturating
+    /// (a count that overflows is refused by the parameter count).
+    pub const fn row_width(&self) -> usize {
+        self.inputs.saturating_mul(self.receptive_field)
+    }
+
     /// The same layer with another weight init.
-    pub const fn with_weight(self, weight: Init) -> DenseSpec {
-        DenseSpec { weight, ..self }
+    pub const fn with_weight(self, weight: Init) -> AffineSpec {
+        AffineSpec { weight, ..self }
     }
 
     /// The same layer with another bias init.
-    pub const fn with_bias(self, bias: Init) -> DenseSpec {
-        DenseSpec { bias, ..self }
+    pub const fn with_bias(self, bias: Init) -> AffineSpec {
+        AffineSpec { bias, ..self }
     }
 
-    /// The input width.
+    /// The input width (channels for a convolution).
     pub const fn inputs(&self) -> usize {
         self.inputs
     }
 
-    /// The output width.
+    /// The output width (channels for a convolution).
     pub const fn outputs(&self) -> usize {
         self.outputs
     }
@@ -64,9 +91,13 @@ impl DenseSpec {
         self.bias
     }
 
-    /// The fans of the `(out, in)` weight matrix.
+    /// The fans of the weights: `(in, out)` times the receptive field,
+    /// as PyTorch and Keras count them for a convolution.
     pub const fn fans(&self) -> Fans {
-        Fans::dense(self.inputs, self.outputs)
+        Fans::dense(
+            self.row_width(),
+            self.outputs.saturating_mul(self.receptive_field),
+        )
     }
 
     /// What the weights are drawn from, with the scale resolved.
@@ -81,8 +112,11 @@ impl DenseSpec {
 
     /// Weights plus biases, `None` if that overflows `usize`.
     pub const fn parameter_count(&self) -> Option<usize> {
-        match self.inputs.checked_mul(self.outputs) {
-            Some(weights) => weights.checked_add(self.outputs),
+        match self.inputs.checked_mul(self.receptive_field) {
+            Some(row) => match row.checked_mul(self.outputs) {
+                Some(weights) => weights.checked_add(self.outputs),
+                None => None,
+            },
             None => None,
         }
     }
@@ -93,14 +127,14 @@ impl DenseSpec {
     /// then `E[φ(z)²]`.
     pub(crate) fn forward_moments(&self, weight: f64, input: f64) -> (f64, f64) {
         let bias = self.bias.second_moment(self.activation, self.fans());
-        let variance = self.inputs as f64 * weight * input + bias;
+        let variance = self.fans().fan_in as f64 * weight * input + bias;
         (variance, self.activation.second_moment(variance))
     }
 
     /// What passing a gradient back through the weights multiplies its
     /// squared norm by: `fan_in · E[w²]`.
     pub(crate) fn backward_through_weights(&self, weight: f64) -> f64 {
-        self.inputs as f64 * weight
+        self.fans().fan_in as f64 * weight
     }
 
     /// The mistakes in the widths of layer `index`.

@@ -1,0 +1,162 @@
+//! The shapes through a network: what each layer takes and gives, checked
+//! layer by layer with the arithmetic spelled out in the errors.
+
+use crate::rules::error::SpecError;
+use crate::rules::layer::{LayerKind, LayerSpec};
+use crate::rules::network::NetworkSpec;
+use crate::rules::shape::Shape;
+
+/// The shape the network's first layer takes: what `input(…)` declares,
+/// else a first dense layer's input width; `None` when neither says (a
+/// network that starts with a spatial layer, which validation refuses).
+pub(crate) fn input_shape(layers: &[LayerSpec]) -> Option<Shape> {
+    match layers.first().map(LayerSpec::kind) {
+        Some(LayerKind::Input(shape)) => Some(*shape),
+        Some(LayerKind::Dense(dense)) => Some(Shape::Features(dense.inputs())),
+        _ => None,
+    }
+}
+
+/// The shape layer `index` gives for an input of shape `input` (`None`
+/// where an earlier mistake left it unknown), or the mistake in how it
+/// chains to the layer before. After a mistake, the shape is known again
+/// where the layer alone fixes it (a dense layer's width).
+pub(crate) fn step(
+    layers: &[LayerSpec],
+    index: usize,
+    input: Option<Shape>,
+) -> Result<Option<Shape>, SpecError> {
+    let layer = &layers[index];
+    let previous = index.checked_sub(1).map(|previous| &layers[previous]);
+    let previous_name = previous.map_or("input", |previous| previous.kind().name());
+    match *layer.kind() {
+        LayerKind::Input(shape) if index == 0 => Ok((!shape.is_empty()).then_some(shape)),
+        LayerKind::Input(_) => Err(SpecError::MisplacedInput { layer: index }),
+        _ if index == 0 && layer.kind().is_spatial() => Err(SpecError::MissingInput { layer: index }),
+        LayerKind::Dense(dense) => {
+            let gives = Shape::Features(dense.outputs());
+            let found = dense.inputs();
+            match input {
+                Some(Shape::Features(expected)) if expected != found && expected != 0 && found != 0 => {
+                    Err(match previous.map(LayerSpec::kind) {
+                        Some(LayerKind::Dense(_)) => SpecError::ShapeMismatch {
+                            layer: index,
+                            expected,
+                            found,
+                        },
+                        _ => SpecError::FeatureMismatch {
+                            layer: index,
+                            given: flattened_from(layers, index).unwrap_or(Shape::Features(expected)),
+                            previous: previous_name,
+                            found,
+                        },
+                    })
+                }
+                Some(given @ Shape::Image { .. }) => Err(SpecError::NeedsFlatten {
+                    layer: index,
+                    given,
+                    previous: previous_name,
+                }),
+                _ => Ok(Some(gives)),
+            }
+        }
+        LayerKind::Conv2d(conv) => {
+            let Some((channels, size)) = image(index, input, previous_name)? else {
+                return Ok(None);
+            };
+            let found = conv.affine().inputs();
+            if channels != found && found != 0 && channels != 0 {
+                return Err(SpecError::ChannelMismatch {
+                    layer: index,
+                    expected: channels,
+                    found,
+                    previous: previous_name,
+                });
+            }
+            let [height, width] = conv.output_size(index, size)?;
+            Ok(Some(Shape::image(conv.affine().outputs(), height, width)))
+        }
+        LayerKind::MaxPool2d(pool) | LayerKind::AvgPool2d(pool) => {
+            let Some((channels, size)) = image(index, input, previous_name)? else {
+                return Ok(None);
+            };
+            let [height, width] = pool.output_size(index, size)?;
+            Ok(Some(Shape::image(channels, height, width)))
+        }
+        LayerKind::GlobalAvgPool2d => {
+            Ok(image(index, input, previous_name)?.map(|(channels, _)| Shape::Features(channels)))
+        }
+        LayerKind::Flatten => Ok(input.and_then(|shape| shape.size()).map(Shape::Features)),
+    }
+}
+
+/// The image a spatial layer takes as `(channels, [height, width])`, or
+/// the error for features where an image belongs; `None` when unknown.
+fn image(
+    layer: usize,
+    input: Option<Shape>,
+    previous: &'static str,
+) -> Result<Option<(usize, [usize; 2])>, SpecError> {
+    match input {
+        Some(Shape::Image {
+            channels,
+            height,
+            width,
+        }) => Ok(Some((channels, [height, width]))),
+        Some(Shape::Features(given)) => Err(SpecError::NeedsImage {
+            layer,
+            given,
+            previous,
+        }),
+        None => Ok(None),
+    }
+}
+
+/// When layer `index` follows a `flatten`, the image that `flatten` took,
+/// for the arithmetic in a message.
+fn flattened_from(layers: &[LayerSpec], index: usize) -> Option<Shape> {
+    let flatten = index.checked_sub(1)?;
+    if *layers[flatten].kind() != LayerKind::Flatten {
+        return None;
+    }
+    let mut shape = input_shape(layers);
+    for earlier in 0..flatten {
+        shape = step(layers, earlier, shape).ok().flatten();
+    }
+    shape.filter(|shape| matches!(shape, Shape::Image { .. }))
+}
+
+impl NetworkSpec {
+    /// The shape of one example at the network's input: what `input(…)`
+    /// declares, else the first dense layer's width as features.
+    ///
+    /// ```
+    /// use netinit::Shape;
+    /// const CNN: netinit::NetworkSpec = netinit::network![
+    ///     input(1, 28, 28),
+    ///     conv2d(1 -> 8, relu, kernel = 3, padding = 1),
+    ///     max_pool2d(2),
+    ///     flatten,
+    ///     dense(1568 -> 10, softmax),
+    /// ];
+    /// assert_eq!(CNN.input_shape(), Shape::image(1, 28, 28));
+    /// assert_eq!(CNN.output_shapes()[2], Shape::image(8, 14, 14));
+    /// assert_eq!(CNN.inputs(), 784);
+    /// ```
+    pub fn input_shape(&self) -> Shape {
+        input_shape(self.layers()).unwrap_or(Shape::Features(0))
+    }
+
+    /// The shape each layer gives, first to last (a checked network's
+    /// shapes are all known).
+    pub fn output_shapes(&self) -> Vec<Shape> {
+        let layers = self.layers();
+        let mut shape = input_shape(layers);
+        (0..layers.len())
+            .map(|index| {
+                shape = step(layers, index, shape).ok().flatten();
+                shape.unwrap_or(Shape::Features(0))
+            })
+            .collect()
+    }
+}

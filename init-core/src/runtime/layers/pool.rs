@@ -1,0 +1,186 @@
+//! Pooling: the largest value or the mean of each window of each channel,
+//! forward and back. Each (example, channel) plane is its own task, so the
+//! bits do not depend on the thread count.
+
+use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
+
+use crate::rules::layer::PoolSpec;
+use crate::rules::shape::Shape;
+
+/// Where a pooling's windows fall on its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Window {
+    pub(crate) channels: usize,
+    pub(crate) input: [usize; 2],
+    pub(crate) kernel: [usize; 2],
+    pub(crate) stride: [usize; 2],
+    pub(crate) output: [usize; 2],
+}
+
+impl Window {
+    /// The windows of `spec` on an image of shape `input` giving `output`.
+    pub(crate) fn of(spec: &PoolSpec, input: Shape, output: Shape) -> Window {
+        let (
+            Shape::Image {
+                channels,
+                height,
+                width,
+            },
+            Shape::Image {
+                height: out_h,
+                width: out_w,
+                ..
+            },
+        ) = (input, output)
+        else {
+            unreachable!("a checked network gives a pooling an image and takes one from it")
+        };
+        Window {
+            channels,
+            input: [height, width],
+            kernel: spec.kernel(),
+            stride: spec.stride(),
+            output: [out_h, out_w],
+        }
+    }
+
+    /// The whole plane as one window: a global pooling.
+    pub(crate) fn global(input: Shape) -> Window {
+        let Shape::Image {
+            channels,
+            height,
+            width,
+        } = input
+        else {
+            unreachable!("a checked network gives a global pooling an image")
+        };
+        Window {
+            channels,
+            input: [height, width],
+            kernel: [height, width],
+            stride: [height, width],
+            output: [1, 1],
+        }
+    }
+
+    fn plane(&self) -> usize {
+        self.input[0] * self.input[1]
+    }
+
+    fn positions(&self) -> usize {
+        self.output[0] * self.output[1]
+    }
+
+    /// The input indices (in its plane) of output position `p`'s window.
+    fn taps(&self, position: usize) -> impl Iterator<Item = usize> + '_ {
+        let (oy, ox) = (position / self.output[1], position % self.output[1]);
+        let (top, left) = (oy * self.stride[0], ox * self.stride[1]);
+        (0..self.kernel[0])
+            .flat_map(move |i| (0..self.kernel[1]).map(move |j| (top + i) * self.input[1] + left + j))
+    }
+}
+
+/// Run `each(input plane, output plane)` over every (example, channel).
+fn planes<T: Send>(
+    input: ArrayView2<f32>,
+    window: &Window,
+    output: &mut [T],
+    each: impl Fn(&[f32], &mut [T]) + Sync + Send,
+) {
+    let (plane, positions) = (window.plane(), window.positions());
+    output
+        .par_chunks_mut(positions.max(1))
+        .enumerate()
+        .for_each(|(index, out)| {
+            let (example, channel) = (index / window.channels, index % window.channels);
+            let row = input.row(example);
+            let row = row.as_slice().expect("batches are standard layout");
+            each(&row[channel * plane..(channel + 1) * plane], out);
+        });
+}
+
+/// The largest value of each window, and where in its plane it was (the
+/// first of equal values), for the backward pass.
+pub(crate) fn max_forward(input: ArrayView2<f32>, window: &Window) -> (Array2<f32>, Vec<u32>) {
+    let batch = input.nrows();
+    let count = batch * window.channels * window.positions();
+    let mut best = vec![(0.0_f32, 0_u32); count];
+    planes(input, window, &mut best, |plane, out| {
+        for (position, slot) in out.iter_mut().enumerate() {
+            let mut taps = window.taps(position);
+            let first = taps.next().expect("a window has at least one tap");
+            let mut found = (plane[first], first as u32);
+            for tap in taps {
+                // A NaN wins, so it is not hidden.
+                if plane[tap] > found.0 || plane[tap].is_nan() {
+                    found = (plane[tap], tap as u32);
+                }
+            }
+            *slot = found;
+        }
+    });
+    let (values, indices): (Vec<f32>, Vec<u32>) = best.into_iter().unzip();
+    let values = Array2::from_shape_vec((batch, window.channels * window.positions()), values)
+        .expect("one value per output");
+    (values, indices)
+}
+
+/// The gradient with respect to a max pooling's input: each output's
+/// gradient to the input that won its window.
+pub(crate) fn max_backward(delta: ArrayView2<f32>, indices: &[u32], window: &Window) -> Array2<f32> {
+    let (plane, positions) = (window.plane(), window.positions());
+    let mut gradient = Array2::<f32>::zeros((delta.nrows(), window.channels * plane));
+    let slice = gradient.as_slice_mut().expect("a fresh array is contiguous");
+    let delta = delta.as_standard_layout();
+    let delta = delta.as_slice().expect("standard layout");
+    slice
+        .par_chunks_mut(plane.max(1))
+        .enumerate()
+        .for_each(|(index, out)| {
+            let range = index * positions..(index + 1) * positions;
+            for (&winner, &value) in indices[range.clone()].iter().zip(&delta[range]) {
+                out[winner as usize] += value;
+            }
+        });
+    gradient
+}
+
+/// The mean of each window.
+pub(crate) fn average_forward(input: ArrayView2<f32>, window: &Window) -> Array2<f32> {
+    let batch = input.nrows();
+    let mut values = vec![0.0_f32; batch * window.channels * window.positions()];
+    let scale = 1.0 / (window.kernel[0] * window.kernel[1]) as f32;
+    planes(input, window, &mut values, |plane, out| {
+        for (position, slot) in out.iter_mut().enumerate() {
+            *slot = window.taps(position).map(|tap| plane[tap]).sum::<f32>() * scale;
+        }
+    });
+    Array2::from_shape_vec((batch, window.channels * window.positions()), values)
+        .expect("one value per output")
+}
+
+/// The gradient with respect to an average pooling's input: each output's
+/// gradient shared equally by its window.
+pub(crate) fn average_backward(delta: ArrayView2<f32>, window: &Window) -> Array2<f32> {
+    let (plane, positions) = (window.plane(), window.positions());
+    let scale = 1.0 / (window.kernel[0] * window.kernel[1]) as f32;
+    let mut gradient = Array2::<f32>::zeros((delta.nrows(), window.channels * plane));
+    let slice = gradient.as_slice_mut().expect("a fresh array is contiguous");
+    let delta = delta.as_standard_layout();
+    let delta = delta.as_slice().expect("standard layout");
+    slice
+        .par_chunks_mut(plane.max(1))
+        .enumerate()
+        .for_each(|(index, out)| {
+            for (position, &value) in delta[index * positions..(index + 1) * positions]
+                .iter()
+                .enumerate()
+            {
+                for tap in window.taps(position) {
+                    out[tap] += value * scale;
+                }
+            }
+        });
+    gradient
+}
