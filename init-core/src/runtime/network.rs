@@ -71,8 +71,6 @@ pub(crate) struct Computed {
     pub(crate) pre: Option<Array2<f32>>,
     /// The output.
     pub(crate) out: Array2<f32>,
-    /// A convolution's column matrix of its input.
-    pub(crate) columns: Option<Array2<f32>>,
     /// Where each window's maximum was, for a max pooling.
     pub(crate) winners: Option<Vec<u32>>,
 }
@@ -376,7 +374,6 @@ impl Network {
         let plain = |out| Computed {
             pre: None,
             out,
-            columns: None,
             winners: None,
         };
         match stage {
@@ -392,13 +389,11 @@ impl Network {
             }
             Stage::Conv(index, geometry) => {
                 let layer = self.layers[*index].parameters();
-                let columns = conv::columns(input, geometry);
-                let pre = conv::forward(layer, columns.view(), geometry);
+                let pre = conv::forward(layer, input, geometry);
                 let mut out = pre.clone();
                 activation::apply(layer.activation(), out.view_mut());
                 Computed {
                     pre: Some(pre),
-                    columns: Some(columns),
                     ..plain(out)
                 }
             }

@@ -38,7 +38,7 @@ pub fn product(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
 }
 
 /// `out = a · b` on the calling thread; the shapes agree.
-fn product_into(a: ArrayView2<f32>, b: ArrayView2<f32>, mut out: ArrayViewMut2<f32>) {
+pub(crate) fn product_into(a: ArrayView2<f32>, b: ArrayView2<f32>, mut out: ArrayViewMut2<f32>) {
     let ((m, k), n) = (a.dim(), b.ncols());
     let [a_rows, a_cols] = [a.strides()[0], a.strides()[1]];
     let [b_rows, b_cols] = [b.strides()[0], b.strides()[1]];

@@ -13,7 +13,8 @@ use crate::rules::shape::Shape;
 use crate::runtime::error::Error;
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::layers::dense::Dense;
-use crate::runtime::product::product;
+use crate::runtime::layers::written_zeros;
+use crate::runtime::product::product_into;
 
 /// One convolution: its weights as the `(out, in·kh·kw)` matrix that
 /// `(out, in, kh, kw)` is in memory, its biases and its activation.
@@ -148,141 +149,223 @@ impl Geometry {
         self.channels * self.kernel[0] * self.kernel[1]
     }
 
-    /// The input row and column under output `(oy, ox)` at tap `(i, j)`,
-    /// `None` where the tap falls on the padding.
+    /// The input row (axis 0) or column (axis 1) under output position
+    /// `output` at tap `tap`, `None` where the tap falls on the padding.
     fn source(&self, axis: usize, output: usize, tap: usize) -> Option<usize> {
         (output * self.stride[axis] + tap)
             .checked_sub(self.padding[axis])
             .filter(|&at| at < self.input[axis])
     }
+
+    /// The output columns whose tap `j` falls inside the input, as a range:
+    /// `ox · stride + j - padding` in `[0, width)`.
+    fn inside(&self, j: usize) -> core::ops::Range<usize> {
+        let (stride, padding, width) = (self.stride[1], self.padding[1], self.input[1]);
+        let first = padding.saturating_sub(j).div_ceil(stride);
+        // The last ox with ox · stride + j - padding < width.
+        let end = (width + padding)
+            .saturating_sub(j)
+            .div_ceil(stride)
+            .min(self.output[1]);
+        first.min(end)..end
+    }
 }
 
-/// The rows of a fresh array, in parallel.
-fn rows_mut(array: &mut Array2<f32>) -> rayon::slice::ChunksMut<'_, f32> {
-    let width = array.ncols().max(1);
-    array
-        .as_slice_mut()
-        .expect("a fresh array is contiguous")
-        .par_chunks_mut(width)
-}
+/// Images per task: each task builds the columns of its images, small
+/// enough to stay in cache, and multiplies them on its own thread. The
+/// split depends on the batch alone, so the bits do not depend on the
+/// thread count.
+const IMAGES_PER_TASK: usize = 8;
 
-/// The column matrix of a batch `(n, c·h·w)`: `(c·kh·kw, n·oh·ow)`, column
-/// `b·oh·ow + p` holding the receptive field of output position `p` of
-/// example `b`, zeros where it falls on the padding.
-pub(crate) fn columns(input: ArrayView2<f32>, geometry: &Geometry) -> Array2<f32> {
-    let (batch, positions) = (input.nrows(), geometry.positions());
+/// The column matrix of a few images `(n, c·h·w)`: `(c·kh·kw, n·oh·ow)`,
+/// column `b·oh·ow + p` holding the receptive field of output position `p`
+/// of image `b`, zeros where it falls on the padding.
+fn columns(images: ArrayView2<f32>, geometry: &Geometry) -> Array2<f32> {
+    let (batch, positions) = (images.nrows(), geometry.positions());
     let [kernel_h, kernel_w] = geometry.kernel;
     let [out_h, out_w] = geometry.output;
-    let width = geometry.input[1];
+    let (width, plane) = (geometry.input[1], geometry.plane());
     let mut columns = Array2::<f32>::zeros((geometry.taps(), batch * positions));
-    rows_mut(&mut columns).enumerate().for_each(|(tap, row)| {
+    let row_length = columns.ncols().max(1);
+    let slice = columns.as_slice_mut().expect("a fresh array is contiguous");
+    for (tap, row) in slice.chunks_mut(row_length).enumerate() {
         let (channel, i, j) = (
             tap / (kernel_h * kernel_w),
             tap / kernel_w % kernel_h,
             tap % kernel_w,
         );
-        for (example, out) in input.outer_iter().zip(row.chunks_mut(positions)) {
-            let plane = &example.as_slice().expect("batches are standard layout")
-                [channel * geometry.plane()..(channel + 1) * geometry.plane()];
+        for (image, out) in images.outer_iter().zip(row.chunks_mut(positions.max(1))) {
+            let image = image.as_slice().expect("batches are standard layout");
+            let source_plane = &image[channel * plane..(channel + 1) * plane];
+            let inside = geometry.inside(j);
+            let (stride, shift) = (geometry.stride[1], j as isize - geometry.padding[1] as isize);
             for oy in 0..out_h {
                 let Some(y) = geometry.source(0, oy, i) else {
                     continue;
                 };
-                let source = &plane[y * width..(y + 1) * width];
-                for (ox, value) in out[oy * out_w..(oy + 1) * out_w].iter_mut().enumerate() {
-                    if let Some(x) = geometry.source(1, ox, j) {
-                        *value = source[x];
+                let source = &source_plane[y * width..(y + 1) * width];
+                let out = &mut out[oy * out_w..(oy + 1) * out_w];
+                if stride == 1 {
+                    let first = (inside.start as isize + shift) as usize;
+                    out[inside.clone()].copy_from_slice(&source[first..first + inside.len()]);
+                } else {
+                    for ox in inside.clone() {
+                        out[ox] = source[(ox as isize * stride as isize + shift) as usize];
                     }
                 }
             }
         }
-    });
+    }
     columns
 }
 
-/// The pre-activation `(n, out·oh·ow)` of a batch whose column matrix is
-/// `columns`: `W · columns + b`, laid out example by example, channel by channel.
-pub(crate) fn forward(parameters: &Dense, columns: ArrayView2<f32>, geometry: &Geometry) -> Array2<f32> {
-    let by_channel = product(parameters.weight().view(), columns);
+/// A matrix product on the calling thread (tasks run side by side already).
+fn serial_product(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
+    let mut out = Array2::<f32>::zeros((a.nrows(), b.ncols()));
+    if a.ncols() > 0 {
+        product_into(a, b, out.view_mut());
+    }
+    out
+}
+
+/// The pre-activation `(n, out·oh·ow)` of a batch `(n, c·h·w)`: `W · columns
+/// + b`, image by image, channel by channel.
+pub(crate) fn forward(parameters: &Dense, input: ArrayView2<f32>, geometry: &Geometry) -> Array2<f32> {
     let (outputs, positions) = (parameters.outputs(), geometry.positions());
-    let batch = columns.ncols() / positions.max(1);
-    let mut pre = Array2::<f32>::zeros((batch, outputs * positions));
+    let mut pre = Array2::<f32>::zeros((input.nrows(), outputs * positions));
+    let row_length = (outputs * positions).max(1);
     let bias = parameters.bias();
-    rows_mut(&mut pre).enumerate().for_each(|(example, row)| {
-        for (channel, out) in row.chunks_mut(positions).enumerate() {
-            let source = by_channel.row(channel);
-            let source = &source.as_slice().expect("a product is standard layout")
-                [example * positions..(example + 1) * positions];
-            let b = bias[channel];
-            out.iter_mut().zip(source).for_each(|(o, &v)| *o = v + b);
-        }
-    });
+    pre.as_slice_mut()
+        .expect("a fresh array is contiguous")
+        .par_chunks_mut(row_length * IMAGES_PER_TASK)
+        .enumerate()
+        .for_each(|(task, out)| {
+            let images = task_rows(input, task);
+            let by_channel = serial_product(parameters.weight().view(), columns(images, geometry).view());
+            for (image, out) in out.chunks_mut(row_length).enumerate() {
+                for (channel, out) in out.chunks_mut(positions.max(1)).enumerate() {
+                    let source = by_channel.row(channel);
+                    let source = &source.as_slice().expect("a product is standard layout")
+                        [image * positions..(image + 1) * positions];
+                    let b = bias[channel];
+                    out.iter_mut().zip(source).for_each(|(o, &v)| *o = v + b);
+                }
+            }
+        });
     pre
 }
 
-/// The gradient `(n, out·oh·ow)` with respect to the pre-activation,
-/// regrouped channel by channel: `(out, n·oh·ow)`, as the products take it.
-pub(crate) fn by_channel(delta: ArrayView2<f32>, outputs: usize, positions: usize) -> Array2<f32> {
+/// The gradients of a convolution from the gradient `delta` `(n,
+/// out·oh·ow)` with respect to its pre-activation and its input `(n,
+/// c·h·w)`: the weights' `(out, c·kh·kw)`, the biases', and with `below`
+/// the input's `(n, c·h·w)`. Each task's share of the weight gradient is
+/// summed in the tasks' order.
+pub(crate) fn backward(
+    parameters: &Dense,
+    input: ArrayView2<f32>,
+    delta: ArrayView2<f32>,
+    geometry: &Geometry,
+    below: bool,
+) -> (Array2<f32>, Array1<f32>, Option<Array2<f32>>) {
+    let (outputs, positions) = (parameters.outputs(), geometry.positions());
+    let plane_values = geometry.channels * geometry.plane();
+    let tasks = input.nrows().div_ceil(IMAGES_PER_TASK);
+    let mut gradient = below.then(|| written_zeros(input.nrows(), plane_values));
+    let targets: Vec<Option<&mut [f32]>> = match gradient.as_mut() {
+        Some(gradient) => gradient
+            .as_slice_mut()
+            .expect("a fresh array is contiguous")
+            .chunks_mut((plane_values * IMAGES_PER_TASK).max(1))
+            .map(Some)
+            .collect(),
+        None => (0..tasks).map(|_| None).collect(),
+    };
+    let shares: Vec<(Array2<f32>, Array1<f32>)> = targets
+        .into_par_iter()
+        .enumerate()
+        .map(|(task, gradient)| {
+            let grouped = by_channel(task_rows(delta, task), outputs, positions);
+            let columns = columns(task_rows(input, task), geometry);
+            let weight = serial_product(grouped.view(), columns.t());
+            let bias = grouped.sum_axis(Axis(1));
+            if let Some(gradient) = gradient {
+                let on_columns = serial_product(parameters.weight().t(), grouped.view());
+                add_columns(on_columns.view(), geometry, gradient);
+            }
+            (weight, bias)
+        })
+        .collect();
+    let mut shares = shares.into_iter();
+    let (mut weight, mut bias) = shares.next().unwrap_or_else(|| {
+        (
+            Array2::zeros(parameters.weight().raw_dim()),
+            Array1::zeros(outputs),
+        )
+    });
+    for (share_weight, share_bias) in shares {
+        weight += &share_weight;
+        bias += &share_bias;
+    }
+    (weight, bias, gradient)
+}
+
+/// The rows of a batch that task `task` works on.
+fn task_rows(batch: ArrayView2<f32>, task: usize) -> ArrayView2<f32> {
+    let start = (task * IMAGES_PER_TASK).min(batch.nrows());
+    let end = (start + IMAGES_PER_TASK).min(batch.nrows());
+    batch.slice_move(ndarray::s![start..end, ..])
+}
+
+/// A few images' gradient `(n, out·oh·ow)` regrouped channel by channel:
+/// `(out, n·oh·ow)`, as the products take it.
+fn by_channel(delta: ArrayView2<f32>, outputs: usize, positions: usize) -> Array2<f32> {
     let batch = delta.nrows();
     let mut grouped = Array2::<f32>::zeros((outputs, batch * positions));
-    rows_mut(&mut grouped).enumerate().for_each(|(channel, row)| {
-        for (example, out) in row.chunks_mut(positions).enumerate() {
-            let source = delta.row(example);
+    let row_length = grouped.ncols().max(1);
+    let slice = grouped.as_slice_mut().expect("a fresh array is contiguous");
+    for (channel, row) in slice.chunks_mut(row_length).enumerate() {
+        for (image, out) in row.chunks_mut(positions.max(1)).enumerate() {
+            let source = delta.row(image);
             let source = &source.as_slice().expect("gradients are standard layout")
                 [channel * positions..(channel + 1) * positions];
             out.copy_from_slice(source);
         }
-    });
+    }
     grouped
 }
 
-/// The weight and bias gradients of a convolution, from the gradient with
-/// respect to its pre-activation grouped by channel and its input's columns.
-pub(crate) fn parameter_gradients(
-    grouped: ArrayView2<f32>,
-    columns: ArrayView2<f32>,
-) -> (Array2<f32>, Array1<f32>) {
-    (product(grouped, columns.t()), grouped.sum_axis(Axis(1)))
-}
-
-/// The gradient with respect to the input `(n, c·h·w)`: `Wᵀ · δ` back onto
-/// the columns, each column's values added to the input positions it was
-/// read from.
-pub(crate) fn input_gradient(
-    weight: ArrayView2<f32>,
-    grouped: ArrayView2<f32>,
-    geometry: &Geometry,
-) -> Array2<f32> {
-    let on_columns = product(weight.t(), grouped);
-    let positions = geometry.positions();
-    let batch = grouped.ncols() / positions.max(1);
-    let (plane, [kernel_h, kernel_w], [out_h, out_w]) = (geometry.plane(), geometry.kernel, geometry.output);
+/// Add each column's values to the input positions it was read from:
+/// `gradient` holds the few images' `(n, c·h·w)` values.
+fn add_columns(on_columns: ArrayView2<f32>, geometry: &Geometry, gradient: &mut [f32]) {
+    let (positions, plane) = (geometry.positions(), geometry.plane());
+    let ([kernel_h, kernel_w], [out_h, out_w]) = (geometry.kernel, geometry.output);
     let width = geometry.input[1];
-    let mut gradient = Array2::<f32>::zeros((batch, geometry.channels * plane));
-    let slice = gradient.as_slice_mut().expect("a fresh array is contiguous");
-    slice
-        .par_chunks_mut(plane.max(1))
-        .enumerate()
-        .for_each(|(index, out)| {
-            let (example, channel) = (index / geometry.channels, index % geometry.channels);
-            for i in 0..kernel_h {
-                for j in 0..kernel_w {
-                    let tap = (channel * kernel_h + i) * kernel_w + j;
-                    let row = on_columns.row(tap);
-                    let row = &row.as_slice().expect("a product is standard layout")
-                        [example * positions..(example + 1) * positions];
-                    for oy in 0..out_h {
-                        let Some(y) = geometry.source(0, oy, i) else {
-                            continue;
-                        };
-                        for ox in 0..out_w {
-                            if let Some(x) = geometry.source(1, ox, j) {
-                                out[y * width + x] += row[oy * out_w + ox];
-                            }
-                        }
+    for (index, out) in gradient.chunks_mut(plane.max(1)).enumerate() {
+        let (image, channel) = (index / geometry.channels, index % geometry.channels);
+        for i in 0..kernel_h {
+            for j in 0..kernel_w {
+                let tap = (channel * kernel_h + i) * kernel_w + j;
+                let row = on_columns.row(tap);
+                let row = &row.as_slice().expect("a product is standard layout")
+                    [image * positions..(image + 1) * positions];
+                let inside = geometry.inside(j);
+                let (stride, shift) = (
+                    geometry.stride[1] as isize,
+                    j as isize - geometry.padding[1] as isize,
+                );
+                for oy in 0..out_h {
+                    let Some(y) = geometry.source(0, oy, i) else {
+                        continue;
+                    };
+                    let (target, source) = (
+                        &mut out[y * width..(y + 1) * width],
+                        &row[oy * out_w..(oy + 1) * out_w],
+                    );
+                    for ox in inside.clone() {
+                        target[(ox as isize * stride + shift) as usize] += source[ox];
                     }
                 }
             }
-        });
-    gradient
+        }
+    }
 }

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::rules::layer::PoolSpec;
 use crate::rules::shape::Shape;
+use crate::runtime::layers::written_zeros;
 
 /// Where a pooling's windows fall on its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,12 +73,19 @@ impl Window {
         self.output[0] * self.output[1]
     }
 
-    /// The input indices (in its plane) of output position `p`'s window.
-    fn taps(&self, position: usize) -> impl Iterator<Item = usize> + '_ {
-        let (oy, ox) = (position / self.output[1], position % self.output[1]);
-        let (top, left) = (oy * self.stride[0], ox * self.stride[1]);
+    /// Each output position in order, with the index of its window's top
+    /// left corner in the input plane (nested loops: a division per output
+    /// would cost more than the pooling).
+    fn corners(&self) -> impl Iterator<Item = usize> + '_ {
+        let row = self.stride[0] * self.input[1];
+        (0..self.output[0])
+            .flat_map(move |oy| (0..self.output[1]).map(move |ox| oy * row + ox * self.stride[1]))
+    }
+
+    /// The input indices (in its plane) of the window whose corner is `corner`.
+    fn taps(&self, corner: usize) -> impl Iterator<Item = usize> + '_ {
         (0..self.kernel[0])
-            .flat_map(move |i| (0..self.kernel[1]).map(move |j| (top + i) * self.input[1] + left + j))
+            .flat_map(move |i| (0..self.kernel[1]).map(move |j| corner + i * self.input[1] + j))
     }
 }
 
@@ -107,11 +115,9 @@ pub(crate) fn max_forward(input: ArrayView2<f32>, window: &Window) -> (Array2<f3
     let count = batch * window.channels * window.positions();
     let mut best = vec![(0.0_f32, 0_u32); count];
     planes(input, window, &mut best, |plane, out| {
-        for (position, slot) in out.iter_mut().enumerate() {
-            let mut taps = window.taps(position);
-            let first = taps.next().expect("a window has at least one tap");
-            let mut found = (plane[first], first as u32);
-            for tap in taps {
+        for (slot, corner) in out.iter_mut().zip(window.corners()) {
+            let mut found = (plane[corner], corner as u32);
+            for tap in window.taps(corner) {
                 // A NaN wins, so it is not hidden.
                 if plane[tap] > found.0 || plane[tap].is_nan() {
                     found = (plane[tap], tap as u32);
@@ -130,7 +136,7 @@ pub(crate) fn max_forward(input: ArrayView2<f32>, window: &Window) -> (Array2<f3
 /// gradient to the input that won its window.
 pub(crate) fn max_backward(delta: ArrayView2<f32>, indices: &[u32], window: &Window) -> Array2<f32> {
     let (plane, positions) = (window.plane(), window.positions());
-    let mut gradient = Array2::<f32>::zeros((delta.nrows(), window.channels * plane));
+    let mut gradient = written_zeros(delta.nrows(), window.channels * plane);
     let slice = gradient.as_slice_mut().expect("a fresh array is contiguous");
     let delta = delta.as_standard_layout();
     let delta = delta.as_slice().expect("standard layout");
@@ -152,8 +158,8 @@ pub(crate) fn average_forward(input: ArrayView2<f32>, window: &Window) -> Array2
     let mut values = vec![0.0_f32; batch * window.channels * window.positions()];
     let scale = 1.0 / (window.kernel[0] * window.kernel[1]) as f32;
     planes(input, window, &mut values, |plane, out| {
-        for (position, slot) in out.iter_mut().enumerate() {
-            *slot = window.taps(position).map(|tap| plane[tap]).sum::<f32>() * scale;
+        for (slot, corner) in out.iter_mut().zip(window.corners()) {
+            *slot = window.taps(corner).map(|tap| plane[tap]).sum::<f32>() * scale;
         }
     });
     Array2::from_shape_vec((batch, window.channels * window.positions()), values)
@@ -165,7 +171,7 @@ pub(crate) fn average_forward(input: ArrayView2<f32>, window: &Window) -> Array2
 pub(crate) fn average_backward(delta: ArrayView2<f32>, window: &Window) -> Array2<f32> {
     let (plane, positions) = (window.plane(), window.positions());
     let scale = 1.0 / (window.kernel[0] * window.kernel[1]) as f32;
-    let mut gradient = Array2::<f32>::zeros((delta.nrows(), window.channels * plane));
+    let mut gradient = written_zeros(delta.nrows(), window.channels * plane);
     let slice = gradient.as_slice_mut().expect("a fresh array is contiguous");
     let delta = delta.as_standard_layout();
     let delta = delta.as_slice().expect("standard layout");

@@ -141,21 +141,18 @@ impl Network {
                     }
                     let below = match &stages[index] {
                         Stage::Conv(_, geometry) => {
-                            let grouped =
-                                conv::by_channel(delta.view(), parameters_of.outputs(), geometry.positions());
+                            let (weight, bias, below) = conv::backward(
+                                parameters_of.parameters(),
+                                input,
+                                delta.view(),
+                                geometry,
+                                needed_below,
+                            );
                             if parameters {
-                                let columns = computed
-                                    .columns
-                                    .as_ref()
-                                    .expect("a convolution keeps its columns");
-                                let (weight, bias) =
-                                    conv::parameter_gradients(grouped.view(), columns.view());
                                 gradients.weights[*layer] = weight;
                                 gradients.biases[*layer] = bias;
                             }
-                            needed_below.then(|| {
-                                conv::input_gradient(parameters_of.weight().view(), grouped.view(), geometry)
-                            })
+                            below
                         }
                         _ => {
                             if parameters {
