@@ -179,11 +179,9 @@ pub(crate) fn average_backward(delta: ArrayView2<f32>, window: &Window) -> Array
         .par_chunks_mut(plane.max(1))
         .enumerate()
         .for_each(|(index, out)| {
-            for (position, &value) in delta[index * positions..(index + 1) * positions]
-                .iter()
-                .enumerate()
-            {
-                for tap in window.taps(position) {
+            let values = &delta[index * positions..(index + 1) * positions];
+            for (&value, corner) in values.iter().zip(window.corners()) {
+                for tap in window.taps(corner) {
                     out[tap] += value * scale;
                 }
             }
