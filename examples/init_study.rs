@@ -12,6 +12,8 @@
 
 #[path = "support/data.rs"]
 mod data;
+#[path = "support/plot.rs"]
+mod plot;
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
@@ -23,6 +25,7 @@ use netinit::signal::propagate;
 use netinit::{
     fill, generator, network, Activation, Init, LayerSpec, Loss, NetworkSpec, Optimizer, Targets, Trainer,
 };
+use plot::{register_font, write_atomically, COLORS};
 use plotters::prelude::*;
 
 const MNIST: NetworkSpec = network![
@@ -381,41 +384,6 @@ fn ratio(measured: f64, predicted: f64) -> String {
     } else {
         "-".into()
     }
-}
-
-/// Register DejaVu Sans for the plots' text (Debian's fonts-dejavu-core).
-fn register_font() -> Result<(), Box<dyn Error>> {
-    const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-    let bytes = std::fs::read(FONT).map_err(|error| {
-        format!("{FONT}: {error}; the plots need it: `apt-get install fonts-dejavu-core`")
-    })?;
-    plotters::style::register_font(
-        "sans-serif",
-        FontStyle::Normal,
-        Box::leak(bytes.into_boxed_slice()),
-    )
-    .map_err(|_| format!("{FONT} is not a font plotters can read"))?;
-    Ok(())
-}
-
-const COLORS: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(44, 160, 44),
-    RGBColor(140, 86, 75),
-];
-
-/// Write through a temporary file and a rename, so a crash never leaves half a PNG.
-fn write_atomically(
-    path: &Path,
-    draw: impl FnOnce(&Path) -> Result<(), Box<dyn Error>>,
-) -> Result<(), Box<dyn Error>> {
-    let temporary = path.with_extension("partial.png");
-    draw(&temporary)?;
-    std::fs::rename(&temporary, path)?;
-    Ok(())
 }
 
 /// Which measured and predicted series of a profile a panel draws.

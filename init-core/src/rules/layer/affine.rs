@@ -121,22 +121,6 @@ impl AffineSpec {
         }
     }
 
-    /// The mean-field step: the pre-activation's variance and the output's
-    /// second moment for an input of second moment `input`, with weights of
-    /// second moment `weight`: `Var(z) = fan_in · E[w²] · E[x²] + E[b²]`,
-    /// then `E[φ(z)²]`.
-    pub(crate) fn forward_moments(&self, weight: f64, input: f64) -> (f64, f64) {
-        let bias = self.bias.second_moment(self.activation, self.fans());
-        let variance = self.fans().fan_in as f64 * weight * input + bias;
-        (variance, self.activation.second_moment(variance))
-    }
-
-    /// What passing a gradient back through the weights multiplies its
-    /// squared norm by: `fan_in · E[w²]`.
-    pub(crate) fn backward_through_weights(&self, weight: f64) -> f64 {
-        self.fans().fan_in as f64 * weight
-    }
-
     /// The mistakes in the widths of layer `index`.
     pub(crate) fn shape_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
         for (width, part) in [(self.inputs, Part::Inputs), (self.outputs, Part::Outputs)] {

@@ -11,9 +11,21 @@
 //! drift: with fan_in scaling the width ratios telescope (He et al. 2015).
 //! Softmax is taken as the identity on its logits: it belongs on the last
 //! layer, where the loss gradient is taken with respect to the logits.
+//!
+//! Images are followed position by position (see `field.rs`): a
+//! convolution's zero padding leaves fewer taps at the borders, which the
+//! same recursion counts exactly, and pooling depends on how neighbouring
+//! values are correlated, which is followed too.
+
+mod field;
+mod pairs;
 
 use crate::rules::activation::Activation;
+use crate::rules::flow;
 use crate::rules::layer::LayerSpec;
+use crate::rules::shape::Shape;
+
+pub use field::{InputStatistics, IMAGE_NEIGHBOUR_CORRELATION};
 
 /// The predicted signal at one layer.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -59,7 +71,9 @@ impl LayerSignal {
 }
 
 /// Propagate an input whose features have second moment
-/// `input_second_moment` through the layers, forward and back.
+/// `input_second_moment` through the layers, forward and back. An image
+/// input is taken as uniform over its positions, with neighbouring pixels
+/// correlated as [`IMAGE_NEIGHBOUR_CORRELATION`] says.
 ///
 /// ```
 /// use netinit::{signal, Activation, LayerSpec};
@@ -71,66 +85,20 @@ impl LayerSignal {
 /// assert!((report[0].backward_cumulative - 1.0).abs() < 1e-9);
 /// ```
 pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSignal> {
-    let weights = weight_second_moments(layers);
-    let mut signals = Vec::with_capacity(layers.len());
-    let mut second_moment = input_second_moment;
-    for (layer, &weight) in layers.iter().zip(&weights) {
-        let included = !layer.weight_is_constant();
-        let activation = layer.activation();
-        let signal = if let (Some(affine), true) = (layer.affine(), included) {
-            let (variance, output) = affine.forward_moments(weight, second_moment);
-            LayerSignal {
-                included,
-                preactivation_variance: variance,
-                activation,
-                activation_second_moment: output,
-                forward_factor: output / second_moment,
-                forward_cumulative: output / input_second_moment,
-                backward_factor: 1.0,
-                backward_cumulative: 1.0,
-            }
-        } else {
-            LayerSignal {
-                included,
-                preactivation_variance: second_moment,
-                activation,
-                activation_second_moment: second_moment,
-                forward_factor: 1.0,
-                forward_cumulative: second_moment / input_second_moment,
-                backward_factor: 1.0,
-                backward_cumulative: 1.0,
-            }
-        };
-        second_moment = signal.activation_second_moment;
-        signals.push(signal);
-    }
-
-    // Backward, relative to the last layer's pre-activation gradient: passing
-    // back through layer l+1's weights multiplies the squared norm by
-    // fan_in(l+1) · E[w²(l+1)], and through layer l's activation by E[φ'(z_l)²].
-    let mut cumulative = 1.0;
-    let mut through_weights_above: Option<f64> = None;
-    for index in (0..layers.len()).rev() {
-        let layer = &layers[index];
-        let signal = &mut signals[index];
-        let factor = match through_weights_above {
-            Some(weights) if signal.included && layer.affine().is_some() => {
-                weights
-                    * layer
-                        .activation()
-                        .derivative_second_moment(signal.preactivation_variance)
-            }
-            _ => 1.0,
-        };
-        cumulative *= factor;
-        signal.backward_factor = factor;
-        signal.backward_cumulative = cumulative;
-        // A left-out layer passes the gradient on as it found it.
-        if let (Some(affine), true) = (layer.affine(), signal.included) {
-            through_weights_above = Some(affine.backward_through_weights(weights[index]));
+    let statistics = match flow::input_shape(layers) {
+        Some(Shape::Image { height, width, .. }) => {
+            InputStatistics::uniform_image([height, width], input_second_moment, IMAGE_NEIGHBOUR_CORRELATION)
         }
-    }
-    signals
+        _ => InputStatistics::features(input_second_moment),
+    };
+    propagate_from(layers, &statistics)
+}
+
+/// [`propagate`] from measured input statistics: each position's second
+/// moment and how neighbouring pixels are correlated (see
+/// [`InputStatistics::measure`]).
+pub fn propagate_from(layers: &[LayerSpec], input: &InputStatistics) -> Vec<LayerSignal> {
+    field::propagate(layers, &weight_second_moments(layers), input)
 }
 
 /// `E[w²]` of every layer's weights. Deep stacks repeat a few layer shapes,
@@ -205,6 +173,54 @@ mod tests {
         let report = propagate(&layers, 1.0);
         assert!(!report[3].included);
         assert!((report[0].backward_cumulative - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn zero_padding_loses_the_border_taps_exactly() {
+        use crate::rules::layer::Padding;
+        use crate::rules::shape::Shape;
+        // Identity, 3 × 3, padding 1 on 7 × 7: each axis keeps (2·2 + 5·3)
+        // of 7·3 taps, so the mean second moment is (19/21)² of a layer
+        // without borders, which is what no padding gives on the interior.
+        let layers = vec![
+            LayerSpec::input(Shape::image(4, 7, 7)),
+            LayerSpec::conv2d(4, 4, Activation::Identity, [3, 3])
+                .with_padding(Padding::uniform(1))
+                .with_weight(Init::lecun_normal()),
+        ];
+        let report = propagate(&layers, 1.0);
+        let kept = (19.0_f64 / 21.0).powi(2);
+        assert!(
+            (report[1].forward_factor - kept).abs() < 1e-12,
+            "{}",
+            report[1].forward_factor
+        );
+        let valid = vec![
+            LayerSpec::input(Shape::image(4, 7, 7)),
+            LayerSpec::conv2d(4, 4, Activation::Identity, [3, 3]).with_weight(Init::lecun_normal()),
+        ];
+        assert!((propagate(&valid, 1.0)[1].forward_factor - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn max_pooling_raises_the_second_moment_less_when_neighbours_agree() {
+        use crate::rules::shape::Shape;
+        let pooled = |correlation: f64| {
+            let layers = vec![
+                LayerSpec::input(Shape::image(8, 8, 8)),
+                LayerSpec::conv2d(8, 8, Activation::Relu, [1, 1]),
+                LayerSpec::max_pool2d([2, 2], [2, 2]),
+            ];
+            let input = InputStatistics::uniform_image([8, 8], 1.0, correlation);
+            propagate_from(&layers, &input)[2].forward_factor
+        };
+        // Four independent relu values: E[max(relu)²] / E[relu²] = E[max of
+        // 4 normals, clipped at 0, squared] / (1/2) = 3.0876 (an independent
+        // integration in Python to 1e-9); identical neighbours: 1.
+        let independent = pooled(0.0);
+        assert!((independent - 3.0876).abs() < 1e-3, "{independent}");
+        assert!((pooled(1.0) - 1.0).abs() < 1e-3);
+        assert!(pooled(0.9) < pooled(0.5) && pooled(0.5) < independent);
     }
 
     #[test]

@@ -1,0 +1,638 @@
+//! The mean-field recursion position by position, for networks of images
+//! as for vectors.
+//!
+//! What is followed, per layer: each position's second moment `E[h²]`
+//! (averaged over channels, which are exchangeable at init); how much of it
+//! is the mean (`E[h]²/E[h²]`); and the correlation of adjacent positions.
+//! Assumptions, each measured in the README's conv study:
+//! - A convolution's weights are independent of each other and of its
+//!   input, so `Var z(o) = C_in E[w²] Σ E[x²] + E[b²]`, the sum over the
+//!   taps of output `o` that fall inside the image: zero padding is counted
+//!   exactly. Pre-activations are Gaussian (many terms add up).
+//! - Correlations decay geometrically with distance (`c^d`, `d` counted
+//!   along rows plus along columns), and a stride `s` takes the one at
+//!   distance `s`. A convolution keeps its input's correlation apart from
+//!   the bias's share (weights at one tap multiply both neighbours alike).
+//! - Max pooling takes the largest of `K²` values whose pre-activations are
+//!   jointly Gaussian with their mean pairwise correlation; for an activation
+//!   that never decreases, `max φ(zᵢ) = φ(max zᵢ)` (gelu and silu, which dip
+//!   below zero, are approximated so).
+//! - Average pooling adds `K²` values with those correlations. Backward,
+//!   every value of a window is equally likely to win a max pooling, and the
+//!   gradients of different windows are uncorrelated.
+
+use std::collections::HashMap;
+
+use crate::rules::activation::Activation;
+use crate::rules::flow;
+use crate::rules::layer::{AffineSpec, LayerKind, LayerSpec, PoolSpec};
+use crate::rules::shape::Shape;
+use crate::rules::signal::pairs::{cross_moment, max_moment};
+use crate::rules::signal::LayerSignal;
+
+/// The correlation of adjacent pixels the analysis assumes for an image
+/// input when none is measured: Fashion-MNIST's training set has 0.924
+/// (`examples/conv_depth.rs` prints it); natural images are alike.
+pub const IMAGE_NEIGHBOUR_CORRELATION: f64 = 0.92;
+
+/// What the analysis takes of the data: the second moment at each input
+/// position and how adjacent positions are correlated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputStatistics {
+    /// `E[x²]` at each position of a plane, row by row (averaged over
+    /// channels); one value for a vector of features.
+    pub second_moments: Vec<f64>,
+    /// The plane's `[height, width]`; `None` for features.
+    pub plane: Option<[usize; 2]>,
+    /// `E[x]² / E[x²]`: how much of the second moment is the mean.
+    pub mean_ratio: f64,
+    /// The Pearson correlation of horizontally or vertically adjacent values.
+    pub neighbour_correlation: f64,
+}
+
+impl InputStatistics {
+    /// Features of second moment `second_moment` and mean zero.
+    pub fn features(second_moment: f64) -> InputStatistics {
+        InputStatistics {
+            second_moments: vec![second_moment],
+            plane: None,
+            mean_ratio: 0.0,
+            neighbour_correlation: 0.0,
+        }
+    }
+
+    /// An image of mean zero and second moment `second_moment` everywhere,
+    /// adjacent pixels correlated `correlation`.
+    pub fn uniform_image(plane: [usize; 2], second_moment: f64, correlation: f64) -> InputStatistics {
+        InputStatistics {
+            second_moments: vec![second_moment; plane[0] * plane[1]],
+            plane: Some(plane),
+            mean_ratio: 0.0,
+            neighbour_correlation: correlation,
+        }
+    }
+
+    /// The statistics of a batch of images of `shape`, one image per row of
+    /// `rows` values (`C × H × W`, channel by channel, row by row).
+    ///
+    /// ```
+    /// use netinit::signal::InputStatistics;
+    /// use netinit::Shape;
+    /// // Two 1 × 1 × 2 images: [1, 1] and [3, 3].
+    /// let statistics = InputStatistics::measure(&[1.0, 1.0, 3.0, 3.0], Shape::image(1, 1, 2));
+    /// assert_eq!(statistics.second_moments, [5.0, 5.0]);
+    /// assert_eq!(statistics.mean_ratio, 0.8);
+    /// assert_eq!(statistics.neighbour_correlation, 1.0);
+    /// ```
+    pub fn measure(rows: &[f32], shape: Shape) -> InputStatistics {
+        let Shape::Image {
+            channels,
+            height,
+            width,
+        } = shape
+        else {
+            let count = rows.len().max(1) as f64;
+            let second = rows.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / count;
+            return InputStatistics::features(second);
+        };
+        let plane = height * width;
+        let images = rows.len() / (channels * plane).max(1);
+        let mut second_moments = vec![0.0; plane];
+        let (mut sum, mut square, mut cross, mut pairs) = (0.0, 0.0, 0.0, 0.0);
+        for image in rows.chunks_exact((channels * plane).max(1)) {
+            for channel in image.chunks_exact(plane.max(1)) {
+                for (position, &x) in channel.iter().enumerate() {
+                    let x = f64::from(x);
+                    second_moments[position] += x * x;
+                    sum += x;
+                    square += x * x;
+                    let (y, column) = (position / width, position % width);
+                    if column + 1 < width {
+                        cross += x * f64::from(channel[position + 1]);
+                        pairs += 1.0;
+                    }
+                    if y + 1 < height {
+                        cross += x * f64::from(channel[position + width]);
+                        pairs += 1.0;
+                    }
+                }
+            }
+        }
+        let values = (images * channels * plane).max(1) as f64;
+        second_moments
+            .iter_mut()
+            .for_each(|moment| *moment /= (images * channels).max(1) as f64);
+        let (mean, second) = (sum / values, square / values);
+        let raw = if pairs > 0.0 { cross / pairs / second } else { 1.0 };
+        let mean_ratio = if second > 0.0 { mean * mean / second } else { 0.0 };
+        InputStatistics {
+            second_moments,
+            plane: Some([height, width]),
+            mean_ratio,
+            neighbour_correlation: centred(raw, mean_ratio),
+        }
+    }
+}
+
+/// The Pearson correlation from the raw ratio `E[xy]/E[x²]` and the mean's share.
+fn centred(raw: f64, mean_ratio: f64) -> f64 {
+    if mean_ratio >= 1.0 - 1e-12 {
+        1.0
+    } else {
+        ((raw - mean_ratio) / (1.0 - mean_ratio)).clamp(-1.0, 1.0)
+    }
+}
+
+/// The values between two layers, as the analysis knows them.
+#[derive(Clone, Debug)]
+struct Values {
+    /// `E[h²]` per position (one value for features).
+    field: Vec<f64>,
+    plane: Option<[usize; 2]>,
+    mean_ratio: f64,
+    correlation: f64,
+    /// When the values are an activation of Gaussian pre-activations: their
+    /// variance per position, the activation, and their neighbour correlation.
+    gaussian: Option<Gaussian>,
+}
+
+#[derive(Clone, Debug)]
+struct Gaussian {
+    variances: Vec<f64>,
+    activation: Activation,
+    correlation: f64,
+}
+
+impl Values {
+    fn mean(&self) -> f64 {
+        self.field.iter().sum::<f64>() / self.field.len().max(1) as f64
+    }
+
+    /// `E[h(p) h(p + d)] / E[h²]` at distance `d`.
+    fn raw(&self, distance: usize) -> f64 {
+        self.mean_ratio + (1.0 - self.mean_ratio) * self.correlation.powi(distance as i32)
+    }
+
+    /// The same mean and correlations, uniform over `plane`.
+    fn uniform(&self, plane: Option<[usize; 2]>) -> Values {
+        let count = plane.map_or(1, |[height, width]| height * width);
+        Values {
+            field: vec![self.mean(); count],
+            plane,
+            gaussian: None,
+            ..self.clone()
+        }
+    }
+}
+
+/// What the backward pass needs of each layer's forward step.
+enum Step {
+    /// A layer with weights: its pre-activation variances (per output
+    /// position), the input's plane, and for a convolution its windows.
+    Affine {
+        variances: Vec<f64>,
+        input: Option<[usize; 2]>,
+        windows: Option<Windows>,
+        included: bool,
+    },
+    /// A pooling: its windows, and whether it averages.
+    Pool { windows: Windows, average: bool },
+    /// A global average pooling over a plane.
+    Global { plane: [usize; 2] },
+    /// `input` or `flatten`: nothing changes.
+    Through { input: Option<[usize; 2]> },
+}
+
+/// Where windows fall: input and output planes, kernel, stride, padding.
+#[derive(Clone, Copy, Debug)]
+struct Windows {
+    input: [usize; 2],
+    output: [usize; 2],
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+}
+
+impl Windows {
+    /// For each output position, the input positions its window covers.
+    fn each(&self, mut visit: impl FnMut(usize, usize)) {
+        let ([height, width], [out_h, out_w]) = (self.input, self.output);
+        for oy in 0..out_h {
+            for ox in 0..out_w {
+                for i in 0..self.kernel[0] {
+                    let Some(y) = (oy * self.stride[0] + i)
+                        .checked_sub(self.padding[0])
+                        .filter(|&y| y < height)
+                    else {
+                        continue;
+                    };
+                    for j in 0..self.kernel[1] {
+                        if let Some(x) = (ox * self.stride[1] + j)
+                            .checked_sub(self.padding[1])
+                            .filter(|&x| x < width)
+                        {
+                            visit(oy * out_w + ox, y * width + x);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn taps(&self) -> usize {
+        self.kernel[0] * self.kernel[1]
+    }
+
+    /// The mean over ordered pairs of a window's taps of `f(distance)`, the
+    /// distance counted along rows plus along columns.
+    fn mean_over_pairs(&self, f: impl Fn(usize) -> f64) -> f64 {
+        let [height, width] = self.kernel;
+        let mut total = 0.0;
+        for a in 0..height * width {
+            for b in 0..height * width {
+                total += f((a / width).abs_diff(b / width) + (a % width).abs_diff(b % width));
+            }
+        }
+        total / ((height * width) as f64).powi(2)
+    }
+}
+
+/// `E[φ(z)²]` for many variances, each distinct one computed once.
+struct SecondMoments {
+    activation: Activation,
+    known: HashMap<u64, f64>,
+}
+
+impl SecondMoments {
+    fn of(&mut self, variance: f64) -> f64 {
+        let activation = self.activation;
+        *self
+            .known
+            .entry(variance.to_bits())
+            .or_insert_with(|| activation.second_moment(variance))
+    }
+}
+
+pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStatistics) -> Vec<LayerSignal> {
+    let shapes = {
+        let mut shape = flow::input_shape(layers);
+        let mut shapes = Vec::with_capacity(layers.len());
+        for index in 0..layers.len() {
+            shape = flow::step(layers, index, shape).ok().flatten();
+            shapes.push(shape);
+        }
+        shapes
+    };
+    let plane_of = |shape: Option<Shape>| match shape {
+        Some(Shape::Image { height, width, .. }) => Some([height, width]),
+        _ => None,
+    };
+    let mut values = Values {
+        field: input.second_moments.clone(),
+        plane: input.plane,
+        mean_ratio: input.mean_ratio,
+        correlation: input.neighbour_correlation,
+        gaussian: None,
+    };
+    let input_mean = values.mean();
+    let mut signals = Vec::with_capacity(layers.len());
+    let mut steps = Vec::with_capacity(layers.len());
+    for ((layer, &weight), shape) in layers.iter().zip(weights).zip(&shapes) {
+        let before = values.mean();
+        let output_plane = plane_of(*shape);
+        let (next, step) = match (layer.kind(), layer.affine()) {
+            (LayerKind::Dense(_) | LayerKind::Conv2d(_), Some(affine)) if !layer.weight_is_constant() => {
+                let windows = match layer.kind() {
+                    LayerKind::Conv2d(conv) => {
+                        values.plane.zip(output_plane).map(|(input, output)| Windows {
+                            input,
+                            output,
+                            kernel: conv.kernel(),
+                            stride: conv.stride(),
+                            padding: conv.padding_sizes(),
+                        })
+                    }
+                    _ => None,
+                };
+                affine_forward(affine, weight, &values, windows)
+            }
+            (LayerKind::Dense(_) | LayerKind::Conv2d(_), _) => (
+                values.uniform(output_plane),
+                Step::Affine {
+                    variances: vec![before],
+                    input: values.plane,
+                    windows: None,
+                    included: false,
+                },
+            ),
+            (LayerKind::MaxPool2d(pool) | LayerKind::AvgPool2d(pool), _) => {
+                let average = matches!(layer.kind(), LayerKind::AvgPool2d(_));
+                match values.plane.zip(output_plane) {
+                    Some((input, output)) => pool_forward(pool, average, &values, input, output),
+                    None => (values.clone(), Step::Through { input: values.plane }),
+                }
+            }
+            (LayerKind::GlobalAvgPool2d, _) => match values.plane {
+                Some(plane) => global_forward(&values, plane),
+                None => (values.clone(), Step::Through { input: None }),
+            },
+            (LayerKind::Input(_) | LayerKind::Flatten, _) => (
+                Values {
+                    plane: output_plane,
+                    ..values.clone()
+                },
+                Step::Through { input: values.plane },
+            ),
+        };
+        values = next;
+        let included = !matches!(step, Step::Affine { included: false, .. });
+        let variance = match &step {
+            Step::Affine { variances, .. } => variances.iter().sum::<f64>() / variances.len().max(1) as f64,
+            _ => values.mean(),
+        };
+        let after = values.mean();
+        signals.push(LayerSignal {
+            included,
+            preactivation_variance: variance,
+            activation: layer.activation(),
+            activation_second_moment: after,
+            forward_factor: after / before,
+            forward_cumulative: after / input_mean,
+            backward_factor: 1.0,
+            backward_cumulative: 1.0,
+        });
+        steps.push(step);
+    }
+    backward(layers, weights, &steps, &mut signals);
+    signals
+}
+
+/// A dense layer or a convolution: the pre-activation's variance at each
+/// output position, then the activation's moments.
+fn affine_forward(
+    affine: &AffineSpec,
+    weight: f64,
+    values: &Values,
+    windows: Option<Windows>,
+) -> (Values, Step) {
+    let bias = affine.bias().second_moment(affine.activation(), affine.fans());
+    let per_tap = affine.inputs() as f64 * weight;
+    let (variances, correlation) = match windows {
+        Some(windows) => {
+            let mut sums = vec![0.0; windows.output[0] * windows.output[1]];
+            windows.each(|output, input| sums[output] += values.field[input]);
+            let variances: Vec<f64> = sums.iter().map(|sum| per_tap * sum + bias).collect();
+            // Interior neighbours share their weights tap by tap.
+            let taps = windows.taps() as f64 * per_tap * values.mean();
+            let correlation = (taps * values.raw(windows.stride[1]) + bias) / (taps + bias);
+            (variances, if correlation.is_finite() { correlation } else { 1.0 })
+        }
+        None => (
+            vec![affine.fans().fan_in as f64 * weight * values.mean() + bias],
+            0.0,
+        ),
+    };
+    let activation = affine.activation();
+    let mut moments = SecondMoments {
+        activation,
+        known: HashMap::new(),
+    };
+    let field: Vec<f64> = variances.iter().map(|&variance| moments.of(variance)).collect();
+    let mean_variance = variances.iter().sum::<f64>() / variances.len().max(1) as f64;
+    let second = moments.of(mean_variance);
+    let mean_ratio = if second > 0.0 {
+        (activation.mean(mean_variance).powi(2) / second).min(1.0)
+    } else {
+        0.0
+    };
+    let neighbour = match windows {
+        Some(_) if second > 0.0 => centred(
+            cross_moment(activation, mean_variance, correlation) / second,
+            mean_ratio,
+        ),
+        _ => 0.0,
+    };
+    let input = values.plane;
+    (
+        Values {
+            field,
+            plane: windows.map(|windows| windows.output),
+            mean_ratio,
+            correlation: neighbour,
+            gaussian: Some(Gaussian {
+                variances: variances.clone(),
+                activation,
+                correlation,
+            }),
+        },
+        Step::Affine {
+            variances,
+            input,
+            windows,
+            included: true,
+        },
+    )
+}
+
+/// A max or average pooling.
+fn pool_forward(
+    pool: &PoolSpec,
+    average: bool,
+    values: &Values,
+    input: [usize; 2],
+    output: [usize; 2],
+) -> (Values, Step) {
+    let windows = Windows {
+        input,
+        output,
+        kernel: pool.kernel(),
+        stride: pool.stride(),
+        padding: [0, 0],
+    };
+    let taps = windows.taps();
+    let (factor, mean_ratio) = if average {
+        let factor = windows.mean_over_pairs(|distance| values.raw(distance));
+        (factor, (values.mean_ratio / factor).min(1.0))
+    } else {
+        // Values that are no activation of Gaussians are taken as Gaussian themselves.
+        let (activation, variance, correlation) = match &values.gaussian {
+            Some(gaussian) => (
+                gaussian.activation,
+                gaussian.variances.iter().sum::<f64>() / gaussian.variances.len().max(1) as f64,
+                gaussian.correlation,
+            ),
+            None => (Activation::Identity, values.mean(), values.correlation),
+        };
+        let pairs = windows.mean_over_pairs(|distance| correlation.max(0.0).powi(distance as i32));
+        // Over distinct pairs only: the mean above counts each tap with itself.
+        let distinct = if taps > 1 {
+            (pairs * (taps * taps) as f64 - taps as f64) / (taps * (taps - 1)) as f64
+        } else {
+            1.0
+        };
+        let single = activation.second_moment(variance);
+        let (first, second) = (
+            max_moment(activation, variance, distinct, taps, 1),
+            max_moment(activation, variance, distinct, taps, 2),
+        );
+        let factor = if single > 0.0 { second / single } else { 1.0 };
+        (
+            factor,
+            if second > 0.0 {
+                (first * first / second).min(1.0)
+            } else {
+                0.0
+            },
+        )
+    };
+    let mut sums = vec![0.0; output[0] * output[1]];
+    windows.each(|out, at| sums[out] += values.field[at]);
+    let field = sums.iter().map(|sum| factor * sum / taps as f64).collect();
+    (
+        Values {
+            field,
+            plane: Some(output),
+            mean_ratio,
+            correlation: values.correlation.powi(windows.stride[1] as i32),
+            gaussian: None,
+        },
+        Step::Pool { windows, average },
+    )
+}
+
+/// A global average pooling: each channel's mean over its plane.
+fn global_forward(values: &Values, plane: [usize; 2]) -> (Values, Step) {
+    let along = |length: usize| {
+        let mut total = 0.0;
+        for a in 0..length {
+            for b in 0..length {
+                total += values.correlation.powi(a.abs_diff(b) as i32);
+            }
+        }
+        total / (length * length).max(1) as f64
+    };
+    let shared = values.mean_ratio + (1.0 - values.mean_ratio) * along(plane[0]) * along(plane[1]);
+    (
+        Values {
+            field: vec![values.mean() * shared],
+            plane: None,
+            mean_ratio: (values.mean_ratio / shared).min(1.0),
+            correlation: 0.0,
+            gaussian: None,
+        },
+        Step::Global { plane },
+    )
+}
+
+/// The gradients' squared norms, top to bottom, relative to the last
+/// layer with weights. A pooling changes how many units share a gradient,
+/// as a change of width does: its factor is kept in the cumulative norms
+/// but, like widths, not counted in the next layer's own factor.
+fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut [LayerSignal]) {
+    // E[δ²] per position with respect to the current layer's output.
+    let mut gradient: Option<Vec<f64>> = None;
+    let mut top_norm: Option<f64> = None;
+    let mut above_norm = 1.0;
+    let mut pooled = 1.0;
+    for index in (0..layers.len()).rev() {
+        let layer = &layers[index];
+        let units = layer.outputs() as f64;
+        match &steps[index] {
+            Step::Affine {
+                variances,
+                input,
+                windows,
+                included,
+            } => {
+                let incoming = gradient.take();
+                if !included {
+                    let mean = incoming.as_ref().map_or(1.0, |g| mean(g));
+                    gradient = Some(vec![mean; input.map_or(1, |[height, width]| height * width)]);
+                    signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                    continue;
+                }
+                let activation = layer.activation();
+                let pre: Vec<f64> = match &incoming {
+                    Some(incoming) => {
+                        let mut derivative = HashMap::new();
+                        incoming
+                            .iter()
+                            .zip(variances.iter().cycle())
+                            .map(|(&g, &variance)| {
+                                g * *derivative
+                                    .entry(variance.to_bits())
+                                    .or_insert_with(|| activation.derivative_second_moment(variance))
+                            })
+                            .collect()
+                    }
+                    None => vec![1.0; variances.len()],
+                };
+                let pre = if pre.len() == variances.len() {
+                    pre
+                } else {
+                    let mean = mean(&pre);
+                    variances
+                        .iter()
+                        .map(|&v| mean * activation.derivative_second_moment(v))
+                        .collect()
+                };
+                let norm = units * pre.iter().sum::<f64>();
+                let top = *top_norm.get_or_insert(norm);
+                let factor = if incoming.is_some() {
+                    norm / above_norm / pooled
+                } else {
+                    1.0
+                };
+                signals[index].backward_factor = factor;
+                signals[index].backward_cumulative = norm / top;
+                above_norm = norm;
+                pooled = 1.0;
+                let per_tap = units * weights[index];
+                gradient = Some(match windows {
+                    Some(windows) => {
+                        let mut below = vec![0.0; windows.input[0] * windows.input[1]];
+                        windows.each(|output, at| below[at] += per_tap * pre[output]);
+                        below
+                    }
+                    None => vec![per_tap * mean(&pre); input.map_or(1, |[height, width]| height * width)],
+                });
+            }
+            Step::Pool { windows, average } => {
+                let incoming = gradient
+                    .take()
+                    .unwrap_or_else(|| vec![1.0; windows.output[0] * windows.output[1]]);
+                let share = if *average {
+                    (windows.taps() as f64).powi(-2)
+                } else {
+                    1.0 / windows.taps() as f64
+                };
+                let mut below = vec![0.0; windows.input[0] * windows.input[1]];
+                windows.each(|output, at| below[at] += share * incoming[output]);
+                pooled *= below.iter().sum::<f64>() / incoming.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                gradient = Some(below);
+            }
+            Step::Global { plane } => {
+                let positions = (plane[0] * plane[1]) as f64;
+                let incoming = gradient.take().map_or(1.0, |g| mean(&g));
+                let below = vec![incoming / (positions * positions); plane[0] * plane[1]];
+                pooled *= 1.0 / positions;
+                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                gradient = Some(below);
+            }
+            Step::Through { input } => {
+                let incoming = gradient.take();
+                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                gradient = incoming.map(|g| match input {
+                    Some([height, width]) if g.len() != height * width => vec![mean(&g); height * width],
+                    None if g.len() != 1 => vec![mean(&g)],
+                    _ => g,
+                });
+            }
+        }
+    }
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len().max(1) as f64
+}
