@@ -295,6 +295,8 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
         gaussian: None,
     };
     let input_mean = values.mean();
+    // The sum of the layers' Var(f) so far (see `typical_second_moment`).
+    let mut spread = 0.0;
     let mut signals = Vec::with_capacity(layers.len());
     let mut steps = Vec::with_capacity(layers.len());
     for ((layer, &weight), shape) in layers.iter().zip(weights).zip(&shapes) {
@@ -351,11 +353,15 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
             _ => values.mean(),
         };
         let after = values.mean();
+        if let (Some(affine), true) = (layer.affine(), included) {
+            spread += factor_variance(affine.activation(), variance, affine.outputs());
+        }
         signals.push(LayerSignal {
             included,
             preactivation_variance: variance,
             activation: layer.activation(),
             activation_second_moment: after,
+            typical_second_moment: after * (-spread / 2.0).exp(),
             forward_factor: after / before,
             forward_cumulative: after / input_mean,
             backward_factor: 1.0,
@@ -365,6 +371,18 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
     }
     backward(layers, weights, &steps, &mut signals);
     signals
+}
+
+/// How much one layer's factor on the second moment varies between draws
+/// of its weights: `(E[φ⁴]/E[φ²]² - 1)/n` for `n` outputs that each draw
+/// their own weights.
+fn factor_variance(activation: Activation, variance: f64, outputs: usize) -> f64 {
+    let second = activation.second_moment(variance);
+    if second <= 0.0 || outputs == 0 {
+        return 0.0;
+    }
+    let fourth = crate::rules::gaussian::expectation(|x| activation.value(x).powi(4), variance);
+    (fourth / (second * second) - 1.0) / outputs as f64
 }
 
 /// A dense layer or a convolution: the pre-activation's variance at each

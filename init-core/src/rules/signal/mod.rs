@@ -37,8 +37,15 @@ pub struct LayerSignal {
     pub preactivation_variance: f64,
     /// The layer's activation, for the moments computed on demand.
     pub activation: Activation,
-    /// `E[h²]` of the layer's output.
+    /// `E[h²]` of the layer's output: the mean over the weights' draw.
     pub activation_second_moment: f64,
+    /// `E[h²]` of the layer's output in a typical network: the mean over
+    /// the draw is pulled up by rare networks, as each layer multiplies the
+    /// signal by a factor `f` that varies between draws. Over the layers so
+    /// far, `E[log f] ≈ -Var(f)/2` with `Var(f) = (E[φ⁴]/E[φ²]² - 1)/n`,
+    /// `n` the layer's outputs (a convolution's channels, whose weights
+    /// every position shares): 5/n for relu (Hanin and Rolnick 2018).
+    pub typical_second_moment: f64,
     /// `E[h²]` here over `E[h²]` of the layer's input.
     pub forward_factor: f64,
     /// `E[h²]` here over `E[x²]` of the network's input.
