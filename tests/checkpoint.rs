@@ -44,6 +44,50 @@ fn a_saved_network_loads_bit_identical_with_its_spec_and_seed() {
 }
 
 #[test]
+fn a_convolution_is_stored_out_in_kh_kw_as_pytorch_stores_it() {
+    const CNN: NetworkSpec = network![
+        input(2, 9, 9),
+        conv2d(2 -> 4, relu, kernel = (3, 2), padding = 1),
+        max_pool2d(2),
+        flatten,
+        dense(80 -> 3, softmax),
+    ];
+    let path = scratch("cnn.safetensors");
+    let network = CNN.init(7);
+    network.save(&path).unwrap();
+    let loaded = Network::load(&path).unwrap();
+    assert_eq!(loaded, network);
+    assert_eq!(loaded.spec(), &CNN);
+    // An independent reader sees the 4-D tensor, in PyTorch's order: the
+    // kernel of output channel o, input channel c is at [o, c, ..].
+    let bytes = fs::read(&path).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let weight = file.tensor("layers.0.weight").unwrap();
+    assert_eq!(weight.shape(), [4, 2, 3, 2]);
+    let values: Vec<f32> = weight
+        .data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let matrix = network.layers()[0].weight();
+    assert_eq!(values[(3 * 2 + 1) * 6 + 2 * 2 + 1], matrix[(3, 6 + 2 * 2 + 1)]);
+    assert_eq!(file.tensor("layers.1.weight").unwrap().shape(), [3, 80]);
+    // Another kernel is a shape error naming the tensor.
+    let wider: NetworkSpec = network![
+        input(2, 9, 9),
+        conv2d(2 -> 4, relu, kernel = 3, padding = 1),
+        max_pool2d(2),
+        flatten,
+        dense(64 -> 3, softmax),
+    ];
+    assert!(matches!(
+        wider.load_weights(&path),
+        Err(CheckpointError::Shape { name, expected, found, .. })
+            if name == "layers.0.weight" && expected == [4, 2, 3, 3] && found == [4, 2, 3, 2]
+    ));
+}
+
+#[test]
 fn tensors_are_named_by_layer_path_as_pytorch_names_them() {
     assert_eq!(tensor_name(&LayerPath::top(3), "weight"), "layers.3.weight");
     assert_eq!(

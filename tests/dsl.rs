@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use netinit::dsl::Severity;
-use netinit::{Activation, Init, LayerSpec, Level, Lint, NetworkSpec, SpecError};
+use netinit::{Activation, Init, LayerSpec, Level, Lint, NetworkSpec, Padding, Shape, SpecError};
 use proptest::prelude::*;
 
 /// One diagnostic as rustc printed it in a `.stderr` file, or as the run
@@ -364,6 +364,81 @@ fn network() -> impl Strategy<Value = NetworkSpec> {
         })
 }
 
+/// One spatial layer: a convolution (channels, activation, kernel, stride,
+/// padding, `same` or not, init) or a pooling (max or average, kernel, stride).
+type SpatialParts = (
+    bool,
+    usize,
+    Activation,
+    [usize; 2],
+    [usize; 2],
+    [usize; 2],
+    bool,
+    Init,
+    bool,
+);
+
+fn spatial_parts() -> impl Strategy<Value = SpatialParts> {
+    (
+        proptest::bool::ANY,
+        1..9_usize,
+        activation(),
+        [1..4_usize, 1..4_usize],
+        [1..3_usize, 1..3_usize],
+        [0..3_usize, 0..3_usize],
+        proptest::bool::ANY,
+        weight(),
+        proptest::bool::ANY,
+    )
+}
+
+/// Convolutional networks: `input(C, H, W)`, 1 to 4 convolutions and
+/// poolings of any geometry, `flatten` or `global_avg_pool2d`, and a dense
+/// head; the geometries that do not fit their input are left out.
+fn convolutional_network() -> impl Strategy<Value = Option<NetworkSpec>> {
+    (
+        [1..4_usize, 6..20_usize, 6..20_usize],
+        proptest::collection::vec(spatial_parts(), 1..5),
+        proptest::bool::ANY,
+        1..12_usize,
+    )
+        .prop_map(|([channels, height, width], parts, global, classes)| {
+            let mut layers = vec![LayerSpec::input(Shape::image(channels, height, width))];
+            let mut current = channels;
+            for (conv, outputs, activation, kernel, stride, padding, same, init, max) in parts {
+                let layer = if conv {
+                    let odd = [kernel[0] | 1, kernel[1] | 1];
+                    let layer = match same {
+                        true => {
+                            LayerSpec::conv2d(current, outputs, activation, odd).with_padding(Padding::Same)
+                        }
+                        false => LayerSpec::conv2d(current, outputs, activation, kernel)
+                            .with_stride(stride)
+                            .with_padding(Padding::Explicit(padding)),
+                    };
+                    current = outputs;
+                    match init.is_constant() {
+                        true => layer,
+                        false => layer.with_weight(init),
+                    }
+                } else if max {
+                    LayerSpec::max_pool2d(kernel, stride)
+                } else {
+                    LayerSpec::avg_pool2d(kernel, stride)
+                };
+                layers.push(layer);
+            }
+            layers.push(if global {
+                LayerSpec::global_avg_pool2d()
+            } else {
+                LayerSpec::flatten()
+            });
+            let features = NetworkSpec::new(layers.clone()).ok()?.outputs();
+            layers.push(LayerSpec::dense(features, classes, Activation::Softmax));
+            NetworkSpec::new(layers).ok()
+        })
+}
+
 proptest! {
     // 256 random networks (fixed by proptest's deterministic default seed
     // for a given test name), each printed and read back.
@@ -371,6 +446,17 @@ proptest! {
 
     #[test]
     fn every_spec_the_dsl_accepts_prints_as_text_that_reads_back(spec in network()) {
+        let accepted = spec.lint().iter().all(|finding| finding.level < Level::Deny);
+        prop_assume!(accepted);
+        let text = spec.to_string();
+        let read: NetworkSpec = text.parse().map_err(|error| TestCaseError::fail(format!("{text}\n{error}")))?;
+        prop_assert_eq!(read, spec, "{}", text);
+    }
+
+    #[test]
+    fn every_convolutional_network_prints_as_text_that_reads_back(spec in convolutional_network()) {
+        prop_assume!(spec.is_some());
+        let spec = spec.unwrap();
         let accepted = spec.lint().iter().all(|finding| finding.level < Level::Deny);
         prop_assume!(accepted);
         let text = spec.to_string();

@@ -173,3 +173,69 @@ fn the_thread_count_does_not_change_the_weights() {
         assert_eq!(one, on(5), "{format}");
     }
 }
+
+const CNN: NetworkSpec = network![
+    input(1, 28, 28),
+    conv2d(1 -> 32, relu, kernel = 3, padding = 1),
+    max_pool2d(2),
+    flatten,
+    dense(6272 -> 10, softmax),
+];
+
+#[test]
+fn a_convolution_samples_as_the_dense_layer_of_its_matrix() {
+    // conv2d(1 -> 32, relu, kernel = 3) at path 0 has the (32, 9) matrix and
+    // the std (fan_in 9) of dense(9 -> 32, relu) at path 0: the same bits.
+    let cnn = CNN.init(42);
+    let dense = NetworkSpec::new(vec![LayerSpec::dense(9, 32, Activation::Relu)])
+        .unwrap()
+        .init(42);
+    assert_eq!(cnn.layers()[0].weight(), dense.layers()[0].weight());
+    assert_eq!(cnn.layers()[0].weight_shape(), [32, 1, 3, 3]);
+    let first: Vec<u32> = cnn.layers()[0]
+        .weight()
+        .iter()
+        .take(4)
+        .map(|w| w.to_bits())
+        .collect();
+    assert_eq!(
+        first,
+        GOLDEN_CONV,
+        "{:?}",
+        first.iter().map(|b| f32::from_bits(*b)).collect::<Vec<_>>()
+    );
+}
+
+/// 0.2477493, 0.13575867, 0.083124876, -0.110047676: the card's first
+/// layer's first normals under seed 42 (its golden weights over their std
+/// √(2/784)), times this layer's std √(2/9).
+const GOLDEN_CONV: [u32; 4] = [1_048_424_958, 1_040_909_394, 1_034_567_008, 3_185_664_173];
+
+#[test]
+fn layers_without_weights_redraw_nothing_and_channels_shard_as_rows() {
+    // The pooling, `input` and `flatten` have no path: without the pooling
+    // the convolution draws the same bits, and with another pooling in its
+    // place the head (path 1) does too.
+    let text = |pooling: &str| {
+        format!(
+            "input(1, 28, 28), conv2d(1 -> 32, relu, kernel = 3, padding = 1), {pooling} flatten, \
+             dense({} -> 10, softmax)",
+            if pooling.is_empty() { 25088 } else { 6272 }
+        )
+    };
+    let network = |pooling: &str| NetworkSpec::from_dsl(&text(pooling)).unwrap().0.init(3);
+    let pooled = CNN.init(3);
+    assert_eq!(pooled, network("max_pool2d(2),"));
+    assert_eq!(pooled.layers()[0], network("").layers()[0]);
+    assert_eq!(pooled.layers(), network("avg_pool2d(2),").layers());
+    for format in SamplerFormat::ALL {
+        let origin = Origin::new(5, format);
+        let full = CNN.init(origin);
+        let shard = CNN.sample_rows(origin, 1, 8..16).unwrap();
+        assert_eq!(shard, full.layers()[0].weight().slice(s![8..16, ..]), "{format}");
+        let block = CNN.sample_block(origin, 1, 0..32, 3..7).unwrap();
+        assert_eq!(block, full.layers()[0].weight().slice(s![.., 3..7]), "{format}");
+    }
+    // The pooling (spec layer 2) has no weights to sample.
+    assert!(CNN.sample_rows(5, 2, 0..1).is_err());
+}

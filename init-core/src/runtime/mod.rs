@@ -14,4 +14,5 @@ pub mod orthogonal;
 pub mod philox;
 pub mod product;
 pub mod sample;
+pub mod scratch;
 pub mod train;

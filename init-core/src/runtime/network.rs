@@ -14,6 +14,7 @@ use crate::runtime::layers::conv::{self, Geometry};
 use crate::runtime::layers::dense::sample_block;
 use crate::runtime::layers::pool::{self, Window};
 use crate::runtime::layers::{activation, Layer};
+use crate::runtime::scratch;
 
 /// What one layer of the spec computes at run time.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,6 +74,28 @@ pub(crate) struct Computed {
     pub(crate) out: Array2<f32>,
     /// Where each window's maximum was, for a max pooling.
     pub(crate) winners: Option<Vec<u32>>,
+}
+
+impl Drop for Computed {
+    /// The arrays go back to the thread's spares for the next batch.
+    fn drop(&mut self) {
+        for array in [self.pre.take(), Some(core::mem::take(&mut self.out))]
+            .into_iter()
+            .flatten()
+        {
+            scratch::recycle(array);
+        }
+        if let Some(winners) = self.winners.take() {
+            scratch::recycle_indices(winners);
+        }
+    }
+}
+
+impl Computed {
+    /// The output, leaving an empty array in its place.
+    pub(crate) fn take_out(&mut self) -> Array2<f32> {
+        core::mem::take(&mut self.out)
+    }
 }
 
 /// What every stage computed for one batch.
@@ -301,11 +324,13 @@ impl Network {
         self.check_input(input)?;
         let mut activations: Option<Array2<f32>> = None;
         for stage in &self.stages {
-            let computed = match &activations {
+            let mut computed = match &activations {
                 Some(previous) => self.compute(stage, previous.view()),
                 None => self.compute(stage, input),
             };
-            activations = Some(computed.out);
+            if let Some(previous) = activations.replace(computed.take_out()) {
+                scratch::recycle(previous);
+            }
         }
         Ok(activations.expect("a checked network has at least one layer"))
     }
@@ -347,8 +372,8 @@ impl Network {
         Ok(self
             .forward_cached(input)?
             .stages
-            .into_iter()
-            .map(|computed| computed.out)
+            .iter_mut()
+            .map(Computed::take_out)
             .collect())
     }
 
@@ -371,41 +396,24 @@ impl Network {
 
     /// What `stage` computes from a batch whose width is checked.
     fn compute(&self, stage: &Stage, input: ArrayView2<f32>) -> Computed {
-        let plain = |out| Computed {
-            pre: None,
-            out,
-            winners: None,
-        };
+        let computed = |pre, out, winners| Computed { pre, out, winners };
         match stage {
-            Stage::Dense(index) => {
+            Stage::Dense(index) | Stage::Conv(index, _) => {
                 let layer = self.layers[*index].parameters();
-                let pre = layer.affine(input);
-                let mut out = pre.clone();
+                let pre = match stage {
+                    Stage::Conv(_, geometry) => conv::forward(layer, input, geometry),
+                    _ => layer.affine(input),
+                };
+                let mut out = scratch::copy(pre.view());
                 activation::apply(layer.activation(), out.view_mut());
-                Computed {
-                    pre: Some(pre),
-                    ..plain(out)
-                }
-            }
-            Stage::Conv(index, geometry) => {
-                let layer = self.layers[*index].parameters();
-                let pre = conv::forward(layer, input, geometry);
-                let mut out = pre.clone();
-                activation::apply(layer.activation(), out.view_mut());
-                Computed {
-                    pre: Some(pre),
-                    ..plain(out)
-                }
+                computed(Some(pre), out, None)
             }
             Stage::MaxPool(window) => {
                 let (out, winners) = pool::max_forward(input, window);
-                Computed {
-                    winners: Some(winners),
-                    ..plain(out)
-                }
+                computed(None, out, Some(winners))
             }
-            Stage::AvgPool(window) => plain(pool::average_forward(input, window)),
-            Stage::Identity => plain(input.to_owned()),
+            Stage::AvgPool(window) => computed(None, pool::average_forward(input, window), None),
+            Stage::Identity => computed(None, scratch::copy(input), None),
         }
     }
 

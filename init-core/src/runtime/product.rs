@@ -5,6 +5,8 @@
 use gemm::{gemm, Parallelism};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
 
+use crate::runtime::scratch;
+
 /// Products smaller than this many multiply-adds run on one thread: below
 /// it, waking a second thread costs more than it saves.
 const PARALLEL_FROM: usize = 1 << 21;
@@ -19,10 +21,11 @@ const PARALLEL_FROM: usize = 1 << 21;
 pub fn product(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
     let ((m, k), (k_b, n)) = (a.dim(), b.dim());
     assert_eq!(k, k_b, "the inner dimensions of a product agree");
-    let mut out = Array2::<f32>::zeros((m, n));
     if m == 0 || n == 0 || k == 0 {
-        return out;
+        return scratch::zeros(m, n);
     }
+    // gemm writes every value of the output (it is told not to read it).
+    let mut out = scratch::overwritten(m, n);
     if m * n * k >= PARALLEL_FROM && m >= 2 {
         let half = m / 2;
         let (a_top, a_bottom) = a.split_at(Axis(0), half);

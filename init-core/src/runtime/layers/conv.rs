@@ -13,8 +13,8 @@ use crate::rules::shape::Shape;
 use crate::runtime::error::Error;
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::layers::dense::Dense;
-use crate::runtime::layers::written_zeros;
 use crate::runtime::product::product_into;
+use crate::runtime::scratch::{self, Scratch};
 
 /// One convolution: its weights as the `(out, in·kh·kw)` matrix that
 /// `(out, in, kh, kw)` is in memory, its biases and its activation.
@@ -180,14 +180,14 @@ const IMAGES_PER_TASK: usize = 8;
 /// The column matrix of a few images `(n, c·h·w)`: `(c·kh·kw, n·oh·ow)`,
 /// column `b·oh·ow + p` holding the receptive field of output position `p`
 /// of image `b`, zeros where it falls on the padding.
-fn columns(images: ArrayView2<f32>, geometry: &Geometry) -> Array2<f32> {
+fn columns(images: ArrayView2<f32>, geometry: &Geometry) -> Scratch {
     let (batch, positions) = (images.nrows(), geometry.positions());
     let [kernel_h, kernel_w] = geometry.kernel;
     let [out_h, out_w] = geometry.output;
     let (width, plane) = (geometry.input[1], geometry.plane());
-    let mut columns = Array2::<f32>::zeros((geometry.taps(), batch * positions));
-    let row_length = columns.ncols().max(1);
-    let slice = columns.as_slice_mut().expect("a fresh array is contiguous");
+    let mut columns = Scratch::zeros(geometry.taps(), batch * positions);
+    let row_length = (batch * positions).max(1);
+    let slice = columns.as_slice_mut();
     for (tap, row) in slice.chunks_mut(row_length).enumerate() {
         let (channel, i, j) = (
             tap / (kernel_h * kernel_w),
@@ -220,11 +220,13 @@ fn columns(images: ArrayView2<f32>, geometry: &Geometry) -> Array2<f32> {
 }
 
 /// A matrix product on the calling thread (tasks run side by side already).
-fn serial_product(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
-    let mut out = Array2::<f32>::zeros((a.nrows(), b.ncols()));
-    if a.ncols() > 0 {
-        product_into(a, b, out.view_mut());
+fn serial_product(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Scratch {
+    if a.ncols() == 0 {
+        return Scratch::zeros(a.nrows(), b.ncols());
     }
+    // gemm writes every value of the output (it is told not to read it).
+    let mut out = Scratch::overwritten(a.nrows(), b.ncols());
+    product_into(a, b, out.view_mut());
     out
 }
 
@@ -232,7 +234,8 @@ fn serial_product(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
 /// + b`, image by image, channel by channel.
 pub(crate) fn forward(parameters: &Dense, input: ArrayView2<f32>, geometry: &Geometry) -> Array2<f32> {
     let (outputs, positions) = (parameters.outputs(), geometry.positions());
-    let mut pre = Array2::<f32>::zeros((input.nrows(), outputs * positions));
+    // Every value is written below, each task its images' rows.
+    let mut pre = scratch::overwritten(input.nrows(), outputs * positions);
     let row_length = (outputs * positions).max(1);
     let bias = parameters.bias();
     pre.as_slice_mut()
@@ -242,6 +245,7 @@ pub(crate) fn forward(parameters: &Dense, input: ArrayView2<f32>, geometry: &Geo
         .for_each(|(task, out)| {
             let images = task_rows(input, task);
             let by_channel = serial_product(parameters.weight().view(), columns(images, geometry).view());
+            let by_channel = by_channel.view();
             for (image, out) in out.chunks_mut(row_length).enumerate() {
                 for (channel, out) in out.chunks_mut(positions.max(1)).enumerate() {
                     let source = by_channel.row(channel);
@@ -270,7 +274,7 @@ pub(crate) fn backward(
     let (outputs, positions) = (parameters.outputs(), geometry.positions());
     let plane_values = geometry.channels * geometry.plane();
     let tasks = input.nrows().div_ceil(IMAGES_PER_TASK);
-    let mut gradient = below.then(|| written_zeros(input.nrows(), plane_values));
+    let mut gradient = below.then(|| scratch::zeros(input.nrows(), plane_values));
     let targets: Vec<Option<&mut [f32]>> = match gradient.as_mut() {
         Some(gradient) => gradient
             .as_slice_mut()
@@ -286,8 +290,10 @@ pub(crate) fn backward(
         .map(|(task, gradient)| {
             let grouped = by_channel(task_rows(delta, task), outputs, positions);
             let columns = columns(task_rows(input, task), geometry);
-            let weight = serial_product(grouped.view(), columns.t());
-            let bias = grouped.sum_axis(Axis(1));
+            let weight = serial_product(grouped.view(), columns.view().t())
+                .view()
+                .to_owned();
+            let bias = grouped.view().sum_axis(Axis(1));
             if let Some(gradient) = gradient {
                 let on_columns = serial_product(parameters.weight().t(), grouped.view());
                 add_columns(on_columns.view(), geometry, gradient);
@@ -318,11 +324,12 @@ fn task_rows(batch: ArrayView2<f32>, task: usize) -> ArrayView2<f32> {
 
 /// A few images' gradient `(n, out·oh·ow)` regrouped channel by channel:
 /// `(out, n·oh·ow)`, as the products take it.
-fn by_channel(delta: ArrayView2<f32>, outputs: usize, positions: usize) -> Array2<f32> {
+fn by_channel(delta: ArrayView2<f32>, outputs: usize, positions: usize) -> Scratch {
     let batch = delta.nrows();
-    let mut grouped = Array2::<f32>::zeros((outputs, batch * positions));
-    let row_length = grouped.ncols().max(1);
-    let slice = grouped.as_slice_mut().expect("a fresh array is contiguous");
+    // Every value is copied in below.
+    let mut grouped = Scratch::overwritten(outputs, batch * positions);
+    let row_length = (batch * positions).max(1);
+    let slice = grouped.as_slice_mut();
     for (channel, row) in slice.chunks_mut(row_length).enumerate() {
         for (image, out) in row.chunks_mut(positions.max(1)).enumerate() {
             let source = delta.row(image);

@@ -17,18 +17,6 @@ use crate::runtime::generator::LayerStreams;
 use crate::runtime::layers::conv::Conv2d;
 use crate::runtime::layers::dense::Dense;
 
-/// An array of zeros whose pages are written now, for a buffer that is
-/// then added into. `Array2::zeros` asks the allocator for zeroed memory,
-/// which Linux maps to its shared zero page until the first write: a read
-/// then a write (`+=`) takes a copy-on-write fault whose TLB flush
-/// interrupts every other core, which in a virtual machine cost a third of
-/// a convolution's training step (measured with perf).
-pub(crate) fn written_zeros(rows: usize, columns: usize) -> Array2<f32> {
-    let mut values = Vec::with_capacity(rows * columns);
-    values.resize(rows * columns, 0.0_f32);
-    Array2::from_shape_vec((rows, columns), values).expect("the buffer holds rows × columns values")
-}
-
 /// A sampled layer with parameters, of its kind.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Layer {

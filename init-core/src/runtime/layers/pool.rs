@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::rules::layer::PoolSpec;
 use crate::rules::shape::Shape;
-use crate::runtime::layers::written_zeros;
+use crate::runtime::scratch;
 
 /// Where a pooling's windows fall on its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,32 +111,45 @@ fn planes<T: Send>(
 /// The largest value of each window, and where in its plane it was (the
 /// first of equal values), for the backward pass.
 pub(crate) fn max_forward(input: ArrayView2<f32>, window: &Window) -> (Array2<f32>, Vec<u32>) {
-    let batch = input.nrows();
-    let count = batch * window.channels * window.positions();
-    let mut best = vec![(0.0_f32, 0_u32); count];
-    planes(input, window, &mut best, |plane, out| {
-        for (slot, corner) in out.iter_mut().zip(window.corners()) {
-            let mut found = (plane[corner], corner as u32);
-            for tap in window.taps(corner) {
-                // A NaN wins, so it is not hidden.
-                if plane[tap] > found.0 || plane[tap].is_nan() {
-                    found = (plane[tap], tap as u32);
+    let (batch, plane, positions) = (input.nrows(), window.plane(), window.positions());
+    // Every value and winner is written below.
+    let mut values = scratch::overwritten(batch, window.channels * positions);
+    let mut winners = scratch::indices(batch * window.channels * positions);
+    values
+        .as_slice_mut()
+        .expect("a fresh array is contiguous")
+        .par_chunks_mut(positions.max(1))
+        .zip(winners.par_chunks_mut(positions.max(1)))
+        .enumerate()
+        .for_each(|(index, (values, winners))| {
+            let (example, channel) = (index / window.channels, index % window.channels);
+            let row = input.row(example);
+            let plane =
+                &row.as_slice().expect("batches are standard layout")[channel * plane..(channel + 1) * plane];
+            let ([kernel_h, kernel_w], width) = (window.kernel, window.input[1]);
+            for ((value, winner), corner) in values.iter_mut().zip(winners.iter_mut()).zip(window.corners()) {
+                let (mut best, mut at) = (plane[corner], corner);
+                for i in 0..kernel_h {
+                    let row = corner + i * width;
+                    for (tap, &candidate) in plane[row..row + kernel_w].iter().enumerate() {
+                        // A NaN wins, so it is not hidden; selects, not
+                        // branches, which relu's ties would mispredict.
+                        let better = candidate > best || candidate.is_nan();
+                        best = if better { candidate } else { best };
+                        at = if better { row + tap } else { at };
+                    }
                 }
+                (*value, *winner) = (best, at as u32);
             }
-            *slot = found;
-        }
-    });
-    let (values, indices): (Vec<f32>, Vec<u32>) = best.into_iter().unzip();
-    let values = Array2::from_shape_vec((batch, window.channels * window.positions()), values)
-        .expect("one value per output");
-    (values, indices)
+        });
+    (values, winners)
 }
 
 /// The gradient with respect to a max pooling's input: each output's
 /// gradient to the input that won its window.
 pub(crate) fn max_backward(delta: ArrayView2<f32>, indices: &[u32], window: &Window) -> Array2<f32> {
     let (plane, positions) = (window.plane(), window.positions());
-    let mut gradient = written_zeros(delta.nrows(), window.channels * plane);
+    let mut gradient = scratch::zeros(delta.nrows(), window.channels * plane);
     let slice = gradient.as_slice_mut().expect("a fresh array is contiguous");
     let delta = delta.as_standard_layout();
     let delta = delta.as_slice().expect("standard layout");
@@ -155,15 +168,20 @@ pub(crate) fn max_backward(delta: ArrayView2<f32>, indices: &[u32], window: &Win
 /// The mean of each window.
 pub(crate) fn average_forward(input: ArrayView2<f32>, window: &Window) -> Array2<f32> {
     let batch = input.nrows();
-    let mut values = vec![0.0_f32; batch * window.channels * window.positions()];
+    // Every value is written below.
+    let mut values = scratch::overwritten(batch, window.channels * window.positions());
     let scale = 1.0 / (window.kernel[0] * window.kernel[1]) as f32;
-    planes(input, window, &mut values, |plane, out| {
-        for (slot, corner) in out.iter_mut().zip(window.corners()) {
-            *slot = window.taps(corner).map(|tap| plane[tap]).sum::<f32>() * scale;
-        }
-    });
-    Array2::from_shape_vec((batch, window.channels * window.positions()), values)
-        .expect("one value per output")
+    planes(
+        input,
+        window,
+        values.as_slice_mut().expect("a fresh array is contiguous"),
+        |plane, out| {
+            for (slot, corner) in out.iter_mut().zip(window.corners()) {
+                *slot = window.taps(corner).map(|tap| plane[tap]).sum::<f32>() * scale;
+            }
+        },
+    );
+    values
 }
 
 /// The gradient with respect to an average pooling's input: each output's
@@ -171,7 +189,7 @@ pub(crate) fn average_forward(input: ArrayView2<f32>, window: &Window) -> Array2
 pub(crate) fn average_backward(delta: ArrayView2<f32>, window: &Window) -> Array2<f32> {
     let (plane, positions) = (window.plane(), window.positions());
     let scale = 1.0 / (window.kernel[0] * window.kernel[1]) as f32;
-    let mut gradient = written_zeros(delta.nrows(), window.channels * plane);
+    let mut gradient = scratch::zeros(delta.nrows(), window.channels * plane);
     let slice = gradient.as_slice_mut().expect("a fresh array is contiguous");
     let delta = delta.as_standard_layout();
     let delta = delta.as_slice().expect("standard layout");

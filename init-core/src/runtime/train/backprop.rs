@@ -9,6 +9,7 @@ use crate::runtime::layers::activation as activate;
 use crate::runtime::layers::{conv, pool};
 use crate::runtime::network::{Cache, Network, Stage};
 use crate::runtime::product::product;
+use crate::runtime::scratch;
 use crate::runtime::train::loss::{output_gradient, Loss, Targets};
 
 /// The gradient of the loss with respect to every weight and bias.
@@ -63,7 +64,8 @@ impl Network {
         let value = self.loss_value(&cache, targets, loss)?;
         let fused = loss == Loss::CrossEntropy;
         let top = output_gradient(cache.top().1, targets);
-        let (_, gradients) = self.backpropagate(&cache, inputs, top, fused, true);
+        let (deltas, gradients) = self.backpropagate(&cache, inputs, top, fused, true);
+        deltas.into_iter().for_each(scratch::recycle);
         Ok((value, gradients))
     }
 
@@ -176,7 +178,7 @@ impl Network {
                 Stage::Identity => Some(core::mem::take(&mut delta)),
             };
             match below {
-                Some(below) => delta = below,
+                Some(below) => scratch::recycle(core::mem::replace(&mut delta, below)),
                 None => break,
             }
         }

@@ -6,6 +6,7 @@ use rand::Rng;
 use crate::runtime::error::Error;
 use crate::runtime::generator::generator;
 use crate::runtime::network::Network;
+use crate::runtime::scratch;
 use crate::runtime::train::backprop::check_count;
 use crate::runtime::train::loss::{Loss, Targets};
 use crate::runtime::train::optim::{update, Moments, Optimizer};
@@ -196,6 +197,7 @@ impl Trainer {
         let moments = std::mem::replace(&mut self.moments, moments);
         self.spare = Some((network, moments));
         self.steps = steps;
+        gradients.weights.into_iter().for_each(scratch::recycle);
         Ok(loss)
     }
 
