@@ -166,7 +166,7 @@ fn measure(
         }
     }
     let last = gradients[gradients.len() - 1];
-    let report = propagate_from(spec.layers(), statistics);
+    let report = propagate_from(spec.layers(), statistics)?;
     Ok(Profile {
         label,
         second_moment: logarithms.iter().map(|log| log.exp()).collect(),

@@ -187,10 +187,13 @@ pub use init_core::{
     LARGEST_NORMAL, MAX_ALPHA, SELU_ALPHA, SELU_LAMBDA, SMALLEST_SCALE, TRUNCATED_NORMAL_STD_CORRECTION,
     TRUNCATION,
 };
+// The name `AffineSpec` had before convolutions, kept for the code that used it.
+#[allow(deprecated)]
+pub use init_core::DenseSpec;
 // Network descriptions, their checks and the DSL.
 pub use init_core::{
     dsl, validate, AffineSpec, Conv2dSpec, LayerKind, LayerPath, LayerSpec, NetworkSpec, Padding, Part,
-    PoolSpec, Shape, SpecError, Summary, MAX_PARAMETERS,
+    PoolSpec, Shape, SpecError, Summary, MAX_PARAMETERS, MAX_PLANE, MAX_SIDE, MAX_VALUES,
 };
 // The lints and the signal analysis behind them.
 pub use init_core::{signal, Finding, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};

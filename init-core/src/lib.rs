@@ -23,6 +23,10 @@ pub use rules::init::{
     TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
 };
 pub use rules::layer::{AffineSpec, Conv2dSpec, LayerKind, LayerSpec, Padding, PoolSpec};
+/// The name [`AffineSpec`] had while dense was the only kind with weights.
+#[deprecated(since = "0.2.0", note = "renamed `AffineSpec`: dense and conv2d share it")]
+pub type DenseSpec = AffineSpec;
+pub use rules::flow::{MAX_PLANE, MAX_SIDE, MAX_VALUES};
 pub use rules::levels::{Level, Lint, LintLevels};
 pub use rules::lint::{Finding, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 pub use rules::network::NetworkSpec;

@@ -176,6 +176,22 @@ pub enum SpecError {
         /// The input width this layer takes.
         found: usize,
     },
+    /// A layer that would give more values per example than netinit handles:
+    /// planes of more than [`MAX_PLANE`](crate::MAX_PLANE)
+    /// positions, or more than [`MAX_VALUES`](crate::MAX_VALUES)
+    /// values, or a count that overflows.
+    ShapeTooLarge {
+        /// The layer (0-based).
+        layer: usize,
+        /// The shape it would give.
+        shape: Shape,
+    },
+    /// softmax on a convolution, which would normalise every channel and
+    /// position of an example together.
+    SoftmaxOnImage {
+        /// The layer (0-based).
+        layer: usize,
+    },
     /// A layer index past the last layer (in [`NetworkSpec::with_layer`](crate::NetworkSpec::with_layer)).
     NoSuchLayer {
         /// The index asked for.
@@ -207,7 +223,9 @@ impl SpecError {
             | SpecError::ChannelMismatch { layer, .. }
             | SpecError::NeedsFlatten { layer, .. }
             | SpecError::NeedsImage { layer, .. }
-            | SpecError::FeatureMismatch { layer, .. } => Some(layer),
+            | SpecError::FeatureMismatch { layer, .. }
+            | SpecError::ShapeTooLarge { layer, .. }
+            | SpecError::SoftmaxOnImage { layer } => Some(layer),
         }
     }
 
@@ -231,6 +249,8 @@ impl SpecError {
             SpecError::SamePadding { .. } => Part::Padding,
             SpecError::KernelTooLarge { .. } => Part::Kernel,
             SpecError::ChannelMismatch { .. } | SpecError::FeatureMismatch { .. } => Part::Inputs,
+            SpecError::ShapeTooLarge { .. } => Part::Layer,
+            SpecError::SoftmaxOnImage { .. } => Part::Activation,
         }
     }
 
@@ -336,6 +356,15 @@ impl SpecError {
                 "a convolution or pooling layer takes a (C, H, W) image, but `{previous}` before it gives {}",
                 counted(given, "feature")
             ),
+            SpecError::ShapeTooLarge { shape, .. } => format!(
+                "this layer would give {shape} values per example, more than netinit handles: planes of up to \
+                 {side} × {side} positions and 2^{} values per example",
+                crate::rules::flow::MAX_VALUES.trailing_zeros(),
+                side = crate::rules::flow::MAX_SIDE,
+            ),
+            SpecError::SoftmaxOnImage { .. } => "softmax on a convolution would normalise every channel and position \
+                of an example together: netinit has no per-position softmax"
+                .into(),
             SpecError::FeatureMismatch {
                 given,
                 previous,
@@ -433,6 +462,13 @@ impl SpecError {
                     .into()
             }
             SpecError::FeatureMismatch { given, .. } => format!("write `{} -> …` here", size(given)),
+            SpecError::ShapeTooLarge { .. } => {
+                "use less padding, a larger stride or pooling, or a smaller input".into()
+            }
+            SpecError::SoftmaxOnImage { .. } => {
+                "use softmax on the dense layer after `flatten` or `global_avg_pool2d`, and another activation here"
+                    .into()
+            }
         }
     }
 }

@@ -6,6 +6,30 @@ use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::network::NetworkSpec;
 use crate::rules::shape::Shape;
 
+/// The longest side of a plane [`MAX_PLANE`] allows.
+pub const MAX_SIDE: usize = 8192;
+
+/// The most positions a plane may have: 8192 × 8192. The signal analysis
+/// follows every position of a plane, at compile time too.
+pub const MAX_PLANE: usize = MAX_SIDE * MAX_SIDE;
+
+/// The most values one example may have between two layers (2^31), so
+/// that a batch's index arithmetic stays well inside `usize` and `u32`.
+pub const MAX_VALUES: usize = 1 << 31;
+
+/// `shape`, or the error for layer `layer` when it is an image too large to
+/// handle (a dense layer's width is bounded by its parameter count, and
+/// `flatten` of a bounded image is bounded).
+fn bounded(layer: usize, shape: Shape) -> Result<Shape, SpecError> {
+    let Shape::Image { height, width, .. } = shape else {
+        return Ok(shape);
+    };
+    match (height.checked_mul(width), shape.size()) {
+        (Some(plane), Some(size)) if plane <= MAX_PLANE && size <= MAX_VALUES => Ok(shape),
+        _ => Err(SpecError::ShapeTooLarge { layer, shape }),
+    }
+}
+
 /// The shape the network's first layer takes: what `input(…)` declares,
 /// else a first dense layer's input width; `None` when neither says (a
 /// network that starts with a spatial layer, which validation refuses).
@@ -26,6 +50,14 @@ pub(crate) fn step(
     index: usize,
     input: Option<Shape>,
 ) -> Result<Option<Shape>, SpecError> {
+    match unbounded(layers, index, input)? {
+        Some(shape) => bounded(index, shape).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// [`step`] without the bound on the size.
+fn unbounded(layers: &[LayerSpec], index: usize, input: Option<Shape>) -> Result<Option<Shape>, SpecError> {
     let layer = &layers[index];
     let previous = index.checked_sub(1).map(|previous| &layers[previous]);
     let previous_name = previous.map_or("input", |previous| previous.kind().name());

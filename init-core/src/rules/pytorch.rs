@@ -2,14 +2,15 @@
 //! `nn.Module` whose `state_dict` has exactly a checkpoint's names and
 //! shapes (`layers.0.weight`, …), so `model.load_state_dict(load_file(path))`
 //! works in strict mode. A `ModuleList` holds the layers with parameters,
-//! numbered by path; activations are functions in `forward`, not modules,
-//! so they take no number.
+//! numbered by path; activations, pooling and flatten are functions in
+//! `forward`, not modules, so they take no number.
 
 use core::fmt::Write;
 
 use crate::rules::activation::Activation;
-use crate::rules::layer::LayerKind;
+use crate::rules::layer::{LayerKind, Padding};
 use crate::rules::network::NetworkSpec;
+use crate::rules::shape::Shape;
 
 impl NetworkSpec {
     /// The Python source of a PyTorch module for this network, named
@@ -27,18 +28,67 @@ impl NetworkSpec {
         let mut modules = String::new();
         let mut forward = String::new();
         for (path, layer) in self.layer_paths().into_iter().zip(self.layers()) {
-            let (Some(path), LayerKind::Dense(dense)) = (path, layer.kind()) else {
-                continue;
+            let step = match (path, layer.kind()) {
+                (Some(path), LayerKind::Dense(dense)) => {
+                    let _ = writeln!(
+                        modules,
+                        "            nn.Linear({}, {}),",
+                        dense.inputs(),
+                        dense.outputs()
+                    );
+                    activation(dense.activation(), &format!("self.layers[{path}](x)"))
+                }
+                (Some(path), LayerKind::Conv2d(conv)) => {
+                    let padding = match conv.padding() {
+                        Padding::Same => "'same'".to_owned(),
+                        Padding::Explicit(sizes) => pair(sizes),
+                    };
+                    let _ = writeln!(
+                        modules,
+                        "            nn.Conv2d({}, {}, kernel_size={}, stride={}, padding={padding}),",
+                        conv.affine().inputs(),
+                        conv.affine().outputs(),
+                        pair(conv.kernel()),
+                        pair(conv.stride())
+                    );
+                    let affine = format!("self.layers[{path}](x)");
+                    match conv.affine().activation() {
+                        // netinit's softmax takes a whole row: every channel and position.
+                        Activation::Softmax => {
+                            format!("torch.softmax({affine}.flatten(1), dim=-1).view(x.shape[0], -1)")
+                        }
+                        other => activation(other, &affine),
+                    }
+                }
+                (
+                    _,
+                    LayerKind::Input(Shape::Image {
+                        channels,
+                        height,
+                        width,
+                    }),
+                ) => {
+                    format!("x.reshape(-1, {channels}, {height}, {width})")
+                }
+                (_, LayerKind::MaxPool2d(pool)) => {
+                    format!(
+                        "F.max_pool2d(x, {}, stride={})",
+                        pair(pool.kernel()),
+                        pair(pool.stride())
+                    )
+                }
+                (_, LayerKind::AvgPool2d(pool)) => {
+                    format!(
+                        "F.avg_pool2d(x, {}, stride={})",
+                        pair(pool.kernel()),
+                        pair(pool.stride())
+                    )
+                }
+                (_, LayerKind::GlobalAvgPool2d) => "x.mean(dim=(2, 3))".to_owned(),
+                (_, LayerKind::Flatten) => "torch.flatten(x, 1)".to_owned(),
+                _ => continue,
             };
-            let index = path.to_string();
-            let _ = writeln!(
-                modules,
-                "            nn.Linear({}, {}),",
-                dense.inputs(),
-                dense.outputs()
-            );
-            let affine = format!("self.layers[{index}](x)");
-            let _ = writeln!(forward, "        x = {}", activation(dense.activation(), &affine));
+            let _ = writeln!(forward, "        x = {step}");
         }
         let spec = self.to_string().replace('\n', "\n    ");
         format!(
@@ -50,6 +100,11 @@ impl NetworkSpec {
              def forward(self, x):\n{forward}        return x\n"
         )
     }
+}
+
+/// `[height, width]` as a Python tuple.
+fn pair([height, width]: [usize; 2]) -> String {
+    format!("({height}, {width})")
 }
 
 /// `activation` applied to the Python expression `x`, as PyTorch writes it
@@ -74,6 +129,42 @@ fn activation(activation: Activation, x: &str) -> String {
 mod tests {
     use super::*;
     use crate::rules::layer::LayerSpec;
+
+    #[test]
+    fn a_convolutional_network_has_its_modules_and_its_steps() {
+        let spec = NetworkSpec::new(vec![
+            LayerSpec::input(Shape::image(1, 28, 28)),
+            LayerSpec::conv2d(1, 8, Activation::Relu, [3, 3]).with_padding(Padding::uniform(1)),
+            LayerSpec::max_pool2d([2, 2], [2, 2]),
+            LayerSpec::conv2d(8, 4, Activation::Tanh, [3, 5]).with_padding(Padding::Same),
+            LayerSpec::avg_pool2d([2, 2], [1, 1]),
+            LayerSpec::global_avg_pool2d(),
+            LayerSpec::dense(4, 10, Activation::Softmax),
+        ])
+        .unwrap();
+        let module = spec.to_pytorch("Cnn");
+        for line in [
+            "nn.Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)),",
+            "nn.Conv2d(8, 4, kernel_size=(3, 5), stride=(1, 1), padding='same'),",
+            "nn.Linear(4, 10),",
+            "x = x.reshape(-1, 1, 28, 28)",
+            "x = torch.relu(self.layers[0](x))",
+            "x = F.max_pool2d(x, (2, 2), stride=(2, 2))",
+            "x = torch.tanh(self.layers[1](x))",
+            "x = F.avg_pool2d(x, (2, 2), stride=(1, 1))",
+            "x = x.mean(dim=(2, 3))",
+            "x = torch.softmax(self.layers[2](x), dim=-1)",
+        ] {
+            assert!(module.contains(line), "{line}\n{module}");
+        }
+        let flattened = NetworkSpec::new(vec![
+            LayerSpec::input(Shape::image(2, 4, 4)),
+            LayerSpec::flatten(),
+            LayerSpec::dense(32, 3, Activation::Softmax),
+        ])
+        .unwrap();
+        assert!(flattened.to_pytorch("Flat").contains("x = torch.flatten(x, 1)"));
+    }
 
     #[test]
     fn every_activation_has_its_pytorch_call_and_every_layer_its_number() {

@@ -6,7 +6,8 @@
 //! `MALLOC_TOP_PAD_` set so that glibc kept it, the step took 50 ms instead
 //! of 90 (measured): the stages' arrays and the convolution's task buffers
 //! are therefore taken from, and given back to, the spares each thread
-//! keeps here (at most `KEPT` buffers, the smallest given up first).
+//! keeps here: at most [`KEPT`] buffers and [`KEPT_BYTES`] in all, a
+//! request served only by a spare at most twice its size.
 
 use std::cell::RefCell;
 
@@ -14,6 +15,9 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 /// How many spare buffers a thread keeps: about a step's arrays.
 const KEPT: usize = 32;
+
+/// How much memory a thread's spares may hold in all: 256 MiB.
+const KEPT_BYTES: usize = 256 << 20;
 
 thread_local! {
     static SPARE: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
@@ -26,10 +30,12 @@ thread_local! {
 fn take(length: usize, zeroed: bool) -> Vec<f32> {
     let mut values = SPARE.with(|spare| {
         let mut spare = spare.borrow_mut();
+        // Not a spare far larger than the request: the array may be the
+        // caller's to keep.
         let fits = spare
             .iter()
             .enumerate()
-            .filter(|(_, buffer)| buffer.capacity() >= length)
+            .filter(|(_, buffer)| buffer.capacity() >= length && buffer.capacity() <= 2 * length + 1024)
             .min_by_key(|(_, buffer)| buffer.capacity())
             .map(|(index, _)| index);
         match fits {
@@ -54,11 +60,21 @@ fn give(values: Vec<f32>) {
     let _ = SPARE.try_with(|spare| {
         let mut spare = spare.borrow_mut();
         spare.push(values);
-        if spare.len() > KEPT {
-            let smallest = (0..spare.len())
-                .min_by_key(|&index| spare[index].capacity())
+        let bytes = |spare: &[Vec<f32>]| spare.iter().map(|b| b.capacity() * 4).sum::<usize>();
+        while spare.len() > KEPT || bytes(&spare) > KEPT_BYTES {
+            // Too many: the smallest goes; too much: the largest.
+            let over_count = spare.len() > KEPT;
+            let index = (0..spare.len())
+                .min_by_key(|&index| {
+                    let capacity = spare[index].capacity();
+                    if over_count {
+                        capacity
+                    } else {
+                        usize::MAX - capacity
+                    }
+                })
                 .expect("the list is not empty");
-            spare.swap_remove(smallest);
+            spare.swap_remove(index);
         }
     });
 }
@@ -114,8 +130,9 @@ pub(crate) fn recycle(array: Array2<f32>) {
     give(values);
 }
 
-/// A `rows × columns` matrix of zeros in one of this thread's spare
-/// buffers, given back to the thread that drops it.
+/// A `rows × columns` matrix in one of this thread's spare buffers (zeros,
+/// or left from earlier use with [`Scratch::overwritten`]), given back to
+/// the thread that drops it.
 pub(crate) struct Scratch {
     values: Vec<f32>,
     rows: usize,

@@ -26,6 +26,28 @@ const EVERYTHING: NetworkSpec = network![
     dense(256 -> 10, softmax, init = uniform(bound = 0.1), bias = truncated_normal(std = 0.01),),
 ];
 
+// The convolutional network, and each spatial layer's spellings.
+const CNN: netinit::NetworkSpec = netinit::network![
+    input(1, 28, 28),
+    conv2d(1 -> 32, relu, kernel = 3, padding = 1),
+    max_pool2d(2),
+    conv2d(32 -> 64, relu, kernel = 3, padding = 1),
+    max_pool2d(2),
+    flatten,
+    dense(3136 -> 128, relu),
+    dense(128 -> 10, softmax),
+];
+
+const SPELLINGS: netinit::NetworkSpec = netinit::network![
+    input(3, 32, 30),
+    conv2d(3 -> 16, gelu, kernel = (3, 5), stride = (1, 2), padding = (1, 2), init = he_uniform, bias = normal(std = 0.01)),
+    avg_pool2d(2, 3, stride = 1),
+    conv2d(16 -> 16, tanh, kernel = 3, padding = same,),
+    max_pool2d(3, stride = 2),
+    global_avg_pool2d,
+    dense(16 -> 10, softmax),
+];
+
 fn main() {
     let spec = EVERYTHING;
     let layers = spec.layers();
@@ -39,5 +61,10 @@ fn main() {
     assert_eq!(scaling.gain, Some(1.3));
     assert_eq!(layers[11].bias(), Init::Constant { value: -0.5 });
     assert_eq!(layers[1].activation(), Activation::Identity);
-    from_text::assert_same(include_str!("full_grammar.rs"), &[EVERYTHING]);
+    from_text::assert_same(include_str!("full_grammar.rs"), &[EVERYTHING, CNN, SPELLINGS]);
+
+    assert_eq!(CNN.parameter_count(), 421_642);
+    assert_eq!(SPELLINGS.output_shapes()[1], netinit::Shape::image(16, 32, 15));
+    assert_eq!(SPELLINGS.output_shapes()[2], netinit::Shape::image(16, 31, 13));
+    assert_eq!(SPELLINGS.output_shapes()[4], netinit::Shape::image(16, 15, 6));
 }

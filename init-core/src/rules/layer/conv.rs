@@ -12,7 +12,8 @@ pub enum Padding {
     /// This many rows and columns of zeros on each side: `[height, width]`.
     Explicit([usize; 2]),
     /// As much as keeps the output the size of the input: `(K - 1) / 2` on
-    /// each side, for an odd kernel at stride 1 (PyTorch's `padding='same'`).
+    /// each side, for an odd kernel at stride 1 (PyTorch's `padding='same'`,
+    /// which also pads an even kernel unevenly; that is refused here).
     Same,
 }
 

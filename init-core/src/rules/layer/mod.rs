@@ -352,6 +352,11 @@ impl LayerSpec {
         if let Some(affine) = self.affine() {
             affine.init_errors(index, errors);
         }
+        if let LayerKind::Conv2d(conv) = &self.kind {
+            if conv.affine().activation() == Activation::Softmax {
+                errors.push(SpecError::SoftmaxOnImage { layer: index });
+            }
+        }
     }
 }
 

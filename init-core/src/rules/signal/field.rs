@@ -35,6 +35,36 @@ use crate::rules::signal::LayerSignal;
 /// (`examples/conv_depth.rs` prints it); natural images are alike.
 pub const IMAGE_NEIGHBOUR_CORRELATION: f64 = 0.92;
 
+/// Input statistics that do not describe the network's input: their plane
+/// (or features) differs from what `input(…)` declares.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatisticsMismatch {
+    /// The network's input.
+    pub network: Option<Shape>,
+    /// The statistics' plane, `None` for features.
+    pub statistics: Option<[usize; 2]>,
+    /// How many second moments the statistics hold.
+    pub values: usize,
+}
+
+impl core::fmt::Display for StatisticsMismatch {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let network = self
+            .network
+            .map_or_else(|| "unknown".to_owned(), |shape| shape.to_string());
+        match self.statistics {
+            Some([height, width]) => write!(
+                f,
+                "the statistics describe a {height} × {width} plane ({} values), but the network's input is {network}",
+                self.values
+            ),
+            None => write!(f, "the statistics describe features, but the network's input is {network}"),
+        }
+    }
+}
+
+impl std::error::Error for StatisticsMismatch {}
+
 /// What the analysis takes of the data: the second moment at each input
 /// position and how adjacent positions are correlated.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,7 +126,10 @@ impl InputStatistics {
             return InputStatistics::features(second);
         };
         let plane = height * width;
-        let images = rows.len() / (channels * plane).max(1);
+        if plane == 0 || channels == 0 {
+            return InputStatistics::uniform_image([height, width], 0.0, 0.0);
+        }
+        let images = rows.len() / (channels * plane);
         let mut second_moments = vec![0.0; plane];
         let (mut sum, mut square, mut cross, mut pairs) = (0.0, 0.0, 0.0, 0.0);
         for image in rows.chunks_exact((channels * plane).max(1)) {
@@ -270,6 +303,27 @@ impl SecondMoments {
             .known
             .entry(variance.to_bits())
             .or_insert_with(|| activation.second_moment(variance))
+    }
+}
+
+/// Whether `input` describes the input of `layers`: the same plane, one
+/// second moment per position (or features for features).
+pub(crate) fn fits(layers: &[LayerSpec], input: &InputStatistics) -> Result<(), StatisticsMismatch> {
+    let network = flow::input_shape(layers);
+    let fits = match (network, input.plane) {
+        (Some(Shape::Image { height, width, .. }), Some(plane)) => {
+            plane == [height, width] && input.second_moments.len() == height * width
+        }
+        (Some(Shape::Features(_)) | None, None) => !input.second_moments.is_empty(),
+        _ => false,
+    };
+    match fits {
+        true => Ok(()),
+        false => Err(StatisticsMismatch {
+            network,
+            statistics: input.plane,
+            values: input.second_moments.len(),
+        }),
     }
 }
 

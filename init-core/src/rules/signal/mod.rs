@@ -25,7 +25,7 @@ use crate::rules::flow;
 use crate::rules::layer::LayerSpec;
 use crate::rules::shape::Shape;
 
-pub use field::{InputStatistics, IMAGE_NEIGHBOUR_CORRELATION};
+pub use field::{InputStatistics, StatisticsMismatch, IMAGE_NEIGHBOUR_CORRELATION};
 
 /// The predicted signal at one layer.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -93,19 +93,30 @@ impl LayerSignal {
 /// ```
 pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSignal> {
     let statistics = match flow::input_shape(layers) {
-        Some(Shape::Image { height, width, .. }) => {
+        // A plane too large to follow is refused by validation; here it is
+        // taken as features, so a spec with that error is still analysed.
+        Some(Shape::Image { height, width, .. })
+            if height
+                .checked_mul(width)
+                .is_some_and(|plane| plane <= flow::MAX_PLANE) =>
+        {
             InputStatistics::uniform_image([height, width], input_second_moment, IMAGE_NEIGHBOUR_CORRELATION)
         }
         _ => InputStatistics::features(input_second_moment),
     };
-    propagate_from(layers, &statistics)
+    field::propagate(layers, &weight_second_moments(layers), &statistics)
 }
 
 /// [`propagate`] from measured input statistics: each position's second
 /// moment and how neighbouring pixels are correlated (see
-/// [`InputStatistics::measure`]).
-pub fn propagate_from(layers: &[LayerSpec], input: &InputStatistics) -> Vec<LayerSignal> {
-    field::propagate(layers, &weight_second_moments(layers), input)
+/// [`InputStatistics::measure`]); an error when they do not describe the
+/// network's input.
+pub fn propagate_from(
+    layers: &[LayerSpec],
+    input: &InputStatistics,
+) -> Result<Vec<LayerSignal>, StatisticsMismatch> {
+    field::fits(layers, input)?;
+    Ok(field::propagate(layers, &weight_second_moments(layers), input))
 }
 
 /// `E[w²]` of every layer's weights. Deep stacks repeat a few layer shapes,
@@ -219,7 +230,7 @@ mod tests {
                 LayerSpec::max_pool2d([2, 2], [2, 2]),
             ];
             let input = InputStatistics::uniform_image([8, 8], 1.0, correlation);
-            propagate_from(&layers, &input)[2].forward_factor
+            propagate_from(&layers, &input).unwrap()[2].forward_factor
         };
         // Four independent relu values: E[max(relu)²] / E[relu²] = E[max of
         // 4 normals, clipped at 0, squared] / (1/2) = 3.0876 (an independent
@@ -228,6 +239,16 @@ mod tests {
         assert!((independent - 3.0876).abs() < 1e-3, "{independent}");
         assert!((pooled(1.0) - 1.0).abs() < 1e-3);
         assert!(pooled(0.9) < pooled(0.5) && pooled(0.5) < independent);
+        let layers = [LayerSpec::input(Shape::image(1, 8, 8))];
+        let error = propagate_from(&layers, &InputStatistics::features(1.0)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the statistics describe features, but the network's input is 1 × 8 × 8"
+        );
+        assert!(propagate_from(&layers, &InputStatistics::uniform_image([4, 8], 1.0, 0.5)).is_err());
+        assert!(InputStatistics::measure(&[], Shape::image(1, 0, 3))
+            .second_moments
+            .is_empty());
     }
 
     #[test]

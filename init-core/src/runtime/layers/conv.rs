@@ -1,8 +1,8 @@
 //! The convolution: `activation(W ⊛ x + b)` with `W` stored `(out, in, kh,
-//! kw)` like PyTorch's `Conv2d`, computed as one matrix product over the
-//! whole batch (im2col): each output position's receptive field becomes a
-//! column, and the weights, as an `(out, in·kh·kw)` matrix, multiply them
-//! all at once through the same product the dense layers use.
+//! kw)` like PyTorch's `Conv2d`, computed as matrix products (im2col): each
+//! output position's receptive field becomes a column, and the weights, as
+//! an `(out, in·kh·kw)` matrix, multiply a task's columns at once through
+//! the same gemm kernels the dense layers use.
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
@@ -157,12 +157,13 @@ impl Geometry {
             .filter(|&at| at < self.input[axis])
     }
 
-    /// The output columns whose tap `j` falls inside the input, as a range:
-    /// `ox · stride + j - padding` in `[0, width)`.
+    /// The output columns whose tap `j` falls inside the input, as a range
+    /// (empty where every one falls on the padding): `ox · stride + j -
+    /// padding` in `[0, width)`.
     fn inside(&self, j: usize) -> core::ops::Range<usize> {
         let (stride, padding, width) = (self.stride[1], self.padding[1], self.input[1]);
         let first = padding.saturating_sub(j).div_ceil(stride);
-        // The last ox with ox · stride + j - padding < width.
+        // One past the last ox with ox · stride + j - padding < width.
         let end = (width + padding)
             .saturating_sub(j)
             .div_ceil(stride)
@@ -198,6 +199,10 @@ fn columns(images: ArrayView2<f32>, geometry: &Geometry) -> Scratch {
             let image = image.as_slice().expect("batches are standard layout");
             let source_plane = &image[channel * plane..(channel + 1) * plane];
             let inside = geometry.inside(j);
+            if inside.is_empty() {
+                // Every output reads this tap from the padding: zeros.
+                continue;
+            }
             let (stride, shift) = (geometry.stride[1], j as isize - geometry.padding[1] as isize);
             for oy in 0..out_h {
                 let Some(y) = geometry.source(0, oy, i) else {

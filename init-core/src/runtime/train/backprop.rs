@@ -15,9 +15,10 @@ use crate::runtime::train::loss::{output_gradient, Loss, Targets};
 /// The gradient of the loss with respect to every weight and bias.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gradients {
-    /// One `(out, in)` matrix per layer.
+    /// One matrix per layer with parameters, shaped as its weights:
+    /// `(out, in)`, or `(out, in·kh·kw)` for a convolution.
     pub weights: Vec<Array2<f32>>,
-    /// One vector per layer.
+    /// One vector per layer with parameters.
     pub biases: Vec<Array1<f32>>,
 }
 
@@ -69,8 +70,8 @@ impl Network {
         Ok((value, gradients))
     }
 
-    /// The gradient with respect to every layer's pre-activation, first to
-    /// last, for a batch whose gradient with respect to the network's output
+    /// The gradient with respect to the pre-activation of every layer with
+    /// parameters, first to last (pooling and `flatten` have none), for a batch whose gradient with respect to the network's output
     /// is `output_gradient` (like `torch.Tensor.backward(gradient)`): how a
     /// gradient signal travels back through the network.
     pub fn backward(
@@ -462,6 +463,39 @@ mod tests {
             Loss::MeanSquaredError,
             true,
         );
+    }
+
+    #[test]
+    fn taps_that_only_ever_read_padding_are_zeros() {
+        // A 5 × 5 kernel with `same` padding on a 1 × 1 image, and a 7 × 7
+        // one with padding 3 on 2 × 2: most taps read only padding, at
+        // stride 1 (a contiguous copy) as at stride 2.
+        for (image, kernel, padding, stride) in [
+            ([1, 1], 5, Padding::Same, 1),
+            ([2, 2], 7, Padding::uniform(3), 1),
+            ([2, 2], 7, Padding::uniform(3), 2),
+        ] {
+            let spec = NetworkSpec::new(vec![
+                LayerSpec::input(Shape::image(2, image[0], image[1])),
+                LayerSpec::conv2d(2, 3, Activation::Tanh, [kernel, kernel])
+                    .with_padding(padding)
+                    .with_stride([stride, stride]),
+                LayerSpec::flatten(),
+            ])
+            .unwrap();
+            let network = spec.init(1);
+            let x = inputs(3, spec.inputs());
+            let out = network.forward(x.view()).unwrap();
+            assert!(out.iter().all(|v| v.is_finite()));
+            let y = Array2::from_shape_fn(out.dim(), |(r, c)| (r + c) as f32 / 8.0);
+            check_coordinates(
+                &network,
+                &x,
+                Targets::Values(y.view()),
+                Loss::MeanSquaredError,
+                true,
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,76 @@
+// A convolution's input channels must be the channels the layer before gives.
+const CONV_CHANNELS_NET: netinit::NetworkSpec = netinit::network![
+    input(1, 28, 28),
+    conv2d(1 -> 32, relu, kernel = 3, padding = 1),
+    max_pool2d(2),
+    conv2d(16 -> 64, relu, kernel = 3, padding = 1),
+];
+
+// The first convolution's input channels are the input's.
+const CONV_CHANNELS_FIRST: netinit::NetworkSpec = netinit::network![
+    input(3, 32, 32),
+    conv2d(1 -> 8, relu, kernel = 3),
+];
+
+// The first dense layer after `flatten` takes C × H × W features: the
+// arithmetic is spelled out where the width is wrong.
+const FLATTEN_WIDTH_CNN: netinit::NetworkSpec = netinit::network![
+    input(1, 28, 28),
+    conv2d(1 -> 32, relu, kernel = 3, padding = 1),
+    max_pool2d(2),
+    conv2d(32 -> 64, relu, kernel = 3, padding = 1),
+    max_pool2d(2),
+    flatten,
+    dense(3000 -> 128, relu),
+    dense(128 -> 10, softmax),
+];
+
+// A global pooling gives one feature per channel.
+const FLATTEN_WIDTH_GLOBAL: netinit::NetworkSpec = netinit::network![
+    input(3, 32, 32),
+    conv2d(3 -> 16, relu, kernel = 3),
+    global_avg_pool2d,
+    dense(32 -> 10, softmax),
+];
+
+// `input(N)` states the width of a vector.
+const FLATTEN_WIDTH_VECTOR: netinit::NetworkSpec = netinit::network![
+    input(784),
+    dense(700 -> 10, softmax),
+];
+
+// Spatial layers need `input(C, H, W)` first, an image to work on, and
+// dense layers need `flatten` after them.
+const CONV_PLACEMENT_NO_INPUT: netinit::NetworkSpec = netinit::network![
+    conv2d(1 -> 8, relu, kernel = 3),
+    flatten,
+    dense(5408 -> 10, softmax),
+];
+
+const CONV_PLACEMENT_LATE_INPUT: netinit::NetworkSpec = netinit::network![
+    dense(784 -> 256, relu),
+    input(256),
+    dense(256 -> 10, softmax),
+];
+
+const CONV_PLACEMENT_AFTER_FLATTEN: netinit::NetworkSpec = netinit::network![
+    input(1, 28, 28),
+    flatten,
+    max_pool2d(2),
+];
+
+const CONV_PLACEMENT_NO_FLATTEN: netinit::NetworkSpec = netinit::network![
+    input(1, 28, 28),
+    conv2d(1 -> 8, relu, kernel = 3, padding = 1),
+    dense(6272 -> 10, softmax),
+];
+
+const CONV_PLACEMENT_TWO_SIZES: netinit::NetworkSpec = netinit::network![
+    input(28, 28),
+    flatten,
+    dense(784 -> 10, softmax),
+];
+
+fn main() {
+    let _ = (CONV_CHANNELS_NET, CONV_CHANNELS_FIRST, FLATTEN_WIDTH_CNN, FLATTEN_WIDTH_GLOBAL, FLATTEN_WIDTH_VECTOR, CONV_PLACEMENT_NO_INPUT, CONV_PLACEMENT_LATE_INPUT, CONV_PLACEMENT_AFTER_FLATTEN, CONV_PLACEMENT_NO_FLATTEN, CONV_PLACEMENT_TWO_SIZES);
+}
