@@ -9,7 +9,11 @@
 //!    predicts them, for matched and mismatched inits (depth.png).
 //! 3. Training at depth: a 20-layer relu net with plain SGD, He against
 //!    Xavier (training.png).
+//! 4. Convolutions: 20 convolutions at 28 × 28, with and without pooling,
+//!    measured against the analysis (conv-depth.png; `support/conv_depth.rs`).
 
+#[path = "support/conv_depth.rs"]
+mod conv_depth;
 #[path = "support/data.rs"]
 mod data;
 #[path = "support/plot.rs"]
@@ -38,7 +42,7 @@ struct Options {
     steps: usize,
     out: PathBuf,
     data: Option<PathBuf>,
-    /// Which study to run: `symmetry`, `depth`, `training` or `all`.
+    /// Which study to run: `symmetry`, `depth`, `training`, `conv` or `all`.
     part: String,
 }
 
@@ -63,13 +67,13 @@ fn parse_options() -> Result<Options, String> {
             "--steps" => options.steps = count()?,
             "--out" => options.out = PathBuf::from(&value),
             "--data" => options.data = Some(PathBuf::from(&value)),
-            "--part" if ["symmetry", "depth", "training", "all"].contains(&value.as_str()) => {
+            "--part" if ["symmetry", "depth", "training", "conv", "all"].contains(&value.as_str()) => {
                 options.part = value.clone()
             }
             other => {
                 return Err(format!(
                 "unknown flag or part `{other} {value}`; flags: --epochs N --steps N --out DIR --data DIR \
-                     --part symmetry|depth|training|all"
+                     --part symmetry|depth|training|conv|all"
             ))
             }
         }
@@ -95,6 +99,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     if run("training") {
         training_at_depth(&data, options.steps, &options.out)?;
+    }
+    if run("conv") {
+        conv_depth::run(&data, &options.out)?;
     }
     Ok(())
 }

@@ -32,7 +32,7 @@ use crate::rules::signal::LayerSignal;
 
 /// The correlation of adjacent pixels the analysis assumes for an image
 /// input when none is measured: Fashion-MNIST's training set has 0.924
-/// (`examples/conv_depth.rs` prints it); natural images are alike.
+/// (`init_study --part conv` prints it); natural images are alike.
 pub const IMAGE_NEIGHBOUR_CORRELATION: f64 = 0.92;
 
 /// Input statistics that do not describe the network's input: their plane
