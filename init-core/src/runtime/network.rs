@@ -68,7 +68,8 @@ fn stages(spec: &NetworkSpec) -> Vec<Stage> {
 
 /// What one stage computed for a batch, as the backward pass needs it.
 pub(crate) struct Computed {
-    /// The pre-activation of a layer with parameters.
+    /// The pre-activation of a layer with parameters, where its
+    /// activation's derivative needs it (see [`activation::needs_pre`]).
     pub(crate) pre: Option<Array2<f32>>,
     /// The output.
     pub(crate) out: Array2<f32>,
@@ -404,9 +405,16 @@ impl Network {
                     Stage::Conv(_, geometry) => conv::forward(layer, input, geometry),
                     _ => layer.affine(input),
                 };
-                let mut out = scratch::copy(pre.view());
-                activation::apply(layer.activation(), out.view_mut());
-                computed(Some(pre), out, None)
+                if activation::needs_pre(layer.activation()) {
+                    let mut out = scratch::copy(pre.view());
+                    activation::apply(layer.activation(), out.view_mut());
+                    computed(Some(pre), out, None)
+                } else {
+                    // The output alone gives this activation's derivative.
+                    let mut out = pre;
+                    activation::apply(layer.activation(), out.view_mut());
+                    computed(None, out, None)
+                }
             }
             Stage::MaxPool(window) => {
                 let (out, winners) = pool::max_forward(input, window);

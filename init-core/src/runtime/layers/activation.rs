@@ -1,8 +1,24 @@
 //! Activations applied to `f32` batches, row by row for softmax.
 
 use ndarray::{Array2, ArrayViewMut2, Axis};
+use rayon::prelude::*;
 
 use crate::rules::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
+
+/// Values per task when an element-wise pass is shared between threads:
+/// each value depends on itself alone, so the split changes no bit.
+const CHUNK: usize = 1 << 15;
+
+/// Whether the backward pass needs the pre-activation itself: not for the
+/// identity, relu and leaky relu, whose derivative the output's sign gives
+/// (`φ(z) > 0` exactly where `z > 0`, α being at least 0), so their layers
+/// keep only the output.
+pub(crate) fn needs_pre(activation: Activation) -> bool {
+    !matches!(
+        activation,
+        Activation::Identity | Activation::Relu | Activation::LeakyRelu(_)
+    )
+}
 
 /// Apply `activation` in place to a batch of pre-activations `(n, width)`.
 pub fn apply(activation: Activation, mut batch: ArrayViewMut2<f32>) {
@@ -15,9 +31,14 @@ pub fn apply(activation: Activation, mut batch: ArrayViewMut2<f32>) {
             let sum = row.sum();
             row.mapv_inplace(|x| x / sum);
         }),
-        // The common case with its own loop, which the compiler vectorises.
-        Activation::Relu => batch.mapv_inplace(|x| value(Activation::Relu, x)),
-        _ => batch.mapv_inplace(|x| value(activation, x)),
+        _ => match batch.as_slice_mut() {
+            Some(values) => values.par_chunks_mut(CHUNK).for_each(|chunk| match activation {
+                // The common case with its own loop, which the compiler vectorises.
+                Activation::Relu => chunk.iter_mut().for_each(|x| *x = value(Activation::Relu, *x)),
+                _ => chunk.iter_mut().for_each(|x| *x = value(activation, *x)),
+            }),
+            None => batch.mapv_inplace(|x| value(activation, x)),
+        },
     }
 }
 
@@ -65,7 +86,8 @@ pub fn value(activation: Activation, x: f32) -> f32 {
 
 /// The gradient with respect to the pre-activations `z`, given the gradient
 /// with respect to the outputs `h = φ(z)`: `grad ⊙ φ'(z)` in place, and for
-/// softmax its row Jacobian, `h ⊙ (grad - Σ grad·h)`.
+/// softmax its row Jacobian, `h ⊙ (grad - Σ grad·h)`. Where [`needs_pre`]
+/// is false, `pre` may be the output itself.
 pub fn backward(activation: Activation, pre: &Array2<f32>, out: &Array2<f32>, grad: &mut Array2<f32>) {
     match activation {
         Activation::Identity => {}
@@ -75,13 +97,26 @@ pub fn backward(activation: Activation, pre: &Array2<f32>, out: &Array2<f32>, gr
                 g.iter_mut().zip(h.iter()).for_each(|(g, h)| *g = h * (*g - dot));
             }
         }
-        Activation::Relu => ndarray::Zip::from(grad)
-            .and(pre)
-            .for_each(|g, &z| *g *= derivative(Activation::Relu, z, 0.0)),
-        _ => ndarray::Zip::from(grad)
-            .and(pre)
-            .and(out)
-            .for_each(|g, &z, &h| *g *= derivative(activation, z, h)),
+        _ => match (grad.as_slice_mut(), pre.as_slice(), out.as_slice()) {
+            (Some(grad), Some(pre), Some(out)) => grad
+                .par_chunks_mut(CHUNK)
+                .zip(pre.par_chunks(CHUNK).zip(out.par_chunks(CHUNK)))
+                .for_each(|(grad, (pre, out))| match activation {
+                    // The common case with its own loop, which the compiler vectorises.
+                    Activation::Relu => grad
+                        .iter_mut()
+                        .zip(pre)
+                        .for_each(|(g, &z)| *g *= derivative(Activation::Relu, z, 0.0)),
+                    _ => grad
+                        .iter_mut()
+                        .zip(pre.iter().zip(out))
+                        .for_each(|(g, (&z, &h))| *g *= derivative(activation, z, h)),
+                }),
+            _ => ndarray::Zip::from(grad)
+                .and(pre)
+                .and(out)
+                .for_each(|g, &z, &h| *g *= derivative(activation, z, h)),
+        },
     }
 }
 

@@ -136,10 +136,8 @@ impl Network {
                 Stage::Dense(layer) | Stage::Conv(layer, _) => {
                     let parameters_of = &self.layers()[*layer];
                     if !(fused_top && index + 1 == stages.len()) {
-                        let pre = computed
-                            .pre
-                            .as_ref()
-                            .expect("a layer with parameters keeps its pre-activation");
+                        // Without a pre-activation, the output gives the derivative.
+                        let pre = computed.pre.as_ref().unwrap_or(&computed.out);
                         activate::backward(parameters_of.activation(), pre, &computed.out, &mut delta);
                     }
                     let below = match &stages[index] {
@@ -325,7 +323,9 @@ mod tests {
             let cache = network.forward_cached(inputs.view()).unwrap();
             let mut kinks = Vec::new();
             for (computed, stage) in cache.stages.iter().zip(network.stages()) {
-                if let (Some(pre), Some(layer)) = (&computed.pre, stage.layer()) {
+                if let Some(layer) = stage.layer() {
+                    // A relu layer keeps its output alone, positive where z is.
+                    let pre = computed.pre.as_ref().unwrap_or(&computed.out);
                     if kinked(network.layers()[layer].activation()) {
                         kinks.extend(pre.iter().map(|&z| u32::from(z > 0.0)));
                     }
