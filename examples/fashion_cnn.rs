@@ -8,11 +8,13 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
 #[path = "support/data.rs"]
 mod data;
+#[path = "support/epochs.rs"]
+mod epochs;
+
+use epochs::number;
 
 use netinit::{network, Loss, NetworkSpec, Optimizer, Trainer};
 
@@ -66,12 +68,6 @@ fn parse_options() -> Result<Options, String> {
     Ok(options)
 }
 
-fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
-    value
-        .parse()
-        .map_err(|_| format!("{flag}: `{value}` is not a valid number"))
-}
-
 fn main() -> ExitCode {
     let options = match parse_options() {
         Ok(options) => options,
@@ -109,41 +105,15 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         options.epochs, options.batch_size, options.seed
     );
     let mut trainer = Trainer::new(CNN.init(options.seed), Loss::CrossEntropy, optimizer)?;
-    let batches = data.train.len().div_ceil(options.batch_size) as u64;
-    let style = ProgressStyle::with_template("epoch {prefix:>2} [{bar:30}] {pos}/{len} batches, loss {msg}")?
-        .progress_chars("=> ");
-    let mut seconds = Vec::new();
-    let mut last = None;
-    for epoch in 1..=options.epochs {
-        let bar = ProgressBar::new(batches)
-            .with_style(style.clone())
-            .with_prefix(epoch.to_string());
-        let started = Instant::now();
-        let shuffle_seed = options.seed.wrapping_mul(1000).wrapping_add(epoch as u64);
-        let loss = trainer.epoch(
-            data.train.images.view(),
-            &data.train.labels,
-            options.batch_size,
-            shuffle_seed,
-            |loss| {
-                bar.set_message(format!("{loss:.4}"));
-                bar.inc(1);
-            },
-        )?;
-        let elapsed = started.elapsed().as_secs_f64();
-        bar.finish_and_clear();
-        seconds.push(elapsed);
-        let test = trainer
-            .network()
-            .evaluate(data.test.images.view(), &data.test.labels)?;
-        println!(
-            "epoch {epoch:>2}: train loss {loss:.4}  test loss {:.4}  test accuracy {:.4}  ({elapsed:.2} s)",
-            test.loss, test.accuracy
-        );
-        last = Some(test);
-    }
-    if let Some(test) = last {
-        let mean = seconds.iter().sum::<f64>() / seconds.len() as f64;
+    let last = epochs::train(
+        &mut trainer,
+        &data,
+        (1, options.epochs),
+        options.batch_size,
+        options.seed,
+        |_| Ok(()),
+    )?;
+    if let Some((test, mean)) = last {
         println!("\n{mean:.2} s per epoch");
         println!(
             "final test accuracy {:.4} after {} epochs",

@@ -47,6 +47,22 @@ impl Shape {
         }
     }
 
+    /// An image's `[height, width]`; `None` for features.
+    pub const fn plane(&self) -> Option<[usize; 2]> {
+        match *self {
+            Shape::Image { height, width, .. } => Some([height, width]),
+            Shape::Features(_) => None,
+        }
+    }
+
+    /// An image's channels; features count as one channel of that many values.
+    pub const fn channels(&self) -> usize {
+        match *self {
+            Shape::Image { channels, .. } => channels,
+            Shape::Features(_) => 1,
+        }
+    }
+
     /// Whether any dimension is 0.
     pub const fn is_empty(&self) -> bool {
         match *self {

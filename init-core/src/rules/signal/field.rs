@@ -337,10 +337,7 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
         }
         shapes
     };
-    let plane_of = |shape: Option<Shape>| match shape {
-        Some(Shape::Image { height, width, .. }) => Some([height, width]),
-        _ => None,
-    };
+    let plane_of = |shape: Option<Shape>| shape.and_then(|shape| shape.plane());
     let mut values = Values {
         field: input.second_moments.clone(),
         plane: input.plane,

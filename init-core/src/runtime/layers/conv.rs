@@ -109,28 +109,16 @@ impl Geometry {
     /// The geometry of `spec` on an input of shape `input` and output `output`
     /// (both images in a checked network).
     pub(crate) fn of(spec: &Conv2dSpec, input: Shape, output: Shape) -> Geometry {
-        let (
-            Shape::Image {
-                channels,
-                height,
-                width,
-            },
-            Shape::Image {
-                height: out_h,
-                width: out_w,
-                ..
-            },
-        ) = (input, output)
-        else {
+        let (Some(plane), Some(output_plane)) = (input.plane(), output.plane()) else {
             unreachable!("a checked network gives a convolution an image and takes one from it")
         };
         Geometry {
-            channels,
-            input: [height, width],
+            channels: input.channels(),
+            input: plane,
             kernel: spec.kernel(),
             stride: spec.stride(),
             padding: spec.padding_sizes(),
-            output: [out_h, out_w],
+            output: output_plane,
         }
     }
 

@@ -22,27 +22,15 @@ pub(crate) struct Window {
 impl Window {
     /// The windows of `spec` on an image of shape `input` giving `output`.
     pub(crate) fn of(spec: &PoolSpec, input: Shape, output: Shape) -> Window {
-        let (
-            Shape::Image {
-                channels,
-                height,
-                width,
-            },
-            Shape::Image {
-                height: out_h,
-                width: out_w,
-                ..
-            },
-        ) = (input, output)
-        else {
+        let (Some(plane), Some(output_plane)) = (input.plane(), output.plane()) else {
             unreachable!("a checked network gives a pooling an image and takes one from it")
         };
         Window {
-            channels,
-            input: [height, width],
+            channels: input.channels(),
+            input: plane,
             kernel: spec.kernel(),
             stride: spec.stride(),
-            output: [out_h, out_w],
+            output: output_plane,
         }
     }
 
