@@ -238,16 +238,7 @@ pub(crate) fn forward(parameters: &Dense, input: ArrayView2<f32>, geometry: &Geo
         .for_each(|(task, out)| {
             let images = task_rows(input, task);
             let by_channel = serial_product(parameters.weight().view(), columns(images, geometry).view());
-            let by_channel = by_channel.view();
-            for (image, out) in out.chunks_mut(row_length).enumerate() {
-                for (channel, out) in out.chunks_mut(positions.max(1)).enumerate() {
-                    let source = by_channel.row(channel);
-                    let source = &source.as_slice().expect("a product is standard layout")
-                        [image * positions..(image + 1) * positions];
-                    let b = bias[channel];
-                    out.iter_mut().zip(source).for_each(|(o, &v)| *o = v + b);
-                }
-            }
+            write_images(by_channel.view(), positions, out, |channel| bias[channel]);
         });
     pre
 }
@@ -267,6 +258,7 @@ pub(crate) fn backward(
     let (outputs, positions) = (parameters.outputs(), geometry.positions());
     let plane_values = geometry.channels * geometry.plane();
     let tasks = input.nrows().div_ceil(IMAGES_PER_TASK);
+
     let mut gradient = below.then(|| scratch::zeros(input.nrows(), plane_values));
     let targets: Vec<Option<&mut [f32]>> = match gradient.as_mut() {
         Some(gradient) => gradient
@@ -313,6 +305,26 @@ fn task_rows(batch: ArrayView2<f32>, task: usize) -> ArrayView2<f32> {
     let start = (task * IMAGES_PER_TASK).min(batch.nrows());
     let end = (start + IMAGES_PER_TASK).min(batch.nrows());
     batch.slice_move(ndarray::s![start..end, ..])
+}
+
+/// Write a product `(channels, n·positions)` into `n` image rows of
+/// `channels·positions` values, each value plus `offset(channel)`.
+fn write_images(
+    by_channel: ArrayView2<f32>,
+    positions: usize,
+    rows: &mut [f32],
+    offset: impl Fn(usize) -> f32,
+) {
+    let row_length = (by_channel.nrows() * positions).max(1);
+    for (image, row) in rows.chunks_mut(row_length).enumerate() {
+        for (channel, out) in row.chunks_mut(positions.max(1)).enumerate() {
+            let source = by_channel.row(channel);
+            let source = &source.as_slice().expect("a product is standard layout")
+                [image * positions..(image + 1) * positions];
+            let add = offset(channel);
+            out.iter_mut().zip(source).for_each(|(o, &v)| *o = v + add);
+        }
+    }
 }
 
 /// A few images' gradient `(n, out·oh·ow)` regrouped channel by channel:
@@ -366,6 +378,91 @@ fn add_columns(on_columns: ArrayView2<f32>, geometry: &Geometry, gradient: &mut 
                     }
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::activation::Activation;
+
+    /// The gradient with respect to the input by its definition:
+    /// `din[c, y, x] = Σ W[o, c, i, j] · δ[o, oy, ox]` over the outputs whose
+    /// window reads `(y, x)` at tap `(i, j)`.
+    fn by_definition(weight: &Array2<f32>, delta: ArrayView2<f32>, geometry: &Geometry) -> Array2<f32> {
+        let ([kh, kw], [oh, ow], [h, w]) = (geometry.kernel, geometry.output, geometry.input);
+        let (inputs, outputs) = (geometry.channels, weight.nrows());
+        let mut gradient = Array2::<f32>::zeros((delta.nrows(), inputs * h * w));
+        for n in 0..delta.nrows() {
+            for o in 0..outputs {
+                for oy in 0..oh {
+                    for ox in 0..ow {
+                        let d = delta[(n, (o * oh + oy) * ow + ox)];
+                        for c in 0..inputs {
+                            for i in 0..kh {
+                                for j in 0..kw {
+                                    let (Some(y), Some(x)) =
+                                        (geometry.source(0, oy, i), geometry.source(1, ox, j))
+                                    else {
+                                        continue;
+                                    };
+                                    gradient[(n, (c * h + y) * w + x)] +=
+                                        weight[(o, (c * kh + i) * kw + j)] * d;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        gradient
+    }
+
+    #[test]
+    fn the_input_gradient_is_the_definition_s() {
+        // Strides, paddings up to the kernel's size, non-square kernels.
+        let cases = [
+            ([3, 3], [1, 1], [1, 1], [9, 7]),
+            ([2, 3], [1, 1], [0, 2], [5, 6]),
+            ([4, 1], [1, 1], [3, 0], [6, 4]),
+            ([3, 3], [2, 1], [1, 1], [9, 7]),
+            ([2, 2], [1, 1], [2, 2], [3, 3]),
+        ];
+        for (kernel, stride, padding, [height, width]) in cases {
+            let (inputs, outputs, batch) = (3, 4, 11);
+            let output = [
+                (height + 2 * padding[0] - kernel[0]) / stride[0] + 1,
+                (width + 2 * padding[1] - kernel[1]) / stride[1] + 1,
+            ];
+            let geometry = Geometry {
+                channels: inputs,
+                input: [height, width],
+                kernel,
+                stride,
+                padding,
+                output,
+            };
+            let weight = Array2::from_shape_fn((outputs, inputs * kernel[0] * kernel[1]), |(r, c)| {
+                ((r * 7 + c * 5) % 13) as f32 / 6.0 - 1.0
+            });
+            let parameters = Dense::from_parts(weight.clone(), Array1::zeros(outputs), Activation::Identity);
+            let input = Array2::from_shape_fn((batch, inputs * height * width), |(r, c)| {
+                ((r + 3 * c) % 7) as f32
+            });
+            let delta = Array2::from_shape_fn((batch, outputs * output[0] * output[1]), |(r, c)| {
+                ((r * 3 + c * 11) % 17) as f32 / 8.0 - 1.0
+            });
+            let (_, _, gradient) = backward(&parameters, input.view(), delta.view(), &geometry, true);
+            let expected = by_definition(&weight, delta.view(), &geometry);
+            let gradient = gradient.expect("asked for");
+            let worst = gradient
+                .iter()
+                .zip(&expected)
+                .map(|(a, b)| (a - b).abs() / (1.0 + b.abs()))
+                .fold(0.0_f32, f32::max);
+            // Sums of at most 48 products of values below 4 in f32.
+            assert!(worst < 1e-5, "{kernel:?} {stride:?} {padding:?}: {worst}");
         }
     }
 }
