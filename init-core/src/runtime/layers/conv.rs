@@ -174,7 +174,9 @@ fn columns(images: ArrayView2<f32>, geometry: &Geometry) -> Scratch {
     let [kernel_h, kernel_w] = geometry.kernel;
     let [out_h, out_w] = geometry.output;
     let (width, plane) = (geometry.input[1], geometry.plane());
-    let mut columns = Scratch::zeros(geometry.taps(), batch * positions);
+    // Every value is written below, the padding's as zeros: clearing the
+    // buffer first would be a pass over it for nothing.
+    let mut columns = Scratch::overwritten(geometry.taps(), batch * positions);
     let row_length = (batch * positions).max(1);
     let slice = columns.as_slice_mut();
     for (tap, row) in slice.chunks_mut(row_length).enumerate() {
@@ -183,21 +185,22 @@ fn columns(images: ArrayView2<f32>, geometry: &Geometry) -> Scratch {
             tap / kernel_w % kernel_h,
             tap % kernel_w,
         );
+        let inside = geometry.inside(j);
+        let (stride, shift) = (geometry.stride[1], j as isize - geometry.padding[1] as isize);
         for (image, out) in images.outer_iter().zip(row.chunks_mut(positions.max(1))) {
             let image = image.as_slice().expect("batches are standard layout");
             let source_plane = &image[channel * plane..(channel + 1) * plane];
-            let inside = geometry.inside(j);
-            if inside.is_empty() {
-                // Every output reads this tap from the padding: zeros.
-                continue;
-            }
-            let (stride, shift) = (geometry.stride[1], j as isize - geometry.padding[1] as isize);
-            for oy in 0..out_h {
-                let Some(y) = geometry.source(0, oy, i) else {
-                    continue;
+            for (oy, out) in out.chunks_mut(out_w.max(1)).enumerate().take(out_h) {
+                let source = match geometry.source(0, oy, i) {
+                    Some(y) if !inside.is_empty() => &source_plane[y * width..(y + 1) * width],
+                    // The whole row reads padding.
+                    _ => {
+                        out.fill(0.0);
+                        continue;
+                    }
                 };
-                let source = &source_plane[y * width..(y + 1) * width];
-                let out = &mut out[oy * out_w..(oy + 1) * out_w];
+                out[..inside.start].fill(0.0);
+                out[inside.end..].fill(0.0);
                 if stride == 1 {
                     let first = (inside.start as isize + shift) as usize;
                     out[inside.clone()].copy_from_slice(&source[first..first + inside.len()]);

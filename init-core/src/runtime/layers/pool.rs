@@ -115,6 +115,33 @@ pub(crate) fn max_forward(input: ArrayView2<f32>, window: &Window) -> (Array2<f3
             let plane =
                 &row.as_slice().expect("batches are standard layout")[channel * plane..(channel + 1) * plane];
             let ([kernel_h, kernel_w], width) = (window.kernel, window.input[1]);
+            if window.kernel == [2, 2] && window.stride == [2, 2] {
+                // The common window, two input rows to one output row.
+                let out_w = window.output[1];
+                for (oy, (values, winners)) in values
+                    .chunks_mut(out_w)
+                    .zip(winners.chunks_mut(out_w))
+                    .enumerate()
+                {
+                    let top = 2 * oy * width;
+                    let (upper, lower) = (&plane[top..top + width], &plane[top + width..top + 2 * width]);
+                    for (ox, (value, winner)) in values.iter_mut().zip(winners.iter_mut()).enumerate() {
+                        let x = 2 * ox;
+                        let (mut best, mut at) = (upper[x], top + x);
+                        for (candidate, tap) in [
+                            (upper[x + 1], top + x + 1),
+                            (lower[x], top + width + x),
+                            (lower[x + 1], top + width + x + 1),
+                        ] {
+                            let better = candidate > best || candidate.is_nan();
+                            best = if better { candidate } else { best };
+                            at = if better { tap } else { at };
+                        }
+                        (*value, *winner) = (best, at as u32);
+                    }
+                }
+                return;
+            }
             for ((value, winner), corner) in values.iter_mut().zip(winners.iter_mut()).zip(window.corners()) {
                 let (mut best, mut at) = (plane[corner], corner);
                 for i in 0..kernel_h {
@@ -193,4 +220,76 @@ pub(crate) fn average_backward(delta: ArrayView2<f32>, window: &Window) -> Array
             }
         });
     gradient
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The largest value of each window and its index, by the definition:
+    /// the first of equal values, a NaN over any number.
+    fn by_definition(plane: &[f32], window: &Window) -> Vec<(f32, u32)> {
+        let mut found = Vec::new();
+        for oy in 0..window.output[0] {
+            for ox in 0..window.output[1] {
+                let mut best: Option<(f32, usize)> = None;
+                for i in 0..window.kernel[0] {
+                    for j in 0..window.kernel[1] {
+                        let at = (oy * window.stride[0] + i) * window.input[1] + ox * window.stride[1] + j;
+                        let value = plane[at];
+                        best = match best {
+                            Some((b, _)) if !(value > b || (value.is_nan() && !b.is_nan())) => best,
+                            _ => Some((value, at)),
+                        };
+                    }
+                }
+                let (value, at) = best.expect("a window has taps");
+                found.push((value, at as u32));
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn max_pooling_finds_each_window_s_first_largest_value() {
+        // Ties (relu's zeros), a NaN, odd sizes, and windows other than 2 × 2.
+        for (kernel, stride, input) in [
+            ([2, 2], [2, 2], [7, 6]),
+            ([3, 3], [2, 2], [9, 8]),
+            ([2, 3], [1, 2], [5, 7]),
+        ] {
+            let output = [
+                (input[0] - kernel[0]) / stride[0] + 1,
+                (input[1] - kernel[1]) / stride[1] + 1,
+            ];
+            let window = Window {
+                channels: 2,
+                input,
+                kernel,
+                stride,
+                output,
+            };
+            let plane = input[0] * input[1];
+            let mut x = Array2::from_shape_fn((3, 2 * plane), |(r, c)| {
+                (((r * 5 + c * 7) % 9) as f32 - 4.0).max(0.0)
+            });
+            x[(1, 3)] = f32::NAN;
+            let (values, winners) = max_forward(x.view(), &window);
+            for (index, row) in x.rows().into_iter().enumerate() {
+                let row = row.to_vec();
+                for channel in 0..2 {
+                    let expected = by_definition(&row[channel * plane..(channel + 1) * plane], &window);
+                    let count = output[0] * output[1];
+                    let start = (index * 2 + channel) * count;
+                    for (k, &(value, at)) in expected.iter().enumerate() {
+                        let got = values[(index, channel * count + k)];
+                        assert!(
+                            got.to_bits() == value.to_bits() || (got.is_nan() && value.is_nan()),
+                            "{kernel:?}"
+                        );
+                        assert_eq!(winners[start + k], at, "{kernel:?} window {k}");
+                    }
+                }
+            }
+        }
+    }
 }
