@@ -1,6 +1,7 @@
 //! Writes what an independent reader checks netinit's checkpoints against:
 //! the card's network sampled with seed 0 as a safetensors file, a batch of
-//! inputs, and netinit's outputs for it (raw little-endian f32).
+//! inputs, and netinit's outputs for it (raw little-endian f32); and the
+//! same for a small convolutional network (`cnn*`).
 //!
 //! cargo run --example checkpoint_reference -- DIR
 //! then: python tests/python/check_checkpoint.py DIR   (needs safetensors, numpy)
@@ -13,6 +14,18 @@ use netinit::ndarray::Array2;
 use netinit::network;
 
 const CARD: netinit::NetworkSpec = network![dense(784 -> 256, relu), dense(256 -> 10, softmax)];
+
+/// Two convolutions (padding, tanh and relu), a max pooling and flatten:
+/// layouts a reader gets wrong show (a transposed kernel, another flatten
+/// order). Symmetric padding and stride 1, which candle's `Conv2d` takes.
+const CNN: netinit::NetworkSpec = network![
+    input(2, 10, 8),
+    conv2d(2 -> 4, tanh, kernel = 3, padding = 1),
+    max_pool2d(2),
+    conv2d(4 -> 3, relu, kernel = 3),
+    flatten,
+    dense(18 -> 5, softmax),
+];
 
 /// The batch's size: a few rows, enough that a transposed weight or a
 /// swapped tensor cannot match by chance.
@@ -29,8 +42,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     let outputs = network.forward(inputs.view())?;
     fs::write(directory.join("inputs.f32"), le_bytes(inputs.iter()))?;
     fs::write(directory.join("outputs.f32"), le_bytes(outputs.iter()))?;
+    let cnn = CNN.init(0);
+    cnn.save(directory.join("cnn.safetensors"))?;
+    let images = Array2::from_shape_fn((ROWS, CNN.inputs()), |(row, col)| {
+        ((row * 29 + col * 13) % 97) as f32 / 48.0 - 1.0
+    });
+    fs::write(directory.join("cnn_inputs.f32"), le_bytes(images.iter()))?;
+    fs::write(directory.join("cnn_outputs.f32"), le_bytes(cnn.forward(images.view())?.iter()))?;
     println!(
-        "wrote the card's network, {ROWS} inputs and their outputs to {}",
+        "wrote the card's network and a convolutional one, {ROWS} inputs each and their outputs, to {}",
         directory.display()
     );
     Ok(())

@@ -42,6 +42,48 @@ def main(directory):
     std = float(tensors["layers.0.weight"].std())
     print(f"python safetensors reads netinit's checkpoint: 4 tensors, forward pass within {difference:.1e}, "
           f"layer 0 weight std {std:.4f} (He: 0.0505)")
+    check_cnn(directory)
+
+
+def conv2d(x, weight, bias, padding):
+    """PyTorch's Conv2d at stride 1: x (n, c, h, w), weight (out, c, kh, kw)."""
+    out, _, kh, kw = weight.shape
+    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    n, _, h, w = x.shape
+    result = np.zeros((n, out, h - kh + 1, w - kw + 1), dtype=np.float64)
+    for i in range(kh):
+        for j in range(kw):
+            window = x[:, :, i:i + h - kh + 1, j:j + w - kw + 1]
+            result += np.einsum("nchw,oc->nohw", window, weight[:, :, i, j])
+    return result + bias[None, :, None, None]
+
+
+def check_cnn(directory):
+    """The convolutional reference network, computed as PyTorch would."""
+    path = f"{directory}/cnn.safetensors"
+    tensors = load_file(path)
+    expected_shapes = {
+        "layers.0.weight": (4, 2, 3, 3),
+        "layers.0.bias": (4,),
+        "layers.1.weight": (3, 4, 3, 3),
+        "layers.1.bias": (3,),
+        "layers.2.weight": (5, 18),
+        "layers.2.bias": (5,),
+    }
+    assert {name: tensors[name].shape for name in tensors} == expected_shapes, tensors.keys()
+    inputs = np.fromfile(f"{directory}/cnn_inputs.f32", dtype="<f4").reshape(-1, 2, 10, 8)
+    expected = np.fromfile(f"{directory}/cnn_outputs.f32", dtype="<f4").reshape(-1, 5)
+    x = np.tanh(conv2d(inputs, tensors["layers.0.weight"], tensors["layers.0.bias"], 1))
+    n, c, h, w = x.shape
+    x = x.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
+    x = np.maximum(conv2d(x, tensors["layers.1.weight"], tensors["layers.1.bias"], 0), 0.0)
+    logits = x.reshape(n, -1) @ tensors["layers.2.weight"].T + tensors["layers.2.bias"]
+    logits = logits - logits.max(axis=1, keepdims=True)
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    difference = float(np.max(np.abs(probabilities - expected)))
+    assert difference < 1e-5, difference
+    print(f"python reads netinit's convolutional checkpoint: kernels (out, in, kh, kw), flatten in (C, H, W) order, "
+          f"forward pass within {difference:.1e}")
 
 
 if __name__ == "__main__":

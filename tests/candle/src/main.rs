@@ -1,7 +1,8 @@
 //! candle reads netinit's checkpoints: `VarBuilder` loads the card
 //! network's file with the shapes a candle model asks for (it fails on a
 //! wrong name, shape or dtype), the forward pass in candle matches
-//! netinit's to 1e-5, and the sharded set loads through its shard files.
+//! netinit's to 1e-5, a convolutional network loads into candle's `Conv2d`
+//! and matches too, and the sharded set loads through its shard files.
 //!
 //! cargo run --manifest-path tests/candle/Cargo.toml -- target/checkpoint-reference
 
@@ -9,7 +10,7 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Module, Tensor, D};
-use candle_nn::{linear, Linear, VarBuilder};
+use candle_nn::{conv2d, linear, Conv2d, Conv2dConfig, Linear, VarBuilder};
 
 /// The card network as a candle user writes it: `layers.0` and `layers.1`.
 struct Card {
@@ -29,6 +30,34 @@ impl Card {
     fn forward(&self, inputs: &Tensor) -> candle_core::Result<Tensor> {
         let hidden = self.hidden.forward(inputs)?.relu()?;
         candle_nn::ops::softmax(&self.head.forward(&hidden)?, D::Minus1)
+    }
+}
+
+/// The convolutional reference network as a candle user writes it.
+struct Cnn {
+    first: Conv2d,
+    second: Conv2d,
+    head: Linear,
+}
+
+impl Cnn {
+    fn load(builder: VarBuilder) -> candle_core::Result<Cnn> {
+        let layers = builder.pp("layers");
+        let padded = Conv2dConfig {
+            padding: 1,
+            ..Default::default()
+        };
+        Ok(Cnn {
+            first: conv2d(2, 4, 3, padded, layers.pp("0"))?,
+            second: conv2d(4, 3, 3, Default::default(), layers.pp("1"))?,
+            head: linear(18, 5, layers.pp("2"))?,
+        })
+    }
+
+    fn forward(&self, images: &Tensor) -> candle_core::Result<Tensor> {
+        let x = self.first.forward(images)?.tanh()?.max_pool2d(2)?;
+        let x = self.second.forward(&x)?.relu()?.flatten_from(1)?;
+        candle_nn::ops::softmax(&self.head.forward(&x)?, D::Minus1)
     }
 }
 
@@ -74,6 +103,24 @@ fn main() -> Result<(), Box<dyn Error>> {
         return Err(format!("candle's forward pass differs from netinit's by {difference}").into());
     }
 
+    // SAFETY: as above.
+    let builder = unsafe {
+        VarBuilder::from_mmaped_safetensors(&[directory.join("cnn.safetensors")], DType::F32, &device)?
+    };
+    let cnn = Cnn::load(builder)?;
+    let images = read_f32(&directory.join("cnn_inputs.f32"), 2 * 10 * 8)?;
+    let images = images.reshape((images.dim(0)?, 2, 10, 8))?;
+    let expected = read_f32(&directory.join("cnn_outputs.f32"), 5)?;
+    let cnn_difference = (cnn.forward(&images)? - &expected)?
+        .abs()?
+        .max_all()?
+        .to_scalar::<f32>()?;
+    if cnn_difference >= 1e-5 {
+        return Err(
+            format!("candle's Conv2d forward pass differs from netinit's by {cnn_difference}").into(),
+        );
+    }
+
     // The sharded set: every shard file, as candle takes a model split in
     // several files; each tensor must equal the single file's, bit for bit.
     let shards = files(&directory.join("sharded"), |name| name.ends_with(".safetensors"))?;
@@ -95,7 +142,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     println!(
         "candle reads netinit's checkpoints: VarBuilder loads the card network, forward pass within {difference:.1e}; \
-         {compared} tensors from {} shards equal the single file's",
+         the convolutional one into Conv2d layers, within {cnn_difference:.1e}; {compared} tensors from {} shards \
+         equal the single file's",
         shards.len()
     );
     Ok(())
