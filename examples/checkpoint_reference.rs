@@ -48,7 +48,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         ((row * 29 + col * 13) % 97) as f32 / 48.0 - 1.0
     });
     fs::write(directory.join("cnn_inputs.f32"), le_bytes(images.iter()))?;
-    fs::write(directory.join("cnn_outputs.f32"), le_bytes(cnn.forward(images.view())?.iter()))?;
+    fs::write(
+        directory.join("cnn_outputs.f32"),
+        le_bytes(cnn.forward(images.view())?.iter()),
+    )?;
     println!(
         "wrote the card's network and a convolutional one, {ROWS} inputs each and their outputs, to {}",
         directory.display()
