@@ -90,36 +90,16 @@ fn parse_options() -> Result<Options, String> {
 }
 
 fn main() -> ExitCode {
-    let options = match parse_options() {
-        Ok(options) => options,
-        Err(message) => {
-            if !message.is_empty() {
-                eprintln!("error: {message}");
-            }
-            eprintln!(
-                "usage: fashion_mnist [--epochs N] [--batch-size N] [--learning-rate F] [--optimizer adam|sgd] \
-                 [--momentum F] [--seed N] [--init INIT] [--data DIR] [--save PATH] [--resume PATH]"
-            );
-            return ExitCode::FAILURE;
-        }
-    };
-    match run(&options) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    epochs::main_with(
+        "fashion_mnist [--epochs N] [--batch-size N] [--learning-rate F] [--optimizer adam|sgd] \
+                 [--momentum F] [--seed N] [--init INIT] [--data DIR] [--save PATH] [--resume PATH]",
+        parse_options(),
+        run,
+    )
 }
 
 fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
-    let (data, origin) = data::fashion_mnist(options.data.as_deref())?;
-    println!("{origin}");
-    println!(
-        "      {} training and {} test images\n",
-        data.train.len(),
-        data.test.len()
-    );
+    let data = epochs::load(options.data.as_deref())?;
 
     let spec = match options.init {
         Some(init) => {

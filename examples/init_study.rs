@@ -29,7 +29,7 @@ use netinit::signal::propagate;
 use netinit::{
     fill, generator, network, Activation, Init, LayerSpec, Loss, NetworkSpec, Optimizer, Targets, Trainer,
 };
-use plot::{register_font, write_atomically, COLORS};
+use plot::{measured_and_predicted, register_font, write_atomically, Series, COLORS};
 use plotters::prelude::*;
 
 const MNIST: NetworkSpec = network![
@@ -411,44 +411,18 @@ fn plot_depth(profiles: &[Profile], path: &Path) -> Result<(), Box<dyn Error>> {
             }),
         ];
         for (panel, (title, pick)) in panels.iter().zip(series) {
-            let mut chart = ChartBuilder::on(panel)
-                .caption(title, ("sans-serif", 18))
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(70)
-                .build_cartesian_2d(1..DEPTH, (1e-35_f64..1e35_f64).log_scale())?;
-            chart
-                .configure_mesh()
-                .x_desc("layer")
-                .y_label_formatter(&|v| format!("{v:.0e}"))
-                .draw()?;
-            for (profile, color) in profiles.iter().zip(COLORS) {
-                let (measured, predicted) = pick(profile);
-                let points = |values: &[f64]| -> Vec<(usize, f64)> {
-                    values
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, v)| v.is_finite() && **v > 0.0)
-                        .map(|(i, v)| (i + 1, v.clamp(1e-35, 1e35)))
-                        .collect()
-                };
-                chart
-                    .draw_series(LineSeries::new(points(measured), color.stroke_width(3)))?
-                    .label(profile.label)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
-                chart.draw_series(DashedLineSeries::new(
-                    points(predicted),
-                    6,
-                    4,
-                    color.stroke_width(1),
-                ))?;
-            }
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .position(SeriesLabelPosition::UpperLeft)
-                .draw()?;
+            let series: Vec<Series> = profiles
+                .iter()
+                .map(|profile| {
+                    let (measured, predicted) = pick(profile);
+                    Series {
+                        label: profile.label,
+                        measured,
+                        predicted,
+                    }
+                })
+                .collect();
+            measured_and_predicted(panel, (title, "layer"), DEPTH, (1e-35, 1e35), &series)?;
         }
         root.present()?;
         Ok(())

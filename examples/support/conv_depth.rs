@@ -18,7 +18,7 @@ use netinit::signal::{propagate_from, InputStatistics};
 use netinit::{fill, generator, Activation, Init, LayerSpec, NetworkSpec, Padding, Shape};
 use plotters::prelude::*;
 
-use crate::plot::{register_font, write_atomically, COLORS};
+use crate::plot::{measured_and_predicted, register_font, write_atomically, Series};
 
 const DEPTH: usize = 20;
 const CHANNELS: usize = 32;
@@ -235,54 +235,23 @@ fn plot(profiles: &[Profile], path: &Path) -> Result<(), Box<dyn Error>> {
             ] {
                 let panel = panels.next().ok_or("four panels")?;
                 let caption = format!("{} {title}", if pooled { "(b) pooled:" } else { "(a)" });
-                let mut chart = ChartBuilder::on(panel)
-                    .caption(caption, ("sans-serif", 18))
-                    .margin(12)
-                    .x_label_area_size(40)
-                    .y_label_area_size(70)
-                    .build_cartesian_2d(1..DEPTH, (1e-30_f64..1e38_f64).log_scale())?;
-                chart
-                    .configure_mesh()
-                    .x_desc("convolution")
-                    .y_label_formatter(&|v| format!("{v:.0e}"))
-                    .draw()?;
-                for (profile, color) in profiles
+                let series: Vec<Series> = profiles
                     .iter()
                     .filter(|p| p.label.starts_with(if pooled { "(b)" } else { "(a)" }))
-                    .zip(COLORS)
-                {
-                    let (measured, predicted) = if gradient {
-                        (&profile.gradient, &profile.predicted_gradient)
-                    } else {
-                        (&profile.second_moment, &profile.predicted_second_moment)
-                    };
-                    let points = |values: &[f64]| -> Vec<(usize, f64)> {
-                        values
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, v)| v.is_finite() && **v > 0.0)
-                            .map(|(i, v)| (i + 1, v.clamp(1e-30, 1e38)))
-                            .collect()
-                    };
-                    chart
-                        .draw_series(LineSeries::new(points(measured), color.stroke_width(3)))?
-                        .label(profile.label.clone())
-                        .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
-                        });
-                    chart.draw_series(DashedLineSeries::new(
-                        points(predicted),
-                        6,
-                        4,
-                        color.stroke_width(1),
-                    ))?;
-                }
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK)
-                    .position(SeriesLabelPosition::UpperLeft)
-                    .draw()?;
+                    .map(|profile| {
+                        let (measured, predicted) = if gradient {
+                            (&profile.gradient, &profile.predicted_gradient)
+                        } else {
+                            (&profile.second_moment, &profile.predicted_second_moment)
+                        };
+                        Series {
+                            label: &profile.label,
+                            measured,
+                            predicted,
+                        }
+                    })
+                    .collect();
+                measured_and_predicted(panel, (&caption, "convolution"), DEPTH, (1e-30, 1e38), &series)?;
             }
         }
         root.present()?;

@@ -2,6 +2,8 @@
 //! mini-batches with a progress bar, each followed by the test set.
 
 use std::error::Error;
+use std::path::Path;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -58,6 +60,45 @@ pub fn train(
     }
     let mean = seconds.iter().sum::<f64>() / seconds.len().max(1) as f64;
     Ok(last_test.map(|test| (test, mean)))
+}
+
+/// An example's `main`: `run` with the options `parsed`; a flag's error
+/// (or `--help`, an empty one) prints `usage`, and `run`'s error is printed.
+pub fn main_with<O>(
+    usage: &str,
+    parsed: Result<O, String>,
+    run: impl FnOnce(&O) -> Result<(), Box<dyn Error>>,
+) -> ExitCode {
+    let options = match parsed {
+        Ok(options) => options,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("error: {message}");
+            }
+            eprintln!("usage: {usage}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Fashion-MNIST as the examples read it (see `data.rs`), saying from where
+/// and how many images.
+pub fn load(directory: Option<&Path>) -> Result<FashionMnist, Box<dyn Error>> {
+    let (data, origin) = crate::data::fashion_mnist(directory)?;
+    println!("{origin}");
+    println!(
+        "      {} training and {} test images\n",
+        data.train.len(),
+        data.test.len()
+    );
+    Ok(data)
 }
 
 /// A flag's value as a number, or the error that names the flag.

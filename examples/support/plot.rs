@@ -41,3 +41,64 @@ pub fn write_atomically(
     std::fs::rename(&temporary, path)?;
     Ok(())
 }
+
+/// One series of a [`measured_and_predicted`] panel: its label, and its
+/// measured and predicted values at layers 1, 2, ….
+pub struct Series<'a> {
+    /// The legend's text.
+    pub label: &'a str,
+    /// Drawn solid.
+    pub measured: &'a [f64],
+    /// Drawn dashed, in the same colour.
+    pub predicted: &'a [f64],
+}
+
+/// A panel of `series` on a log scale from `low` to `high` over `layers`
+/// layers: each measured series solid, its prediction dashed in the same
+/// colour; values that are not finite and positive are left out.
+pub fn measured_and_predicted(
+    panel: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    (title, x_label): (&str, &str),
+    layers: usize,
+    (low, high): (f64, f64),
+    series: &[Series<'_>],
+) -> Result<(), Box<dyn Error>> {
+    let mut chart = ChartBuilder::on(panel)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(1..layers, (low..high).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .draw()?;
+    let points = |values: &[f64]| -> Vec<(usize, f64)> {
+        values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite() && **v > 0.0)
+            .map(|(i, v)| (i + 1, v.clamp(low, high)))
+            .collect()
+    };
+    for (one, color) in series.iter().zip(COLORS) {
+        chart
+            .draw_series(LineSeries::new(points(one.measured), color.stroke_width(3)))?
+            .label(one.label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
+        chart.draw_series(DashedLineSeries::new(
+            points(one.predicted),
+            6,
+            4,
+            color.stroke_width(1),
+        ))?;
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()?;
+    Ok(())
+}

@@ -92,10 +92,13 @@ impl InputStatistics {
     }
 
     /// An image of mean zero and second moment `second_moment` everywhere,
-    /// adjacent pixels correlated `correlation`.
+    /// adjacent pixels correlated `correlation`. A plane past
+    /// [`MAX_PLANE`](crate::MAX_PLANE) positions holds no second moments:
+    /// [`propagate_from`](crate::signal::propagate_from) refuses it with a
+    /// typed error, as it refuses any plane the network does not have.
     pub fn uniform_image(plane: [usize; 2], second_moment: f64, correlation: f64) -> InputStatistics {
         InputStatistics {
-            second_moments: vec![second_moment; plane[0] * plane[1]],
+            second_moments: vec![second_moment; positions(plane).unwrap_or(0)],
             plane: Some(plane),
             mean_ratio: 0.0,
             neighbour_correlation: correlation,
@@ -125,10 +128,12 @@ impl InputStatistics {
             let second = rows.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / count;
             return InputStatistics::features(second);
         };
-        let plane = height * width;
-        if plane == 0 || channels == 0 {
-            return InputStatistics::uniform_image([height, width], 0.0, 0.0);
-        }
+        // An empty plane, or one past MAX_PLANE, gives no second moments
+        // (see `uniform_image`).
+        let plane = match positions([height, width]) {
+            Some(plane) if plane > 0 && channels > 0 => plane,
+            _ => return InputStatistics::uniform_image([height, width], 0.0, 0.0),
+        };
         let images = rows.len() / (channels * plane);
         let mut second_moments = vec![0.0; plane];
         let (mut sum, mut square, mut cross, mut pairs) = (0.0, 0.0, 0.0, 0.0);
@@ -165,6 +170,13 @@ impl InputStatistics {
             neighbour_correlation: centred(raw, mean_ratio),
         }
     }
+}
+
+/// The positions of a plane, `None` past [`flow::MAX_PLANE`] (or overflow).
+fn positions([height, width]: [usize; 2]) -> Option<usize> {
+    height
+        .checked_mul(width)
+        .filter(|&plane| plane <= flow::MAX_PLANE)
 }
 
 /// The Pearson correlation from the raw ratio `E[xy]/E[x²]` and the mean's share.

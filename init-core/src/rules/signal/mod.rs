@@ -249,6 +249,12 @@ mod tests {
         assert!(InputStatistics::measure(&[], Shape::image(1, 0, 3))
             .second_moments
             .is_empty());
+        // A plane too large to follow holds nothing, and is refused, not allocated.
+        let huge = InputStatistics::uniform_image([1 << 40, 1 << 40], 1.0, 0.5);
+        assert!(huge.second_moments.is_empty());
+        let measured = InputStatistics::measure(&[1.0; 4], Shape::image(1, usize::MAX, 2));
+        assert!(measured.second_moments.is_empty());
+        assert!(propagate_from(&layers, &huge).is_err());
     }
 
     #[test]

@@ -36,19 +36,14 @@ impl Window {
 
     /// The whole plane as one window: a global pooling.
     pub(crate) fn global(input: Shape) -> Window {
-        let Shape::Image {
-            channels,
-            height,
-            width,
-        } = input
-        else {
+        let Some(plane) = input.plane() else {
             unreachable!("a checked network gives a global pooling an image")
         };
         Window {
-            channels,
-            input: [height, width],
-            kernel: [height, width],
-            stride: [height, width],
+            channels: input.channels(),
+            input: plane,
+            kernel: plane,
+            stride: plane,
             output: [1, 1],
         }
     }
