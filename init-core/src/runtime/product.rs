@@ -41,15 +41,37 @@ pub fn product(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
 }
 
 /// `out = a · b` on the calling thread; the shapes agree.
-pub(crate) fn product_into(a: ArrayView2<f32>, b: ArrayView2<f32>, mut out: ArrayViewMut2<f32>) {
+pub(crate) fn product_into(a: ArrayView2<f32>, b: ArrayView2<f32>, out: ArrayViewMut2<f32>) {
+    gemm_into(a, b, out, false);
+}
+
+/// `out += a · b` on the calling thread; the shapes agree.
+pub(crate) fn product_add_into(a: ArrayView2<f32>, b: ArrayView2<f32>, out: ArrayViewMut2<f32>) {
+    gemm_into(a, b, out, true);
+}
+
+/// `out = a · b`, or with `accumulate` `out += a · b`, through gemm.
+fn gemm_into(a: ArrayView2<f32>, b: ArrayView2<f32>, mut out: ArrayViewMut2<f32>, accumulate: bool) {
     let ((m, k), n) = (a.dim(), b.ncols());
+    assert_eq!(
+        (k, m, n),
+        (b.nrows(), out.nrows(), out.ncols()),
+        "the shapes of a product agree"
+    );
+    if k == 0 {
+        // An empty sum: gemm would leave `out` as it was.
+        if !accumulate {
+            out.fill(0.0);
+        }
+        return;
+    }
     let [a_rows, a_cols] = [a.strides()[0], a.strides()[1]];
     let [b_rows, b_cols] = [b.strides()[0], b.strides()[1]];
     let [out_rows, out_cols] = [out.strides()[0], out.strides()[1]];
     // SAFETY: the pointers and strides are those of the three views, whose
     // shapes are (m, k), (k, n) and (m, n) as gemm is told; `out` is a
     // mutable view that aliases neither input, and with `read_dst` false
-    // its contents are only written.
+    // its contents are only written (read first when accumulating).
     unsafe {
         gemm(
             m,
@@ -58,14 +80,14 @@ pub(crate) fn product_into(a: ArrayView2<f32>, b: ArrayView2<f32>, mut out: Arra
             out.as_mut_ptr(),
             out_cols,
             out_rows,
-            false,
+            accumulate,
             a.as_ptr(),
             a_cols,
             a_rows,
             b.as_ptr(),
             b_cols,
             b_rows,
-            0.0,
+            if accumulate { 1.0 } else { 0.0 },
             1.0,
             false,
             false,

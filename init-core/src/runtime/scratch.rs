@@ -140,15 +140,6 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
-    /// Zeros, in the smallest spare buffer large enough (or a new one).
-    pub(crate) fn zeros(rows: usize, columns: usize) -> Scratch {
-        Scratch {
-            values: take(rows * columns, true),
-            rows,
-            columns,
-        }
-    }
-
     /// A matrix whose values the caller overwrites all (see [`overwritten`]).
     pub(crate) fn overwritten(rows: usize, columns: usize) -> Scratch {
         Scratch {
@@ -188,13 +179,13 @@ mod tests {
 
     #[test]
     fn a_buffer_comes_back_zeroed_and_reused() {
-        let mut first = Scratch::zeros(3, 4);
+        let mut first = Scratch::overwritten(3, 4);
         first.as_slice_mut().fill(7.0);
         let pointer = first.as_slice_mut().as_ptr();
         drop(first);
-        let mut second = Scratch::zeros(2, 5);
-        assert_eq!(second.as_slice_mut().as_ptr(), pointer);
-        assert!(second.view().iter().all(|&value| value == 0.0));
-        assert_eq!(second.view_mut().dim(), (2, 5));
+        let second = zeros(2, 5);
+        assert_eq!(second.as_ptr(), pointer);
+        assert!(second.iter().all(|&value| value == 0.0));
+        assert_eq!(second.dim(), (2, 5));
     }
 }

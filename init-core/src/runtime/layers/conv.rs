@@ -1,10 +1,11 @@
 //! The convolution: `activation(W ⊛ x + b)` with `W` stored `(out, in, kh,
 //! kw)` like PyTorch's `Conv2d`, computed as matrix products (im2col): each
 //! output position's receptive field becomes a column, and the weights, as
-//! an `(out, in·kh·kw)` matrix, multiply a task's columns at once through
-//! the same gemm kernels the dense layers use.
+//! an `(out, in·kh·kw)` matrix, multiply each image's columns through the
+//! same gemm kernels the dense layers use. A task builds the columns of a
+//! few images; each image's products stay small enough for the cache.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use crate::rules::activation::Activation;
@@ -13,7 +14,7 @@ use crate::rules::shape::Shape;
 use crate::runtime::error::Error;
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::layers::dense::Dense;
-use crate::runtime::product::product_into;
+use crate::runtime::product::{product_add_into, product_into};
 use crate::runtime::scratch::{self, Scratch};
 
 /// One convolution: its weights as the `(out, in·kh·kw)` matrix that
@@ -215,33 +216,28 @@ fn columns(images: ArrayView2<f32>, geometry: &Geometry) -> Scratch {
     columns
 }
 
-/// A matrix product on the calling thread (tasks run side by side already).
-fn serial_product(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Scratch {
-    if a.ncols() == 0 {
-        return Scratch::zeros(a.nrows(), b.ncols());
-    }
-    // gemm writes every value of the output (it is told not to read it).
-    let mut out = Scratch::overwritten(a.nrows(), b.ncols());
-    product_into(a, b, out.view_mut());
-    out
-}
-
-/// The pre-activation `(n, out·oh·ow)` of a batch `(n, c·h·w)`: `W · columns
-/// + b`, image by image, channel by channel.
+/// The pre-activation `(n, out·oh·ow)` of a batch `(n, c·h·w)`: for each
+/// image, `W · columns + b`, an `(out, oh·ow)` product written straight
+/// into the image's row, which holds it channel by channel.
 pub(crate) fn forward(parameters: &Dense, input: ArrayView2<f32>, geometry: &Geometry) -> Array2<f32> {
     let (outputs, positions) = (parameters.outputs(), geometry.positions());
     // Every value is written below, each task its images' rows.
     let mut pre = scratch::overwritten(input.nrows(), outputs * positions);
     let row_length = (outputs * positions).max(1);
-    let bias = parameters.bias();
+    let (weight, bias) = (parameters.weight().view(), parameters.bias());
     pre.as_slice_mut()
         .expect("a fresh array is contiguous")
         .par_chunks_mut(row_length * IMAGES_PER_TASK)
         .enumerate()
-        .for_each(|(task, out)| {
-            let images = task_rows(input, task);
-            let by_channel = serial_product(parameters.weight().view(), columns(images, geometry).view());
-            write_images(by_channel.view(), positions, out, |channel| bias[channel]);
+        .for_each(|(task, rows)| {
+            let columns = columns(task_rows(input, task), geometry);
+            for (image, row) in rows.chunks_mut(row_length).enumerate() {
+                let mut out = image_matrix(row, outputs, positions);
+                product_into(weight, image_columns(&columns, image, positions), out.view_mut());
+                for (mut channel, &add) in out.rows_mut().into_iter().zip(bias) {
+                    channel += add;
+                }
+            }
         });
     pre
 }
@@ -249,8 +245,8 @@ pub(crate) fn forward(parameters: &Dense, input: ArrayView2<f32>, geometry: &Geo
 /// The gradients of a convolution from the gradient `delta` `(n,
 /// out·oh·ow)` with respect to its pre-activation and its input `(n,
 /// c·h·w)`: the weights' `(out, c·kh·kw)`, the biases', and with `below`
-/// the input's `(n, c·h·w)`. Each task's share of the weight gradient is
-/// summed in the tasks' order.
+/// the input's `(n, c·h·w)`. Each task sums its images' shares in order,
+/// and the tasks' shares are summed in the tasks' order.
 pub(crate) fn backward(
     parameters: &Dense,
     input: ArrayView2<f32>,
@@ -261,8 +257,11 @@ pub(crate) fn backward(
     let (outputs, positions) = (parameters.outputs(), geometry.positions());
     let plane_values = geometry.channels * geometry.plane();
     let tasks = input.nrows().div_ceil(IMAGES_PER_TASK);
+    let weight = parameters.weight().view();
 
-    let mut gradient = below.then(|| scratch::zeros(input.nrows(), plane_values));
+    // Every value is written below: each task clears its images' share,
+    // while it is in cache, before adding into it.
+    let mut gradient = below.then(|| scratch::overwritten(input.nrows(), plane_values));
     let targets: Vec<Option<&mut [f32]>> = match gradient.as_mut() {
         Some(gradient) => gradient
             .as_slice_mut()
@@ -275,32 +274,44 @@ pub(crate) fn backward(
     let shares: Vec<(Array2<f32>, Array1<f32>)> = targets
         .into_par_iter()
         .enumerate()
-        .map(|(task, gradient)| {
-            let grouped = by_channel(task_rows(delta, task), outputs, positions);
+        .map(|(task, mut gradient)| {
             let columns = columns(task_rows(input, task), geometry);
-            let weight = serial_product(grouped.view(), columns.view().t())
-                .view()
-                .to_owned();
-            let bias = grouped.view().sum_axis(Axis(1));
-            if let Some(gradient) = gradient {
-                let on_columns = serial_product(parameters.weight().t(), grouped.view());
-                add_columns(on_columns.view(), geometry, gradient);
+            let mut weight_share = Array2::zeros(weight.raw_dim());
+            let mut bias_share = Array1::zeros(outputs);
+            // Gradient on the columns, one image at a time: small enough
+            // for the cache, and written whole by each product.
+            let mut on_columns = gradient
+                .is_some()
+                .then(|| Scratch::overwritten(geometry.taps(), positions));
+            for (image, delta) in task_rows(delta, task).outer_iter().enumerate() {
+                let delta = delta
+                    .into_shape_with_order((outputs, positions))
+                    .expect("a gradient row holds out × positions values");
+                product_add_into(
+                    delta,
+                    image_columns(&columns, image, positions).t(),
+                    weight_share.view_mut(),
+                );
+                bias_share += &delta.sum_axis(Axis(1));
+                if let (Some(gradient), Some(on_columns)) = (gradient.as_deref_mut(), on_columns.as_mut()) {
+                    product_into(weight.t(), delta, on_columns.view_mut());
+                    let image_gradient = &mut gradient[image * plane_values..(image + 1) * plane_values];
+                    image_gradient.fill(0.0);
+                    add_columns(on_columns.view(), geometry, image_gradient);
+                }
             }
-            (weight, bias)
+            (weight_share, bias_share)
         })
         .collect();
     let mut shares = shares.into_iter();
-    let (mut weight, mut bias) = shares.next().unwrap_or_else(|| {
-        (
-            Array2::zeros(parameters.weight().raw_dim()),
-            Array1::zeros(outputs),
-        )
-    });
+    let (mut weight_gradient, mut bias_gradient) = shares
+        .next()
+        .unwrap_or_else(|| (Array2::zeros(weight.raw_dim()), Array1::zeros(outputs)));
     for (share_weight, share_bias) in shares {
-        weight += &share_weight;
-        bias += &share_bias;
+        weight_gradient += &share_weight;
+        bias_gradient += &share_bias;
     }
-    (weight, bias, gradient)
+    (weight_gradient, bias_gradient, gradient)
 }
 
 /// The rows of a batch that task `task` works on.
@@ -310,43 +321,18 @@ fn task_rows(batch: ArrayView2<f32>, task: usize) -> ArrayView2<f32> {
     batch.slice_move(ndarray::s![start..end, ..])
 }
 
-/// Write a product `(channels, n·positions)` into `n` image rows of
-/// `channels·positions` values, each value plus `offset(channel)`.
-fn write_images(
-    by_channel: ArrayView2<f32>,
-    positions: usize,
-    rows: &mut [f32],
-    offset: impl Fn(usize) -> f32,
-) {
-    let row_length = (by_channel.nrows() * positions).max(1);
-    for (image, row) in rows.chunks_mut(row_length).enumerate() {
-        for (channel, out) in row.chunks_mut(positions.max(1)).enumerate() {
-            let source = by_channel.row(channel);
-            let source = &source.as_slice().expect("a product is standard layout")
-                [image * positions..(image + 1) * positions];
-            let add = offset(channel);
-            out.iter_mut().zip(source).for_each(|(o, &v)| *o = v + add);
-        }
-    }
+/// Image `image`'s columns `(c·kh·kw, oh·ow)` among a task's.
+fn image_columns(columns: &Scratch, image: usize, positions: usize) -> ArrayView2<'_, f32> {
+    columns
+        .view()
+        .slice_move(ndarray::s![.., image * positions..(image + 1) * positions])
 }
 
-/// A few images' gradient `(n, out·oh·ow)` regrouped channel by channel:
-/// `(out, n·oh·ow)`, as the products take it.
-fn by_channel(delta: ArrayView2<f32>, outputs: usize, positions: usize) -> Scratch {
-    let batch = delta.nrows();
-    // Every value is copied in below.
-    let mut grouped = Scratch::overwritten(outputs, batch * positions);
-    let row_length = (batch * positions).max(1);
-    let slice = grouped.as_slice_mut();
-    for (channel, row) in slice.chunks_mut(row_length).enumerate() {
-        for (image, out) in row.chunks_mut(positions.max(1)).enumerate() {
-            let source = delta.row(image);
-            let source = &source.as_slice().expect("gradients are standard layout")
-                [channel * positions..(channel + 1) * positions];
-            out.copy_from_slice(source);
-        }
-    }
-    grouped
+/// An image's row of `channels · positions` values as the `(channels,
+/// positions)` matrix it is in memory.
+fn image_matrix(row: &mut [f32], channels: usize, positions: usize) -> ArrayViewMut2<'_, f32> {
+    ArrayViewMut2::from_shape((channels, positions), row)
+        .expect("an image row holds channels × positions values")
 }
 
 /// Add each column's values to the input positions it was read from:
@@ -376,8 +362,17 @@ fn add_columns(on_columns: ArrayView2<f32>, geometry: &Geometry, gradient: &mut 
                         &mut out[y * width..(y + 1) * width],
                         &row[oy * out_w..(oy + 1) * out_w],
                     );
-                    for ox in inside.clone() {
-                        target[(ox as isize * stride + shift) as usize] += source[ox];
+                    if stride == 1 {
+                        let first = (inside.start as isize + shift) as usize;
+                        let target = &mut target[first..first + inside.len()];
+                        target
+                            .iter_mut()
+                            .zip(&source[inside.clone()])
+                            .for_each(|(t, &s)| *t += s);
+                    } else {
+                        for ox in inside.clone() {
+                            target[(ox as isize * stride + shift) as usize] += source[ox];
+                        }
                     }
                 }
             }

@@ -120,46 +120,52 @@ pub(crate) fn max_forward(input: ArrayView2<f32>, window: &Window) -> (Array2<f3
                 {
                     let top = 2 * oy * width;
                     let (upper, lower) = (&plane[top..top + width], &plane[top + width..top + 2 * width]);
-                    for (ox, (value, winner)) in values.iter_mut().zip(winners.iter_mut()).enumerate() {
-                        let x = 2 * ox;
-                        let (mut best, mut at) = (upper[x], top + x);
-                        for (candidate, tap) in [
-                            (upper[x + 1], top + x + 1),
-                            (lower[x], top + width + x),
-                            (lower[x + 1], top + width + x + 1),
-                        ] {
-                            let better = candidate > best || candidate.is_nan();
-                            best = if better { candidate } else { best };
-                            at = if better { tap } else { at };
-                        }
-                        (*value, *winner) = (best, at as u32);
+                    let pairs = upper.chunks_exact(2).zip(lower.chunks_exact(2));
+                    for (ox, ((value, winner), (up, low))) in
+                        values.iter_mut().zip(winners.iter_mut()).zip(pairs).enumerate()
+                    {
+                        let left = (top + 2 * ox) as u32;
+                        let below = left + width as u32;
+                        let upper = first_largest((up[0], left), (up[1], left + 1));
+                        let lower = first_largest((low[0], below), (low[1], below + 1));
+                        (*value, *winner) = first_largest(upper, lower);
                     }
                 }
                 return;
             }
             for ((value, winner), corner) in values.iter_mut().zip(winners.iter_mut()).zip(window.corners()) {
-                let (mut best, mut at) = (plane[corner], corner);
+                let mut best = (plane[corner], corner as u32);
                 for i in 0..kernel_h {
                     let row = corner + i * width;
                     for (tap, &candidate) in plane[row..row + kernel_w].iter().enumerate() {
-                        // A NaN wins, so it is not hidden; selects, not
-                        // branches, which relu's ties would mispredict.
-                        let better = candidate > best || candidate.is_nan();
-                        best = if better { candidate } else { best };
-                        at = if better { row + tap } else { at };
+                        best = first_largest(best, (candidate, (row + tap) as u32));
                     }
                 }
-                (*value, *winner) = (best, at as u32);
+                (*value, *winner) = best;
             }
         });
     (values, winners)
+}
+
+/// Of two `(value, index)` pairs, the one whose value is larger, the
+/// earlier on a tie, and the first NaN over any number: selects built from
+/// bit masks, not branches, which relu's ties and zeros would mispredict.
+#[inline(always)]
+fn first_largest((best, at): (f32, u32), (candidate, tap): (f32, u32)) -> (f32, u32) {
+    let later = (candidate > best) | (candidate.is_nan() & !best.is_nan());
+    let mask = 0u32.wrapping_sub(later as u32);
+    (
+        f32::from_bits((candidate.to_bits() & mask) | (best.to_bits() & !mask)),
+        (tap & mask) | (at & !mask),
+    )
 }
 
 /// The gradient with respect to a max pooling's input: each output's
 /// gradient to the input that won its window.
 pub(crate) fn max_backward(delta: ArrayView2<f32>, indices: &[u32], window: &Window) -> Array2<f32> {
     let (plane, positions) = (window.plane(), window.positions());
-    let mut gradient = scratch::zeros(delta.nrows(), window.channels * plane);
+    // Each plane is cleared by its task, while it is in cache.
+    let mut gradient = scratch::overwritten(delta.nrows(), window.channels * plane);
     let slice = gradient.as_slice_mut().expect("a fresh array is contiguous");
     let delta = delta.as_standard_layout();
     let delta = delta.as_slice().expect("standard layout");
@@ -167,6 +173,7 @@ pub(crate) fn max_backward(delta: ArrayView2<f32>, indices: &[u32], window: &Win
         .par_chunks_mut(plane.max(1))
         .enumerate()
         .for_each(|(index, out)| {
+            out.fill(0.0);
             let range = index * positions..(index + 1) * positions;
             for (&winner, &value) in indices[range.clone()].iter().zip(&delta[range]) {
                 out[winner as usize] += value;
@@ -199,7 +206,8 @@ pub(crate) fn average_forward(input: ArrayView2<f32>, window: &Window) -> Array2
 pub(crate) fn average_backward(delta: ArrayView2<f32>, window: &Window) -> Array2<f32> {
     let (plane, positions) = (window.plane(), window.positions());
     let scale = 1.0 / (window.kernel[0] * window.kernel[1]) as f32;
-    let mut gradient = scratch::zeros(delta.nrows(), window.channels * plane);
+    // Each plane is cleared by its task, while it is in cache.
+    let mut gradient = scratch::overwritten(delta.nrows(), window.channels * plane);
     let slice = gradient.as_slice_mut().expect("a fresh array is contiguous");
     let delta = delta.as_standard_layout();
     let delta = delta.as_slice().expect("standard layout");
@@ -207,6 +215,7 @@ pub(crate) fn average_backward(delta: ArrayView2<f32>, window: &Window) -> Array
         .par_chunks_mut(plane.max(1))
         .enumerate()
         .for_each(|(index, out)| {
+            out.fill(0.0);
             let values = &delta[index * positions..(index + 1) * positions];
             for (&value, corner) in values.iter().zip(window.corners()) {
                 for tap in window.taps(corner) {
@@ -268,6 +277,9 @@ mod tests {
                 (((r * 5 + c * 7) % 9) as f32 - 4.0).max(0.0)
             });
             x[(1, 3)] = f32::NAN;
+            // Two NaNs in one 2 × 2 window: the first is the winner.
+            x[(2, 8)] = f32::NAN;
+            x[(2, 9)] = f32::NAN;
             let (values, winners) = max_forward(x.view(), &window);
             for (index, row) in x.rows().into_iter().enumerate() {
                 let row = row.to_vec();
