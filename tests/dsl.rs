@@ -376,6 +376,7 @@ type SpatialParts = (
     bool,
     Init,
     bool,
+    Option<Activation>,
 );
 
 fn spatial_parts() -> impl Strategy<Value = SpatialParts> {
@@ -389,12 +390,14 @@ fn spatial_parts() -> impl Strategy<Value = SpatialParts> {
         proptest::bool::ANY,
         weight(),
         proptest::bool::ANY,
+        proptest::option::of(activation()),
     )
 }
 
 /// Convolutional networks: `input(C, H, W)`, 1 to 4 convolutions and
-/// poolings of any geometry, `flatten` or `global_avg_pool2d`, and a dense
-/// head; the geometries that do not fit their input are left out.
+/// poolings of any geometry (a pooling maybe followed by an activation
+/// layer), `flatten` or `global_avg_pool2d`, and a dense head; the
+/// geometries that do not fit their input are left out.
 fn convolutional_network() -> impl Strategy<Value = Option<NetworkSpec>> {
     (
         [1..4_usize, 6..20_usize, 6..20_usize],
@@ -405,7 +408,7 @@ fn convolutional_network() -> impl Strategy<Value = Option<NetworkSpec>> {
         .prop_map(|([channels, height, width], parts, global, classes)| {
             let mut layers = vec![LayerSpec::input(Shape::image(channels, height, width))];
             let mut current = channels;
-            for (conv, outputs, activation, kernel, stride, padding, same, init, max) in parts {
+            for (conv, outputs, activation, kernel, stride, padding, same, init, max, after) in parts {
                 let layer = if conv {
                     let odd = [kernel[0] | 1, kernel[1] | 1];
                     let layer = match same {
@@ -427,6 +430,10 @@ fn convolutional_network() -> impl Strategy<Value = Option<NetworkSpec>> {
                     LayerSpec::avg_pool2d(kernel, stride)
                 };
                 layers.push(layer);
+                // An activation layer after a pooling (softmax takes no image).
+                if let (false, Some(after)) = (conv, after.filter(|&after| after != Activation::Softmax)) {
+                    layers.push(LayerSpec::activation_layer(after));
+                }
             }
             layers.push(if global {
                 LayerSpec::global_avg_pool2d()

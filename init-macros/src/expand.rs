@@ -136,6 +136,10 @@ fn layer(spec: &LayerSpec) -> TokenStream {
         }
         LayerKind::GlobalAvgPool2d => quote!(#private::LayerSpec::global_avg_pool2d()),
         LayerKind::Flatten => quote!(#private::LayerSpec::flatten()),
+        LayerKind::Activation(function) => {
+            let function = activation(*function);
+            quote!(#private::LayerSpec::activation_layer(#function))
+        }
     };
     quote!(#kind #(#levels)*)
 }

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::rules::activation::MAX_ALPHA;
+use crate::rules::activation::{Activation, MAX_ALPHA};
 use crate::rules::init::Init;
 use crate::rules::levels::{Level, Lint};
 use crate::rules::number::written;
@@ -93,8 +93,8 @@ pub enum SpecError {
         /// The lower level the layer sets.
         level: Level,
     },
-    /// A convolution or pooling with no `input(C, H, W)` before it to give
-    /// the size of its image.
+    /// A convolution, pooling or activation layer with no `input(…)`
+    /// before it to give the shape of its input.
     MissingInput {
         /// The layer (0-based).
         layer: usize,
@@ -186,11 +186,22 @@ pub enum SpecError {
         /// The shape it would give.
         shape: Shape,
     },
-    /// softmax on a convolution, which would normalise every channel and
-    /// position of an example together.
+    /// softmax on a convolution or on an image, which would normalise
+    /// every channel and position of an example together.
     SoftmaxOnImage {
         /// The layer (0-based).
         layer: usize,
+    },
+    /// An activation layer right after a weighted layer whose activation
+    /// is `identity`: that layer's activation written apart, so its init
+    /// would be derived for the identity.
+    UnfusedActivation {
+        /// The layer (0-based).
+        layer: usize,
+        /// The activation.
+        activation: Activation,
+        /// The weighted layer's kind (`dense` or `conv2d`).
+        previous: &'static str,
     },
     /// A layer index past the last layer (in [`NetworkSpec::with_layer`](crate::NetworkSpec::with_layer)).
     NoSuchLayer {
@@ -225,7 +236,8 @@ impl SpecError {
             | SpecError::NeedsImage { layer, .. }
             | SpecError::FeatureMismatch { layer, .. }
             | SpecError::ShapeTooLarge { layer, .. }
-            | SpecError::SoftmaxOnImage { layer } => Some(layer),
+            | SpecError::SoftmaxOnImage { layer }
+            | SpecError::UnfusedActivation { layer, .. } => Some(layer),
         }
     }
 
@@ -251,6 +263,7 @@ impl SpecError {
             SpecError::ChannelMismatch { .. } | SpecError::FeatureMismatch { .. } => Part::Inputs,
             SpecError::ShapeTooLarge { .. } => Part::Layer,
             SpecError::SoftmaxOnImage { .. } => Part::Activation,
+            SpecError::UnfusedActivation { .. } => Part::Layer,
         }
     }
 
@@ -298,8 +311,8 @@ impl SpecError {
             SpecError::NoSuchLayer { index, layers } => {
                 format!("there is no layer {index}: the network has layers 0..{layers}")
             }
-            SpecError::MissingInput { .. } => "a convolution or pooling layer needs the size of its input image, \
-                and no `input(C, H, W)` before it gives it"
+            SpecError::MissingInput { .. } => "a convolution, pooling or activation layer needs the shape of its \
+                input, and no `input(…)` before it gives it"
                 .into(),
             SpecError::MisplacedInput { layer } => format!(
                 "`input(…)` declares the shape of the network's input, so it comes first; here it is layer {layer}"
@@ -362,9 +375,18 @@ impl SpecError {
                 crate::rules::flow::MAX_VALUES.trailing_zeros(),
                 side = crate::rules::flow::MAX_SIDE,
             ),
-            SpecError::SoftmaxOnImage { .. } => "softmax on a convolution would normalise every channel and position \
+            SpecError::SoftmaxOnImage { .. } => "softmax on an image would normalise every channel and position \
                 of an example together: netinit has no per-position softmax"
                 .into(),
+            SpecError::UnfusedActivation {
+                activation,
+                previous,
+                ..
+            } => format!(
+                "`{activation}` right after a `{previous}` layer whose activation is `identity` is that layer's \
+                 activation written apart: netinit derives a layer's init from the activation it names, so the \
+                 `{previous}` layer's would suit the identity, not `{activation}`"
+            ),
             SpecError::FeatureMismatch {
                 given,
                 previous,
@@ -426,7 +448,7 @@ impl SpecError {
             }
             SpecError::NoSuchLayer { layers, .. } => format!("give an index below {layers}"),
             SpecError::MissingInput { .. } => "start the network with the shape of its input, e.g. \
-                `input(1, 28, 28)` for one-channel 28 × 28 images"
+                `input(1, 28, 28)` for one-channel 28 × 28 images or `input(784)` for 784 features"
                 .into(),
             SpecError::MisplacedInput { .. } => "move `input(…)` to the start of the network".into(),
             SpecError::ZeroSize {
@@ -466,9 +488,14 @@ impl SpecError {
                 "use less padding, a larger stride or pooling, or a smaller input".into()
             }
             SpecError::SoftmaxOnImage { .. } => {
-                "use softmax on the dense layer after `flatten` or `global_avg_pool2d`, and another activation here"
+                "use softmax after `flatten` or `global_avg_pool2d`, and another activation here"
                     .into()
             }
+            SpecError::UnfusedActivation {
+                activation,
+                previous,
+                ..
+            } => format!("write `{activation}` in place of `identity` in the `{previous}` layer, and remove this layer"),
         }
     }
 }

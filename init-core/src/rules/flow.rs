@@ -1,6 +1,7 @@
 //! The shapes through a network: what each layer takes and gives, checked
 //! layer by layer with the arithmetic spelled out in the errors.
 
+use crate::rules::activation::Activation;
 use crate::rules::error::SpecError;
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::network::NetworkSpec;
@@ -59,12 +60,20 @@ pub(crate) fn step(
 /// [`step`] without the bound on the size.
 fn unbounded(layers: &[LayerSpec], index: usize, input: Option<Shape>) -> Result<Option<Shape>, SpecError> {
     let layer = &layers[index];
-    let previous = index.checked_sub(1).map(|previous| &layers[previous]);
+    let previous = shaping_layer(layers, index).map(|previous| &layers[previous]);
     let previous_name = previous.map_or("input", |previous| previous.kind().name());
     match *layer.kind() {
         LayerKind::Input(shape) if index == 0 => Ok((!shape.is_empty()).then_some(shape)),
         LayerKind::Input(_) => Err(SpecError::MisplacedInput { layer: index }),
-        _ if index == 0 && layer.kind().is_spatial() => Err(SpecError::MissingInput { layer: index }),
+        _ if index == 0
+            && (layer.kind().is_spatial() || matches!(layer.kind(), LayerKind::Activation(_))) =>
+        {
+            Err(SpecError::MissingInput { layer: index })
+        }
+        LayerKind::Activation(Activation::Softmax) if matches!(input, Some(Shape::Image { .. })) => {
+            Err(SpecError::SoftmaxOnImage { layer: index })
+        }
+        LayerKind::Activation(_) => Ok(input),
         LayerKind::Dense(dense) => {
             let gives = Shape::Features(dense.outputs());
             let found = dense.inputs();
@@ -144,10 +153,19 @@ fn image(
     }
 }
 
+/// The last layer before layer `index` that made its input's shape:
+/// activations keep the shape they are given, so the messages name the
+/// layer before them.
+fn shaping_layer(layers: &[LayerSpec], index: usize) -> Option<usize> {
+    (0..index)
+        .rev()
+        .find(|&previous| !matches!(layers[previous].kind(), LayerKind::Activation(_)))
+}
+
 /// When layer `index` follows a `flatten`, the image that `flatten` took,
 /// for the arithmetic in a message.
 fn flattened_from(layers: &[LayerSpec], index: usize) -> Option<Shape> {
-    let flatten = index.checked_sub(1)?;
+    let flatten = shaping_layer(layers, index)?;
     if *layers[flatten].kind() != LayerKind::Flatten {
         return None;
     }

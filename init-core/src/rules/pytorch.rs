@@ -86,6 +86,9 @@ impl NetworkSpec {
                 }
                 (_, LayerKind::GlobalAvgPool2d) => "x.mean(dim=(2, 3))".to_owned(),
                 (_, LayerKind::Flatten) => "torch.flatten(x, 1)".to_owned(),
+                (_, LayerKind::Activation(function)) if *function != Activation::Identity => {
+                    activation(*function, "x")
+                }
                 _ => continue,
             };
             let _ = writeln!(forward, "        x = {step}");
@@ -138,6 +141,7 @@ mod tests {
             LayerSpec::max_pool2d([2, 2], [2, 2]),
             LayerSpec::conv2d(8, 4, Activation::Tanh, [3, 5]).with_padding(Padding::Same),
             LayerSpec::avg_pool2d([2, 2], [1, 1]),
+            LayerSpec::activation_layer(Activation::LeakyRelu(0.1)),
             LayerSpec::global_avg_pool2d(),
             LayerSpec::dense(4, 10, Activation::Softmax),
         ])
@@ -152,6 +156,7 @@ mod tests {
             "x = F.max_pool2d(x, (2, 2), stride=(2, 2))",
             "x = torch.tanh(self.layers[1](x))",
             "x = F.avg_pool2d(x, (2, 2), stride=(1, 1))",
+            "x = F.leaky_relu(x, 0.1)",
             "x = x.mean(dim=(2, 3))",
             "x = torch.softmax(self.layers[2](x), dim=-1)",
         ] {

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::rules::layer::LayerKind;
 use crate::rules::network::NetworkSpec;
 
 /// A summary table of a network in the manner of Keras' `model.summary()`:
@@ -51,11 +52,15 @@ impl fmt::Display for Summary<'_> {
                 input = output;
                 let weighted = layer.affine().is_some();
                 let cell = |text: String| if weighted { text } else { String::new() };
+                let activation_cell = match layer.kind() {
+                    LayerKind::Activation(own) => own.to_string(),
+                    _ => cell(activation.to_string()),
+                };
                 [
                     path.as_ref().map(ToString::to_string).unwrap_or_default(),
                     layer.kind().name().to_owned(),
                     shape,
-                    cell(activation.to_string()),
+                    activation_cell,
                     cell(layer.weight().describe(activation, fans)),
                     cell(layer.bias().describe(activation, fans)),
                     group_digits(layer.parameter_count().unwrap_or(usize::MAX)),

@@ -1,8 +1,9 @@
 //! The checks every network description passes: one checker for the macro, the DSL at run time and
 //! [`NetworkSpec::new`](crate::NetworkSpec::new).
 
+use crate::rules::activation::Activation;
 use crate::rules::flow;
-use crate::rules::layer::LayerSpec;
+use crate::rules::layer::{AffineSpec, LayerKind, LayerSpec};
 use crate::rules::levels::{Level, LintLevels};
 
 pub use crate::rules::error::SpecError;
@@ -55,6 +56,19 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
         }
         total = running;
         layer.init_errors(index, &mut errors);
+        if let (LayerKind::Activation(activation), Some(previous)) = (
+            *layer.kind(),
+            index.checked_sub(1).map(|previous| &layers[previous]),
+        ) {
+            let identity = |affine: &AffineSpec| affine.activation() == Activation::Identity;
+            if activation != Activation::Identity && previous.affine().is_some_and(identity) {
+                errors.push(SpecError::UnfusedActivation {
+                    layer: index,
+                    activation,
+                    previous: previous.kind().name(),
+                });
+            }
+        }
         for (lint, level) in layer.lint_levels().iter() {
             if network_lints.get(lint) == Some(Level::Forbid) && level != Level::Forbid {
                 errors.push(SpecError::LintForbidden {
@@ -71,10 +85,70 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::activation::Activation;
     use crate::rules::init::Init;
     use crate::rules::layer::tests::card;
     use crate::rules::part::Part;
+    use crate::rules::shape::Shape;
+
+    #[test]
+    fn activation_layers_keep_the_shape_and_name_the_layer_before_them() {
+        let relu = LayerSpec::activation_layer(Activation::Relu);
+        let ok = [
+            LayerSpec::input(Shape::image(1, 4, 4)),
+            LayerSpec::max_pool2d([2, 2], [2, 2]),
+            relu,
+            LayerSpec::flatten(),
+            relu,
+            LayerSpec::dense(4, 3, Activation::Softmax),
+        ];
+        assert_eq!(validate(&ok, &LintLevels::NONE), []);
+        let mut wrong = ok.to_vec();
+        wrong[5] = LayerSpec::dense(5, 3, Activation::Softmax);
+        assert_eq!(
+            validate(&wrong, &LintLevels::NONE),
+            [SpecError::FeatureMismatch {
+                layer: 5,
+                given: Shape::image(1, 2, 2),
+                previous: "flatten",
+                found: 5
+            }]
+        );
+        assert_eq!(
+            validate(
+                &[relu, LayerSpec::dense(4, 3, Activation::Softmax)],
+                &LintLevels::NONE
+            ),
+            [SpecError::MissingInput { layer: 0 }]
+        );
+        let softmax_on_image = [
+            LayerSpec::input(Shape::image(1, 4, 4)),
+            LayerSpec::activation_layer(Activation::Softmax),
+        ];
+        assert_eq!(
+            validate(&softmax_on_image, &LintLevels::NONE),
+            [SpecError::SoftmaxOnImage { layer: 1 }]
+        );
+        let unfused = [LayerSpec::dense(4, 4, Activation::Identity), relu];
+        assert_eq!(
+            validate(&unfused, &LintLevels::NONE),
+            [SpecError::UnfusedActivation {
+                layer: 1,
+                activation: Activation::Relu,
+                previous: "dense"
+            }]
+        );
+        let bad_alpha = [
+            LayerSpec::input(Shape::Features(4)),
+            LayerSpec::activation_layer(Activation::LeakyRelu(-0.5)),
+        ];
+        assert_eq!(
+            validate(&bad_alpha, &LintLevels::NONE),
+            [SpecError::InvalidActivationParameter {
+                layer: 1,
+                value: -0.5
+            }]
+        );
+    }
 
     #[test]
     fn the_card_network_is_valid() {

@@ -4,6 +4,7 @@ use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2, Axis};
 
+use crate::rules::activation::Activation;
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::network::NetworkSpec;
 use crate::rules::validate::SpecError;
@@ -30,6 +31,8 @@ pub(crate) enum Stage {
     AvgPool(Window),
     /// Nothing: `input(…)` and `flatten` leave the values as they are.
     Identity,
+    /// An activation as a layer of its own.
+    Activation(Activation),
 }
 
 impl Stage {
@@ -58,6 +61,7 @@ fn stages(spec: &NetworkSpec) -> Vec<Stage> {
                 LayerKind::AvgPool2d(spec) => Stage::AvgPool(Window::of(spec, input, output)),
                 LayerKind::GlobalAvgPool2d => Stage::AvgPool(Window::global(input)),
                 LayerKind::Input(_) | LayerKind::Flatten => Stage::Identity,
+                LayerKind::Activation(activation) => Stage::Activation(*activation),
             };
             next += usize::from(stage.layer().is_some());
             input = output;
@@ -264,6 +268,15 @@ impl Network {
         &self.stages
     }
 
+    /// The activation `stage` applies: its layer's, or its own for an
+    /// activation layer; `None` for a stage without one.
+    pub(crate) fn activation_of(&self, stage: &Stage) -> Option<Activation> {
+        match *stage {
+            Stage::Activation(activation) => Some(activation),
+            _ => stage.layer().map(|layer| self.layers[layer].activation()),
+        }
+    }
+
     /// The seed the weights were first sampled from, if known (training
     /// changes the weights, not this).
     pub fn seed(&self) -> Option<u64> {
@@ -422,6 +435,12 @@ impl Network {
             }
             Stage::AvgPool(window) => computed(None, pool::average_forward(input, window), None),
             Stage::Identity => computed(None, scratch::copy(input), None),
+            Stage::Activation(function) => {
+                let mut out = scratch::copy(input);
+                activation::apply(*function, out.view_mut());
+                let pre = activation::needs_pre(*function).then(|| scratch::copy(input));
+                computed(pre, out, None)
+            }
         }
     }
 

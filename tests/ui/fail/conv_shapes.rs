@@ -71,6 +71,42 @@ const CONV_PLACEMENT_TWO_SIZES: netinit::NetworkSpec = netinit::network![
     dense(784 -> 10, softmax),
 ];
 
+// Activation layers: right after a layer whose activation is identity (its
+// init would be derived for the identity), softmax on an image, first with
+// no input shape, a misspelt one, and a width mismatch that names the
+// layer before the activation.
+const ACTIVATION_UNFUSED: netinit::NetworkSpec = netinit::network![
+    dense(784 -> 256, identity),
+    relu,
+    dense(256 -> 10, softmax),
+];
+
+const ACTIVATION_SOFTMAX_IMAGE: netinit::NetworkSpec = netinit::network![
+    input(1, 4, 4),
+    softmax,
+    flatten,
+    dense(16 -> 10, softmax),
+];
+
+const ACTIVATION_FIRST: netinit::NetworkSpec = netinit::network![
+    tanh,
+    dense(784 -> 10, softmax),
+];
+
+const ACTIVATION_MISSPELT: netinit::NetworkSpec = netinit::network![
+    input(784),
+    rleu,
+    dense(784 -> 10, softmax),
+];
+
+const ACTIVATION_WIDTH: netinit::NetworkSpec = netinit::network![
+    input(1, 4, 4),
+    flatten,
+    leaky_relu(0.1),
+    dense(15 -> 10, softmax),
+];
+
 fn main() {
     let _ = (CONV_CHANNELS_NET, CONV_CHANNELS_FIRST, FLATTEN_WIDTH_CNN, FLATTEN_WIDTH_GLOBAL, FLATTEN_WIDTH_VECTOR, CONV_PLACEMENT_NO_INPUT, CONV_PLACEMENT_LATE_INPUT, CONV_PLACEMENT_AFTER_FLATTEN, CONV_PLACEMENT_NO_FLATTEN, CONV_PLACEMENT_TWO_SIZES);
+    let _ = (ACTIVATION_UNFUSED, ACTIVATION_SOFTMAX_IMAGE, ACTIVATION_FIRST, ACTIVATION_MISSPELT, ACTIVATION_WIDTH);
 }

@@ -48,6 +48,19 @@ const SPELLINGS: netinit::NetworkSpec = netinit::network![
     dense(16 -> 10, softmax),
 ];
 
+// Activations as layers of their own: after pooling, flatten and another
+// activation, and a softmax of its own on top.
+const ACTIVATIONS: netinit::NetworkSpec = netinit::network![
+    input(1, 8, 8),
+    conv2d(1 -> 4, relu, kernel = 3),
+    max_pool2d(2),
+    leaky_relu(0.1),
+    flatten,
+    gelu,
+    dense(36 -> 10, tanh),
+    softmax,
+];
+
 fn main() {
     let spec = EVERYTHING;
     let layers = spec.layers();
@@ -61,7 +74,13 @@ fn main() {
     assert_eq!(scaling.gain, Some(1.3));
     assert_eq!(layers[11].bias(), Init::Constant { value: -0.5 });
     assert_eq!(layers[1].activation(), Activation::Identity);
-    from_text::assert_same(include_str!("full_grammar.rs"), &[EVERYTHING, CNN, SPELLINGS]);
+    from_text::assert_same(include_str!("full_grammar.rs"), &[EVERYTHING, CNN, SPELLINGS, ACTIVATIONS]);
+    assert_eq!(ACTIVATIONS.layers()[3].to_string(), "leaky_relu(0.1)");
+    assert_eq!(ACTIVATIONS.output_shapes()[3], netinit::Shape::image(4, 3, 3));
+    assert_eq!(ACTIVATIONS.output_shapes()[5], netinit::Shape::Features(36));
+    assert_eq!(ACTIVATIONS.parameter_count(), 40 + 370);
+    let output = ACTIVATIONS.init(0).forward(netinit::ndarray::Array2::ones((2, 64)).view()).unwrap();
+    assert!(output.rows().into_iter().all(|row| (row.sum() - 1.0).abs() < 1e-5));
 
     assert_eq!(CNN.parameter_count(), 421_642);
     assert_eq!(SPELLINGS.output_shapes()[1], netinit::Shape::image(16, 32, 15));

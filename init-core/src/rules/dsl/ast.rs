@@ -103,6 +103,9 @@ pub enum Body {
     },
     /// No parentheses: `flatten`, `global_avg_pool2d`.
     Bare,
+    /// An activation as a layer of its own: `relu`, `leaky_relu(0.1)`;
+    /// also any other name written alone, reported as an unknown layer.
+    Activation(Call),
 }
 
 /// A layer as read, or the span of one that could not be read.

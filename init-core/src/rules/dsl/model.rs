@@ -171,6 +171,7 @@ fn model_layer(layer: &ast::Layer, reports: &mut Reports) -> ModelLayer {
             options,
             parens,
         } => pool_layer(layer, sizes, options, *parens, reports),
+        Body::Activation(call) => activation_layer(call, reports),
         Body::Bare => {
             let spec = if kind == keywords::FLATTEN {
                 LayerSpec::flatten()
@@ -407,6 +408,29 @@ fn pool_layer(
         complete,
         inputs_known: true,
         outputs_known: true,
+    }
+}
+
+/// An activation as a layer of its own; a name that is neither an
+/// activation nor a layer kind is reported with those it may have meant.
+fn activation_layer(call: &Call, reports: &mut Reports) -> ModelLayer {
+    let name = call.name.text.as_str();
+    if !keywords::ACTIVATIONS.contains(&name) {
+        let known: Vec<&str> = keywords::LAYER_KINDS
+            .iter()
+            .chain(keywords::ACTIVATIONS)
+            .copied()
+            .collect();
+        unknown_name(reports, "layer", name, call.name.span, &known);
+        return unreadable_layer(call.name.span);
+    }
+    let mut spans = LayerSpans::all_at(call.name.span);
+    match activation(call, reports) {
+        Some((activation, parameter_span)) => {
+            spans.activation_parameter = parameter_span;
+            known_layer(LayerSpec::activation_layer(activation), spans)
+        }
+        None => unreadable_layer(call.name.span),
     }
 }
 

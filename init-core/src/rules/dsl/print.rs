@@ -28,6 +28,7 @@ impl fmt::Display for LayerSpec {
             }) => return write!(f, "{name}({channels}, {height}, {width})"),
             LayerKind::MaxPool2d(pool) | LayerKind::AvgPool2d(pool) => return write_pool(f, name, pool),
             LayerKind::GlobalAvgPool2d | LayerKind::Flatten => return f.write_str(name),
+            LayerKind::Activation(activation) => return write!(f, "{activation}"),
             LayerKind::Dense(_) | LayerKind::Conv2d(_) => {}
         }
         write!(

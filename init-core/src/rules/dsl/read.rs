@@ -118,6 +118,10 @@ fn read_layers(input: ParseStream, reports: &mut Reports) -> syn::Result<Vec<Lay
         })?;
         let name = kind.to_string();
         let bare = [keywords::FLATTEN, keywords::GLOBAL_AVG_POOL2D].contains(&name.as_str());
+        // An activation, or a name that is no layer kind written alone
+        // (which the model reports, with the names it may have meant).
+        let activation = !keywords::LAYER_KINDS.contains(&name.as_str())
+            && (keywords::ACTIVATIONS.contains(&name.as_str()) || !input.peek(syn::token::Paren));
         let attrs = lint_attrs(&attrs, reports);
         let layer = |body| {
             LayerSlot::Read(Box::new(Layer {
@@ -126,7 +130,15 @@ fn read_layers(input: ParseStream, reports: &mut Reports) -> syn::Result<Vec<Lay
                 body,
             }))
         };
-        if !input.peek(syn::token::Paren) {
+        if activation {
+            match read_arguments(&kind, input) {
+                Ok(call) => layers.push(layer(Body::Activation(call))),
+                Err(error) => {
+                    reports.syntax(error);
+                    layers.push(LayerSlot::Unreadable(kind.span()));
+                }
+            }
+        } else if !input.peek(syn::token::Paren) {
             if !bare {
                 return Err(syn::Error::new(
                     kind.span(),
@@ -425,6 +437,11 @@ fn read_number(input: ParseStream) -> syn::Result<Number> {
 /// `name` or `name(arg, key = arg, …)`.
 fn read_call(input: ParseStream) -> syn::Result<Call> {
     let name: Ident = input.parse()?;
+    read_arguments(&name, input)
+}
+
+/// The call `name` whose name is read: its arguments, when parentheses follow.
+fn read_arguments(name: &Ident, input: ParseStream) -> syn::Result<Call> {
     let mut args = Vec::new();
     let mut parens = None;
     if input.peek(syn::token::Paren) {
@@ -449,7 +466,7 @@ fn read_call(input: ParseStream) -> syn::Result<Call> {
         }
     }
     Ok(Call {
-        name: Name::from_ident(&name),
+        name: Name::from_ident(name),
         args,
         parens,
     })

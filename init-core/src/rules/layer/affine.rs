@@ -2,7 +2,7 @@
 //! activation, the weight and bias inits, and the receptive field that
 //! makes a convolution's fans; its parameters and the checks of its fields.
 
-use crate::rules::activation::{Activation, MAX_ALPHA};
+use crate::rules::activation::Activation;
 use crate::rules::error::SpecError;
 use crate::rules::fans::Fans;
 use crate::rules::init::{Draw, Init};
@@ -132,14 +132,7 @@ impl AffineSpec {
 
     /// The mistakes in the activation and the inits of layer `index`.
     pub(crate) fn init_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
-        if let Some(alpha) = self.activation.parameter() {
-            if !alpha.is_finite() || !(0.0..=MAX_ALPHA).contains(&alpha) {
-                errors.push(SpecError::InvalidActivationParameter {
-                    layer: index,
-                    value: alpha,
-                });
-            }
-        }
+        super::activation_errors(self.activation, index, errors);
         for (init, part) in [(self.weight, Part::WeightScale), (self.bias, Part::BiasScale)] {
             if let Some((what, value)) = init.invalid_scale() {
                 errors.push(SpecError::InvalidScale {

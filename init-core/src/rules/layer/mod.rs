@@ -8,7 +8,7 @@ mod affine;
 mod conv;
 mod pool;
 
-use crate::rules::activation::Activation;
+use crate::rules::activation::{Activation, MAX_ALPHA};
 use crate::rules::error::SpecError;
 use crate::rules::fans::Fans;
 use crate::rules::init::{Draw, Init};
@@ -37,6 +37,9 @@ pub enum LayerKind {
     GlobalAvgPool2d,
     /// `flatten`: an image's values as features, in `(C, H, W)` order.
     Flatten,
+    /// `relu`, `tanh`, `leaky_relu(0.1)`, …: an activation as a layer of its
+    /// own, value by value, the shape unchanged.
+    Activation(Activation),
 }
 
 impl LayerKind {
@@ -50,6 +53,7 @@ impl LayerKind {
             LayerKind::AvgPool2d(_) => keywords::AVG_POOL2D,
             LayerKind::GlobalAvgPool2d => keywords::GLOBAL_AVG_POOL2D,
             LayerKind::Flatten => keywords::FLATTEN,
+            LayerKind::Activation(activation) => activation.name(),
         }
     }
 
@@ -145,6 +149,23 @@ impl LayerSpec {
     /// `flatten`: an image's values as features.
     pub const fn flatten() -> LayerSpec {
         LayerSpec::of_kind(LayerKind::Flatten)
+    }
+
+    /// An activation as a layer of its own (`relu` after a block, as in
+    /// the original ResNet): applied value by value, the shape unchanged.
+    ///
+    /// ```
+    /// use netinit::{Activation, LayerSpec, NetworkSpec, Shape};
+    /// let spec = NetworkSpec::new(vec![
+    ///     LayerSpec::dense(784, 256, Activation::Identity),
+    ///     LayerSpec::activation_layer(Activation::Relu),
+    ///     LayerSpec::dense(256, 10, Activation::Softmax),
+    /// ])?;
+    /// assert_eq!(spec.output_shapes()[1], Shape::Features(256));
+    /// # Ok::<(), netinit::SpecError>(())
+    /// ```
+    pub const fn activation_layer(activation: Activation) -> LayerSpec {
+        LayerSpec::of_kind(LayerKind::Activation(activation))
     }
 
     /// What the layer computes.
@@ -352,10 +373,26 @@ impl LayerSpec {
         if let Some(affine) = self.affine() {
             affine.init_errors(index, errors);
         }
+        if let LayerKind::Activation(activation) = self.kind {
+            activation_errors(activation, index, errors);
+        }
         if let LayerKind::Conv2d(conv) = &self.kind {
             if conv.affine().activation() == Activation::Softmax {
                 errors.push(SpecError::SoftmaxOnImage { layer: index });
             }
+        }
+    }
+}
+
+/// The mistake in an activation's α, if any: it must be finite, at least
+/// 0 and at most [`MAX_ALPHA`].
+pub(crate) fn activation_errors(activation: Activation, index: usize, errors: &mut Vec<SpecError>) {
+    if let Some(alpha) = activation.parameter() {
+        if !alpha.is_finite() || !(0.0..=MAX_ALPHA).contains(&alpha) {
+            errors.push(SpecError::InvalidActivationParameter {
+                layer: index,
+                value: alpha,
+            });
         }
     }
 }

@@ -14,10 +14,12 @@ mod softmax;
 use core::fmt;
 
 use crate::rules::activation::Activation;
-use crate::rules::layer::LayerSpec;
+use crate::rules::flow;
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::levels::{Level, Lint};
 use crate::rules::network::NetworkSpec;
 use crate::rules::part::Part;
+use crate::rules::shape::Shape;
 
 pub use drift::{DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 
@@ -98,9 +100,21 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
             None => found.extend(scale::init_scale(index, layer)),
         }
         if layer.activation() == Activation::Softmax && index + 1 < layers.len() {
-            found.push(softmax::softmax_hidden(index, layer));
+            found.push(softmax::softmax_hidden(index, layer.outputs()));
         }
     }
+    // Softmax as a layer of its own, on the features it is given.
+    let mut shape = flow::input_shape(layers);
+    for (index, layer) in layers.iter().enumerate() {
+        shape = flow::step(layers, index, shape).ok().flatten();
+        // On an image, or after a mistake, validation has the say.
+        let hidden = *layer.kind() == LayerKind::Activation(Activation::Softmax) && index + 1 < layers.len();
+        if let (true, Some(Shape::Features(width))) = (hidden, shape) {
+            found.push(softmax::softmax_hidden(index, width));
+        }
+    }
+    // In layer order, as the weighted layers' findings are (a stable sort).
+    found.sort_by_key(|finding| finding.layer);
     found.extend(drift::signal_drift(layers));
     found
 }

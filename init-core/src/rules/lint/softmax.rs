@@ -1,11 +1,11 @@
 //! `softmax_hidden`: softmax anywhere but the last layer.
 
-use crate::rules::layer::LayerSpec;
 use crate::rules::levels::{Level, Lint};
 use crate::rules::lint::Finding;
 use crate::rules::part::Part;
 
-pub(crate) fn softmax_hidden(index: usize, layer: &LayerSpec) -> Finding {
+/// The finding for softmax on layer `index`, a hidden layer of `outputs` values.
+pub(crate) fn softmax_hidden(index: usize, outputs: usize) -> Finding {
     Finding {
         lint: Lint::SoftmaxHidden,
         level: Level::Warn,
@@ -14,8 +14,7 @@ pub(crate) fn softmax_hidden(index: usize, layer: &LayerSpec) -> Finding {
         message: format!(
             "softmax on a hidden layer squeezes its {} outputs into one distribution that sums to 1: each \
              is about 1/{} of what the next layer expects, and gradients through it are damped the same way",
-            layer.outputs(),
-            layer.outputs()
+            outputs, outputs
         ),
         help:
             "use softmax only on the last layer; hidden layers want `relu` (He init) or `tanh` (Xavier init)"

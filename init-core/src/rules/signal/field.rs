@@ -246,6 +246,12 @@ enum Step {
     Global { plane: [usize; 2] },
     /// `input` or `flatten`: nothing changes.
     Through { input: Option<[usize; 2]> },
+    /// An activation as a layer of its own, and the variances (per
+    /// position) of the Gaussians it is taken to act on.
+    Activation {
+        variances: Vec<f64>,
+        activation: Activation,
+    },
 }
 
 /// Where windows fall: input and output planes, kernel, stride, padding.
@@ -401,6 +407,7 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
                 Some(plane) => global_forward(&values, plane),
                 None => (values.clone(), Step::Through { input: None }),
             },
+            (LayerKind::Activation(activation), _) => activation_forward(*activation, &values),
             (LayerKind::Input(_) | LayerKind::Flatten, _) => (
                 Values {
                     plane: output_plane,
@@ -422,7 +429,10 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
         signals.push(LayerSignal {
             included,
             preactivation_variance: variance,
-            activation: layer.activation(),
+            activation: match layer.kind() {
+                LayerKind::Activation(activation) => *activation,
+                _ => layer.activation(),
+            },
             activation_second_moment: after,
             typical_second_moment: after * (-spread / 2.0).exp(),
             forward_factor: after / before,
@@ -473,7 +483,48 @@ fn affine_forward(
             0.0,
         ),
     };
-    let activation = affine.activation();
+    let input = values.plane;
+    let plane = windows.map(|windows| windows.output);
+    (
+        activated(affine.activation(), &variances, correlation, plane),
+        Step::Affine {
+            variances,
+            input,
+            windows,
+            included: true,
+        },
+    )
+}
+
+/// An activation as a layer of its own. Its input is taken as Gaussian:
+/// exactly so after a weighted layer whose activation is the identity (the
+/// usual place, `dense(…, identity)` then `relu`), an approximation after
+/// anything else.
+fn activation_forward(activation: Activation, values: &Values) -> (Values, Step) {
+    let (variances, correlation) = match &values.gaussian {
+        Some(gaussian) if gaussian.activation == Activation::Identity => {
+            (gaussian.variances.clone(), gaussian.correlation)
+        }
+        _ => (values.field.clone(), values.correlation),
+    };
+    (
+        activated(activation, &variances, correlation, values.plane),
+        Step::Activation {
+            variances,
+            activation,
+        },
+    )
+}
+
+/// The values `activation` gives of zero-mean Gaussians with `variances`
+/// (one per position of `plane`, or one for features) whose neighbours
+/// correlate by `correlation`.
+fn activated(
+    activation: Activation,
+    variances: &[f64],
+    correlation: f64,
+    plane: Option<[usize; 2]>,
+) -> Values {
     let mut moments = SecondMoments {
         activation,
         known: HashMap::new(),
@@ -486,33 +537,24 @@ fn affine_forward(
     } else {
         0.0
     };
-    let neighbour = match windows {
+    let neighbour = match plane {
         Some(_) if second > 0.0 => centred(
             cross_moment(activation, mean_variance, correlation) / second,
             mean_ratio,
         ),
         _ => 0.0,
     };
-    let input = values.plane;
-    (
-        Values {
-            field,
-            plane: windows.map(|windows| windows.output),
-            mean_ratio,
-            correlation: neighbour,
-            gaussian: Some(Gaussian {
-                variances: variances.clone(),
-                activation,
-                correlation,
-            }),
-        },
-        Step::Affine {
-            variances,
-            input,
-            windows,
-            included: true,
-        },
-    )
+    Values {
+        field,
+        plane,
+        mean_ratio,
+        correlation: neighbour,
+        gaussian: Some(Gaussian {
+            variances: variances.to_vec(),
+            activation,
+            correlation,
+        }),
+    }
 }
 
 /// A max or average pooling.
@@ -700,6 +742,32 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                 pooled *= 1.0 / positions;
                 signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
                 gradient = Some(below);
+            }
+            Step::Activation {
+                variances,
+                activation,
+            } => {
+                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                // At the top, nothing above has weights to measure against.
+                let Some(incoming) = gradient.take() else {
+                    continue;
+                };
+                let mut derivative = HashMap::new();
+                let mut through = |variance: f64| {
+                    *derivative
+                        .entry(variance.to_bits())
+                        .or_insert_with(|| activation.derivative_second_moment(variance))
+                };
+                gradient = Some(if incoming.len() == variances.len() {
+                    incoming
+                        .iter()
+                        .zip(variances)
+                        .map(|(&g, &v)| g * through(v))
+                        .collect()
+                } else {
+                    let incoming = mean(&incoming);
+                    variances.iter().map(|&v| incoming * through(v)).collect()
+                });
             }
             Step::Through { input } => {
                 let incoming = gradient.take();

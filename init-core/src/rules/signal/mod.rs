@@ -185,6 +185,50 @@ mod tests {
     }
 
     #[test]
+    fn an_activation_layer_after_an_identity_layer_is_that_layer_s_activation() {
+        // Validation refuses this spelling (it would derive the init for the
+        // identity), but the analysis of an activation layer on Gaussian
+        // values must give what the fused layer gives: exactly, both ways.
+        for activation in [
+            Activation::Relu,
+            Activation::Tanh,
+            Activation::Gelu,
+            Activation::Elu(1.0),
+        ] {
+            // The derived std for the activation, named outright: derived
+            // for the identity layer, it would be the identity's.
+            let init = Init::Normal {
+                std: LayerSpec::dense(64, 64, activation).weight_std(),
+            };
+            let fused = propagate(&stack(4, 64, activation, init), 1.0);
+            let apart: Vec<LayerSpec> = (0..4)
+                .flat_map(|_| {
+                    [
+                        LayerSpec::dense(64, 64, Activation::Identity).with_weight(init),
+                        LayerSpec::activation_layer(activation),
+                    ]
+                })
+                .collect();
+            let apart = propagate(&apart, 1.0);
+            // The activation layer's output is the fused layer's; the
+            // identity layer's pre-activation gradient is the fused layer's.
+            for (layer, fused) in fused.iter().enumerate() {
+                let (affine, activated) = (&apart[2 * layer], &apart[2 * layer + 1]);
+                let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(1.0);
+                let (forward, backward) = (
+                    (activated.forward_cumulative, fused.forward_cumulative),
+                    (affine.backward_cumulative, fused.backward_cumulative),
+                );
+                assert!(close(forward.0, forward.1), "{activation} {layer}: {forward:?}");
+                assert!(
+                    close(backward.0, backward.1),
+                    "{activation} {layer}: {backward:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn constant_layers_are_left_out() {
         let mut layers = stack(4, 64, Activation::Relu, Init::he_normal());
         layers[3] = layers[3].with_weight(Init::zeros()).allow_constant_init();

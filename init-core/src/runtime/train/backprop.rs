@@ -175,6 +175,13 @@ impl Network {
                 }
                 Stage::AvgPool(window) => Some(pool::average_backward(delta.view(), window)),
                 Stage::Identity => Some(core::mem::take(&mut delta)),
+                Stage::Activation(function) => {
+                    if !(fused_top && index + 1 == stages.len()) {
+                        let pre = computed.pre.as_ref().unwrap_or(&computed.out);
+                        activate::backward(*function, pre, &computed.out, &mut delta);
+                    }
+                    Some(core::mem::take(&mut delta))
+                }
             };
             match below {
                 Some(below) => scratch::recycle(core::mem::replace(&mut delta, below)),
@@ -197,8 +204,8 @@ impl Network {
                 let last = self
                     .stages()
                     .last()
-                    .and_then(Stage::layer)
-                    .map_or(Activation::Identity, |layer| self.layers()[layer].activation());
+                    .and_then(|stage| self.activation_of(stage))
+                    .unwrap_or(Activation::Identity);
                 if last != Activation::Softmax {
                     return Err(Error::LossNeedsSoftmax { found: last });
                 }
@@ -323,10 +330,10 @@ mod tests {
             let cache = network.forward_cached(inputs.view()).unwrap();
             let mut kinks = Vec::new();
             for (computed, stage) in cache.stages.iter().zip(network.stages()) {
-                if let Some(layer) = stage.layer() {
+                if let Some(activation) = network.activation_of(stage) {
                     // A relu layer keeps its output alone, positive where z is.
                     let pre = computed.pre.as_ref().unwrap_or(&computed.out);
-                    if kinked(network.layers()[layer].activation()) {
+                    if kinked(activation) {
                         kinks.extend(pre.iter().map(|&z| u32::from(z > 0.0)));
                     }
                 }
@@ -463,6 +470,43 @@ mod tests {
             Loss::MeanSquaredError,
             true,
         );
+    }
+
+    #[test]
+    fn backprop_matches_finite_differences_through_activation_layers() {
+        // Activation layers after pooling, flatten and another activation,
+        // smooth and kinked, and a softmax of its own on top (whose
+        // cross-entropy gradient is fused as a dense layer's softmax is).
+        let spec = NetworkSpec::new(vec![
+            LayerSpec::input(Shape::image(2, 6, 6)),
+            LayerSpec::conv2d(2, 3, Activation::Tanh, [3, 3])
+                .with_padding(Padding::uniform(1))
+                .with_weight(Init::Normal { std: 0.5 }),
+            LayerSpec::max_pool2d([2, 2], [2, 2]),
+            LayerSpec::activation_layer(Activation::LeakyRelu(0.1)),
+            LayerSpec::flatten(),
+            LayerSpec::activation_layer(Activation::Gelu),
+            LayerSpec::dense(27, 5, Activation::Sigmoid).with_weight(Init::Normal { std: 0.5 }),
+            LayerSpec::activation_layer(Activation::Elu(1.0)),
+            LayerSpec::dense(5, 3, Activation::Tanh),
+            LayerSpec::activation_layer(Activation::Softmax),
+        ])
+        .unwrap();
+        let net = spec.init(7);
+        let x = inputs(4, 2 * 6 * 6);
+        check_coordinates(
+            &net,
+            &x,
+            Targets::Classes(&[0, 2, 1, 2]),
+            Loss::CrossEntropy,
+            true,
+        );
+        // The same network's output is its layers' composition: the top
+        // softmax rows sum to 1.
+        let output = net.forward(x.view()).unwrap();
+        for row in output.rows() {
+            assert!((row.sum() - 1.0).abs() < 1e-5);
+        }
     }
 
     #[test]
