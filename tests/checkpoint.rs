@@ -282,6 +282,37 @@ fn training_resumed_from_a_checkpoint_matches_training_straight_through() {
 }
 
 #[test]
+fn a_layer_without_biases_has_no_bias_tensor_and_resumes() {
+    // As PyTorch's `bias=False` modules: no `bias` in the file, the
+    // trainer's file has no bias moments, and both load back bit for bit.
+    use netinit::ndarray::Array2;
+    use netinit::{Loss, Optimizer, Trainer};
+    const NO_BIAS: NetworkSpec = network![
+        input(1, 4, 4),
+        conv2d(1 -> 2, relu, kernel = 3, bias = none),
+        flatten,
+        dense(8 -> 3, softmax, bias = none),
+    ];
+    let path = scratch("no-bias.safetensors");
+    let network = NO_BIAS.init(3);
+    network.save(&path).unwrap();
+    let bytes = fs::read(&path).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let mut names = file.names();
+    names.sort();
+    assert_eq!(names, ["layers.0.weight", "layers.1.weight"]);
+    assert_eq!(Network::load(&path).unwrap(), network);
+    let inputs = Array2::from_shape_fn((8, 16), |(row, col)| ((row * 5 + col) % 7) as f32 / 7.0);
+    let labels: Vec<usize> = (0..8).map(|row| row % 3).collect();
+    let mut trainer = Trainer::new(network, Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
+    trainer.epoch(inputs.view(), &labels, 4, 0, |_| {}).unwrap();
+    trainer.save(&path).unwrap();
+    let resumed = Trainer::load(&path).unwrap();
+    assert_eq!(resumed.network(), trainer.network());
+    assert_eq!(resumed.steps(), 2);
+}
+
+#[test]
 fn shards_hold_the_same_tensors_as_the_whole_file_bit_for_bit() {
     // Four 64 × 64 layers (16 KiB weights) in shards of 40,000 bytes: two
     // layers' tensors per shard, so 2 shards; shard 2 written alone equals

@@ -284,14 +284,18 @@ fn weight() -> impl Strategy<Value = Init> {
     ]
 }
 
-fn bias() -> impl Strategy<Value = Init> {
-    prop_oneof![
-        Just(Init::zeros()),
-        Just(Init::ones()),
-        Just(Init::he_uniform()),
-        (-2.0..2.0_f64).prop_map(|value| Init::Constant { value }),
-        (1e-6..1.0_f64).prop_map(|std| Init::Normal { std }),
-    ]
+/// A bias init, or `None` for `bias = none`.
+fn bias() -> impl Strategy<Value = Option<Init>> {
+    proptest::option::weighted(
+        0.8,
+        prop_oneof![
+            Just(Init::zeros()),
+            Just(Init::ones()),
+            Just(Init::he_uniform()),
+            (-2.0..2.0_f64).prop_map(|value| Init::Constant { value }),
+            (1e-6..1.0_f64).prop_map(|std| Init::Normal { std }),
+        ],
+    )
 }
 
 fn level() -> impl Strategy<Value = Option<Level>> {
@@ -313,7 +317,14 @@ fn network_level() -> impl Strategy<Value = Option<Level>> {
 
 /// The parts of a dense layer: its output width, activation, inits and the
 /// levels of two lints.
-type LayerParts = (usize, Activation, Init, Init, Option<Level>, Option<Level>);
+type LayerParts = (
+    usize,
+    Activation,
+    Init,
+    Option<Init>,
+    Option<Level>,
+    Option<Level>,
+);
 
 fn layer_parts() -> impl Strategy<Value = LayerParts> {
     (1..600_usize, activation(), weight(), bias(), level(), level())
@@ -323,9 +334,11 @@ fn layer_parts() -> impl Strategy<Value = LayerParts> {
 /// levels the DSL can write; a constant init comes with
 /// `#[allow(constant_init)]`, as a zero-initialised head does.
 fn layer(inputs: usize, (outputs, activation, weight, bias, mismatch, drift): LayerParts) -> LayerSpec {
-    let mut layer = LayerSpec::dense(inputs, outputs, activation)
-        .with_weight(weight)
-        .with_bias(bias);
+    let layer = LayerSpec::dense(inputs, outputs, activation).with_weight(weight);
+    let mut layer = match bias {
+        Some(bias) => layer.with_bias(bias),
+        None => layer.without_bias(),
+    };
     if weight.is_constant() {
         layer = layer.allow_constant_init();
     }

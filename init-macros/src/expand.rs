@@ -170,10 +170,14 @@ fn affine(spec: &LayerSpec) -> TokenStream {
         }
         _ => quote!(#private::LayerSpec::dense(#inputs, #outputs, #activation)),
     };
+    let bias = match spec.has_bias() {
+        true => quote!(.with_bias(#bias)),
+        false => quote!(.without_bias()),
+    };
     quote! {
         #constructor
             .with_weight(#weight)
-            .with_bias(#bias)
+            #bias
     }
 }
 

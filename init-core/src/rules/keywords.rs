@@ -47,6 +47,8 @@ pub const STRIDE: &str = "stride";
 pub const PADDING: &str = "padding";
 /// `padding = same`.
 pub const SAME: &str = "same";
+/// `bias = none`: a layer without biases.
+pub const NONE: &str = "none";
 /// A convolution's options, as listed in messages.
 pub const CONV_OPTIONS: &[&str] = &[KERNEL, STRIDE, PADDING, INIT, BIAS, DIST, MODE, GAIN];
 /// The options that adjust an init written alone.

@@ -32,9 +32,10 @@ impl NetworkSpec {
                 (Some(path), LayerKind::Dense(dense)) => {
                     let _ = writeln!(
                         modules,
-                        "            nn.Linear({}, {}),",
+                        "            nn.Linear({}, {}{}),",
                         dense.inputs(),
-                        dense.outputs()
+                        dense.outputs(),
+                        no_bias(dense.has_bias())
                     );
                     activation(dense.activation(), &format!("self.layers[{path}](x)"))
                 }
@@ -45,11 +46,12 @@ impl NetworkSpec {
                     };
                     let _ = writeln!(
                         modules,
-                        "            nn.Conv2d({}, {}, kernel_size={}, stride={}, padding={padding}),",
+                        "            nn.Conv2d({}, {}, kernel_size={}, stride={}, padding={padding}{}),",
                         conv.affine().inputs(),
                         conv.affine().outputs(),
                         pair(conv.kernel()),
-                        pair(conv.stride())
+                        pair(conv.stride()),
+                        no_bias(conv.affine().has_bias())
                     );
                     let affine = format!("self.layers[{path}](x)");
                     match conv.affine().activation() {
@@ -106,6 +108,15 @@ impl NetworkSpec {
 }
 
 /// `[height, width]` as a Python tuple.
+/// `, bias=False` for a layer without biases, so its module has no `bias`.
+fn no_bias(has_bias: bool) -> &'static str {
+    if has_bias {
+        ""
+    } else {
+        ", bias=False"
+    }
+}
+
 fn pair([height, width]: [usize; 2]) -> String {
     format!("({height}, {width})")
 }
@@ -139,7 +150,9 @@ mod tests {
             LayerSpec::input(Shape::image(1, 28, 28)),
             LayerSpec::conv2d(1, 8, Activation::Relu, [3, 3]).with_padding(Padding::uniform(1)),
             LayerSpec::max_pool2d([2, 2], [2, 2]),
-            LayerSpec::conv2d(8, 4, Activation::Tanh, [3, 5]).with_padding(Padding::Same),
+            LayerSpec::conv2d(8, 4, Activation::Tanh, [3, 5])
+                .with_padding(Padding::Same)
+                .without_bias(),
             LayerSpec::avg_pool2d([2, 2], [1, 1]),
             LayerSpec::activation_layer(Activation::LeakyRelu(0.1)),
             LayerSpec::global_avg_pool2d(),
@@ -149,7 +162,7 @@ mod tests {
         let module = spec.to_pytorch("Cnn");
         for line in [
             "nn.Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)),",
-            "nn.Conv2d(8, 4, kernel_size=(3, 5), stride=(1, 1), padding='same'),",
+            "nn.Conv2d(8, 4, kernel_size=(3, 5), stride=(1, 1), padding='same', bias=False),",
             "nn.Linear(4, 10),",
             "x = x.reshape(-1, 1, 28, 28)",
             "x = torch.relu(self.layers[0](x))",

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::rules::keywords;
 use crate::rules::layer::LayerKind;
 use crate::rules::network::NetworkSpec;
 
@@ -62,7 +63,10 @@ impl fmt::Display for Summary<'_> {
                     shape,
                     activation_cell,
                     cell(layer.weight().describe(activation, fans)),
-                    cell(layer.bias().describe(activation, fans)),
+                    cell(match layer.has_bias() {
+                        true => layer.bias().describe(activation, fans),
+                        false => keywords::NONE.to_owned(),
+                    }),
                     group_digits(layer.parameter_count().unwrap_or(usize::MAX)),
                 ]
             })

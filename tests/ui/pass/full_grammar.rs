@@ -49,10 +49,10 @@ const SPELLINGS: netinit::NetworkSpec = netinit::network![
 ];
 
 // Activations as layers of their own: after pooling, flatten and another
-// activation, and a softmax of its own on top.
+// activation, and a softmax of its own on top; a convolution without biases.
 const ACTIVATIONS: netinit::NetworkSpec = netinit::network![
     input(1, 8, 8),
-    conv2d(1 -> 4, relu, kernel = 3),
+    conv2d(1 -> 4, relu, kernel = 3, bias = none),
     max_pool2d(2),
     leaky_relu(0.1),
     flatten,
@@ -78,7 +78,9 @@ fn main() {
     assert_eq!(ACTIVATIONS.layers()[3].to_string(), "leaky_relu(0.1)");
     assert_eq!(ACTIVATIONS.output_shapes()[3], netinit::Shape::image(4, 3, 3));
     assert_eq!(ACTIVATIONS.output_shapes()[5], netinit::Shape::Features(36));
-    assert_eq!(ACTIVATIONS.parameter_count(), 40 + 370);
+    // `bias = none`: the convolution's 4 biases are gone.
+    assert!(!ACTIVATIONS.layers()[1].has_bias());
+    assert_eq!(ACTIVATIONS.parameter_count(), 36 + 370);
     let output = ACTIVATIONS.init(0).forward(netinit::ndarray::Array2::ones((2, 64)).view()).unwrap();
     assert!(output.rows().into_iter().all(|row| (row.sum() - 1.0).abs() < 1e-5));
 

@@ -258,7 +258,7 @@ fn affine_layer(
             spans.bias_scale = scale.unwrap_or(span);
             init
         }
-        None => Init::zeros(),
+        None => Some(Init::zeros()),
     };
     let (inputs_value, outputs_value) = (input_width.unwrap_or(1), output_width.unwrap_or(1));
     let spec = if conv {
@@ -292,8 +292,12 @@ fn affine_layer(
     } else {
         LayerSpec::dense(inputs_value, outputs_value, activation)
     };
+    let spec = spec.with_weight(weight);
     ModelLayer {
-        spec: spec.with_weight(weight).with_bias(bias),
+        spec: match bias {
+            Some(bias) => spec.with_bias(bias),
+            None => spec.without_bias(),
+        },
         spans,
         complete,
         inputs_known: input_width.is_some(),
@@ -452,7 +456,8 @@ pub struct Options {
     seen: Vec<String>,
     /// The init, the span of its name and the span of its scale.
     weight: Option<(Init, Span, Option<Span>)>,
-    bias: Option<(Init, Span, Option<Span>)>,
+    /// The bias init (`None` for `bias = none`), where it was written, and its scale's span.
+    bias: Option<(Option<Init>, Span, Option<Span>)>,
     dist: Option<(Distribution, Span)>,
     mode: Option<(FanMode, Span)>,
     gain: Option<Number>,
@@ -518,8 +523,27 @@ impl Options {
             (keywords::INIT, OptionValue::Call(call)) => init(call, reports)
                 .map(|(init, scale)| self.weight = Some((init, call.name.span, scale)))
                 .is_some(),
+            (keywords::BIAS, OptionValue::Call(call))
+                if call.name.text == keywords::NONE && call.parens.is_none() =>
+            {
+                self.bias = Some((None, call.name.span, None));
+                true
+            }
+            (keywords::BIAS, OptionValue::Call(call)) if call.name.text == keywords::NONE => {
+                let parens = call.parens.unwrap_or(call.name.span);
+                reports.at(parens, "`none` takes no arguments", "write `bias = none`");
+                false
+            }
+            // An unknown name: the inits and `none` are what `bias` takes.
+            (keywords::BIAS, OptionValue::Call(call))
+                if !keywords::INITS.contains(&call.name.text.as_str()) =>
+            {
+                let known: Vec<&str> = keywords::INITS.iter().copied().chain([keywords::NONE]).collect();
+                unknown_name(reports, "bias init", &call.name.text, call.name.span, &known);
+                false
+            }
             (keywords::BIAS, OptionValue::Call(call)) => init(call, reports)
-                .map(|(init, scale)| self.bias = Some((init, call.name.span, scale)))
+                .map(|(init, scale)| self.bias = Some((Some(init), call.name.span, scale)))
                 .is_some(),
             (keywords::DIST, OptionValue::Call(call)) if call.parens.is_none() => {
                 match Distribution::from_name(&call.name.text) {

@@ -52,7 +52,9 @@ impl fmt::Display for LayerSpec {
         if self.weight() != Init::derived(self.activation()) {
             write!(f, ", {} = {}", keywords::INIT, self.weight())?;
         }
-        if self.bias() != Init::zeros() {
+        if !self.has_bias() {
+            write!(f, ", {} = {}", keywords::BIAS, keywords::NONE)?;
+        } else if self.bias() != Init::zeros() {
             write!(f, ", {} = {}", keywords::BIAS, self.bias())?;
         }
         f.write_str(")")

@@ -19,6 +19,7 @@ pub struct AffineSpec {
     activation: Activation,
     weight: Init,
     bias: Init,
+    biased: bool,
     receptive_field: usize,
 }
 
@@ -32,6 +33,7 @@ impl AffineSpec {
             activation,
             weight: Init::derived(activation),
             bias: Init::zeros(),
+            biased: true,
             receptive_field: 1,
         }
     }
@@ -61,9 +63,37 @@ impl AffineSpec {
         AffineSpec { weight, ..self }
     }
 
-    /// The same layer with another bias init.
+    /// The same layer with another bias init (and biases, if it had none).
     pub const fn with_bias(self, bias: Init) -> AffineSpec {
-        AffineSpec { bias, ..self }
+        AffineSpec {
+            bias,
+            biased: true,
+            ..self
+        }
+    }
+
+    /// The same layer without biases (`bias = none`): `x · Wᵀ` alone, as
+    /// before a normalization, which would cancel them.
+    pub const fn without_bias(self) -> AffineSpec {
+        AffineSpec {
+            bias: Init::zeros(),
+            biased: false,
+            ..self
+        }
+    }
+
+    /// Whether the layer has biases (all but `bias = none`).
+    pub const fn has_bias(&self) -> bool {
+        self.biased
+    }
+
+    /// How many biases: one per output, none with `bias = none`.
+    pub const fn bias_count(&self) -> usize {
+        if self.biased {
+            self.outputs
+        } else {
+            0
+        }
     }
 
     /// The input width (channels for a convolution).
@@ -86,7 +116,7 @@ impl AffineSpec {
         self.weight
     }
 
-    /// The bias init.
+    /// The bias init (zeros for a layer without biases).
     pub const fn bias(&self) -> Init {
         self.bias
     }
@@ -110,11 +140,11 @@ impl AffineSpec {
         self.bias.draw(self.activation, self.fans())
     }
 
-    /// Weights plus biases, `None` if that overflows `usize`.
+    /// Weights plus biases (if any), `None` if that overflows `usize`.
     pub const fn parameter_count(&self) -> Option<usize> {
         match self.inputs.checked_mul(self.receptive_field) {
             Some(row) => match row.checked_mul(self.outputs) {
-                Some(weights) => weights.checked_add(self.outputs),
+                Some(weights) => weights.checked_add(self.bias_count()),
                 None => None,
             },
             None => None,

@@ -212,6 +212,34 @@ impl LayerSpec {
         self.map_affine(self.affine_or_none().with_bias(bias))
     }
 
+    /// The same layer without biases, `bias = none` (a layer without weights is unchanged).
+    ///
+    /// ```
+    /// use netinit::{Activation, LayerSpec};
+    /// let layer = LayerSpec::dense(256, 128, Activation::Relu).without_bias();
+    /// assert!(!layer.has_bias());
+    /// assert_eq!(layer.parameter_count(), Some(256 * 128));
+    /// ```
+    pub const fn without_bias(self) -> LayerSpec {
+        self.map_affine(self.affine_or_none().without_bias())
+    }
+
+    /// Whether the layer has biases: false with `bias = none` and for a layer without weights.
+    pub const fn has_bias(&self) -> bool {
+        match self.affine() {
+            Some(affine) => affine.has_bias(),
+            None => false,
+        }
+    }
+
+    /// How many biases the layer has: its outputs (output channels), or 0.
+    pub const fn bias_count(&self) -> usize {
+        match self.affine() {
+            Some(affine) => affine.bias_count(),
+            None => 0,
+        }
+    }
+
     /// The same convolution with another stride `[height, width]` (other kinds are unchanged).
     pub const fn with_stride(self, stride: [usize; 2]) -> LayerSpec {
         match self.kind {
@@ -288,7 +316,7 @@ impl LayerSpec {
         self.affine_or_none().weight()
     }
 
-    /// The bias init (zeros for a layer without weights).
+    /// The bias init (zeros for a layer without weights or biases).
     pub const fn bias(&self) -> Init {
         self.affine_or_none().bias()
     }

@@ -127,10 +127,11 @@ pub(crate) fn network_tensors(network: &Network) -> Vec<(String, ArrayViewD<'_, 
                 .view()
                 .into_shape_with_order(ndarray::IxDyn(&layer.weight_shape()))
                 .expect("a layer's weight matrix holds its tensor in standard layout");
-            [
-                (tensor_name(&path, "weight"), weight),
-                (tensor_name(&path, "bias"), layer.bias().view().into_dyn()),
-            ]
+            // A layer without biases (`bias = none`) has no bias tensor, as
+            // PyTorch's `bias=False` modules have none.
+            let bias = (!layer.bias().is_empty())
+                .then(|| (tensor_name(&path, "bias"), layer.bias().view().into_dyn()));
+            [(tensor_name(&path, "weight"), weight)].into_iter().chain(bias)
         })
         .collect()
 }
@@ -226,9 +227,15 @@ pub(crate) fn assemble(
         let matrix = (layer.outputs(), layer.weight_columns());
         let weight = Array2::from_shape_vec(matrix, values(&weight_name, &layer.weight_shape())?)
             .map_err(|error| CheckpointError::format(path, &error))?;
-        let bias = Array1::from(values(&bias_name, &[layer.outputs()])?);
+        names.push(weight_name);
+        let bias = match layer.has_bias() {
+            true => Array1::from(values(&bias_name, &[layer.outputs()])?),
+            false => Array1::zeros(0),
+        };
+        if layer.has_bias() {
+            names.push(bias_name);
+        }
         layers.extend(Layer::from_parts(layer, weight, bias));
-        names.extend([weight_name, bias_name]);
     }
     Ok((layers, names))
 }

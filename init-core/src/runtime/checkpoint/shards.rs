@@ -87,7 +87,9 @@ impl NetworkSpec {
         let mut filled = 0;
         for (layer, (path, spec)) in self.layer_paths().into_iter().zip(self.layers()).enumerate() {
             let Some(path) = path else { continue };
-            for (weight, shape) in [(true, spec.weight_shape()), (false, vec![spec.outputs()])] {
+            // A layer without biases has no bias tensor.
+            let bias = spec.has_bias().then(|| (false, vec![spec.outputs()]));
+            for (weight, shape) in [(true, spec.weight_shape())].into_iter().chain(bias) {
                 let tensor = ShardedTensor {
                     name: tensor_name(&path, if weight { "weight" } else { "bias" }),
                     shape,

@@ -53,15 +53,20 @@ impl Trainer {
                     moment_name(&path, "weight", "second"),
                     moments.weight_second.view().into_dyn(),
                 ),
-                (
-                    moment_name(&path, "bias", "first"),
-                    moments.bias_first.view().into_dyn(),
-                ),
-                (
-                    moment_name(&path, "bias", "second"),
-                    moments.bias_second.view().into_dyn(),
-                ),
             ]);
+            // A layer without biases has no bias moments.
+            if !moments.bias_first.is_empty() {
+                tensors.extend([
+                    (
+                        moment_name(&path, "bias", "first"),
+                        moments.bias_first.view().into_dyn(),
+                    ),
+                    (
+                        moment_name(&path, "bias", "second"),
+                        moments.bias_second.view().into_dyn(),
+                    ),
+                ]);
+            }
         }
         let mut metadata = metadata(self.network().spec(), self.network().origin());
         metadata.extend(settings(self.loss(), self.optimizer()));
@@ -87,9 +92,13 @@ impl Trainer {
                 values
             };
             let (weight_first, weight_second) = (matrix("first")?, matrix("second")?);
+            let biases = layer.bias().len();
             let mut vector = |moment: &str| {
+                if biases == 0 {
+                    return Ok(Array1::zeros(0));
+                }
                 let name = moment_name(&path, "bias", moment);
-                let values = file.values(&name, &[rows]).map(Array1::from);
+                let values = file.values(&name, &[biases]).map(Array1::from);
                 names.push(name);
                 values
             };

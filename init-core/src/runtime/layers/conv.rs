@@ -277,7 +277,7 @@ pub(crate) fn backward(
         .map(|(task, mut gradient)| {
             let columns = columns(task_rows(input, task), geometry);
             let mut weight_share = Array2::zeros(weight.raw_dim());
-            let mut bias_share = Array1::zeros(outputs);
+            let mut bias_share = Array1::zeros(parameters.bias().len());
             // Gradient on the columns, one image at a time: small enough
             // for the cache, and written whole by each product.
             let mut on_columns = gradient
@@ -292,7 +292,9 @@ pub(crate) fn backward(
                     image_columns(&columns, image, positions).t(),
                     weight_share.view_mut(),
                 );
-                bias_share += &delta.sum_axis(Axis(1));
+                if !bias_share.is_empty() {
+                    bias_share += &delta.sum_axis(Axis(1));
+                }
                 if let (Some(gradient), Some(on_columns)) = (gradient.as_deref_mut(), on_columns.as_mut()) {
                     product_into(weight.t(), delta, on_columns.view_mut());
                     let image_gradient = &mut gradient[image * plane_values..(image + 1) * plane_values];
@@ -304,9 +306,12 @@ pub(crate) fn backward(
         })
         .collect();
     let mut shares = shares.into_iter();
-    let (mut weight_gradient, mut bias_gradient) = shares
-        .next()
-        .unwrap_or_else(|| (Array2::zeros(weight.raw_dim()), Array1::zeros(outputs)));
+    let (mut weight_gradient, mut bias_gradient) = shares.next().unwrap_or_else(|| {
+        (
+            Array2::zeros(weight.raw_dim()),
+            Array1::zeros(parameters.bias().len()),
+        )
+    });
     for (share_weight, share_bias) in shares {
         weight_gradient += &share_weight;
         bias_gradient += &share_bias;

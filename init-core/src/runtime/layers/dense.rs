@@ -36,7 +36,7 @@ impl Dense {
         self.weight.view_mut()
     }
 
-    /// The `out` biases.
+    /// The `out` biases; empty for a layer without biases (`bias = none`).
     pub fn bias(&self) -> &Array1<f32> {
         &self.bias
     }
@@ -103,10 +103,13 @@ impl Dense {
         })
     }
 
-    /// The pre-activation `x · Wᵀ + b` of a batch whose width is already checked.
+    /// The pre-activation `x · Wᵀ + b` (`x · Wᵀ` without biases) of a
+    /// batch whose width is already checked.
     pub(crate) fn affine(&self, input: ArrayView2<f32>) -> Array2<f32> {
         let mut pre = product(input, self.weight.t());
-        pre += &self.bias;
+        if !self.bias.is_empty() {
+            pre += &self.bias;
+        }
         pre
     }
 }
@@ -270,7 +273,11 @@ fn distinct(vectors: impl Iterator<Item = Vec<u32>>) -> usize {
     vectors.len()
 }
 
+/// The biases of `layer` from its streams: none for a layer without biases.
 pub(crate) fn sample_bias(layer: &LayerSpec, streams: &LayerStreams) -> Result<Array1<f32>, Error> {
+    if !layer.has_bias() {
+        return Ok(Array1::zeros(0));
+    }
     let mut values = zeroed::<f32>(layer.outputs(), "the biases")?;
     match (layer.bias_draw(), streams.format()) {
         (Draw::Constant { value }, _) => values.fill(value as f32),

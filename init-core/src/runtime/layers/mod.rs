@@ -84,7 +84,7 @@ impl Layer {
         self.parameters_mut().weight_mut()
     }
 
-    /// The biases.
+    /// The biases: one per output (output channel), none with `bias = none`.
     pub fn bias(&self) -> &Array1<f32> {
         self.parameters().bias()
     }

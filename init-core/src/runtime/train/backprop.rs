@@ -18,7 +18,7 @@ pub struct Gradients {
     /// One matrix per layer with parameters, shaped as its weights:
     /// `(out, in)`, or `(out, in·kh·kw)` for a convolution.
     pub weights: Vec<Array2<f32>>,
-    /// One vector per layer with parameters.
+    /// One vector per layer with parameters, empty for a layer without biases.
     pub biases: Vec<Array1<f32>>,
 }
 
@@ -158,7 +158,10 @@ impl Network {
                         _ => {
                             if parameters {
                                 gradients.weights[*layer] = product(delta.t(), input);
-                                gradients.biases[*layer] = delta.sum_axis(Axis(0));
+                                gradients.biases[*layer] = match parameters_of.bias().is_empty() {
+                                    false => delta.sum_axis(Axis(0)),
+                                    true => Array1::zeros(0),
+                                };
                             }
                             needed_below.then(|| product(delta.view(), parameters_of.weight().view()))
                         }
@@ -507,6 +510,38 @@ mod tests {
         for row in output.rows() {
             assert!((row.sum() - 1.0).abs() < 1e-5);
         }
+    }
+
+    #[test]
+    fn layers_without_biases_have_no_bias_gradient_and_their_weights_check() {
+        let spec = NetworkSpec::new(vec![
+            LayerSpec::input(Shape::image(1, 5, 5)),
+            LayerSpec::conv2d(1, 3, Activation::Tanh, [3, 3])
+                .with_weight(Init::Normal { std: 0.5 })
+                .without_bias(),
+            LayerSpec::flatten(),
+            LayerSpec::dense(27, 4, Activation::Gelu)
+                .with_weight(Init::Normal { std: 0.5 })
+                .without_bias(),
+            LayerSpec::dense(4, 3, Activation::Softmax).with_bias(Init::Constant { value: 0.1 }),
+        ])
+        .unwrap();
+        let net = spec.init(11);
+        assert_eq!(
+            net.layers()
+                .iter()
+                .map(|layer| layer.bias().len())
+                .collect::<Vec<_>>(),
+            [0, 0, 3]
+        );
+        let x = inputs(4, 25);
+        let targets = Targets::Classes(&[0, 2, 1, 2]);
+        let (_, gradients) = net.gradients(x.view(), targets, Loss::CrossEntropy).unwrap();
+        assert_eq!(
+            gradients.biases.iter().map(|bias| bias.len()).collect::<Vec<_>>(),
+            [0, 0, 3]
+        );
+        check_coordinates(&net, &x, targets, Loss::CrossEntropy, true);
     }
 
     #[test]
