@@ -193,8 +193,8 @@ pub enum SpecError {
         layer: usize,
     },
     /// An activation layer right after a weighted layer whose activation
-    /// is `identity`: that layer's activation written apart, so its init
-    /// would be derived for the identity.
+    /// is `identity` (or with only `flatten` between): that layer's
+    /// activation written apart, so its init would be derived for the identity.
     UnfusedActivation {
         /// The layer (0-based).
         layer: usize,
@@ -383,8 +383,8 @@ impl SpecError {
                 previous,
                 ..
             } => format!(
-                "`{activation}` right after a `{previous}` layer whose activation is `identity` is that layer's \
-                 activation written apart: netinit derives a layer's init from the activation it names, so the \
+                "`{activation}` on the outputs of a `{previous}` layer whose activation is `identity` is that \
+                 layer's activation written apart: netinit derives a layer's init from the activation it names, so the \
                  `{previous}` layer's would suit the identity, not `{activation}`"
             ),
             SpecError::FeatureMismatch {

@@ -56,10 +56,13 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
         }
         total = running;
         layer.init_errors(index, &mut errors);
-        if let (LayerKind::Activation(activation), Some(previous)) = (
-            *layer.kind(),
-            index.checked_sub(1).map(|previous| &layers[previous]),
-        ) {
+        // `flatten` passes the values on unchanged, so it does not separate
+        // an activation from the layer it belongs to.
+        let previous = layers[..index]
+            .iter()
+            .rev()
+            .find(|previous| *previous.kind() != LayerKind::Flatten);
+        if let (LayerKind::Activation(activation), Some(previous)) = (*layer.kind(), previous) {
             let identity = |affine: &AffineSpec| affine.activation() == Activation::Identity;
             if activation != Activation::Identity && previous.affine().is_some_and(identity) {
                 errors.push(SpecError::UnfusedActivation {
@@ -127,6 +130,20 @@ mod tests {
         assert_eq!(
             validate(&softmax_on_image, &LintLevels::NONE),
             [SpecError::SoftmaxOnImage { layer: 1 }]
+        );
+        let through_flatten = [
+            LayerSpec::input(Shape::image(1, 4, 4)),
+            LayerSpec::conv2d(1, 2, Activation::Identity, [3, 3]),
+            LayerSpec::flatten(),
+            LayerSpec::activation_layer(Activation::Tanh),
+        ];
+        assert_eq!(
+            validate(&through_flatten, &LintLevels::NONE),
+            [SpecError::UnfusedActivation {
+                layer: 3,
+                activation: Activation::Tanh,
+                previous: "conv2d"
+            }]
         );
         let unfused = [LayerSpec::dense(4, 4, Activation::Identity), relu];
         assert_eq!(
