@@ -56,13 +56,15 @@ extern crate self as netinit;
 /// A layer is `dense(IN -> OUT, ACTIVATION [, OPTION]*)`. Activations:
 /// `identity` (or `linear`), `relu`, `leaky_relu(α)`, `elu(α)`, `gelu`,
 /// `silu`, `selu`, `softplus`, `tanh`, `sigmoid`, `softmax`. Options:
-/// `init = INIT`, `bias = INIT`, `dist = normal|uniform|truncated_normal`,
+/// `init = INIT`, `bias = INIT`, `bias = none`, `dist = normal|uniform|truncated_normal`,
 /// `mode = fan_in|fan_out|fan_avg`, `gain = F`. Inits: `he_normal`,
 /// `he_uniform`, `xavier_normal`, `xavier_uniform`, `lecun_normal`,
 /// `lecun_uniform`, `orthogonal`, `normal(std = F)`, `uniform(bound = F)`,
 /// `truncated_normal(std = F)`, `zeros`, `ones`, `constant(F)`. Without
 /// `init =`, a layer gets the scheme matched to its activation (He for the
-/// ReLU family, LeCun for SELU, Xavier for the rest). The same text is read
+/// ReLU family, LeCun for SELU, Xavier for the rest). An activation written
+/// alone (`relu`, `leaky_relu(0.1)`) is a layer of its own. Convolutions,
+/// pooling, `flatten` and `input(…)` are in the README. The same text is read
 /// at run time by [`NetworkSpec::from_dsl`] and by the `netinit` command
 /// line, with the same diagnostics.
 ///

@@ -310,6 +310,16 @@ fn a_layer_without_biases_has_no_bias_tensor_and_resumes() {
     let resumed = Trainer::load(&path).unwrap();
     assert_eq!(resumed.network(), trainer.network());
     assert_eq!(resumed.steps(), 2);
+    // Written in shards (one tensor each), sampled tensor by tensor: no
+    // bias tensor either, and the index loads the same network.
+    let directory = scratch("no-bias-shards");
+    fs::create_dir_all(&directory).unwrap();
+    let written = NO_BIAS
+        .write_sharded(3, &directory.join("model.safetensors"), 1, None, &mut |_| {})
+        .unwrap();
+    assert_eq!(written.len(), 3, "2 shards and the index: {written:?}");
+    let index = directory.join("model.safetensors.index.json");
+    assert_eq!(Network::load(&index).unwrap(), NO_BIAS.init(3));
 }
 
 #[test]

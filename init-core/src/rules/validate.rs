@@ -3,6 +3,7 @@
 
 use crate::rules::activation::Activation;
 use crate::rules::flow;
+use crate::rules::init::Init;
 use crate::rules::layer::{AffineSpec, LayerKind, LayerSpec};
 use crate::rules::levels::{Level, LintLevels};
 
@@ -63,8 +64,18 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
             .rev()
             .find(|previous| *previous.kind() != LayerKind::Flatten);
         if let (LayerKind::Activation(activation), Some(previous)) = (*layer.kind(), previous) {
+            // Only where naming the activation in the layer would change its
+            // derived init: not for tanh, sigmoid or softmax, whose init is
+            // the identity's.
             let identity = |affine: &AffineSpec| affine.activation() == Activation::Identity;
-            if activation != Activation::Identity && previous.affine().is_some_and(identity) {
+            let differs = |affine: &AffineSpec| {
+                Init::derived(activation).draw(activation, affine.fans())
+                    != Init::derived(Activation::Identity).draw(Activation::Identity, affine.fans())
+            };
+            if previous
+                .affine()
+                .is_some_and(|affine| identity(affine) && differs(affine))
+            {
                 errors.push(SpecError::UnfusedActivation {
                     layer: index,
                     activation,
@@ -88,7 +99,6 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::init::Init;
     use crate::rules::layer::tests::card;
     use crate::rules::part::Part;
     use crate::rules::shape::Shape;
@@ -135,16 +145,25 @@ mod tests {
             LayerSpec::input(Shape::image(1, 4, 4)),
             LayerSpec::conv2d(1, 2, Activation::Identity, [3, 3]),
             LayerSpec::flatten(),
-            LayerSpec::activation_layer(Activation::Tanh),
+            LayerSpec::activation_layer(Activation::Gelu),
         ];
         assert_eq!(
             validate(&through_flatten, &LintLevels::NONE),
             [SpecError::UnfusedActivation {
                 layer: 3,
-                activation: Activation::Tanh,
+                activation: Activation::Gelu,
                 previous: "conv2d"
             }]
         );
+        // Logits then softmax (or tanh, sigmoid): the derived init is the
+        // identity's either way, so the spelling is free.
+        for same_init in [Activation::Softmax, Activation::Tanh, Activation::Sigmoid] {
+            let logits = [
+                LayerSpec::dense(4, 4, Activation::Identity),
+                LayerSpec::activation_layer(same_init),
+            ];
+            assert_eq!(validate(&logits, &LintLevels::NONE), []);
+        }
         let unfused = [LayerSpec::dense(4, 4, Activation::Identity), relu];
         assert_eq!(
             validate(&unfused, &LintLevels::NONE),

@@ -74,7 +74,7 @@ enum Command {
     },
     /// Sample a network's initial weights into a safetensors checkpoint.
     ///
-    /// The file holds every layer's weight and bias (f32, PyTorch's layout,
+    /// The file holds every layer's weights and biases (f32, PyTorch's layout,
     /// named `layers.0.weight`, …) and, in its metadata, the network's DSL
     /// text and the seed, so `Network::load` and PyTorch's
     /// `safetensors.torch.load_file` read it as it is. It is written

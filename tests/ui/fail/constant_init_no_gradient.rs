@@ -7,6 +7,17 @@ const NET: netinit::NetworkSpec = netinit::network![
     dense(10 -> 10, softmax),
 ];
 
+// The same through an activation layer: tanh of zero is zero, where the
+// relu after `flatten` has derivative 0.
+const AFTER: netinit::NetworkSpec = netinit::network![
+    input(1, 4, 4),
+    #[allow(constant_init)]
+    conv2d(1 -> 2, tanh, kernel = 3, init = zeros),
+    flatten,
+    relu,
+    dense(8 -> 2, softmax),
+];
+
 fn main() {
-    let _ = NET;
+    let _ = (NET, AFTER);
 }

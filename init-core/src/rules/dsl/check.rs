@@ -99,8 +99,9 @@ fn note(lint: Lint, level: Level, written: Option<Level>) -> Option<String> {
 
 /// A shape mismatch against a width that could not be read, or after a
 /// layer that could not be read, is only an echo of the error already
-/// reported there. (A width that could not be read stands in as 1, and a
-/// layer as `dense(1 -> 1, identity)`, which no other check refuses.)
+/// reported there; so is an activation blamed on a layer whose activation
+/// could not be read. (A width that could not be read stands in as 1, a
+/// layer as `dense(1 -> 1, identity)`, an activation as the identity.)
 fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
     match *error {
         SpecError::ShapeMismatch { layer, .. }
@@ -123,6 +124,13 @@ fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
             }
             !model.layers[layer].inputs_known || unknown_before
         }
+        // The layer blamed (the last before it but `flatten`) was not
+        // understood: it stands in with the identity.
+        SpecError::UnfusedActivation { layer, .. } => model.layers[..layer]
+            .iter()
+            .rev()
+            .find(|before| *before.spec.kind() != LayerKind::Flatten)
+            .is_some_and(|before| !before.complete),
         _ => false,
     }
 }

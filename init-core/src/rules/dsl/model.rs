@@ -538,7 +538,13 @@ impl Options {
             (keywords::BIAS, OptionValue::Call(call))
                 if !keywords::INITS.contains(&call.name.text.as_str()) =>
             {
-                let known: Vec<&str> = keywords::INITS.iter().copied().chain([keywords::NONE]).collect();
+                // `orthogonal` is refused for biases, so it is not offered.
+                let known: Vec<&str> = keywords::INITS
+                    .iter()
+                    .copied()
+                    .filter(|&name| name != keywords::ORTHOGONAL)
+                    .chain([keywords::NONE])
+                    .collect();
                 unknown_name(reports, "bias init", &call.name.text, call.name.span, &known);
                 false
             }

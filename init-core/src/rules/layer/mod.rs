@@ -157,11 +157,13 @@ impl LayerSpec {
     /// ```
     /// use netinit::{Activation, LayerSpec, NetworkSpec, Shape};
     /// let spec = NetworkSpec::new(vec![
-    ///     LayerSpec::dense(784, 256, Activation::Identity),
+    ///     LayerSpec::input(Shape::image(1, 28, 28)),
+    ///     LayerSpec::max_pool2d([2, 2], [2, 2]),
     ///     LayerSpec::activation_layer(Activation::Relu),
-    ///     LayerSpec::dense(256, 10, Activation::Softmax),
+    ///     LayerSpec::flatten(),
+    ///     LayerSpec::dense(196, 10, Activation::Softmax),
     /// ])?;
-    /// assert_eq!(spec.output_shapes()[1], Shape::Features(256));
+    /// assert_eq!(spec.output_shapes()[2], Shape::image(1, 14, 14));
     /// # Ok::<(), netinit::SpecError>(())
     /// ```
     pub const fn activation_layer(activation: Activation) -> LayerSpec {

@@ -11,7 +11,7 @@
 //! layer between random ones never moves, and neither does anything below it.
 
 use crate::rules::init::{Draw, Init};
-use crate::rules::layer::LayerSpec;
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::levels::{Level, Lint};
 use crate::rules::lint::Finding;
 use crate::rules::part::Part;
@@ -118,6 +118,54 @@ pub(crate) fn no_gradient(index: usize, layer: &LayerSpec) -> Option<Finding> {
     })
 }
 
+/// A layer of zero weights and constant biases gives one value for every
+/// input; an activation layer after it (across layers that keep a constant
+/// constant: pooling, `flatten`, other activations) where that value has
+/// derivative 0 passes no gradient, as relu does on the layer's own zero
+/// pre-activation.
+pub(crate) fn no_gradient_after(index: usize, layers: &[LayerSpec]) -> Option<Finding> {
+    let layer = &layers[index];
+    let zero_weights = match layer.weight_draw() {
+        Draw::Constant { value } => value == 0.0,
+        draw => draw.is_constant_in_f32(),
+    };
+    let Draw::Constant { value: bias } = layer.bias_draw() else {
+        return None;
+    };
+    if !zero_weights {
+        return None;
+    }
+    let mut value = layer.activation().value(bias);
+    for (at, after) in layers.iter().enumerate().skip(index + 1) {
+        match after.kind() {
+            LayerKind::Activation(activation) if activation.derivative(value) == 0.0 => {
+                return Some(Finding {
+                    lint: Lint::ConstantInit,
+                    level: Level::Forbid,
+                    layer: at,
+                    part: Part::Layer,
+                    message: format!(
+                        "layer {index} starts with zero weights and biases of {bias}, so what reaches this \
+                         `{activation}` is {value} for every input, where it has derivative 0: no gradient passes \
+                         here, so nothing below it can ever learn; `#[allow(constant_init)]` cannot lower this"
+                    ),
+                    help: format!(
+                        "draw random weights in layer {index}, or give its biases a value where `{activation}` \
+                         grows, e.g. `bias = constant(0.01)`"
+                    ),
+                });
+            }
+            LayerKind::Activation(activation) => value = activation.value(value),
+            LayerKind::MaxPool2d(_)
+            | LayerKind::AvgPool2d(_)
+            | LayerKind::GlobalAvgPool2d
+            | LayerKind::Flatten => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::activation::Activation;
@@ -125,6 +173,27 @@ mod tests {
     use crate::rules::levels::{Level, Lint};
     use crate::rules::lint::tests::{lints, stack};
     use crate::rules::network::NetworkSpec;
+
+    #[test]
+    fn a_constant_layer_s_value_is_followed_to_an_activation_that_passes_no_gradient() {
+        use crate::rules::layer::LayerSpec;
+        use crate::rules::shape::Shape;
+        // tanh(0) = 0 reaches a relu through flatten: dead. Through sigmoid
+        // (σ(0) = 1/2, where relu grows) it is not.
+        let dead = [
+            LayerSpec::input(Shape::image(1, 4, 4)),
+            LayerSpec::conv2d(1, 2, Activation::Tanh, [3, 3])
+                .with_weight(Init::zeros())
+                .allow_constant_init(),
+            LayerSpec::flatten(),
+            LayerSpec::activation_layer(Activation::Relu),
+            LayerSpec::dense(8, 2, Activation::Softmax),
+        ];
+        assert_eq!(lints(&dead), [(Lint::ConstantInit, Level::Forbid, 3)]);
+        let mut alive = dead.to_vec();
+        alive.insert(3, LayerSpec::activation_layer(Activation::Sigmoid));
+        assert_eq!(lints(&alive), [(Lint::ConstantInit, Level::Deny, 1)]);
+    }
 
     #[test]
     fn constant_init_is_denied_and_adjacent_constants_forbidden() {

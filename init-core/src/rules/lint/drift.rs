@@ -40,14 +40,16 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
     // Only factors that compound count: a layer whose factor is within
     // 2^±0.01 of 1 is settling toward a fixed point (tanh's slow 1/depth
     // decay under Xavier), so it adds nothing. The limit is crossed where the
-    // sum of the rest passes ±10.
+    // sum of the rest passes ±10, reported at a layer with weights (whose
+    // init the help is about), not at an activation or pooling layer.
     let crossing = |path: &mut dyn Iterator<Item = usize>, factors: &[f64]| {
         let mut running = 0.0_f64;
         for index in path {
             if factors[index].abs() >= SETTLING_LOG2 {
                 running += factors[index];
             }
-            if report[index].included && running.abs() > DRIFT_LIMIT_LOG2 {
+            let weighted = layers[index].affine().is_some();
+            if report[index].included && weighted && running.abs() > DRIFT_LIMIT_LOG2 {
                 return Some(index);
             }
         }

@@ -86,13 +86,15 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
             let tied_below = below.is_some_and(|below| tied_with(&layers[below], layer));
             let tied_above = above.is_some_and(|above| tied_with(layer, &layers[above]));
             let no_gradient = constant::no_gradient(index, layer);
-            if !tied_below && !tied_above && no_gradient.is_none() {
+            let no_gradient_after = constant::no_gradient_after(index, layers);
+            if !tied_below && !tied_above && no_gradient.is_none() && no_gradient_after.is_none() {
                 found.push(constant::constant_init(index, layer, above.is_none()));
             }
             if let (Some(below), true) = (below, tied_below) {
                 found.push(constant::adjacent_constant(below, index, &layers[below], layer));
             }
             found.extend(no_gradient);
+            found.extend(no_gradient_after);
         }
         // A layer whose family does not match is not also told its scale.
         match mismatch::init_mismatch(index, layer) {

@@ -419,7 +419,9 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
         values = next;
         let included = !matches!(step, Step::Affine { included: false, .. });
         let variance = match &step {
-            Step::Affine { variances, .. } => variances.iter().sum::<f64>() / variances.len().max(1) as f64,
+            Step::Affine { variances, .. } | Step::Activation { variances, .. } => {
+                variances.iter().sum::<f64>() / variances.len().max(1) as f64
+            }
             _ => values.mean(),
         };
         let after = values.mean();
@@ -497,9 +499,9 @@ fn affine_forward(
 }
 
 /// An activation as a layer of its own. Its input is taken as Gaussian:
-/// exactly so after a weighted layer whose activation is the identity (the
-/// usual place, `dense(…, identity)` then `relu`), an approximation after
-/// anything else.
+/// exactly so after a weighted layer whose activation is the identity
+/// (which validation refuses for activations whose init would differ, but
+/// not for tanh, sigmoid or softmax), an approximation after anything else.
 fn activation_forward(activation: Activation, values: &Values) -> (Values, Step) {
     let (variances, correlation) = match &values.gaussian {
         Some(gaussian) if gaussian.activation == Activation::Identity => {

@@ -355,6 +355,10 @@ fn add_columns(on_columns: ArrayView2<f32>, geometry: &Geometry, gradient: &mut 
                 let row = &row.as_slice().expect("a product is standard layout")
                     [image * positions..(image + 1) * positions];
                 let inside = geometry.inside(j);
+                if inside.is_empty() {
+                    // This tap reads only padding, which has no gradient.
+                    continue;
+                }
                 let (stride, shift) = (
                     geometry.stride[1] as isize,
                     j as isize - geometry.padding[1] as isize,

@@ -548,7 +548,8 @@ mod tests {
     fn taps_that_only_ever_read_padding_are_zeros() {
         // A 5 × 5 kernel with `same` padding on a 1 × 1 image, and a 7 × 7
         // one with padding 3 on 2 × 2: most taps read only padding, at
-        // stride 1 (a contiguous copy) as at stride 2.
+        // stride 1 (a contiguous copy) as at stride 2. A 1 × 1 convolution
+        // below makes the wide one pass its gradient down too.
         for (image, kernel, padding, stride) in [
             ([1, 1], 5, Padding::Same, 1),
             ([2, 2], 7, Padding::uniform(3), 1),
@@ -556,6 +557,7 @@ mod tests {
         ] {
             let spec = NetworkSpec::new(vec![
                 LayerSpec::input(Shape::image(2, image[0], image[1])),
+                LayerSpec::conv2d(2, 2, Activation::Tanh, [1, 1]).with_weight(Init::Normal { std: 0.5 }),
                 LayerSpec::conv2d(2, 3, Activation::Tanh, [kernel, kernel])
                     .with_padding(padding)
                     .with_stride([stride, stride]),
