@@ -194,8 +194,9 @@ pub use init_core::{
 pub use init_core::DenseSpec;
 // Network descriptions, their checks and the DSL.
 pub use init_core::{
-    dsl, validate, AffineSpec, Conv2dSpec, LayerKind, LayerPath, LayerSpec, NetworkSpec, Padding, Part,
-    PoolSpec, Shape, SpecError, Summary, MAX_PARAMETERS, MAX_PLANE, MAX_SIDE, MAX_VALUES,
+    dsl, validate, AffineSpec, Conv2dSpec, LayerKind, LayerPath, LayerSpec, NetworkSpec, NormSpec, Padding,
+    Part, PoolSpec, Shape, SpecError, Summary, DEFAULT_EPSILON, MAX_PARAMETERS, MAX_PLANE, MAX_SIDE,
+    MAX_VALUES,
 };
 // The lints and the signal analysis behind them.
 pub use init_core::{signal, Finding, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
@@ -220,6 +221,6 @@ pub mod __private {
     pub use core::primitive::u64;
     pub use init_core::{
         Activation, Distribution, Family, FanMode, Init, LayerSpec, Level, Lint, LintLevels, NetworkSpec,
-        Padding, Shape, VarianceScaling,
+        NormSpec, Padding, Shape, VarianceScaling,
     };
 }

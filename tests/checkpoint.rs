@@ -323,6 +323,51 @@ fn a_layer_without_biases_has_no_bias_tensor_and_resumes() {
 }
 
 #[test]
+fn a_layer_normalization_is_stored_as_pytorch_s_layer_norm_and_resumes() {
+    // γ as `weight` and β as `bias`, each of shape [N], as `nn.LayerNorm`'s
+    // state_dict has them; a trainer's file with their moments resumes.
+    use netinit::ndarray::Array2;
+    use netinit::{Loss, Optimizer, Trainer};
+    const NORMALIZED: NetworkSpec = network![
+        dense(4 -> 6, relu),
+        layer_norm(6, beta = normal(std = 0.1)),
+        dense(6 -> 2, softmax),
+    ];
+    let path = scratch("layer-norm.safetensors");
+    let network = NORMALIZED.init(9);
+    network.save(&path).unwrap();
+    let bytes = fs::read(&path).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    assert_eq!(file.tensor("layers.1.weight").unwrap().shape(), [6]);
+    assert_eq!(file.tensor("layers.1.bias").unwrap().shape(), [6]);
+    let loaded = Network::load(&path).unwrap();
+    assert_eq!(loaded, network);
+    assert!(loaded.layers()[1].weight().iter().all(|&gamma| gamma == 1.0));
+    assert!(loaded.layers()[1].bias().iter().any(|&beta| beta != 0.0));
+    let inputs = Array2::from_shape_fn((16, 4), |(row, col)| ((row * 3 + col) % 5) as f32 / 5.0);
+    let labels: Vec<usize> = (0..16).map(|row| row % 2).collect();
+    let mut trainer = Trainer::new(network, Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
+    trainer.epoch(inputs.view(), &labels, 8, 0, |_| {}).unwrap();
+    assert!(
+        trainer.network().layers()[1]
+            .weight()
+            .iter()
+            .any(|&gamma| gamma != 1.0),
+        "γ trains"
+    );
+    trainer.save(&path).unwrap();
+    assert_eq!(Trainer::load(&path).unwrap().network(), trainer.network());
+    // Sharded, one tensor a shard: the same tensors, sampled one by one.
+    let directory = scratch("layer-norm-shards");
+    fs::create_dir_all(&directory).unwrap();
+    NORMALIZED
+        .write_sharded(9, &directory.join("model.safetensors"), 1, None, &mut |_| {})
+        .unwrap();
+    let index = directory.join("model.safetensors.index.json");
+    assert_eq!(Network::load(&index).unwrap(), NORMALIZED.init(9));
+}
+
+#[test]
 fn shards_hold_the_same_tensors_as_the_whole_file_bit_for_bit() {
     // Four 64 × 64 layers (16 KiB weights) in shards of 40,000 bytes: two
     // layers' tensors per shard, so 2 shards; shard 2 written alone equals

@@ -22,7 +22,9 @@ pub use rules::init::{
     Distribution, Draw, Family, Init, VarianceScaling, LARGEST_NORMAL, SMALLEST_SCALE,
     TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
 };
-pub use rules::layer::{AffineSpec, Conv2dSpec, LayerKind, LayerSpec, Padding, PoolSpec};
+pub use rules::layer::{
+    AffineSpec, Conv2dSpec, LayerKind, LayerSpec, NormSpec, Padding, PoolSpec, DEFAULT_EPSILON,
+};
 /// The name [`AffineSpec`] had while dense was the only kind with weights.
 #[deprecated(since = "0.2.0", note = "renamed `AffineSpec`: dense and conv2d share it")]
 pub type DenseSpec = AffineSpec;

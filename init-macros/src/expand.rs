@@ -136,6 +136,19 @@ fn layer(spec: &LayerSpec) -> TokenStream {
         }
         LayerKind::GlobalAvgPool2d => quote!(#private::LayerSpec::global_avg_pool2d()),
         LayerKind::Flatten => quote!(#private::LayerSpec::flatten()),
+        LayerKind::LayerNorm(norm) => {
+            let features = Literal::usize_suffixed(norm.features());
+            let (gamma, beta) = (init(&norm.gamma()), init(&norm.beta()));
+            let epsilon = Literal::f64_suffixed(norm.epsilon());
+            quote! {
+                #private::LayerSpec::layer_norm(
+                    #private::NormSpec::new(#features)
+                        .with_gamma(#gamma)
+                        .with_beta(#beta)
+                        .with_epsilon(#epsilon),
+                )
+            }
+        }
         LayerKind::Activation(function) => {
             let function = activation(*function);
             quote!(#private::LayerSpec::activation_layer(#function))

@@ -203,6 +203,43 @@ pub enum SpecError {
         /// The weighted layer's kind (`dense` or `conv2d`).
         previous: &'static str,
     },
+    /// A normalization's `γ` or `β` from a scheme scaled by fans, or
+    /// orthogonal: they are one value per feature, with no fans.
+    NormInit {
+        /// The layer (0-based).
+        layer: usize,
+        /// [`Part::Weight`] for `γ`, [`Part::Bias`] for `β`.
+        part: Part,
+        /// The init written.
+        init: Init,
+    },
+    /// A normalization's `ε` that is not a positive finite number.
+    InvalidEpsilon {
+        /// The layer (0-based).
+        layer: usize,
+        /// The `ε` found.
+        value: f64,
+    },
+    /// `layer_norm(N)` on another number of features.
+    NormWidth {
+        /// The layer (0-based).
+        layer: usize,
+        /// The features the layer before gives.
+        given: usize,
+        /// The layer's `N`.
+        found: usize,
+        /// The kind of the layer before.
+        previous: &'static str,
+    },
+    /// `layer_norm` on an image.
+    NormOnImage {
+        /// The layer (0-based).
+        layer: usize,
+        /// The image the layer before gives.
+        given: Shape,
+        /// The kind of the layer before.
+        previous: &'static str,
+    },
     /// A layer index past the last layer (in [`NetworkSpec::with_layer`](crate::NetworkSpec::with_layer)).
     NoSuchLayer {
         /// The index asked for.
@@ -237,7 +274,11 @@ impl SpecError {
             | SpecError::FeatureMismatch { layer, .. }
             | SpecError::ShapeTooLarge { layer, .. }
             | SpecError::SoftmaxOnImage { layer }
-            | SpecError::UnfusedActivation { layer, .. } => Some(layer),
+            | SpecError::UnfusedActivation { layer, .. }
+            | SpecError::NormInit { layer, .. }
+            | SpecError::InvalidEpsilon { layer, .. }
+            | SpecError::NormWidth { layer, .. }
+            | SpecError::NormOnImage { layer, .. } => Some(layer),
         }
     }
 
@@ -264,6 +305,10 @@ impl SpecError {
             SpecError::ShapeTooLarge { .. } => Part::Layer,
             SpecError::SoftmaxOnImage { .. } => Part::Activation,
             SpecError::UnfusedActivation { .. } => Part::Layer,
+            SpecError::NormInit { part, .. } => part,
+            SpecError::InvalidEpsilon { .. } => Part::Epsilon,
+            SpecError::NormWidth { .. } => Part::Inputs,
+            SpecError::NormOnImage { .. } => Part::Layer,
         }
     }
 
@@ -378,6 +423,24 @@ impl SpecError {
             SpecError::SoftmaxOnImage { .. } => "softmax on an image would normalise every channel and position \
                 of an example together: netinit has no per-position softmax"
                 .into(),
+            SpecError::NormInit { part, init, .. } => format!(
+                "a normalization's {} per feature, with no fans to scale by, so `{init}` means nothing for it",
+                if part == Part::Weight { "`gamma` holds one scale" } else { "`beta` holds one shift" }
+            ),
+            SpecError::InvalidEpsilon { value, .. } => format!(
+                "`epsilon` is added to the variance before its square root, so it must be a positive finite \
+                 number; found {}",
+                written(value)
+            ),
+            SpecError::NormWidth {
+                given,
+                found,
+                previous,
+                ..
+            } => format!("layer_norm normalises {found} features, but `{previous}` before it gives {given}"),
+            SpecError::NormOnImage { given, previous, .. } => format!(
+                "layer_norm normalises a vector of features, but `{previous}` before it gives an image, {given}"
+            ),
             SpecError::UnfusedActivation {
                 activation,
                 previous,
@@ -491,6 +554,20 @@ impl SpecError {
                 "use softmax after `flatten` or `global_avg_pool2d`, and another activation here"
                     .into()
             }
+            SpecError::NormInit { part, .. } => format!(
+                "write a constant (`ones`, `zeros`, `constant(0.5)`) or a distribution with its own scale \
+                 (`normal(std = 0.02)`), or leave `{}` out for {}",
+                if part == Part::Weight { "gamma" } else { "beta" },
+                if part == Part::Weight { "ones" } else { "zeros" }
+            ),
+            SpecError::InvalidEpsilon { .. } => "write a small positive number, e.g. `epsilon = 1e-5` \
+                (PyTorch's default, and netinit's)"
+                .into(),
+            SpecError::NormWidth { given, .. } => format!("write `layer_norm({given})`"),
+            SpecError::NormOnImage { given, .. } => format!(
+                "add `flatten` before it: it gives {} features",
+                given.size().unwrap_or(0)
+            ),
             SpecError::UnfusedActivation {
                 activation,
                 previous,

@@ -32,12 +32,13 @@ fn bounded(layer: usize, shape: Shape) -> Result<Shape, SpecError> {
 }
 
 /// The shape the network's first layer takes: what `input(…)` declares,
-/// else a first dense layer's input width; `None` when neither says (a
+/// else a first dense layer's input width or a first `layer_norm`'s features; `None` when neither says (a
 /// network that starts with a spatial layer, which validation refuses).
 pub(crate) fn input_shape(layers: &[LayerSpec]) -> Option<Shape> {
     match layers.first().map(LayerSpec::kind) {
         Some(LayerKind::Input(shape)) => Some(*shape),
         Some(LayerKind::Dense(dense)) => Some(Shape::Features(dense.inputs())),
+        Some(LayerKind::LayerNorm(norm)) => Some(Shape::Features(norm.features())),
         _ => None,
     }
 }
@@ -74,6 +75,25 @@ fn unbounded(layers: &[LayerSpec], index: usize, input: Option<Shape>) -> Result
             Err(SpecError::SoftmaxOnImage { layer: index })
         }
         LayerKind::Activation(_) => Ok(input),
+        LayerKind::LayerNorm(norm) => {
+            let found = norm.features();
+            match input {
+                Some(Shape::Features(given)) if given != found && given != 0 && found != 0 => {
+                    Err(SpecError::NormWidth {
+                        layer: index,
+                        given,
+                        found,
+                        previous: previous_name,
+                    })
+                }
+                Some(given @ Shape::Image { .. }) => Err(SpecError::NormOnImage {
+                    layer: index,
+                    given,
+                    previous: previous_name,
+                }),
+                _ => Ok(Some(Shape::Features(found))),
+            }
+        }
         LayerKind::Dense(dense) => {
             let gives = Shape::Features(dense.outputs());
             let found = dense.inputs();

@@ -16,6 +16,8 @@ pub const AVG_POOL2D: &str = "avg_pool2d";
 pub const GLOBAL_AVG_POOL2D: &str = "global_avg_pool2d";
 /// `flatten`.
 pub const FLATTEN: &str = "flatten";
+/// `layer_norm(N)`.
+pub const LAYER_NORM: &str = "layer_norm";
 /// The layer kinds, as listed in messages.
 pub const LAYER_KINDS: &[&str] = &[
     INPUT,
@@ -25,6 +27,7 @@ pub const LAYER_KINDS: &[&str] = &[
     AVG_POOL2D,
     GLOBAL_AVG_POOL2D,
     FLATTEN,
+    LAYER_NORM,
 ];
 
 /// `init = INIT`: the weight init.
@@ -55,6 +58,14 @@ pub const CONV_OPTIONS: &[&str] = &[KERNEL, STRIDE, PADDING, INIT, BIAS, DIST, M
 pub const INIT_OPTIONS: &[&str] = &[DIST, MODE, GAIN];
 /// A pooling layer's options, as listed in messages.
 pub const POOL_OPTIONS: &[&str] = &[STRIDE];
+/// `gamma = INIT`: a normalization's scales.
+pub const GAMMA: &str = "gamma";
+/// `beta = INIT`: a normalization's shifts.
+pub const BETA: &str = "beta";
+/// `epsilon = F`: what a normalization adds to the variance.
+pub const EPSILON: &str = "epsilon";
+/// The options of a normalization.
+pub const NORM_OPTIONS: &[&str] = &[GAMMA, BETA, EPSILON];
 
 /// The identity activation.
 pub const IDENTITY: &str = "identity";

@@ -31,6 +31,8 @@ pub enum Part {
     Stride,
     /// A convolution's padding.
     Padding,
+    /// A normalization's `epsilon`.
+    Epsilon,
     /// The attribute that sets a lint's level on the layer.
     LintAttribute(Lint),
 }

@@ -91,6 +91,15 @@ impl NetworkSpec {
                 (_, LayerKind::Activation(function)) if *function != Activation::Identity => {
                     activation(*function, "x")
                 }
+                (Some(path), LayerKind::LayerNorm(norm)) => {
+                    let _ = writeln!(
+                        modules,
+                        "            nn.LayerNorm({}, eps={:?}),",
+                        norm.features(),
+                        norm.epsilon()
+                    );
+                    format!("self.layers[{path}](x)")
+                }
                 _ => continue,
             };
             let _ = writeln!(forward, "        x = {step}");
@@ -142,7 +151,7 @@ fn activation(activation: Activation, x: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::layer::LayerSpec;
+    use crate::rules::layer::{LayerSpec, NormSpec};
 
     #[test]
     fn a_convolutional_network_has_its_modules_and_its_steps() {
@@ -174,6 +183,20 @@ mod tests {
             "x = torch.softmax(self.layers[2](x), dim=-1)",
         ] {
             assert!(module.contains(line), "{line}\n{module}");
+        }
+        let normalized = NetworkSpec::new(vec![
+            LayerSpec::dense(8, 16, Activation::Relu),
+            LayerSpec::layer_norm(NormSpec::new(16).with_epsilon(1e-6)),
+            LayerSpec::dense(16, 2, Activation::Softmax),
+        ])
+        .unwrap()
+        .to_pytorch("Normalized");
+        for line in [
+            "nn.LayerNorm(16, eps=1e-6),",
+            "x = self.layers[1](x)",
+            "x = torch.softmax(self.layers[2](x), dim=-1)",
+        ] {
+            assert!(normalized.contains(line), "{line}\n{normalized}");
         }
         let flattened = NetworkSpec::new(vec![
             LayerSpec::input(Shape::image(2, 4, 4)),

@@ -51,10 +51,12 @@ impl fmt::Display for Summary<'_> {
                 let (activation, fans) = (layer.activation(), layer.fans());
                 let shape = format!("{input} -> {output}");
                 input = output;
-                let weighted = layer.affine().is_some();
+                // A normalization's γ and β show as its weight and bias inits.
+                let weighted = layer.affine().is_some() || layer.norm().is_some();
                 let cell = |text: String| if weighted { text } else { String::new() };
                 let activation_cell = match layer.kind() {
                     LayerKind::Activation(own) => own.to_string(),
+                    LayerKind::LayerNorm(_) => String::new(),
                     _ => cell(activation.to_string()),
                 };
                 [

@@ -33,13 +33,15 @@ pub(crate) enum Stage {
     Identity,
     /// An activation as a layer of its own.
     Activation(Activation),
+    /// A layer normalization: the index of its layer with parameters.
+    LayerNorm(usize),
 }
 
 impl Stage {
     /// The index of the layer with parameters this stage runs, if any.
     pub(crate) fn layer(&self) -> Option<usize> {
         match *self {
-            Stage::Dense(index) | Stage::Conv(index, _) => Some(index),
+            Stage::Dense(index) | Stage::Conv(index, _) | Stage::LayerNorm(index) => Some(index),
             _ => None,
         }
     }
@@ -62,6 +64,7 @@ fn stages(spec: &NetworkSpec) -> Vec<Stage> {
                 LayerKind::GlobalAvgPool2d => Stage::AvgPool(Window::global(input)),
                 LayerKind::Input(_) | LayerKind::Flatten => Stage::Identity,
                 LayerKind::Activation(activation) => Stage::Activation(*activation),
+                LayerKind::LayerNorm(_) => Stage::LayerNorm(next),
             };
             next += usize::from(stage.layer().is_some());
             input = output;
@@ -232,11 +235,11 @@ impl NetworkSpec {
         let (Some(spec), Some(Some(path))) = (layers.get(layer), paths.get(layer)) else {
             return Err(no_such_layer.into());
         };
-        if rows.start > rows.end || rows.end > spec.outputs() {
+        if rows.start > rows.end || rows.end > spec.weight_rows() {
             return Err(Error::RowRange {
                 start: rows.start,
                 end: rows.end,
-                rows: spec.outputs(),
+                rows: spec.weight_rows(),
             });
         }
         if columns.start > columns.end || columns.end > spec.weight_columns() {
@@ -435,6 +438,13 @@ impl Network {
             }
             Stage::AvgPool(window) => computed(None, pool::average_forward(input, window), None),
             Stage::Identity => computed(None, scratch::copy(input), None),
+            Stage::LayerNorm(index) => {
+                let Layer::LayerNorm(norm) = &self.layers[*index] else {
+                    unreachable!("a layer_norm stage runs a layer normalization")
+                };
+                let (out, normalized) = norm.forward(input);
+                computed(Some(normalized), out, None)
+            }
             Stage::Activation(function) => {
                 let mut out = scratch::copy(input);
                 activation::apply(*function, out.view_mut());

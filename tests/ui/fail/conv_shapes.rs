@@ -106,7 +106,29 @@ const ACTIVATION_WIDTH: netinit::NetworkSpec = netinit::network![
     dense(15 -> 10, softmax),
 ];
 
+// Layer normalization: another width than it is given, an image, and
+// options that mean nothing for it.
+const NORM_WIDTH: netinit::NetworkSpec = netinit::network![
+    dense(784 -> 256, relu),
+    layer_norm(128),
+    dense(128 -> 10, softmax),
+];
+
+const NORM_IMAGE: netinit::NetworkSpec = netinit::network![
+    input(1, 4, 4),
+    layer_norm(16),
+    flatten,
+    dense(16 -> 2, softmax),
+];
+
+const NORM_OPTIONS: netinit::NetworkSpec = netinit::network![
+    dense(784 -> 256, relu),
+    layer_norm(256, gamma = he_normal, epsilon = 0, init = zeros),
+    dense(256 -> 10, softmax),
+];
+
 fn main() {
     let _ = (CONV_CHANNELS_NET, CONV_CHANNELS_FIRST, FLATTEN_WIDTH_CNN, FLATTEN_WIDTH_GLOBAL, FLATTEN_WIDTH_VECTOR, CONV_PLACEMENT_NO_INPUT, CONV_PLACEMENT_LATE_INPUT, CONV_PLACEMENT_AFTER_FLATTEN, CONV_PLACEMENT_NO_FLATTEN, CONV_PLACEMENT_TWO_SIZES);
+    let _ = (NORM_WIDTH, NORM_IMAGE, NORM_OPTIONS);
     let _ = (ACTIVATION_UNFUSED, ACTIVATION_SOFTMAX_IMAGE, ACTIVATION_FIRST, ACTIVATION_MISSPELT, ACTIVATION_WIDTH);
 }

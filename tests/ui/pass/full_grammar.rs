@@ -61,6 +61,14 @@ const ACTIVATIONS: netinit::NetworkSpec = netinit::network![
     softmax,
 ];
 
+// Layer normalization, with and without its options.
+const NORMALIZED: netinit::NetworkSpec = netinit::network![
+    layer_norm(784),
+    dense(784 -> 256, gelu, bias = none),
+    layer_norm(256, gamma = constant(0.5), beta = normal(std = 0.02), epsilon = 1e-6),
+    dense(256 -> 10, softmax),
+];
+
 fn main() {
     let spec = EVERYTHING;
     let layers = spec.layers();
@@ -74,7 +82,15 @@ fn main() {
     assert_eq!(scaling.gain, Some(1.3));
     assert_eq!(layers[11].bias(), Init::Constant { value: -0.5 });
     assert_eq!(layers[1].activation(), Activation::Identity);
-    from_text::assert_same(include_str!("full_grammar.rs"), &[EVERYTHING, CNN, SPELLINGS, ACTIVATIONS]);
+    from_text::assert_same(
+        include_str!("full_grammar.rs"),
+        &[EVERYTHING, CNN, SPELLINGS, ACTIVATIONS, NORMALIZED],
+    );
+    let norm = NORMALIZED.layers()[2].norm().copied().unwrap();
+    assert_eq!((norm.features(), norm.epsilon()), (256, 1e-6));
+    assert_eq!(norm.gamma(), Init::Constant { value: 0.5 });
+    assert_eq!(NORMALIZED.parameter_count(), 2 * 784 + 784 * 256 + 2 * 256 + 2570);
+    assert_eq!(NORMALIZED.input_shape(), netinit::Shape::Features(784));
     assert_eq!(ACTIVATIONS.layers()[3].to_string(), "leaky_relu(0.1)");
     assert_eq!(ACTIVATIONS.output_shapes()[3], netinit::Shape::image(4, 3, 3));
     assert_eq!(ACTIVATIONS.output_shapes()[5], netinit::Shape::Features(36));

@@ -13,7 +13,7 @@ use crate::rules::dsl::report::{unknown_name, Reports};
 use crate::rules::fans::FanMode;
 use crate::rules::init::{Distribution, Init};
 use crate::rules::keywords;
-use crate::rules::layer::{LayerSpec, Padding};
+use crate::rules::layer::{LayerSpec, NormSpec, Padding};
 use crate::rules::levels::{Level, Lint, LintLevels};
 use crate::rules::part::Part;
 use crate::rules::shape::Shape;
@@ -54,6 +54,7 @@ pub struct LayerSpans {
     pub kernel: Span,
     pub stride: Span,
     pub padding: Span,
+    pub epsilon: Span,
     /// Each lint named in the layer's attributes, where it was named.
     pub lints: Vec<(Lint, Span)>,
 }
@@ -75,6 +76,7 @@ impl LayerSpans {
             kernel: span,
             stride: span,
             padding: span,
+            epsilon: span,
             lints: Vec::new(),
         }
     }
@@ -93,6 +95,7 @@ impl LayerSpans {
             Part::Kernel => self.kernel,
             Part::Stride => self.stride,
             Part::Padding => self.padding,
+            Part::Epsilon => self.epsilon,
             Part::LintAttribute(lint) => self
                 .lints
                 .iter()
@@ -166,6 +169,11 @@ fn model_layer(layer: &ast::Layer, reports: &mut Reports) -> ModelLayer {
             options,
             parens,
         } if kind == keywords::INPUT => input_layer(layer, sizes, options, *parens, reports),
+        Body::Sizes {
+            sizes,
+            options,
+            parens,
+        } if kind == keywords::LAYER_NORM => norm_layer(layer, sizes, options, *parens, reports),
         Body::Sizes {
             sizes,
             options,
@@ -415,6 +423,59 @@ fn pool_layer(
     }
 }
 
+/// `layer_norm(N [, gamma = INIT] [, beta = INIT] [, epsilon = F])`.
+fn norm_layer(
+    layer: &ast::Layer,
+    sizes: &[Width],
+    options: &[LayerOption],
+    parens: Span,
+    reports: &mut Reports,
+) -> ModelLayer {
+    let kind = layer.kind.text.as_str();
+    let mut spans = LayerSpans::all_at(layer.kind.span);
+    let options = Options::collect(options, &format!("`{kind}`"), keywords::NORM_OPTIONS, reports);
+    let mut complete = options.complete;
+    let features = match sizes {
+        [size] => {
+            spans.inputs = size.span;
+            spans.outputs = size.span;
+            size.value.and_then(|value| usize::try_from(value).ok())
+        }
+        _ => {
+            reports.at(
+                parens,
+                format!(
+                    "`{kind}` takes the number of features it normalises; found {} sizes",
+                    sizes.len()
+                ),
+                format!("write e.g. `{kind}(256)`"),
+            );
+            None
+        }
+    };
+    complete &= features.is_some();
+    let mut norm = NormSpec::new(features.unwrap_or(1));
+    if let Some((gamma, span, scale)) = options.gamma {
+        (spans.weight, spans.weight_scale) = (span, scale.unwrap_or(span));
+        norm = norm.with_gamma(gamma);
+    }
+    if let Some((beta, span, scale)) = options.beta {
+        (spans.bias, spans.bias_scale) = (span, scale.unwrap_or(span));
+        norm = norm.with_beta(beta);
+    }
+    if let Some(epsilon) = options.epsilon {
+        spans.epsilon = epsilon.span;
+        norm = norm.with_epsilon(epsilon.value);
+    }
+    ModelLayer {
+        spec: LayerSpec::layer_norm(norm),
+        spans,
+        complete,
+        inputs_known: features.is_some(),
+        outputs_known: features.is_some(),
+    }
+}
+
 /// An activation as a layer of its own; a name that is neither an
 /// activation nor a layer kind is reported with those it may have meant.
 fn activation_layer(call: &Call, reports: &mut Reports) -> ModelLayer {
@@ -465,6 +526,11 @@ pub struct Options {
     kernel: Option<([usize; 2], Span)>,
     stride: Option<([usize; 2], Span)>,
     padding: Option<(Padding, Span)>,
+    /// A normalization's `γ` and `β` inits (with their spans and their
+    /// scales' spans) and its `ε`.
+    gamma: Option<(Init, Span, Option<Span>)>,
+    beta: Option<(Init, Span, Option<Span>)>,
+    epsilon: Option<Number>,
     /// The options the layer takes, as listed when one is unknown.
     allowed: &'static [&'static str],
     /// Whether every option was understood.
@@ -498,8 +564,9 @@ impl Options {
                 continue;
             }
             collected.seen.push(key.text.clone());
-            let known = keywords::OPTIONS.contains(&key.text.as_str())
-                || keywords::CONV_OPTIONS.contains(&key.text.as_str());
+            let known = [keywords::OPTIONS, keywords::CONV_OPTIONS, keywords::NORM_OPTIONS]
+                .iter()
+                .any(|options| options.contains(&key.text.as_str()));
             if known && !allowed.contains(&key.text.as_str()) {
                 let help = match allowed {
                     [] => format!("{owner} takes no options; remove `{} = …`", key.text),
@@ -581,6 +648,16 @@ impl Options {
                 self.gain = Some(*number);
                 true
             }
+            (keywords::GAMMA, OptionValue::Call(call)) => init(call, reports)
+                .map(|(init, scale)| self.gamma = Some((init, call.name.span, scale)))
+                .is_some(),
+            (keywords::BETA, OptionValue::Call(call)) => init(call, reports)
+                .map(|(init, scale)| self.beta = Some((init, call.name.span, scale)))
+                .is_some(),
+            (keywords::EPSILON, OptionValue::Number(number)) => {
+                self.epsilon = Some(*number);
+                true
+            }
             (keywords::KERNEL, value) => pair(key.text.as_str(), value, reports)
                 .map(|kernel| self.kernel = Some((kernel, value.span())))
                 .is_some(),
@@ -596,6 +673,22 @@ impl Options {
             (keywords::PADDING, value) => pair(key.text.as_str(), value, reports)
                 .map(|padding| self.padding = Some((Padding::Explicit(padding), value.span())))
                 .is_some(),
+            (keywords::GAMMA | keywords::BETA, value) => {
+                reports.at(
+                    value.span(),
+                    format!("`{}` takes an init, not a number", key.text),
+                    "write e.g. `ones`, `zeros`, `constant(0.5)` or `normal(std = 0.02)`",
+                );
+                false
+            }
+            (keywords::EPSILON, value) => {
+                reports.at(
+                    value.span(),
+                    "`epsilon` takes a number",
+                    "write e.g. `epsilon = 1e-5`",
+                );
+                false
+            }
             (keywords::INIT | keywords::BIAS, value) => {
                 reports.at(
                     value.span(),

@@ -5,9 +5,10 @@ use core::fmt;
 
 use crate::rules::init::Init;
 use crate::rules::keywords;
-use crate::rules::layer::{LayerKind, LayerSpec, Padding, PoolSpec};
+use crate::rules::layer::{LayerKind, LayerSpec, NormSpec, Padding, PoolSpec, DEFAULT_EPSILON};
 use crate::rules::levels::{Level, LintLevels};
 use crate::rules::network::NetworkSpec;
+use crate::rules::number::written;
 use crate::rules::shape::Shape;
 
 impl fmt::Display for LayerSpec {
@@ -29,6 +30,7 @@ impl fmt::Display for LayerSpec {
             LayerKind::MaxPool2d(pool) | LayerKind::AvgPool2d(pool) => return write_pool(f, name, pool),
             LayerKind::GlobalAvgPool2d | LayerKind::Flatten => return f.write_str(name),
             LayerKind::Activation(activation) => return write!(f, "{activation}"),
+            LayerKind::LayerNorm(norm) => return write_norm(f, name, norm),
             LayerKind::Dense(_) | LayerKind::Conv2d(_) => {}
         }
         write!(
@@ -59,6 +61,22 @@ impl fmt::Display for LayerSpec {
         }
         f.write_str(")")
     }
+}
+
+/// `layer_norm(256)`, with `gamma`, `beta` and `epsilon` where they are
+/// not the defaults.
+fn write_norm(f: &mut fmt::Formatter<'_>, name: &str, norm: &NormSpec) -> fmt::Result {
+    write!(f, "{name}({}", norm.features())?;
+    if norm.gamma() != Init::ones() {
+        write!(f, ", {} = {}", keywords::GAMMA, norm.gamma())?;
+    }
+    if norm.beta() != Init::zeros() {
+        write!(f, ", {} = {}", keywords::BETA, norm.beta())?;
+    }
+    if norm.epsilon() != DEFAULT_EPSILON {
+        write!(f, ", {} = {}", keywords::EPSILON, written(norm.epsilon()))?;
+    }
+    f.write_str(")")
 }
 
 /// `max_pool2d(2)`, `max_pool2d(3, stride = 2)`, `avg_pool2d(2, 3)`.

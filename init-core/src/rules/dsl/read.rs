@@ -162,7 +162,14 @@ fn read_layers(input: ParseStream, reports: &mut Reports) -> syn::Result<Vec<Lay
                     content.parse::<TokenStream>()?;
                 }
                 Ok(Body::Bare)
-            } else if [keywords::INPUT, keywords::MAX_POOL2D, keywords::AVG_POOL2D].contains(&name.as_str()) {
+            } else if [
+                keywords::INPUT,
+                keywords::MAX_POOL2D,
+                keywords::AVG_POOL2D,
+                keywords::LAYER_NORM,
+            ]
+            .contains(&name.as_str())
+            {
                 read_sizes_body(&content, &name, reports).map(|(sizes, options)| Body::Sizes {
                     sizes,
                     options,
@@ -207,6 +214,7 @@ fn example(name: &str) -> &'static str {
         keywords::INPUT => "`input(C, H, W)` or `input(N)`",
         keywords::MAX_POOL2D => "`max_pool2d(K)`",
         keywords::AVG_POOL2D => "`avg_pool2d(K)`",
+        keywords::LAYER_NORM => "`layer_norm(N)`",
         _ => "`dense(IN -> OUT, ACTIVATION)`",
     }
 }

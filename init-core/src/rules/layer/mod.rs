@@ -6,6 +6,7 @@
 
 mod affine;
 mod conv;
+mod norm;
 mod pool;
 
 use crate::rules::activation::{Activation, MAX_ALPHA};
@@ -18,6 +19,7 @@ use crate::rules::shape::Shape;
 
 pub use affine::AffineSpec;
 pub use conv::{Conv2dSpec, Padding};
+pub use norm::{NormSpec, DEFAULT_EPSILON};
 pub use pool::PoolSpec;
 
 /// What a layer computes, with the fields of its kind.
@@ -40,6 +42,9 @@ pub enum LayerKind {
     /// `relu`, `tanh`, `leaky_relu(0.1)`, …: an activation as a layer of its
     /// own, value by value, the shape unchanged.
     Activation(Activation),
+    /// `layer_norm(N)`: each example's `N` features normalised, then
+    /// scaled by `γ` and shifted by `β`.
+    LayerNorm(NormSpec),
 }
 
 impl LayerKind {
@@ -54,12 +59,16 @@ impl LayerKind {
             LayerKind::GlobalAvgPool2d => keywords::GLOBAL_AVG_POOL2D,
             LayerKind::Flatten => keywords::FLATTEN,
             LayerKind::Activation(activation) => activation.name(),
+            LayerKind::LayerNorm(_) => keywords::LAYER_NORM,
         }
     }
 
     /// Whether the kind has parameters (and so a [`LayerPath`](crate::rules::path::LayerPath)).
     pub const fn has_parameters(&self) -> bool {
-        matches!(self, LayerKind::Dense(_) | LayerKind::Conv2d(_))
+        matches!(
+            self,
+            LayerKind::Dense(_) | LayerKind::Conv2d(_) | LayerKind::LayerNorm(_)
+        )
     }
 
     /// Whether the kind works on images (and so needs `input(C, H, W)` before it).
@@ -151,6 +160,23 @@ impl LayerSpec {
         LayerSpec::of_kind(LayerKind::Flatten)
     }
 
+    /// `layer_norm(N)` with `γ` ones, `β` zeros and `ε` 1e-5 (see
+    /// [`NormSpec`] for the others).
+    ///
+    /// ```
+    /// use netinit::{Activation, LayerSpec, NetworkSpec, NormSpec};
+    /// let spec = NetworkSpec::new(vec![
+    ///     LayerSpec::dense(784, 256, Activation::Relu),
+    ///     LayerSpec::layer_norm(NormSpec::new(256)),
+    ///     LayerSpec::dense(256, 10, Activation::Softmax),
+    /// ])?;
+    /// assert_eq!(spec.layers()[1].parameter_count(), Some(512));
+    /// # Ok::<(), netinit::SpecError>(())
+    /// ```
+    pub const fn layer_norm(norm: NormSpec) -> LayerSpec {
+        LayerSpec::of_kind(LayerKind::LayerNorm(norm))
+    }
+
     /// An activation as a layer of its own (`relu` after a block, as in
     /// the original ResNet): applied value by value, the shape unchanged.
     ///
@@ -180,6 +206,14 @@ impl LayerSpec {
         match &self.kind {
             LayerKind::Dense(affine) => Some(affine),
             LayerKind::Conv2d(conv) => Some(conv.affine()),
+            _ => None,
+        }
+    }
+
+    /// The fields of a normalization; `None` for other kinds.
+    pub const fn norm(&self) -> Option<&NormSpec> {
+        match &self.kind {
+            LayerKind::LayerNorm(norm) => Some(norm),
             _ => None,
         }
     }
@@ -226,19 +260,22 @@ impl LayerSpec {
         self.map_affine(self.affine_or_none().without_bias())
     }
 
-    /// Whether the layer has biases: false with `bias = none` and for a layer without weights.
+    /// Whether the layer has biases (a normalization's `β`): false with
+    /// `bias = none` and for a layer without parameters.
     pub const fn has_bias(&self) -> bool {
-        match self.affine() {
-            Some(affine) => affine.has_bias(),
-            None => false,
+        match (self.affine(), self.norm()) {
+            (Some(affine), _) => affine.has_bias(),
+            (None, norm) => norm.is_some(),
         }
     }
 
-    /// How many biases the layer has: its outputs (output channels), or 0.
+    /// How many biases the layer has: its outputs (output channels, a
+    /// normalization's features), or 0.
     pub const fn bias_count(&self) -> usize {
-        match self.affine() {
-            Some(affine) => affine.bias_count(),
-            None => 0,
+        match (self.affine(), self.norm()) {
+            (Some(affine), _) => affine.bias_count(),
+            (None, Some(norm)) => norm.features(),
+            (None, None) => 0,
         }
     }
 
@@ -297,15 +334,23 @@ impl LayerSpec {
     }
 
     /// The input width of a dense layer, the input channels of a
-    /// convolution; 0 for a layer without weights.
+    /// convolution, a normalization's features; 0 for a layer without
+    /// parameters.
     pub const fn inputs(&self) -> usize {
-        self.affine_or_none().inputs()
+        match self.norm() {
+            Some(norm) => norm.features(),
+            None => self.affine_or_none().inputs(),
+        }
     }
 
     /// The output width of a dense layer, the output channels of a
-    /// convolution; 0 for a layer without weights.
+    /// convolution, a normalization's features; 0 for a layer without
+    /// parameters.
     pub const fn outputs(&self) -> usize {
-        self.affine_or_none().outputs()
+        match self.norm() {
+            Some(norm) => norm.features(),
+            None => self.affine_or_none().outputs(),
+        }
     }
 
     /// The activation after the affine map (identity for a layer without weights).
@@ -313,14 +358,22 @@ impl LayerSpec {
         self.affine_or_none().activation()
     }
 
-    /// The weight init (zeros for a layer without weights).
+    /// The weight init: a normalization's `γ`'s (zeros for a layer
+    /// without parameters).
     pub const fn weight(&self) -> Init {
-        self.affine_or_none().weight()
+        match self.norm() {
+            Some(norm) => norm.gamma(),
+            None => self.affine_or_none().weight(),
+        }
     }
 
-    /// The bias init (zeros for a layer without weights or biases).
+    /// The bias init: a normalization's `β`'s (zeros for a layer without
+    /// parameters or biases).
     pub const fn bias(&self) -> Init {
-        self.affine_or_none().bias()
+        match self.norm() {
+            Some(norm) => norm.beta(),
+            None => self.affine_or_none().bias(),
+        }
     }
 
     /// The fans of the weight tensor, counting a convolution's receptive field.
@@ -329,10 +382,11 @@ impl LayerSpec {
     }
 
     /// The shape of the weight tensor: `[out, in]` for dense, `[out, in,
-    /// kh, kw]` for a convolution, as PyTorch stores them; empty for a
-    /// layer without weights.
+    /// kh, kw]` for a convolution, `[N]` for a normalization's `γ`, as
+    /// PyTorch stores them; empty for a layer without parameters.
     pub fn weight_shape(&self) -> Vec<usize> {
         match &self.kind {
+            LayerKind::LayerNorm(norm) => vec![norm.features()],
             LayerKind::Dense(dense) => vec![dense.outputs(), dense.inputs()],
             LayerKind::Conv2d(conv) => {
                 let [height, width] = conv.kernel();
@@ -343,20 +397,38 @@ impl LayerSpec {
     }
 
     /// The columns of the weight matrix: `in` for dense, `in × kh × kw`
-    /// for a convolution (its tensor's last three dimensions as one); 0 for
-    /// a layer without weights.
+    /// for a convolution (its tensor's last three dimensions as one), `N`
+    /// for a normalization's `γ`; 0 for a layer without parameters.
     pub const fn weight_columns(&self) -> usize {
-        self.affine_or_none().row_width()
+        match self.norm() {
+            Some(norm) => norm.features(),
+            None => self.affine_or_none().row_width(),
+        }
     }
 
-    /// What the weights are drawn from, with the scale resolved.
+    /// The rows of the weight matrix: the outputs (output channels), 1 for
+    /// a normalization's `γ` (a row of `N`); 0 for a layer without parameters.
+    pub const fn weight_rows(&self) -> usize {
+        match self.norm() {
+            Some(_) => 1,
+            None => self.affine_or_none().outputs(),
+        }
+    }
+
+    /// What the weights (a normalization's `γ`) are drawn from, with the scale resolved.
     pub fn weight_draw(&self) -> Draw {
-        self.affine_or_none().weight_draw()
+        match self.norm() {
+            Some(norm) => norm.gamma().draw(Activation::Identity, Fans::dense(1, 1)),
+            None => self.affine_or_none().weight_draw(),
+        }
     }
 
-    /// What the biases are drawn from, with the scale resolved.
+    /// What the biases (a normalization's `β`) are drawn from, with the scale resolved.
     pub fn bias_draw(&self) -> Draw {
-        self.affine_or_none().bias_draw()
+        match self.norm() {
+            Some(norm) => norm.beta().draw(Activation::Identity, Fans::dense(1, 1)),
+            None => self.affine_or_none().bias_draw(),
+        }
     }
 
     /// Whether the weights start constant as the f32 they become: a
@@ -371,12 +443,13 @@ impl LayerSpec {
         self.weight().std(self.activation(), self.fans())
     }
 
-    /// Weights plus biases, `None` if that overflows `usize`; `Some(0)`
-    /// for a layer without weights.
+    /// Weights plus biases (a normalization's `γ` and `β`), `None` if that
+    /// overflows `usize`; `Some(0)` for a layer without parameters.
     pub const fn parameter_count(&self) -> Option<usize> {
-        match self.affine() {
-            Some(affine) => affine.parameter_count(),
-            None => Some(0),
+        match (self.affine(), self.norm()) {
+            (Some(affine), _) => affine.parameter_count(),
+            (None, Some(norm)) => norm.parameter_count(),
+            (None, None) => Some(0),
         }
     }
 
@@ -389,6 +462,7 @@ impl LayerSpec {
         }
         match &self.kind {
             LayerKind::Conv2d(conv) => conv.geometry_errors(index, errors),
+            LayerKind::LayerNorm(norm) => norm.shape_errors(index, errors),
             LayerKind::MaxPool2d(pool) | LayerKind::AvgPool2d(pool) => pool.geometry_errors(index, errors),
             LayerKind::Input(shape) if shape.is_empty() => errors.push(SpecError::ZeroWidth {
                 layer: index,
@@ -405,6 +479,9 @@ impl LayerSpec {
         }
         if let LayerKind::Activation(activation) = self.kind {
             activation_errors(activation, index, errors);
+        }
+        if let LayerKind::LayerNorm(norm) = &self.kind {
+            norm.init_errors(index, errors);
         }
         if let LayerKind::Conv2d(conv) = &self.kind {
             if conv.affine().activation() == Activation::Softmax {

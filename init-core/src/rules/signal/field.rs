@@ -24,8 +24,10 @@
 use std::collections::HashMap;
 
 use crate::rules::activation::Activation;
+use crate::rules::fans::Fans;
 use crate::rules::flow;
-use crate::rules::layer::{AffineSpec, LayerKind, LayerSpec, PoolSpec};
+use crate::rules::init::Init;
+use crate::rules::layer::{AffineSpec, LayerKind, LayerSpec, NormSpec, PoolSpec};
 use crate::rules::shape::Shape;
 use crate::rules::signal::pairs::{cross_moment, max_moment};
 use crate::rules::signal::LayerSignal;
@@ -246,6 +248,9 @@ enum Step {
     Global { plane: [usize; 2] },
     /// `input` or `flatten`: nothing changes.
     Through { input: Option<[usize; 2]> },
+    /// A normalization, and what it multiplies the gradient's second
+    /// moment by on the way back: `E[γ²] / (σ² + ε)`.
+    Norm { scale: f64 },
     /// An activation as a layer of its own, and the variances (per
     /// position) of the Gaussians it is taken to act on.
     Activation {
@@ -408,6 +413,7 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
                 None => (values.clone(), Step::Through { input: None }),
             },
             (LayerKind::Activation(activation), _) => activation_forward(*activation, &values),
+            (LayerKind::LayerNorm(norm), _) => norm_forward(norm, &values),
             (LayerKind::Input(_) | LayerKind::Flatten, _) => (
                 Values {
                     plane: output_plane,
@@ -514,6 +520,43 @@ fn activation_forward(activation: Activation, values: &Values) -> (Values, Step)
         Step::Activation {
             variances,
             activation,
+        },
+    )
+}
+
+/// A layer normalization: each example's features brought to mean 0 and
+/// variance 1, then scaled by `γ` and shifted by `β`. The features'
+/// variance within an example is taken as their second moment less the
+/// part the mean carries (`mean_ratio`), `σ²`; the output's second moment
+/// is `E[γ²]·σ²/(σ² + ε) + E[β²]` whatever came before, and the gradient's
+/// is multiplied by about `E[γ²]/(σ² + ε)` on the way back.
+fn norm_forward(norm: &NormSpec, values: &Values) -> (Values, Step) {
+    let variance = (values.mean() * (1.0 - values.mean_ratio)).max(0.0);
+    let fans = Fans::dense(1, 1);
+    let gamma = norm.gamma().second_moment(Activation::Identity, fans);
+    let beta = norm.beta().second_moment(Activation::Identity, fans);
+    let denominator = variance + norm.epsilon();
+    let second = gamma * variance / denominator + beta;
+    // Each feature's mean over examples is its β: a constant β's square.
+    let beta_mean = match norm.beta() {
+        Init::Constant { value } => value * value,
+        _ => 0.0,
+    };
+    let mean_ratio = if second > 0.0 {
+        (beta_mean / second).min(1.0)
+    } else {
+        0.0
+    };
+    (
+        Values {
+            field: vec![second],
+            plane: None,
+            mean_ratio,
+            correlation: 0.0,
+            gaussian: None,
+        },
+        Step::Norm {
+            scale: gamma / denominator,
         },
     )
 }
@@ -744,6 +787,10 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                 pooled *= 1.0 / positions;
                 signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
                 gradient = Some(below);
+            }
+            Step::Norm { scale } => {
+                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                gradient = gradient.take().map(|g| vec![scale * mean(&g)]);
             }
             Step::Activation {
                 variances,

@@ -229,6 +229,30 @@ mod tests {
     }
 
     #[test]
+    fn a_layer_normalization_resets_the_second_moment() {
+        use crate::rules::layer::NormSpec;
+        // N(0, 1) on 256 relu inputs multiplies the second moment by 128 a
+        // layer; a normalization after each brings it back to about γ² = 1/4
+        // (σ² ≫ ε), so nothing drifts, and the gradient is divided by as much.
+        let layers: Vec<LayerSpec> = (0..20)
+            .flat_map(|_| {
+                [
+                    LayerSpec::dense(256, 256, Activation::Relu).with_weight(Init::Normal { std: 1.0 }),
+                    LayerSpec::layer_norm(NormSpec::new(256).with_gamma(Init::Constant { value: 0.5 })),
+                ]
+            })
+            .collect();
+        let report = propagate(&layers, 1.0);
+        for (index, layer) in report.iter().enumerate().filter(|(index, _)| index % 2 == 1) {
+            let second = layer.forward_cumulative;
+            assert!((second - 0.25).abs() < 1e-3 * 0.25, "{index}: {second}");
+        }
+        assert!(crate::rules::lint::check(&layers)
+            .iter()
+            .all(|finding| finding.lint != crate::rules::levels::Lint::SignalDrift));
+    }
+
+    #[test]
     fn constant_layers_are_left_out() {
         let mut layers = stack(4, 64, Activation::Relu, Init::he_normal());
         layers[3] = layers[3].with_weight(Init::zeros()).allow_constant_init();

@@ -224,12 +224,12 @@ pub(crate) fn assemble(
         let Some(layer_path) = layer_path else { continue };
         let weight_name = tensor_name(&layer_path, "weight");
         let bias_name = tensor_name(&layer_path, "bias");
-        let matrix = (layer.outputs(), layer.weight_columns());
+        let matrix = (layer.weight_rows(), layer.weight_columns());
         let weight = Array2::from_shape_vec(matrix, values(&weight_name, &layer.weight_shape())?)
             .map_err(|error| CheckpointError::format(path, &error))?;
         names.push(weight_name);
         let bias = match layer.has_bias() {
-            true => Array1::from(values(&bias_name, &[layer.outputs()])?),
+            true => Array1::from(values(&bias_name, &[layer.bias_count()])?),
             false => Array1::zeros(0),
         };
         if layer.has_bias() {

@@ -88,7 +88,7 @@ impl NetworkSpec {
         for (layer, (path, spec)) in self.layer_paths().into_iter().zip(self.layers()).enumerate() {
             let Some(path) = path else { continue };
             // A layer without biases has no bias tensor.
-            let bias = spec.has_bias().then(|| (false, vec![spec.outputs()]));
+            let bias = spec.has_bias().then(|| (false, vec![spec.bias_count()]));
             for (weight, shape) in [(true, spec.weight_shape())].into_iter().chain(bias) {
                 let tensor = ShardedTensor {
                     name: tensor_name(&path, if weight { "weight" } else { "bias" }),
@@ -245,7 +245,7 @@ fn sample_blocks(
         let bytes = stream::le_bytes(bias.iter()).ok_or(())?;
         return deliver(bytes).then_some(()).ok_or(());
     }
-    let rows = layer.outputs();
+    let rows = layer.weight_rows();
     let block = match layer.weight_draw() {
         Draw::Orthogonal { .. } => rows,
         _ => (BLOCK_BYTES / (4 * layer.weight_columns().max(1))).max(1),

@@ -97,7 +97,7 @@ impl Dense {
     /// allocation the system refuses is an error.
     pub(crate) fn sample(layer: &LayerSpec, streams: &LayerStreams) -> Result<Dense, Error> {
         Ok(Dense {
-            weight: sample_rows(layer, streams, 0..layer.outputs())?,
+            weight: sample_rows(layer, streams, 0..layer.weight_rows())?,
             bias: sample_bias(layer, streams)?,
             activation: layer.activation(),
         })
@@ -190,7 +190,7 @@ pub(crate) fn sample_block(
     match (layer.weight_draw(), streams.format()) {
         (Draw::Orthogonal { gain }, format) => {
             // Orthogonal rows depend on each other: the whole matrix is built.
-            let (outputs, count) = (layer.outputs(), layer.outputs() * width);
+            let (outputs, count) = (layer.weight_rows(), layer.weight_rows() * width);
             let full: Vec<f32> = match format {
                 SamplerFormat::Counter => {
                     let mut normals = zeroed::<f32>(count, "an orthogonal matrix's Gaussian draw")?;
@@ -278,7 +278,7 @@ pub(crate) fn sample_bias(layer: &LayerSpec, streams: &LayerStreams) -> Result<A
     if !layer.has_bias() {
         return Ok(Array1::zeros(0));
     }
-    let mut values = zeroed::<f32>(layer.outputs(), "the biases")?;
+    let mut values = zeroed::<f32>(layer.bias_count(), "the biases")?;
     match (layer.bias_draw(), streams.format()) {
         (Draw::Constant { value }, _) => values.fill(value as f32),
         (draw, SamplerFormat::Counter) => {
@@ -286,7 +286,7 @@ pub(crate) fn sample_bias(layer: &LayerSpec, streams: &LayerStreams) -> Result<A
             counter::fill(&mut values, 0, shape, scale, streams.bias_source());
         }
         (draw, SamplerFormat::ChaChaRows) => {
-            let mut wide = zeroed::<f64>(layer.outputs(), "the biases")?;
+            let mut wide = zeroed::<f64>(layer.bias_count(), "the biases")?;
             sample::fill(&mut wide, draw, &mut streams.bias());
             values.iter_mut().zip(wide).for_each(|(o, v)| *o = v as f32);
         }

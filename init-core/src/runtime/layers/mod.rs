@@ -1,11 +1,12 @@
 //! The sampled layers and what they compute: one module per kind, and
 //! [`Layer`], through which the network samples, runs and trains each
-//! layer with parameters by its kind. Layers without parameters (pooling)
-//! are computed by their module alone.
+//! layer with parameters by its kind. Layers without parameters (pooling,
+//! activations) are computed by their module alone.
 
 pub mod activation;
 pub mod conv;
 pub mod dense;
+pub mod norm;
 pub mod pool;
 
 use ndarray::{Array1, Array2, ArrayViewMut1, ArrayViewMut2};
@@ -16,6 +17,7 @@ use crate::runtime::error::Error;
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::layers::conv::Conv2d;
 use crate::runtime::layers::dense::Dense;
+use crate::runtime::layers::norm::LayerNorm;
 
 /// A sampled layer with parameters, of its kind.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,6 +26,8 @@ pub enum Layer {
     Dense(Dense),
     /// `activation(W ⊛ x + b)`.
     Conv2d(Conv2d),
+    /// `γ ⊙ (x - mean) / √(variance + ε) + β`, per example.
+    LayerNorm(LayerNorm),
 }
 
 impl Layer {
@@ -33,6 +37,7 @@ impl Layer {
         match spec.kind() {
             LayerKind::Dense(_) => Some(Dense::sample(spec, streams).map(Layer::Dense)),
             LayerKind::Conv2d(conv) => Some(Conv2d::sample(spec, conv, streams).map(Layer::Conv2d)),
+            LayerKind::LayerNorm(norm) => Some(LayerNorm::sample(spec, norm, streams).map(Layer::LayerNorm)),
             _ => None,
         }
     }
@@ -45,6 +50,7 @@ impl Layer {
         match spec.kind() {
             LayerKind::Dense(_) => Some(Layer::Dense(parameters)),
             LayerKind::Conv2d(conv) => Some(Layer::Conv2d(Conv2d::from_parts(parameters, conv))),
+            LayerKind::LayerNorm(norm) => Some(Layer::LayerNorm(LayerNorm::from_parts(parameters, norm))),
             _ => None,
         }
     }
@@ -54,6 +60,7 @@ impl Layer {
         match self {
             Layer::Dense(dense) => dense,
             Layer::Conv2d(conv) => conv.parameters(),
+            Layer::LayerNorm(norm) => norm.parameters(),
         }
     }
 
@@ -61,21 +68,25 @@ impl Layer {
         match self {
             Layer::Dense(dense) => dense,
             Layer::Conv2d(conv) => conv.parameters_mut(),
+            Layer::LayerNorm(norm) => norm.parameters_mut(),
         }
     }
 
     /// The weights as a matrix: `(out, in)` for a dense layer, `(out,
     /// in·kh·kw)` for a convolution (its `(out, in, kh, kw)` tensor as
-    /// stored; see [`Layer::weight_shape`]).
+    /// stored; see [`Layer::weight_shape`]), `(1, N)` for a layer
+    /// normalization's `γ`.
     pub fn weight(&self) -> &Array2<f32> {
         self.parameters().weight()
     }
 
-    /// The weight tensor's shape as PyTorch has it: `[out, in]` or `[out, in, kh, kw]`.
+    /// The weight tensor's shape as PyTorch has it: `[out, in]`, `[out, in,
+    /// kh, kw]`, or `[N]` for a layer normalization's `γ`.
     pub fn weight_shape(&self) -> Vec<usize> {
         match self {
             Layer::Dense(dense) => vec![dense.outputs(), dense.inputs()],
             Layer::Conv2d(conv) => conv.weight_shape().to_vec(),
+            Layer::LayerNorm(norm) => vec![norm.features()],
         }
     }
 
@@ -84,7 +95,8 @@ impl Layer {
         self.parameters_mut().weight_mut()
     }
 
-    /// The biases: one per output (output channel), none with `bias = none`.
+    /// The biases: one per output (output channel, a normalization's `β`
+    /// per feature), none with `bias = none`.
     pub fn bias(&self) -> &Array1<f32> {
         self.parameters().bias()
     }
@@ -99,15 +111,16 @@ impl Layer {
         self.parameters().activation()
     }
 
-    /// The input width (a convolution's input channels).
+    /// The input width (a convolution's input channels, a normalization's features).
     pub fn inputs(&self) -> usize {
         match self {
             Layer::Dense(dense) => dense.inputs(),
             Layer::Conv2d(conv) => conv.inputs(),
+            Layer::LayerNorm(norm) => norm.features(),
         }
     }
 
-    /// The output width (a convolution's output channels).
+    /// The output width (a convolution's output channels, a normalization's features).
     pub fn outputs(&self) -> usize {
         self.parameters().outputs()
     }

@@ -6,7 +6,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use crate::rules::activation::Activation;
 use crate::runtime::error::Error;
 use crate::runtime::layers::activation as activate;
-use crate::runtime::layers::{conv, pool};
+use crate::runtime::layers::{conv, pool, Layer};
 use crate::runtime::network::{Cache, Network, Stage};
 use crate::runtime::product::product;
 use crate::runtime::scratch;
@@ -178,6 +178,19 @@ impl Network {
                 }
                 Stage::AvgPool(window) => Some(pool::average_backward(delta.view(), window)),
                 Stage::Identity => Some(core::mem::take(&mut delta)),
+                Stage::LayerNorm(layer) => {
+                    let Layer::LayerNorm(norm) = &self.layers()[*layer] else {
+                        unreachable!("a layer_norm stage runs a layer normalization")
+                    };
+                    let normalized = computed.pre.as_ref().expect("a layer normalization keeps x̂");
+                    let (gamma, beta, below) = norm.backward(input, normalized, delta.view(), needed_below);
+                    if parameters {
+                        gradients.weights[*layer] = gamma;
+                        gradients.biases[*layer] = beta;
+                    }
+                    deltas[*layer] = core::mem::take(&mut delta);
+                    below
+                }
                 Stage::Activation(function) => {
                     if !(fused_top && index + 1 == stages.len()) {
                         let pre = computed.pre.as_ref().unwrap_or(&computed.out);
@@ -509,6 +522,50 @@ mod tests {
         let output = net.forward(x.view()).unwrap();
         for row in output.rows() {
             assert!((row.sum() - 1.0).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn backprop_matches_finite_differences_through_layer_normalization() {
+        use crate::rules::layer::NormSpec;
+        // γ and β drawn at random so that every coordinate matters; a
+        // normalization first, between layers, and under the softmax.
+        let spec = NetworkSpec::new(vec![
+            LayerSpec::layer_norm(NormSpec::new(6).with_gamma(Init::Normal { std: 1.0 })),
+            LayerSpec::dense(6, 5, Activation::Tanh).with_weight(Init::Normal { std: 0.5 }),
+            LayerSpec::layer_norm(
+                NormSpec::new(5)
+                    .with_gamma(Init::Uniform { bound: 2.0 })
+                    .with_beta(Init::Normal { std: 0.3 })
+                    .with_epsilon(1e-3),
+            ),
+            LayerSpec::dense(5, 3, Activation::Softmax),
+        ])
+        .unwrap();
+        let net = spec.init(13);
+        let x = inputs(4, 6);
+        check_coordinates(
+            &net,
+            &x,
+            Targets::Classes(&[0, 2, 1, 2]),
+            Loss::CrossEntropy,
+            true,
+        );
+        // With γ = 1 and β = 0 each example comes out with mean 0 and
+        // variance 1 / (1 + ε / σ²).
+        let plain = NetworkSpec::new(vec![LayerSpec::layer_norm(NormSpec::new(6))])
+            .unwrap()
+            .init(0);
+        let out = plain.forward(x.view()).unwrap();
+        for (row, input) in out.rows().into_iter().zip(x.rows()) {
+            let mean = input.sum() / 6.0;
+            let variance = input.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / 6.0;
+            let (out_mean, out_variance) = (row.sum() / 6.0, row.iter().map(|v| v * v).sum::<f32>() / 6.0);
+            assert!(out_mean.abs() < 1e-6, "{out_mean}");
+            assert!(
+                (out_variance - variance / (variance + 1e-5)).abs() < 1e-5,
+                "{out_variance}"
+            );
         }
     }
 
