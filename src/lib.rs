@@ -196,7 +196,7 @@ pub use init_core::DenseSpec;
 pub use init_core::{
     dsl, validate, AffineSpec, Conv2dSpec, LayerKind, LayerPath, LayerSpec, NetworkSpec, NormSpec, Padding,
     Part, PoolSpec, Shape, SpecError, Summary, DEFAULT_EPSILON, MAX_PARAMETERS, MAX_PLANE, MAX_SIDE,
-    MAX_VALUES,
+    MAX_VALUES, MIN_EPSILON,
 };
 // The lints and the signal analysis behind them.
 pub use init_core::{signal, Finding, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};

@@ -330,7 +330,7 @@ fn a_layer_normalization_is_stored_as_pytorch_s_layer_norm_and_resumes() {
     use netinit::{Loss, Optimizer, Trainer};
     const NORMALIZED: NetworkSpec = network![
         dense(4 -> 6, relu),
-        layer_norm(6, beta = normal(std = 0.1)),
+        layer_norm(6, gamma = uniform(bound = 2.0), beta = normal(std = 0.1)),
         dense(6 -> 2, softmax),
     ];
     let path = scratch("layer-norm.safetensors");
@@ -342,22 +342,20 @@ fn a_layer_normalization_is_stored_as_pytorch_s_layer_norm_and_resumes() {
     assert_eq!(file.tensor("layers.1.bias").unwrap().shape(), [6]);
     let loaded = Network::load(&path).unwrap();
     assert_eq!(loaded, network);
-    assert!(loaded.layers()[1].weight().iter().all(|&gamma| gamma == 1.0));
+    // Random γ and β, drawn from the layer's weight and bias streams.
+    let gamma = loaded.layers()[1].weight().clone();
+    assert!(gamma.iter().all(|&gamma| gamma.abs() <= 2.0));
+    assert!(gamma.iter().any(|&gamma| gamma != gamma.signum()));
     assert!(loaded.layers()[1].bias().iter().any(|&beta| beta != 0.0));
     let inputs = Array2::from_shape_fn((16, 4), |(row, col)| ((row * 3 + col) % 5) as f32 / 5.0);
     let labels: Vec<usize> = (0..16).map(|row| row % 2).collect();
     let mut trainer = Trainer::new(network, Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
     trainer.epoch(inputs.view(), &labels, 8, 0, |_| {}).unwrap();
-    assert!(
-        trainer.network().layers()[1]
-            .weight()
-            .iter()
-            .any(|&gamma| gamma != 1.0),
-        "γ trains"
-    );
+    assert_ne!(trainer.network().layers()[1].weight(), &gamma, "γ trains");
     trainer.save(&path).unwrap();
     assert_eq!(Trainer::load(&path).unwrap().network(), trainer.network());
-    // Sharded, one tensor a shard: the same tensors, sampled one by one.
+    // Sharded, one tensor a shard: the same tensors, sampled one by one
+    // (γ through the weights' path, β through the biases').
     let directory = scratch("layer-norm-shards");
     fs::create_dir_all(&directory).unwrap();
     NORMALIZED

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use netinit::dsl::Severity;
-use netinit::{Activation, Init, LayerSpec, Level, Lint, NetworkSpec, Padding, Shape, SpecError};
+use netinit::{Activation, Init, LayerSpec, Level, Lint, NetworkSpec, NormSpec, Padding, Shape, SpecError};
 use proptest::prelude::*;
 
 /// One diagnostic as rustc printed it in a `.stderr` file, or as the run
@@ -298,6 +298,20 @@ fn bias() -> impl Strategy<Value = Option<Init>> {
     )
 }
 
+/// A normalization's `γ` and `β` inits and its `ε`.
+fn norm() -> impl Strategy<Value = (Init, Init, f64)> {
+    let init = || {
+        prop_oneof![
+            Just(Init::ones()),
+            Just(Init::zeros()),
+            (-2.0..2.0_f64).prop_map(|value| Init::Constant { value }),
+            (1e-6..1.0_f64).prop_map(|std| Init::Normal { std }),
+            (1e-6..1.0_f64).prop_map(|bound| Init::Uniform { bound }),
+        ]
+    };
+    (init(), init(), prop_oneof![Just(1e-5), 1e-12..1.0_f64])
+}
+
 fn level() -> impl Strategy<Value = Option<Level>> {
     proptest::option::of(prop_oneof![
         Just(Level::Allow),
@@ -355,7 +369,7 @@ fn layer(inputs: usize, (outputs, activation, weight, bias, mismatch, drift): La
 /// (including `forbid`) for a lint the layers leave alone.
 fn network() -> impl Strategy<Value = NetworkSpec> {
     (
-        proptest::collection::vec(layer_parts(), 1..6),
+        proptest::collection::vec((layer_parts(), proptest::option::weighted(0.3, norm())), 1..6),
         1..600_usize,
         network_level(),
     )
@@ -363,10 +377,17 @@ fn network() -> impl Strategy<Value = NetworkSpec> {
             let mut width = inputs;
             let layers = parts
                 .into_iter()
-                .map(|parts| {
+                .flat_map(|(parts, norm)| {
                     let built = layer(width, parts);
                     width = built.outputs();
-                    built
+                    // A normalization after it, of its width (a width of 1
+                    // is an error).
+                    let norm = norm.filter(|_| width > 1).map(|(gamma, beta, epsilon)| {
+                        LayerSpec::layer_norm(NormSpec::new(width).with_epsilon(epsilon))
+                            .with_weight(gamma)
+                            .with_bias(beta)
+                    });
+                    [Some(built), norm].into_iter().flatten()
                 })
                 .collect();
             let spec = NetworkSpec::new(layers).unwrap();

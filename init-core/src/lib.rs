@@ -23,7 +23,7 @@ pub use rules::init::{
     TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
 };
 pub use rules::layer::{
-    AffineSpec, Conv2dSpec, LayerKind, LayerSpec, NormSpec, Padding, PoolSpec, DEFAULT_EPSILON,
+    AffineSpec, Conv2dSpec, LayerKind, LayerSpec, NormSpec, Padding, PoolSpec, DEFAULT_EPSILON, MIN_EPSILON,
 };
 /// The name [`AffineSpec`] had while dense was the only kind with weights.
 #[deprecated(since = "0.2.0", note = "renamed `AffineSpec`: dense and conv2d share it")]

@@ -213,12 +213,18 @@ pub enum SpecError {
         /// The init written.
         init: Init,
     },
-    /// A normalization's `ε` that is not a positive finite number.
+    /// A normalization's `ε` that is not finite or is below
+    /// [`MIN_EPSILON`](crate::MIN_EPSILON).
     InvalidEpsilon {
         /// The layer (0-based).
         layer: usize,
         /// The `ε` found.
         value: f64,
+    },
+    /// `layer_norm(1)`: one feature normalised alone is 0 for every input.
+    NormOfOne {
+        /// The layer (0-based).
+        layer: usize,
     },
     /// `layer_norm(N)` on another number of features.
     NormWidth {
@@ -278,6 +284,7 @@ impl SpecError {
             | SpecError::NormInit { layer, .. }
             | SpecError::InvalidEpsilon { layer, .. }
             | SpecError::NormWidth { layer, .. }
+            | SpecError::NormOfOne { layer }
             | SpecError::NormOnImage { layer, .. } => Some(layer),
         }
     }
@@ -307,7 +314,7 @@ impl SpecError {
             SpecError::UnfusedActivation { .. } => Part::Layer,
             SpecError::NormInit { part, .. } => part,
             SpecError::InvalidEpsilon { .. } => Part::Epsilon,
-            SpecError::NormWidth { .. } => Part::Inputs,
+            SpecError::NormWidth { .. } | SpecError::NormOfOne { .. } => Part::Inputs,
             SpecError::NormOnImage { .. } => Part::Layer,
         }
     }
@@ -323,6 +330,12 @@ impl SpecError {
             SpecError::ShapeMismatch { layer, expected, found } => format!(
                 "layer {layer} takes {found} inputs, but layer {} before it gives {expected} outputs",
                 layer - 1
+            ),
+            // A normalization has no weight matrix: `inputs` is 0.
+            SpecError::TooManyParameters { inputs: 0, outputs, .. } => format!(
+                "{outputs} scales γ plus {outputs} shifts β bring the parameter count past {}, what a \
+                 sampler's buffer of 8-byte values can address: the network cannot be stored",
+                crate::rules::validate::MAX_PARAMETERS
             ),
             SpecError::TooManyParameters { inputs, outputs, .. } => format!(
                 "{inputs} × {outputs} weights plus {outputs} biases bring the parameter count past {}, what a \
@@ -428,10 +441,15 @@ impl SpecError {
                 if part == Part::Weight { "`gamma` holds one scale" } else { "`beta` holds one shift" }
             ),
             SpecError::InvalidEpsilon { value, .. } => format!(
-                "`epsilon` is added to the variance before its square root, so it must be a positive finite \
-                 number; found {}",
+                "`epsilon` is added to the variance before its square root, and an example whose features are \
+                 all equal has its gradient multiplied by 1/√epsilon, so it must be finite and at least {}; \
+                 found {}",
+                format_args!("{:e}", crate::rules::layer::MIN_EPSILON),
                 written(value)
             ),
+            SpecError::NormOfOne { .. } => "layer_norm(1) normalises a single feature, which is then 0 for every \
+                input: the output is β alone, and no gradient passes to γ or to any layer below"
+                .into(),
             SpecError::NormWidth {
                 given,
                 found,
@@ -563,6 +581,7 @@ impl SpecError {
             SpecError::InvalidEpsilon { .. } => "write a small positive number, e.g. `epsilon = 1e-5` \
                 (PyTorch's default, and netinit's)"
                 .into(),
+            SpecError::NormOfOne { .. } => "normalise more than one feature, or remove the layer".into(),
             SpecError::NormWidth { given, .. } => format!("write `layer_norm({given})`"),
             SpecError::NormOnImage { given, .. } => format!(
                 "add `flatten` before it: it gives {} features",

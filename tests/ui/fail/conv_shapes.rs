@@ -124,7 +124,11 @@ const NORM_IMAGE: netinit::NetworkSpec = netinit::network![
 const NORM_OPTIONS: netinit::NetworkSpec = netinit::network![
     dense(784 -> 256, relu),
     layer_norm(256, gamma = he_normal, epsilon = 0, init = zeros),
-    dense(256 -> 10, softmax),
+    layer_norm(256, beta = xavier_uniform, epsilon = 1e-300),
+    layer_norm(256, gamma = 1, epsilon = small),
+    layer_norm(256, 256),
+    dense(256 -> 1, tanh),
+    layer_norm(1),
 ];
 
 fn main() {

@@ -108,12 +108,15 @@ fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
         | SpecError::ChannelMismatch { layer, .. }
         | SpecError::FeatureMismatch { layer, .. }
         | SpecError::NeedsFlatten { layer, .. }
-        | SpecError::NeedsImage { layer, .. } => {
-            // Back to the last dense layer, whose width alone fixes the shape:
-            // a layer not understood on the way leaves the shape unknown.
+        | SpecError::NeedsImage { layer, .. }
+        | SpecError::NormWidth { layer, .. }
+        | SpecError::NormOnImage { layer, .. } => {
+            // Back to the last dense layer or normalization, whose width alone
+            // fixes the shape: a layer not understood on the way leaves the
+            // shape unknown.
             let mut unknown_before = false;
             for before in model.layers[..layer].iter().rev() {
-                let dense = matches!(before.spec.kind(), LayerKind::Dense(_));
+                let dense = matches!(before.spec.kind(), LayerKind::Dense(_) | LayerKind::LayerNorm(_));
                 if !before.outputs_known || (!dense && !before.complete) {
                     unknown_before = true;
                     break;
@@ -124,6 +127,8 @@ fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
             }
             !model.layers[layer].inputs_known || unknown_before
         }
+        // A size that could not be read stands in as 1.
+        SpecError::NormOfOne { layer } => !model.layers[layer].inputs_known,
         // The layer blamed (the last before it but `flatten`) was not
         // understood: it stands in with the identity.
         SpecError::UnfusedActivation { layer, .. } => model.layers[..layer]

@@ -363,8 +363,8 @@ fn read_size(input: ParseStream, reports: &mut Reports) -> syn::Result<Width> {
     let words = Words {
         expected: "expected a size, a whole number such as `28`".into(),
         negative: "a size cannot be negative".into(),
-        negative_help: "write the number of channels, rows or columns",
-        counts: "a size counts channels, rows or columns",
+        negative_help: "write the number of features, channels, rows or columns",
+        counts: "a size counts features, channels, rows or columns",
     };
     read_whole(input, &words, reports)
 }

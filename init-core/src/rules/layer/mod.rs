@@ -19,7 +19,7 @@ use crate::rules::shape::Shape;
 
 pub use affine::AffineSpec;
 pub use conv::{Conv2dSpec, Padding};
-pub use norm::{NormSpec, DEFAULT_EPSILON};
+pub use norm::{NormSpec, DEFAULT_EPSILON, MIN_EPSILON};
 pub use pool::PoolSpec;
 
 /// What a layer computes, with the fields of its kind.
@@ -238,14 +238,29 @@ impl LayerSpec {
         LayerSpec { kind, ..self }
     }
 
-    /// The same layer with another weight init (a layer without weights is unchanged).
+    /// The same layer with another weight init, a normalization's with
+    /// another `γ` init (a layer without parameters is unchanged).
     pub const fn with_weight(self, weight: Init) -> LayerSpec {
-        self.map_affine(self.affine_or_none().with_weight(weight))
+        match self.kind {
+            LayerKind::LayerNorm(norm) => {
+                LayerSpec::layer_norm(norm.with_gamma(weight)).with_lints(self.lints)
+            }
+            _ => self.map_affine(self.affine_or_none().with_weight(weight)),
+        }
     }
 
-    /// The same layer with another bias init (a layer without weights is unchanged).
+    /// The same layer with another bias init, a normalization's with
+    /// another `β` init (a layer without parameters is unchanged).
     pub const fn with_bias(self, bias: Init) -> LayerSpec {
-        self.map_affine(self.affine_or_none().with_bias(bias))
+        match self.kind {
+            LayerKind::LayerNorm(norm) => LayerSpec::layer_norm(norm.with_beta(bias)).with_lints(self.lints),
+            _ => self.map_affine(self.affine_or_none().with_bias(bias)),
+        }
+    }
+
+    /// The same layer with `lints` as its levels.
+    const fn with_lints(self, lints: LintLevels) -> LayerSpec {
+        LayerSpec { lints, ..self }
     }
 
     /// The same layer without biases, `bias = none` (a layer without weights is unchanged).

@@ -10,6 +10,10 @@ use crate::rules::part::Part;
 /// PyTorch's default `ε`, added to the variance before its square root.
 pub const DEFAULT_EPSILON: f64 = 1e-5;
 
+/// The smallest `ε` netinit accepts: an example whose features are all
+/// equal has its gradient multiplied by `1/√ε`, at most 10^6 from here.
+pub const MIN_EPSILON: f64 = 1e-12;
+
 /// A normalization's features, its `γ` and `β` inits and its `ε`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NormSpec {
@@ -72,17 +76,19 @@ impl NormSpec {
 
     /// The mistakes in the size of layer `index`.
     pub(crate) fn shape_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
-        if self.features == 0 {
-            errors.push(SpecError::ZeroWidth {
+        match self.features {
+            0 => errors.push(SpecError::ZeroWidth {
                 layer: index,
                 part: Part::Inputs,
-            });
+            }),
+            1 => errors.push(SpecError::NormOfOne { layer: index }),
+            _ => {}
         }
     }
 
     /// The mistakes in the inits and `ε` of layer `index`: `γ` and `β` are
     /// one value per feature, so a scheme scaled by fans (or orthogonal)
-    /// means nothing for them; `ε` must be a positive finite number.
+    /// means nothing for them; `ε` must be finite and at least [`MIN_EPSILON`].
     pub(crate) fn init_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
         for (init, part, scale) in [
             (self.gamma, Part::Weight, Part::WeightScale),
@@ -103,7 +109,7 @@ impl NormSpec {
                 });
             }
         }
-        if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
+        if !(self.epsilon.is_finite() && self.epsilon >= MIN_EPSILON) {
             errors.push(SpecError::InvalidEpsilon {
                 layer: index,
                 value: self.epsilon,

@@ -2,7 +2,7 @@
 //! gradients to grow or shrink by more than 2^10 across the network.
 
 use crate::rules::init::Init;
-use crate::rules::layer::LayerSpec;
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::levels::{Level, Lint};
 use crate::rules::lint::{scientific, Finding};
 use crate::rules::part::Part;
@@ -42,9 +42,16 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
     // decay under Xavier), so it adds nothing. The limit is crossed where the
     // sum of the rest passes ±10, reported at a layer with weights (whose
     // init the help is about), not at an activation or pooling layer.
+    // A normalization resets the second moment (and the gradient's), so
+    // the sum starts again after one.
+    let resets = |index: usize| matches!(layers[index].kind(), LayerKind::LayerNorm(_));
     let crossing = |path: &mut dyn Iterator<Item = usize>, factors: &[f64]| {
         let mut running = 0.0_f64;
         for index in path {
+            if resets(index) {
+                running = 0.0;
+                continue;
+            }
             if factors[index].abs() >= SETTLING_LOG2 {
                 running += factors[index];
             }
@@ -55,20 +62,45 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
         }
         None
     };
+    // The stretch between normalizations (or the ends) around `index`.
+    let stretch = |index: usize| {
+        let first = (0..index).rev().find(|&at| resets(at)).map_or(0, |at| at + 1);
+        let last = (index..layers.len())
+            .find(|&at| resets(at))
+            .map_or(layers.len(), |at| at);
+        first..last
+    };
+    let whole = |range: &core::ops::Range<usize>| range.start == 0 && range.end == layers.len();
     if let Some(index) = crossing(&mut (0..layers.len()), &forward) {
+        let range = stretch(index);
         let drift = Drift {
             what: "activations",
-            path: "first layer to the last",
-            total_log2: compounding(&forward),
+            path: match whole(&range) {
+                true => "the first layer to the last".to_owned(),
+                false => format!(
+                    "layer {} to layer {}, between normalizations",
+                    range.start,
+                    range.end - 1
+                ),
+            },
+            total_log2: compounding(&forward[range]),
             factor: report[index].forward_factor,
         };
         found.push(drift.diagnostic(layers, index, derived_everywhere));
     }
     if let Some(index) = crossing(&mut (0..layers.len()).rev(), &backward) {
+        let range = stretch(index);
         let drift = Drift {
             what: "gradients",
-            path: "last layer back to the first",
-            total_log2: compounding(&backward),
+            path: match whole(&range) {
+                true => "the last layer back to the first".to_owned(),
+                false => format!(
+                    "layer {} back to layer {}, between normalizations",
+                    range.end - 1,
+                    range.start
+                ),
+            },
+            total_log2: compounding(&backward[range]),
             factor: report[index].backward_factor,
         };
         found.push(drift.diagnostic(layers, index, derived_everywhere));
@@ -87,7 +119,7 @@ fn compounding(factors: &[f64]) -> f64 {
 /// A predicted drift across the network, for its message.
 struct Drift {
     what: &'static str,
-    path: &'static str,
+    path: String,
     total_log2: f64,
     factor: f64,
 }
@@ -115,8 +147,8 @@ impl Drift {
             )
         } else {
             format!(
-                "the weight scale does not suit the depth: remove `init = …` to get the derived `{}`, or add \
-                 `#[allow(signal_drift)]` if a normalisation layer corrects it",
+                "the weight scale does not suit the depth: remove `init = …` to get the derived `{}`, add a \
+                 `layer_norm` that resets the scale, or add `#[allow(signal_drift)]` if the drift is deliberate",
                 Init::derived(layer.activation()).describe(layer.activation(), layer.fans())
             )
         };
@@ -126,7 +158,7 @@ impl Drift {
             layer: index,
             part: Part::Layer,
             message: format!(
-                "the {}' predicted second moment {direction} by a factor of {total} from the {}; it passes \
+                "the {}' predicted second moment {direction} by a factor of {total} from {}; it passes \
                  {limit} at layer {} (of layers 0 to {}), where each layer multiplies it by {}",
                 self.what,
                 self.path,
@@ -146,6 +178,43 @@ mod tests {
     use crate::rules::levels::{Level, Lint};
     use crate::rules::lint::check;
     use crate::rules::lint::tests::{lints, stack};
+
+    #[test]
+    fn a_normalization_starts_the_count_again() {
+        use crate::rules::layer::{LayerSpec, NormSpec};
+        // N(0, 1) on 256 relu inputs: ×128 a layer. Two then a norm: 2^14
+        // before it, reported for that stretch alone; one layer on each
+        // side of a norm (2^7 each) is no drift.
+        let unit = || LayerSpec::dense(256, 256, Activation::Relu).with_weight(Init::Normal { std: 1.0 });
+        let norm = || LayerSpec::layer_norm(NormSpec::new(256));
+        let head = LayerSpec::dense(256, 10, Activation::Softmax);
+        let two = [unit(), unit(), norm(), head];
+        let found = check(&two);
+        let forward = found
+            .iter()
+            .find(|finding| finding.message.starts_with("the activations'"))
+            .expect("the forward drift");
+        assert!(
+            forward.message.contains("grows") && forward.message.contains("from layer 0 to layer 1"),
+            "{}",
+            forward.message
+        );
+        let drifts = |layers: &[LayerSpec]| {
+            check(layers)
+                .into_iter()
+                .filter(|finding| finding.lint == Lint::SignalDrift)
+                .count()
+        };
+        assert_eq!(drifts(&[unit(), norm(), unit(), norm(), head]), 0);
+        // A zero γ starts the layer constant: left out, as a constant
+        // layer is, so it is no vanishing signal.
+        let zero_gamma = [
+            LayerSpec::dense(784, 256, Activation::Relu),
+            LayerSpec::layer_norm(NormSpec::new(256).with_gamma(Init::zeros())),
+            head,
+        ];
+        assert_eq!(drifts(&zero_gamma), 0);
+    }
 
     #[test]
     fn matched_schemes_are_silent_at_any_depth() {

@@ -413,7 +413,29 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
                 None => (values.clone(), Step::Through { input: None }),
             },
             (LayerKind::Activation(activation), _) => activation_forward(*activation, &values),
-            (LayerKind::LayerNorm(norm), _) => norm_forward(norm, &values),
+            // A normalization whose γ is all zeros starts constant: left out,
+            // as a constant layer is.
+            (LayerKind::LayerNorm(norm), _)
+                if norm
+                    .gamma()
+                    .second_moment(Activation::Identity, Fans::dense(1, 1))
+                    == 0.0 =>
+            {
+                (
+                    values.clone(),
+                    Step::Affine {
+                        variances: vec![before],
+                        input: None,
+                        windows: None,
+                        included: false,
+                    },
+                )
+            }
+            (LayerKind::LayerNorm(norm), _) => {
+                // Its output's spread no longer depends on the draws below.
+                spread = 0.0;
+                norm_forward(norm, &values)
+            }
             (LayerKind::Input(_) | LayerKind::Flatten, _) => (
                 Values {
                     plane: output_plane,
@@ -531,7 +553,10 @@ fn activation_forward(activation: Activation, values: &Values) -> (Values, Step)
 /// is `E[γ²]·σ²/(σ² + ε) + E[β²]` whatever came before, and the gradient's
 /// is multiplied by about `E[γ²]/(σ² + ε)` on the way back.
 fn norm_forward(norm: &NormSpec, values: &Values) -> (Values, Step) {
-    let variance = (values.mean() * (1.0 - values.mean_ratio)).max(0.0);
+    // The variance over N features divides by N, as PyTorch's does: on
+    // average (N - 1)/N of the spread.
+    let features = norm.features().max(1) as f64;
+    let variance = (values.mean() * (1.0 - values.mean_ratio) * (features - 1.0) / features).max(0.0);
     let fans = Fans::dense(1, 1);
     let gamma = norm.gamma().second_moment(Activation::Identity, fans);
     let beta = norm.beta().second_moment(Activation::Identity, fans);

@@ -122,7 +122,10 @@ impl Layer {
 
     /// The output width (a convolution's output channels, a normalization's features).
     pub fn outputs(&self) -> usize {
-        self.parameters().outputs()
+        match self {
+            Layer::LayerNorm(norm) => norm.features(),
+            _ => self.parameters().outputs(),
+        }
     }
 
     /// How many different rows the weight matrix has (see
