@@ -490,8 +490,8 @@ mod tests {
 
     #[test]
     fn backprop_matches_finite_differences_through_activation_layers() {
-        // Activation layers after pooling, flatten and another activation,
-        // smooth and kinked, and a softmax of its own on top (whose
+        // Activation layers after pooling, after flatten and after a dense
+        // layer, smooth and kinked, and a softmax of its own on top (whose
         // cross-entropy gradient is fused as a dense layer's softmax is).
         let spec = NetworkSpec::new(vec![
             LayerSpec::input(Shape::image(2, 6, 6)),
