@@ -107,3 +107,68 @@ fn tanh_saturation_is_predicted_too() {
         within(&measured.gradient, &measured.predicted_gradient, 2.0);
     }
 }
+
+#[test]
+fn layer_normalization_resets_the_signal_as_predicted() {
+    // N(0, 1) weights on 256 relu inputs multiply the second moment by 128
+    // a layer; a normalization with γ = 0.5 after each brings it back to
+    // 1/4. Measured per layer (activations' second moment, and the
+    // gradient norm relative to the top, at every layer with parameters)
+    // against the analysis, within the file's factor of 2.
+    use netinit::NormSpec;
+    let layers: Vec<LayerSpec> = (0..10)
+        .flat_map(|_| {
+            [
+                LayerSpec::dense(WIDTH, WIDTH, Activation::Relu).with_weight(Init::Normal { std: 1.0 }),
+                LayerSpec::layer_norm(NormSpec::new(WIDTH).with_gamma(Init::Constant { value: 0.5 })),
+            ]
+        })
+        .collect();
+    let spec = NetworkSpec::new(layers).unwrap();
+    let mut inputs = Array2::<f32>::zeros((256, WIDTH));
+    fill::normal(&mut inputs, 1.0, &mut generator(1)).unwrap();
+    let mut top = Array2::<f32>::zeros((256, WIDTH));
+    fill::normal(&mut top, 1.0, &mut generator(2)).unwrap();
+    let network = spec.init(5);
+    let outputs = network.forward_all(inputs.view()).unwrap();
+    let second = |values: &Array2<f32>| values.mapv(|v| f64::from(v).powi(2)).mean().unwrap();
+    let report = propagate(spec.layers(), 1.0);
+    let measured: Vec<f64> = outputs.iter().map(second).collect();
+    let predicted: Vec<f64> = report
+        .iter()
+        .map(|layer| layer.activation_second_moment)
+        .collect();
+    within(&measured, &predicted, 2.0);
+    // After each normalization: γ² σ²/(σ² + ε) = 1/4 less ε's share, as
+    // each example is normalised exactly (no sampling spread).
+    for (layer, &value) in measured.iter().enumerate().skip(1).step_by(2) {
+        assert!((value - 0.25).abs() < 1e-4, "layer {layer}: {value}");
+    }
+    // The gradient with respect to each dense layer's pre-activation,
+    // relative to the top dense layer's, as the analysis reports it (a
+    // normalization's own entry is the gradient its output receives, which
+    // the analysis passes through as it does a pooling's). Each N(0, 1)
+    // layer multiplies it by its fan-in 256 and relu's ½, each norm by
+    // γ²/σ² = 0.25/21.7 (σ²: the relu outputs' 32 less their mean's share):
+    // 1.47 a block.
+    let deltas = network.backward(inputs.view(), top.view()).unwrap();
+    let norm = |delta: &Array2<f32>| {
+        delta
+            .mapv(|d| f64::from(d).powi(2))
+            .sum_axis(Axis(1))
+            .mean()
+            .unwrap()
+    };
+    let dense = |values: Vec<f64>| values.into_iter().step_by(2).collect::<Vec<f64>>();
+    let gradient = dense(deltas.iter().map(norm).collect());
+    let gradient: Vec<f64> = gradient
+        .iter()
+        .map(|g| g / gradient[gradient.len() - 1])
+        .collect();
+    let predicted_gradient = dense(report.iter().map(|layer| layer.backward_cumulative).collect());
+    within(&gradient, &predicted_gradient, 2.0);
+    assert!(
+        gradient[1] / gradient[8] > 8.0,
+        "the gradient grows going down: {gradient:?}"
+    );
+}
