@@ -1,7 +1,9 @@
 //! Writes what an independent reader checks netinit's checkpoints against:
 //! the card's network sampled with seed 0 as a safetensors file, a batch of
 //! inputs, and netinit's outputs for it (raw little-endian f32); and the
-//! same for a small convolutional network (`cnn*`).
+//! same for a small convolutional network (`cnn*`) and for one with a layer
+//! without biases, a layer normalization and an activation layer
+//! (`normalized*`).
 //!
 //! cargo run --example checkpoint_reference -- DIR
 //! then: python tests/python/check_checkpoint.py DIR   (needs safetensors, numpy)
@@ -25,6 +27,16 @@ const CNN: netinit::NetworkSpec = network![
     conv2d(4 -> 3, relu, kernel = 3),
     flatten,
     dense(18 -> 5, softmax),
+];
+
+/// A dense layer without biases, a layer normalization with random γ and β
+/// and its own ε, and an activation layer after it: what PyTorch's
+/// `Linear(bias=False)` and `LayerNorm` hold, in their order.
+const NORMALIZED: netinit::NetworkSpec = network![
+    dense(12 -> 16, silu, bias = none),
+    layer_norm(16, gamma = uniform(bound = 2.0), beta = normal(std = 0.5), epsilon = 1e-3),
+    tanh,
+    dense(16 -> 4, softmax),
 ];
 
 /// The batch's size: a few rows, enough that a transposed weight or a
@@ -52,8 +64,19 @@ fn main() -> Result<(), Box<dyn Error>> {
         directory.join("cnn_outputs.f32"),
         le_bytes(cnn.forward(images.view())?.iter()),
     )?;
+    let normalized = NORMALIZED.init(0);
+    normalized.save(directory.join("normalized.safetensors"))?;
+    let rows = Array2::from_shape_fn((ROWS, 12), |(row, col)| {
+        ((row * 7 + col * 5) % 13) as f32 / 3.0 - 2.0
+    });
+    fs::write(directory.join("normalized_inputs.f32"), le_bytes(rows.iter()))?;
+    fs::write(
+        directory.join("normalized_outputs.f32"),
+        le_bytes(normalized.forward(rows.view())?.iter()),
+    )?;
     println!(
-        "wrote the card's network and a convolutional one, {ROWS} inputs each and their outputs, to {}",
+        "wrote the card's network, a convolutional one and a normalized one, {ROWS} inputs each and their \
+         outputs, to {}",
         directory.display()
     );
     Ok(())

@@ -1,7 +1,8 @@
 """An independent reader of netinit's checkpoints: Python's safetensors and
 numpy read the file `examples/checkpoint_reference.rs` wrote, check its
-names, shapes, dtype and metadata, and compute the card network's forward
-pass, which must match netinit's to 1e-5. A wrong layout (a transposed
+names, shapes, dtype and metadata, and compute the forward passes of the
+card network, a convolutional one and a normalized one, which must match
+netinit's to 1e-5. A wrong layout (a transposed
 weight), a wrong name or a wrong dtype fails it."""
 
 import sys
@@ -83,6 +84,39 @@ def check_cnn(directory):
     difference = float(np.max(np.abs(probabilities - expected)))
     assert difference < 1e-5, difference
     print(f"python reads netinit's convolutional checkpoint: kernels (out, in, kh, kw), flatten in (C, H, W) order, "
+          f"forward pass within {difference:.1e}")
+    check_normalized(directory)
+
+
+def check_normalized(directory):
+    """A layer without biases and a layer normalization, as PyTorch's
+    Linear(bias=False) and LayerNorm(16, eps=1e-3) compute them."""
+    path = f"{directory}/normalized.safetensors"
+    tensors = load_file(path)
+    expected_shapes = {
+        "layers.0.weight": (16, 12),
+        "layers.1.weight": (16,),
+        "layers.1.bias": (16,),
+        "layers.2.weight": (4, 16),
+        "layers.2.bias": (4,),
+    }
+    assert {name: tensors[name].shape for name in tensors} == expected_shapes, tensors.keys()
+    gamma, beta = tensors["layers.1.weight"], tensors["layers.1.bias"]
+    assert np.all(np.abs(gamma) <= 2.0) and np.std(gamma) > 0.1, gamma
+    assert np.std(beta) > 0.05, beta
+    inputs = np.fromfile(f"{directory}/normalized_inputs.f32", dtype="<f4").reshape(-1, 12).astype(np.float64)
+    expected = np.fromfile(f"{directory}/normalized_outputs.f32", dtype="<f4").reshape(-1, 4)
+    z = inputs @ tensors["layers.0.weight"].T
+    h = z / (1.0 + np.exp(-z))
+    mean = h.mean(axis=1, keepdims=True)
+    variance = ((h - mean) ** 2).mean(axis=1, keepdims=True)
+    h = np.tanh((h - mean) / np.sqrt(variance + 1e-3) * gamma + beta)
+    logits = h @ tensors["layers.2.weight"].T + tensors["layers.2.bias"]
+    logits = logits - logits.max(axis=1, keepdims=True)
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    difference = float(np.max(np.abs(probabilities - expected)))
+    assert difference < 1e-5, difference
+    print(f"python reads netinit's normalized checkpoint: no bias for bias = none, LayerNorm's weight and bias, "
           f"forward pass within {difference:.1e}")
 
 

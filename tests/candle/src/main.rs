@@ -10,7 +10,9 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Module, Tensor, D};
-use candle_nn::{conv2d, linear, Conv2d, Conv2dConfig, Linear, VarBuilder};
+use candle_nn::{
+    conv2d, layer_norm, linear, linear_no_bias, Conv2d, Conv2dConfig, LayerNorm, Linear, VarBuilder,
+};
 
 /// The card network as a candle user writes it: `layers.0` and `layers.1`.
 struct Card {
@@ -57,6 +59,31 @@ impl Cnn {
     fn forward(&self, images: &Tensor) -> candle_core::Result<Tensor> {
         let x = self.first.forward(images)?.tanh()?.max_pool2d(2)?;
         let x = self.second.forward(&x)?.relu()?.flatten_from(1)?;
+        candle_nn::ops::softmax(&self.head.forward(&x)?, D::Minus1)
+    }
+}
+
+/// The normalized reference network as a candle user writes it: a
+/// linear layer without biases, a `LayerNorm` and its ε, an activation.
+struct Normalized {
+    first: Linear,
+    norm: LayerNorm,
+    head: Linear,
+}
+
+impl Normalized {
+    fn load(builder: VarBuilder) -> candle_core::Result<Normalized> {
+        let layers = builder.pp("layers");
+        Ok(Normalized {
+            first: linear_no_bias(12, 16, layers.pp("0"))?,
+            norm: layer_norm(16, 1e-3, layers.pp("1"))?,
+            head: linear(16, 4, layers.pp("2"))?,
+        })
+    }
+
+    fn forward(&self, inputs: &Tensor) -> candle_core::Result<Tensor> {
+        let x = candle_nn::ops::silu(&self.first.forward(inputs)?)?;
+        let x = self.norm.forward(&x)?.tanh()?;
         candle_nn::ops::softmax(&self.head.forward(&x)?, D::Minus1)
     }
 }
@@ -121,6 +148,24 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
 
+    // SAFETY: as above.
+    let builder = unsafe {
+        VarBuilder::from_mmaped_safetensors(&[directory.join("normalized.safetensors")], DType::F32, &device)?
+    };
+    let normalized = Normalized::load(builder)?;
+    let rows = read_f32(&directory.join("normalized_inputs.f32"), 12)?;
+    let expected = read_f32(&directory.join("normalized_outputs.f32"), 4)?;
+    let normalized_difference = (normalized.forward(&rows)? - &expected)?
+        .abs()?
+        .max_all()?
+        .to_scalar::<f32>()?;
+    if normalized_difference >= 1e-5 {
+        return Err(format!(
+            "candle's LayerNorm forward pass differs from netinit's by {normalized_difference}"
+        )
+        .into());
+    }
+
     // The sharded set: every shard file, as candle takes a model split in
     // several files; each tensor must equal the single file's, bit for bit.
     let shards = files(&directory.join("sharded"), |name| name.ends_with(".safetensors"))?;
@@ -142,8 +187,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     println!(
         "candle reads netinit's checkpoints: VarBuilder loads the card network, forward pass within {difference:.1e}; \
-         the convolutional one into Conv2d layers, within {cnn_difference:.1e}; {compared} tensors from {} shards \
-         equal the single file's",
+         the convolutional one into Conv2d layers, within {cnn_difference:.1e}; a layer without biases and a \
+         LayerNorm, within {normalized_difference:.1e}; {compared} tensors from {} shards equal the single file's",
         shards.len()
     );
     Ok(())
