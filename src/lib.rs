@@ -202,8 +202,8 @@ pub use init_core::{
 pub use init_core::{signal, Finding, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 // Sampling, the network and training.
 pub use init_core::{
-    checkpoint, fill, generator, CheckpointError, Conv2d, Dense, Error, Evaluation, Generator, Gradients,
-    Layer, Loss, Network, Optimizer, Origin, SamplerFormat, Targets, Trainer,
+    checkpoint, fill, generator, BatchNorm, CheckpointError, Conv2d, Dense, Error, Evaluation, Generator,
+    Gradients, Layer, LayerNorm, Loss, Mode, Network, Optimizer, Origin, SamplerFormat, Targets, Trainer,
 };
 
 pub mod data;

@@ -366,6 +366,65 @@ fn a_layer_normalization_is_stored_as_pytorch_s_layer_norm_and_resumes() {
 }
 
 #[test]
+fn a_batch_normalization_keeps_its_running_statistics_as_pytorch_names_them() {
+    // `weight`, `bias`, `running_mean` and `running_var`, each [C], as
+    // `nn.BatchNorm2d`'s state_dict (PyTorch fills in the step counter
+    // `num_batches_tracked` a state_dict lacks); a trained network's
+    // statistics come back with it, in a trainer's file too.
+    use netinit::ndarray::Array2;
+    use netinit::{Layer, Loss, Optimizer, Trainer};
+    const NORMALIZED: NetworkSpec = network![
+        input(1, 4, 4),
+        conv2d(1 -> 2, identity, kernel = 3, bias = none),
+        batch_norm(2),
+        relu,
+        flatten,
+        dense(8 -> 2, softmax),
+    ];
+    let inputs = Array2::from_shape_fn((6, 16), |(row, col)| ((row * 3 + col) % 5) as f32 / 5.0);
+    let labels: Vec<usize> = (0..6).map(|row| row % 2).collect();
+    let mut trainer = Trainer::new(NORMALIZED.init(2), Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
+    trainer.epoch(inputs.view(), &labels, 3, 0, |_| {}).unwrap();
+    let Layer::BatchNorm(norm) = &trainer.network().layers()[1] else {
+        panic!("layer 1 is a batch normalization")
+    };
+    assert!(
+        norm.running_mean().iter().all(|&mean| mean != 0.0),
+        "two steps moved them"
+    );
+    let path = scratch("batch-norm.safetensors");
+    trainer.network().save(&path).unwrap();
+    let bytes = fs::read(&path).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let mut names = file.names();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "layers.0.weight",
+            "layers.1.bias",
+            "layers.1.running_mean",
+            "layers.1.running_var",
+            "layers.1.weight",
+            "layers.2.bias",
+            "layers.2.weight"
+        ]
+    );
+    assert_eq!(file.tensor("layers.1.running_var").unwrap().shape(), [2]);
+    assert_eq!(&Network::load(&path).unwrap(), trainer.network());
+    trainer.save(&path).unwrap();
+    assert_eq!(Trainer::load(&path).unwrap().network(), trainer.network());
+    // Sharded at initialisation: the statistics start at 0 and 1.
+    let directory = scratch("batch-norm-shards");
+    fs::create_dir_all(&directory).unwrap();
+    NORMALIZED
+        .write_sharded(2, &directory.join("model.safetensors"), 1, None, &mut |_| {})
+        .unwrap();
+    let index = directory.join("model.safetensors.index.json");
+    assert_eq!(Network::load(&index).unwrap(), NORMALIZED.init(2));
+}
+
+#[test]
 fn shards_hold_the_same_tensors_as_the_whole_file_bit_for_bit() {
     // Four 64 × 64 layers (16 KiB weights) in shards of 40,000 bytes: two
     // layers' tensors per shard, so 2 shards; shard 2 written alone equals

@@ -225,3 +225,53 @@ fn relu_lets_a_nan_through_instead_of_hiding_it() {
     let outputs = network.forward(inputs.view()).unwrap();
     assert!(outputs.iter().all(|value| value.is_nan()), "{outputs:?}");
 }
+
+#[test]
+fn a_step_moves_batch_norm_s_running_statistics_as_pytorch_does() {
+    // momentum 0.1 toward the batch's mean and unbiased variance, from
+    // mean 0 and variance 1; evaluation then uses them.
+    use netinit::ndarray::Array2;
+    use netinit::{Layer, Mode};
+    const NORMALIZED: NetworkSpec = network![dense(4 -> 3, tanh), batch_norm(3), dense(3 -> 2, softmax)];
+    let network = NORMALIZED.init(1);
+    let inputs = Array2::from_shape_fn((8, 4), |(row, col)| ((row * 5 + col * 3) % 7) as f32 / 3.0 - 1.0);
+    let labels: Vec<usize> = (0..8).map(|row| row % 2).collect();
+    let hidden = network.forward_all(inputs.view()).unwrap()[0].clone();
+    let mut trainer = Trainer::new(network, Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
+    trainer.step(inputs.view(), Targets::Classes(&labels)).unwrap();
+    let Layer::BatchNorm(norm) = &trainer.network().layers()[1] else {
+        panic!("layer 1 is a batch normalization")
+    };
+    for (channel, column) in hidden.columns().into_iter().enumerate() {
+        let values: Vec<f64> = column.iter().map(|&v| f64::from(v)).collect();
+        let mean = values.iter().sum::<f64>() / 8.0;
+        let unbiased = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 7.0;
+        let (running_mean, running_variance) =
+            (norm.running_mean()[channel], norm.running_variance()[channel]);
+        assert!(
+            (f64::from(running_mean) - 0.1 * mean).abs() < 1e-6,
+            "{running_mean}"
+        );
+        assert!(
+            (f64::from(running_variance) - (0.9 + 0.1 * unbiased)).abs() < 1e-6,
+            "{running_variance}"
+        );
+    }
+    // `evaluate` runs in evaluation mode whatever the network's mode.
+    let mut evaluating = trainer.network().clone();
+    evaluating.set_mode(Mode::Eval);
+    let outputs = evaluating.forward(inputs.view()).unwrap();
+    let evaluation = trainer.network().evaluate(inputs.view(), &labels).unwrap();
+    let loss = outputs
+        .rows()
+        .into_iter()
+        .zip(&labels)
+        .map(|(row, &label)| -f64::from(row[label]).ln())
+        .sum::<f64>()
+        / 8.0;
+    assert!(
+        (f64::from(evaluation.loss) - loss).abs() < 1e-5,
+        "{} {loss}",
+        evaluation.loss
+    );
+}

@@ -50,13 +50,17 @@ pub use runtime::format::{Origin, SamplerFormat};
 #[cfg(feature = "runtime")]
 pub use runtime::generator::{generator, Generator};
 #[cfg(feature = "runtime")]
+pub use runtime::layers::batch_norm::BatchNorm;
+#[cfg(feature = "runtime")]
 pub use runtime::layers::conv::Conv2d;
 #[cfg(feature = "runtime")]
 pub use runtime::layers::dense::Dense;
 #[cfg(feature = "runtime")]
+pub use runtime::layers::norm::LayerNorm;
+#[cfg(feature = "runtime")]
 pub use runtime::layers::Layer;
 #[cfg(feature = "runtime")]
-pub use runtime::network::Network;
+pub use runtime::network::{Mode, Network};
 #[cfg(feature = "runtime")]
 pub use runtime::train::backprop::{Evaluation, Gradients};
 #[cfg(feature = "runtime")]

@@ -136,12 +136,16 @@ fn layer(spec: &LayerSpec) -> TokenStream {
         }
         LayerKind::GlobalAvgPool2d => quote!(#private::LayerSpec::global_avg_pool2d()),
         LayerKind::Flatten => quote!(#private::LayerSpec::flatten()),
-        LayerKind::LayerNorm(norm) => {
+        LayerKind::LayerNorm(norm) | LayerKind::BatchNorm(norm) => {
             let features = Literal::usize_suffixed(norm.features());
             let (gamma, beta) = (init(&norm.gamma()), init(&norm.beta()));
             let epsilon = Literal::f64_suffixed(norm.epsilon());
+            let constructor = match spec.kind() {
+                LayerKind::BatchNorm(_) => quote!(batch_norm),
+                _ => quote!(layer_norm),
+            };
             quote! {
-                #private::LayerSpec::layer_norm(
+                #private::LayerSpec::#constructor(
                     #private::NormSpec::new(#features)
                         .with_gamma(#gamma)
                         .with_beta(#beta)

@@ -226,13 +226,18 @@ pub enum SpecError {
         /// The layer (0-based).
         layer: usize,
     },
-    /// `layer_norm(N)` on another number of features.
+    /// `layer_norm(N)` on another number of features, or `batch_norm(C)`
+    /// on another number of channels (or features).
     NormWidth {
         /// The layer (0-based).
         layer: usize,
-        /// The features the layer before gives.
+        /// `layer_norm` or `batch_norm`.
+        kind: &'static str,
+        /// What is counted: `features` or `channels`.
+        unit: &'static str,
+        /// The features or channels the layer before gives.
         given: usize,
-        /// The layer's `N`.
+        /// The layer's `N` or `C`.
         found: usize,
         /// The kind of the layer before.
         previous: &'static str,
@@ -451,11 +456,13 @@ impl SpecError {
                 input: the output is β alone, and no gradient passes to γ or to any layer below"
                 .into(),
             SpecError::NormWidth {
+                kind,
+                unit,
                 given,
                 found,
                 previous,
                 ..
-            } => format!("layer_norm normalises {found} features, but `{previous}` before it gives {given}"),
+            } => format!("{kind} normalises {found} {unit}, but `{previous}` before it gives {given}"),
             SpecError::NormOnImage { given, previous, .. } => format!(
                 "layer_norm normalises a vector of features, but `{previous}` before it gives an image, {given}"
             ),
@@ -582,7 +589,7 @@ impl SpecError {
                 (PyTorch's default, and netinit's)"
                 .into(),
             SpecError::NormOfOne { .. } => "normalise more than one feature, or remove the layer".into(),
-            SpecError::NormWidth { given, .. } => format!("write `layer_norm({given})`"),
+            SpecError::NormWidth { kind, given, .. } => format!("write `{kind}({given})`"),
             SpecError::NormOnImage { given, .. } => format!(
                 "add `flatten` before it: it gives {} features",
                 given.size().unwrap_or(0)

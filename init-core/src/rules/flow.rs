@@ -3,6 +3,7 @@
 
 use crate::rules::activation::Activation;
 use crate::rules::error::SpecError;
+use crate::rules::keywords;
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::network::NetworkSpec;
 use crate::rules::shape::Shape;
@@ -38,7 +39,9 @@ pub(crate) fn input_shape(layers: &[LayerSpec]) -> Option<Shape> {
     match layers.first().map(LayerSpec::kind) {
         Some(LayerKind::Input(shape)) => Some(*shape),
         Some(LayerKind::Dense(dense)) => Some(Shape::Features(dense.inputs())),
-        Some(LayerKind::LayerNorm(norm)) => Some(Shape::Features(norm.features())),
+        Some(LayerKind::LayerNorm(norm) | LayerKind::BatchNorm(norm)) => {
+            Some(Shape::Features(norm.features()))
+        }
         _ => None,
     }
 }
@@ -81,6 +84,8 @@ fn unbounded(layers: &[LayerSpec], index: usize, input: Option<Shape>) -> Result
                 Some(Shape::Features(given)) if given != found && given != 0 && found != 0 => {
                     Err(SpecError::NormWidth {
                         layer: index,
+                        kind: keywords::LAYER_NORM,
+                        unit: "features",
                         given,
                         found,
                         previous: previous_name,
@@ -93,6 +98,26 @@ fn unbounded(layers: &[LayerSpec], index: usize, input: Option<Shape>) -> Result
                 }),
                 _ => Ok(Some(Shape::Features(found))),
             }
+        }
+        LayerKind::BatchNorm(norm) => {
+            // Channels of an image, or features.
+            let (given, unit) = match input {
+                Some(Shape::Image { channels, .. }) => (channels, "channels"),
+                Some(Shape::Features(features)) => (features, "features"),
+                None => return Ok(None),
+            };
+            let found = norm.features();
+            if given != found && given != 0 && found != 0 {
+                return Err(SpecError::NormWidth {
+                    layer: index,
+                    kind: keywords::BATCH_NORM,
+                    unit,
+                    given,
+                    found,
+                    previous: previous_name,
+                });
+            }
+            Ok(input)
         }
         LayerKind::Dense(dense) => {
             let gives = Shape::Features(dense.outputs());

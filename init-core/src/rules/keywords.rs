@@ -18,6 +18,8 @@ pub const GLOBAL_AVG_POOL2D: &str = "global_avg_pool2d";
 pub const FLATTEN: &str = "flatten";
 /// `layer_norm(N)`.
 pub const LAYER_NORM: &str = "layer_norm";
+/// `batch_norm(C)`.
+pub const BATCH_NORM: &str = "batch_norm";
 /// The layer kinds, as listed in messages.
 pub const LAYER_KINDS: &[&str] = &[
     INPUT,
@@ -28,6 +30,7 @@ pub const LAYER_KINDS: &[&str] = &[
     GLOBAL_AVG_POOL2D,
     FLATTEN,
     LAYER_NORM,
+    BATCH_NORM,
 ];
 
 /// `init = INIT`: the weight init.

@@ -27,7 +27,8 @@ impl NetworkSpec {
     pub fn to_pytorch(&self, class_name: &str) -> String {
         let mut modules = String::new();
         let mut forward = String::new();
-        for (path, layer) in self.layer_paths().into_iter().zip(self.layers()) {
+        let shapes = self.output_shapes();
+        for ((path, layer), shape) in self.layer_paths().into_iter().zip(self.layers()).zip(shapes) {
             let step = match (path, layer.kind()) {
                 (Some(path), LayerKind::Dense(dense)) => {
                     let _ = writeln!(
@@ -90,6 +91,21 @@ impl NetworkSpec {
                 (_, LayerKind::Flatten) => "torch.flatten(x, 1)".to_owned(),
                 (_, LayerKind::Activation(function)) if *function != Activation::Identity => {
                     activation(*function, "x")
+                }
+                (Some(path), LayerKind::BatchNorm(norm)) => {
+                    // Over the channels of an image, or over features.
+                    let dimensions = if matches!(shape, Shape::Image { .. }) {
+                        2
+                    } else {
+                        1
+                    };
+                    let _ = writeln!(
+                        modules,
+                        "            nn.BatchNorm{dimensions}d({}, eps={:?}),",
+                        norm.features(),
+                        norm.epsilon()
+                    );
+                    format!("self.layers[{path}](x)")
                 }
                 (Some(path), LayerKind::LayerNorm(norm)) => {
                     let _ = writeln!(
@@ -159,6 +175,7 @@ mod tests {
             LayerSpec::input(Shape::image(1, 28, 28)),
             LayerSpec::conv2d(1, 8, Activation::Relu, [3, 3]).with_padding(Padding::uniform(1)),
             LayerSpec::max_pool2d([2, 2], [2, 2]),
+            LayerSpec::batch_norm(NormSpec::new(8)),
             LayerSpec::conv2d(8, 4, Activation::Tanh, [3, 5])
                 .with_padding(Padding::Same)
                 .without_bias(),
@@ -171,16 +188,18 @@ mod tests {
         let module = spec.to_pytorch("Cnn");
         for line in [
             "nn.Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)),",
+            "nn.BatchNorm2d(8, eps=1e-5),",
             "nn.Conv2d(8, 4, kernel_size=(3, 5), stride=(1, 1), padding='same', bias=False),",
             "nn.Linear(4, 10),",
             "x = x.reshape(-1, 1, 28, 28)",
             "x = torch.relu(self.layers[0](x))",
             "x = F.max_pool2d(x, (2, 2), stride=(2, 2))",
-            "x = torch.tanh(self.layers[1](x))",
+            "x = self.layers[1](x)",
+            "x = torch.tanh(self.layers[2](x))",
             "x = F.avg_pool2d(x, (2, 2), stride=(1, 1))",
             "x = F.leaky_relu(x, 0.1)",
             "x = x.mean(dim=(2, 3))",
-            "x = torch.softmax(self.layers[2](x), dim=-1)",
+            "x = torch.softmax(self.layers[3](x), dim=-1)",
         ] {
             assert!(module.contains(line), "{line}\n{module}");
         }
@@ -188,11 +207,13 @@ mod tests {
             LayerSpec::dense(8, 16, Activation::Relu),
             LayerSpec::layer_norm(NormSpec::new(16).with_epsilon(1e-6)),
             LayerSpec::dense(16, 2, Activation::Softmax),
+            LayerSpec::batch_norm(NormSpec::new(2)),
         ])
         .unwrap()
         .to_pytorch("Normalized");
         for line in [
             "nn.LayerNorm(16, eps=1e-6),",
+            "nn.BatchNorm1d(2, eps=1e-5),",
             "x = self.layers[1](x)",
             "x = torch.softmax(self.layers[2](x), dim=-1)",
         ] {

@@ -56,7 +56,7 @@ impl fmt::Display for Summary<'_> {
                 let cell = |text: String| if weighted { text } else { String::new() };
                 let activation_cell = match layer.kind() {
                     LayerKind::Activation(own) => own.to_string(),
-                    LayerKind::LayerNorm(_) => String::new(),
+                    LayerKind::LayerNorm(_) | LayerKind::BatchNorm(_) => String::new(),
                     _ => cell(activation.to_string()),
                 };
                 [

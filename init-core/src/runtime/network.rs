@@ -11,6 +11,7 @@ use crate::rules::validate::SpecError;
 use crate::runtime::error::Error;
 use crate::runtime::format::Origin;
 use crate::runtime::generator::LayerStreams;
+use crate::runtime::layers::batch_norm::Statistics;
 use crate::runtime::layers::conv::{self, Geometry};
 use crate::runtime::layers::dense::sample_block;
 use crate::runtime::layers::pool::{self, Window};
@@ -35,13 +36,19 @@ pub(crate) enum Stage {
     Activation(Activation),
     /// A layer normalization: the index of its layer with parameters.
     LayerNorm(usize),
+    /// A batch normalization: the index of its layer with parameters, and
+    /// the positions of each channel (1 for features).
+    BatchNorm(usize, usize),
 }
 
 impl Stage {
     /// The index of the layer with parameters this stage runs, if any.
     pub(crate) fn layer(&self) -> Option<usize> {
         match *self {
-            Stage::Dense(index) | Stage::Conv(index, _) | Stage::LayerNorm(index) => Some(index),
+            Stage::Dense(index)
+            | Stage::Conv(index, _)
+            | Stage::LayerNorm(index)
+            | Stage::BatchNorm(index, _) => Some(index),
             _ => None,
         }
     }
@@ -65,6 +72,7 @@ fn stages(spec: &NetworkSpec) -> Vec<Stage> {
                 LayerKind::Input(_) | LayerKind::Flatten => Stage::Identity,
                 LayerKind::Activation(activation) => Stage::Activation(*activation),
                 LayerKind::LayerNorm(_) => Stage::LayerNorm(next),
+                LayerKind::BatchNorm(_) => Stage::BatchNorm(next, input.plane().map_or(1, |[h, w]| h * w)),
             };
             next += usize::from(stage.layer().is_some());
             input = output;
@@ -82,6 +90,8 @@ pub(crate) struct Computed {
     pub(crate) out: Array2<f32>,
     /// Where each window's maximum was, for a max pooling.
     pub(crate) winners: Option<Vec<u32>>,
+    /// The statistics a batch normalization used.
+    pub(crate) statistics: Option<Statistics>,
 }
 
 impl Drop for Computed {
@@ -132,6 +142,20 @@ pub struct Network {
     layers: Vec<Layer>,
     stages: Vec<Stage>,
     origin: Option<Origin>,
+    mode: Mode,
+}
+
+/// Whether a network runs as in training or in evaluation, as PyTorch's
+/// `model.train()` and `model.eval()`: a batch normalization normalises by
+/// the batch's statistics in training, by its running ones in evaluation.
+/// Other layers compute the same either way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Batch statistics; a [`Trainer`](crate::Trainer) step moves the running ones.
+    #[default]
+    Train,
+    /// Running statistics.
+    Eval,
 }
 
 impl PartialEq for Network {
@@ -263,7 +287,28 @@ impl Network {
             layers,
             stages,
             origin,
+            mode: Mode::Train,
         }
+    }
+
+    /// Whether the network runs as in training (the default, as PyTorch's)
+    /// or in evaluation; see [`Mode`].
+    ///
+    /// ```
+    /// use netinit::Mode;
+    /// const NET: netinit::NetworkSpec = netinit::network![dense(4 -> 3, relu), batch_norm(3)];
+    /// let mut network = NET.init(0);
+    /// assert_eq!(network.mode(), Mode::Train);
+    /// network.set_mode(Mode::Eval);
+    /// assert_eq!(network.mode(), Mode::Eval);
+    /// ```
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Run as in training or in evaluation from now on.
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
     }
 
     /// What each of the spec's layers computes, first to last.
@@ -342,8 +387,8 @@ impl Network {
         let mut activations: Option<Array2<f32>> = None;
         for stage in &self.stages {
             let mut computed = match &activations {
-                Some(previous) => self.compute(stage, previous.view()),
-                None => self.compute(stage, input),
+                Some(previous) => self.compute(stage, previous.view(), self.mode),
+                None => self.compute(stage, input, self.mode),
             };
             if let Some(previous) = activations.replace(computed.take_out()) {
                 scratch::recycle(previous);
@@ -395,25 +440,35 @@ impl Network {
     }
 
     /// The forward pass keeping what every stage computed, as the backward
-    /// pass needs it.
+    /// pass needs it, in the network's mode.
     pub(crate) fn forward_cached(&self, input: ArrayView2<f32>) -> Result<Cache, Error> {
+        self.forward_cached_in(input, self.mode)
+    }
+
+    /// [`Network::forward_cached`] in `mode`.
+    pub(crate) fn forward_cached_in(&self, input: ArrayView2<f32>, mode: Mode) -> Result<Cache, Error> {
         self.check_input(input)?;
         let mut cache = Cache {
             stages: Vec::with_capacity(self.stages.len()),
         };
         for stage in &self.stages {
             let computed = match cache.stages.last() {
-                Some(previous) => self.compute(stage, previous.out.view()),
-                None => self.compute(stage, input),
+                Some(previous) => self.compute(stage, previous.out.view(), mode),
+                None => self.compute(stage, input, mode),
             };
             cache.stages.push(computed);
         }
         Ok(cache)
     }
 
-    /// What `stage` computes from a batch whose width is checked.
-    fn compute(&self, stage: &Stage, input: ArrayView2<f32>) -> Computed {
-        let computed = |pre, out, winners| Computed { pre, out, winners };
+    /// What `stage` computes in `mode` from a batch whose width is checked.
+    fn compute(&self, stage: &Stage, input: ArrayView2<f32>, mode: Mode) -> Computed {
+        let computed = |pre, out, winners| Computed {
+            pre,
+            out,
+            winners,
+            statistics: None,
+        };
         match stage {
             Stage::Dense(index) | Stage::Conv(index, _) => {
                 let layer = self.layers[*index].parameters();
@@ -444,6 +499,15 @@ impl Network {
                 };
                 let (out, normalized) = norm.forward(input);
                 computed(Some(normalized), out, None)
+            }
+            Stage::BatchNorm(index, positions) => {
+                let Layer::BatchNorm(norm) = &self.layers[*index] else {
+                    unreachable!("a batch_norm stage runs a batch normalization")
+                };
+                let (out, normalized, statistics) = norm.forward(input, *positions, mode == Mode::Train);
+                let mut done = computed(Some(normalized), out, None);
+                done.statistics = Some(statistics);
+                done
             }
             Stage::Activation(function) => {
                 let mut out = scratch::copy(input);

@@ -114,6 +114,13 @@ const NORM_WIDTH: netinit::NetworkSpec = netinit::network![
     dense(128 -> 10, softmax),
 ];
 
+const NORM_CHANNELS: netinit::NetworkSpec = netinit::network![
+    input(3, 8, 8),
+    conv2d(3 -> 16, identity, kernel = 3, bias = none),
+    batch_norm(32),
+    batch_norm(16, 16),
+];
+
 const NORM_IMAGE: netinit::NetworkSpec = netinit::network![
     input(1, 4, 4),
     layer_norm(16),
@@ -133,6 +140,6 @@ const NORM_OPTIONS: netinit::NetworkSpec = netinit::network![
 
 fn main() {
     let _ = (CONV_CHANNELS_NET, CONV_CHANNELS_FIRST, FLATTEN_WIDTH_CNN, FLATTEN_WIDTH_GLOBAL, FLATTEN_WIDTH_VECTOR, CONV_PLACEMENT_NO_INPUT, CONV_PLACEMENT_LATE_INPUT, CONV_PLACEMENT_AFTER_FLATTEN, CONV_PLACEMENT_NO_FLATTEN, CONV_PLACEMENT_TWO_SIZES);
-    let _ = (NORM_WIDTH, NORM_IMAGE, NORM_OPTIONS);
+    let _ = (NORM_WIDTH, NORM_CHANNELS, NORM_IMAGE, NORM_OPTIONS);
     let _ = (ACTIVATION_UNFUSED, ACTIVATION_SOFTMAX_IMAGE, ACTIVATION_FIRST, ACTIVATION_MISSPELT, ACTIVATION_WIDTH);
 }

@@ -61,12 +61,23 @@ const ACTIVATIONS: netinit::NetworkSpec = netinit::network![
     softmax,
 ];
 
-// Layer normalization, with and without its options.
+// Layer and batch normalization, with and without their options.
 const NORMALIZED: netinit::NetworkSpec = netinit::network![
     layer_norm(784),
     dense(784 -> 256, gelu, bias = none),
     layer_norm(256, gamma = constant(0.5), beta = normal(std = 0.02), epsilon = 1e-6),
     dense(256 -> 10, softmax),
+];
+
+const BATCH_NORMALIZED: netinit::NetworkSpec = netinit::network![
+    input(3, 8, 8),
+    conv2d(3 -> 16, identity, kernel = 3, padding = 1, bias = none),
+    batch_norm(16),
+    relu,
+    global_avg_pool2d,
+    dense(16 -> 16, tanh),
+    batch_norm(16, gamma = zeros, epsilon = 1e-3),
+    dense(16 -> 10, softmax),
 ];
 
 fn main() {
@@ -84,8 +95,10 @@ fn main() {
     assert_eq!(layers[1].activation(), Activation::Identity);
     from_text::assert_same(
         include_str!("full_grammar.rs"),
-        &[EVERYTHING, CNN, SPELLINGS, ACTIVATIONS, NORMALIZED],
+        &[EVERYTHING, CNN, SPELLINGS, ACTIVATIONS, NORMALIZED, BATCH_NORMALIZED],
     );
+    assert_eq!(BATCH_NORMALIZED.output_shapes()[2], netinit::Shape::image(16, 8, 8));
+    assert_eq!(BATCH_NORMALIZED.layers()[2].parameter_count(), Some(32));
     let norm = NORMALIZED.layers()[2].norm().copied().unwrap();
     assert_eq!((norm.features(), norm.epsilon()), (256, 1e-6));
     assert_eq!(norm.gamma(), Init::Constant { value: 0.5 });

@@ -173,7 +173,9 @@ fn model_layer(layer: &ast::Layer, reports: &mut Reports) -> ModelLayer {
             sizes,
             options,
             parens,
-        } if kind == keywords::LAYER_NORM => norm_layer(layer, sizes, options, *parens, reports),
+        } if kind == keywords::LAYER_NORM || kind == keywords::BATCH_NORM => {
+            norm_layer(layer, sizes, options, *parens, reports)
+        }
         Body::Sizes {
             sizes,
             options,
@@ -423,7 +425,8 @@ fn pool_layer(
     }
 }
 
-/// `layer_norm(N [, gamma = INIT] [, beta = INIT] [, epsilon = F])`.
+/// `layer_norm(N [, gamma = INIT] [, beta = INIT] [, epsilon = F])`, or
+/// `batch_norm(C …)` with the same options.
 fn norm_layer(
     layer: &ast::Layer,
     sizes: &[Width],
@@ -445,7 +448,12 @@ fn norm_layer(
             reports.at(
                 parens,
                 format!(
-                    "`{kind}` takes the number of features it normalises; found {} sizes",
+                    "`{kind}` takes the number of {} it normalises; found {} sizes",
+                    if kind == keywords::BATCH_NORM {
+                        "channels (or features)"
+                    } else {
+                        "features"
+                    },
                     sizes.len()
                 ),
                 format!("write e.g. `{kind}(256)`"),
@@ -468,7 +476,10 @@ fn norm_layer(
         norm = norm.with_epsilon(epsilon.value);
     }
     ModelLayer {
-        spec: LayerSpec::layer_norm(norm),
+        spec: match kind {
+            keywords::BATCH_NORM => LayerSpec::batch_norm(norm),
+            _ => LayerSpec::layer_norm(norm),
+        },
         spans,
         complete,
         inputs_known: features.is_some(),

@@ -30,7 +30,7 @@ impl fmt::Display for LayerSpec {
             LayerKind::MaxPool2d(pool) | LayerKind::AvgPool2d(pool) => return write_pool(f, name, pool),
             LayerKind::GlobalAvgPool2d | LayerKind::Flatten => return f.write_str(name),
             LayerKind::Activation(activation) => return write!(f, "{activation}"),
-            LayerKind::LayerNorm(norm) => return write_norm(f, name, norm),
+            LayerKind::LayerNorm(norm) | LayerKind::BatchNorm(norm) => return write_norm(f, name, norm),
             LayerKind::Dense(_) | LayerKind::Conv2d(_) => {}
         }
         write!(

@@ -167,6 +167,7 @@ fn read_layers(input: ParseStream, reports: &mut Reports) -> syn::Result<Vec<Lay
                 keywords::MAX_POOL2D,
                 keywords::AVG_POOL2D,
                 keywords::LAYER_NORM,
+                keywords::BATCH_NORM,
             ]
             .contains(&name.as_str())
             {
@@ -215,6 +216,7 @@ fn example(name: &str) -> &'static str {
         keywords::MAX_POOL2D => "`max_pool2d(K)`",
         keywords::AVG_POOL2D => "`avg_pool2d(K)`",
         keywords::LAYER_NORM => "`layer_norm(N)`",
+        keywords::BATCH_NORM => "`batch_norm(C)`",
         _ => "`dense(IN -> OUT, ACTIVATION)`",
     }
 }

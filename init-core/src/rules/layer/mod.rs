@@ -45,6 +45,10 @@ pub enum LayerKind {
     /// `layer_norm(N)`: each example's `N` features normalised, then
     /// scaled by `γ` and shifted by `β`.
     LayerNorm(NormSpec),
+    /// `batch_norm(C)`: each channel (or feature) normalised over the
+    /// batch (and the image's positions) in training, by its running
+    /// statistics in evaluation, then scaled by `γ` and shifted by `β`.
+    BatchNorm(NormSpec),
 }
 
 impl LayerKind {
@@ -60,6 +64,7 @@ impl LayerKind {
             LayerKind::Flatten => keywords::FLATTEN,
             LayerKind::Activation(activation) => activation.name(),
             LayerKind::LayerNorm(_) => keywords::LAYER_NORM,
+            LayerKind::BatchNorm(_) => keywords::BATCH_NORM,
         }
     }
 
@@ -67,7 +72,7 @@ impl LayerKind {
     pub const fn has_parameters(&self) -> bool {
         matches!(
             self,
-            LayerKind::Dense(_) | LayerKind::Conv2d(_) | LayerKind::LayerNorm(_)
+            LayerKind::Dense(_) | LayerKind::Conv2d(_) | LayerKind::LayerNorm(_) | LayerKind::BatchNorm(_)
         )
     }
 
@@ -177,6 +182,25 @@ impl LayerSpec {
         LayerSpec::of_kind(LayerKind::LayerNorm(norm))
     }
 
+    /// `batch_norm(C)` over `C` channels of an image (or `C` features)
+    /// with `γ` ones, `β` zeros and `ε` 1e-5; its running statistics start
+    /// at mean 0 and variance 1, as PyTorch's.
+    ///
+    /// ```
+    /// use netinit::{Activation, LayerSpec, NetworkSpec, NormSpec, Shape};
+    /// let spec = NetworkSpec::new(vec![
+    ///     LayerSpec::input(Shape::image(1, 28, 28)),
+    ///     LayerSpec::conv2d(1, 8, Activation::Identity, [3, 3]).without_bias(),
+    ///     LayerSpec::batch_norm(NormSpec::new(8)),
+    ///     LayerSpec::activation_layer(Activation::Relu),
+    /// ])?;
+    /// assert_eq!(spec.output_shapes()[2], Shape::image(8, 26, 26));
+    /// # Ok::<(), netinit::SpecError>(())
+    /// ```
+    pub const fn batch_norm(norm: NormSpec) -> LayerSpec {
+        LayerSpec::of_kind(LayerKind::BatchNorm(norm))
+    }
+
     /// An activation as a layer of its own (`relu` after a block, as in
     /// the original ResNet): applied value by value, the shape unchanged.
     ///
@@ -210,12 +234,22 @@ impl LayerSpec {
         }
     }
 
-    /// The fields of a normalization; `None` for other kinds.
+    /// The fields of a normalization (`layer_norm` or `batch_norm`);
+    /// `None` for other kinds.
     pub const fn norm(&self) -> Option<&NormSpec> {
         match &self.kind {
-            LayerKind::LayerNorm(norm) => Some(norm),
+            LayerKind::LayerNorm(norm) | LayerKind::BatchNorm(norm) => Some(norm),
             _ => None,
         }
+    }
+
+    /// The same normalization with `norm` as its fields.
+    const fn with_norm(self, norm: NormSpec) -> LayerSpec {
+        let kind = match self.kind {
+            LayerKind::BatchNorm(_) => LayerKind::BatchNorm(norm),
+            _ => LayerKind::LayerNorm(norm),
+        };
+        LayerSpec { kind, ..self }
     }
 
     /// The weighted fields, or those of no weights at all (widths 0, zeros)
@@ -241,26 +275,19 @@ impl LayerSpec {
     /// The same layer with another weight init, a normalization's with
     /// another `γ` init (a layer without parameters is unchanged).
     pub const fn with_weight(self, weight: Init) -> LayerSpec {
-        match self.kind {
-            LayerKind::LayerNorm(norm) => {
-                LayerSpec::layer_norm(norm.with_gamma(weight)).with_lints(self.lints)
-            }
-            _ => self.map_affine(self.affine_or_none().with_weight(weight)),
+        match self.norm() {
+            Some(norm) => self.with_norm(norm.with_gamma(weight)),
+            None => self.map_affine(self.affine_or_none().with_weight(weight)),
         }
     }
 
     /// The same layer with another bias init, a normalization's with
     /// another `β` init (a layer without parameters is unchanged).
     pub const fn with_bias(self, bias: Init) -> LayerSpec {
-        match self.kind {
-            LayerKind::LayerNorm(norm) => LayerSpec::layer_norm(norm.with_beta(bias)).with_lints(self.lints),
-            _ => self.map_affine(self.affine_or_none().with_bias(bias)),
+        match self.norm() {
+            Some(norm) => self.with_norm(norm.with_beta(bias)),
+            None => self.map_affine(self.affine_or_none().with_bias(bias)),
         }
-    }
-
-    /// The same layer with `lints` as its levels.
-    const fn with_lints(self, lints: LintLevels) -> LayerSpec {
-        LayerSpec { lints, ..self }
     }
 
     /// The same layer without biases, `bias = none` (a layer without weights is unchanged).
@@ -401,7 +428,7 @@ impl LayerSpec {
     /// PyTorch stores them; empty for a layer without parameters.
     pub fn weight_shape(&self) -> Vec<usize> {
         match &self.kind {
-            LayerKind::LayerNorm(norm) => vec![norm.features()],
+            LayerKind::LayerNorm(norm) | LayerKind::BatchNorm(norm) => vec![norm.features()],
             LayerKind::Dense(dense) => vec![dense.outputs(), dense.inputs()],
             LayerKind::Conv2d(conv) => {
                 let [height, width] = conv.kernel();
@@ -477,7 +504,8 @@ impl LayerSpec {
         }
         match &self.kind {
             LayerKind::Conv2d(conv) => conv.geometry_errors(index, errors),
-            LayerKind::LayerNorm(norm) => norm.shape_errors(index, errors),
+            LayerKind::LayerNorm(norm) => norm.shape_errors(index, errors, true),
+            LayerKind::BatchNorm(norm) => norm.shape_errors(index, errors, false),
             LayerKind::MaxPool2d(pool) | LayerKind::AvgPool2d(pool) => pool.geometry_errors(index, errors),
             LayerKind::Input(shape) if shape.is_empty() => errors.push(SpecError::ZeroWidth {
                 layer: index,
@@ -495,7 +523,7 @@ impl LayerSpec {
         if let LayerKind::Activation(activation) = self.kind {
             activation_errors(activation, index, errors);
         }
-        if let LayerKind::LayerNorm(norm) = &self.kind {
+        if let Some(norm) = self.norm() {
             norm.init_errors(index, errors);
         }
         if let LayerKind::Conv2d(conv) = &self.kind {

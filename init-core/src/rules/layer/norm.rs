@@ -1,6 +1,7 @@
-//! `layer_norm(N)`: each example's `N` features normalised to mean 0 and
-//! variance 1, then scaled by `γ` and shifted by `β`, one of each per
-//! feature. `γ` and `β` start constant on purpose (ones and zeros): they
+//! `layer_norm(N)` and `batch_norm(C)`: each example's `N` features, or
+//! each of `C` channels over the batch, normalised to mean 0 and variance
+//! 1, then scaled by `γ` and shifted by `β`, one of each per feature or
+//! channel. `γ` and `β` start constant on purpose (ones and zeros): they
 //! couple no two units, so `constant_init` does not apply to them.
 
 use crate::rules::error::SpecError;
@@ -74,14 +75,17 @@ impl NormSpec {
         self.features.checked_mul(2)
     }
 
-    /// The mistakes in the size of layer `index`.
-    pub(crate) fn shape_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
+    /// The mistakes in the size of layer `index`; `per_example` for a
+    /// layer normalization, which one feature leaves with nothing to
+    /// normalise (a batch normalization of one channel normalises it over
+    /// the batch).
+    pub(crate) fn shape_errors(&self, index: usize, errors: &mut Vec<SpecError>, per_example: bool) {
         match self.features {
             0 => errors.push(SpecError::ZeroWidth {
                 layer: index,
                 part: Part::Inputs,
             }),
-            1 => errors.push(SpecError::NormOfOne { layer: index }),
+            1 if per_example => errors.push(SpecError::NormOfOne { layer: index }),
             _ => {}
         }
     }

@@ -415,7 +415,7 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
             (LayerKind::Activation(activation), _) => activation_forward(*activation, &values),
             // A normalization whose γ is all zeros starts constant: left out,
             // as a constant layer is.
-            (LayerKind::LayerNorm(norm), _)
+            (LayerKind::LayerNorm(norm) | LayerKind::BatchNorm(norm), _)
                 if norm
                     .gamma()
                     .second_moment(Activation::Identity, Fans::dense(1, 1))
@@ -434,7 +434,11 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
             (LayerKind::LayerNorm(norm), _) => {
                 // Its output's spread no longer depends on the draws below.
                 spread = 0.0;
-                norm_forward(norm, &values)
+                norm_forward(norm, &values, true)
+            }
+            (LayerKind::BatchNorm(norm), _) => {
+                spread = 0.0;
+                norm_forward(norm, &values, false)
             }
             (LayerKind::Input(_) | LayerKind::Flatten, _) => (
                 Values {
@@ -546,17 +550,25 @@ fn activation_forward(activation: Activation, values: &Values) -> (Values, Step)
     )
 }
 
-/// A layer normalization: each example's features brought to mean 0 and
-/// variance 1, then scaled by `γ` and shifted by `β`. The features'
-/// variance within an example is taken as their second moment less the
-/// part the mean carries (`mean_ratio`), `σ²`; the output's second moment
+/// A normalization (`per_example`: a layer normalization, else a batch
+/// normalization at training time): values brought to mean 0 and variance
+/// 1, then scaled by `γ` and shifted by `β`. The variance is taken as the
+/// second moment less the part the mean carries (`mean_ratio`), `σ²`;
+/// the output's second moment
 /// is `E[γ²]·σ²/(σ² + ε) + E[β²]` whatever came before, and the gradient's
 /// is multiplied by about `E[γ²]/(σ² + ε)` on the way back.
-fn norm_forward(norm: &NormSpec, values: &Values) -> (Values, Step) {
-    // The variance over N features divides by N, as PyTorch's does: on
-    // average (N - 1)/N of the spread.
+fn norm_forward(norm: &NormSpec, values: &Values, per_example: bool) -> (Values, Step) {
+    // A layer normalization's variance over N features divides by N, as
+    // PyTorch's does: on average (N - 1)/N of the spread. A batch
+    // normalization's runs over the batch (and the plane's positions),
+    // about the whole spread.
     let features = norm.features().max(1) as f64;
-    let variance = (values.mean() * (1.0 - values.mean_ratio) * (features - 1.0) / features).max(0.0);
+    let share = if per_example {
+        (features - 1.0) / features
+    } else {
+        1.0
+    };
+    let variance = (values.mean() * (1.0 - values.mean_ratio) * share).max(0.0);
     let fans = Fans::dense(1, 1);
     let gamma = norm.gamma().second_moment(Activation::Identity, fans);
     let beta = norm.beta().second_moment(Activation::Identity, fans);
@@ -572,12 +584,18 @@ fn norm_forward(norm: &NormSpec, values: &Values) -> (Values, Step) {
     } else {
         0.0
     };
+    // A batch normalization keeps an image's plane: per channel it is an
+    // affine map, which keeps the centred neighbour correlation.
+    let (field, plane, correlation) = match (per_example, values.plane) {
+        (false, Some(plane)) => (vec![second; plane[0] * plane[1]], Some(plane), values.correlation),
+        _ => (vec![second], None, 0.0),
+    };
     (
         Values {
-            field: vec![second],
-            plane: None,
+            field,
+            plane,
             mean_ratio,
-            correlation: 0.0,
+            correlation,
             gaussian: None,
         },
         Step::Norm {

@@ -253,6 +253,40 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_normalization_resets_each_channel_and_keeps_the_plane() {
+        use crate::rules::layer::{NormSpec, Padding};
+        use crate::rules::shape::Shape;
+        // N(0, 1) on 3 × 3 × 8 = 72 taps multiplies the second moment by
+        // about 72 (less at the border); a batch normalization with γ = 0.5
+        // brings it to 1/4 whatever it was.
+        let layers = [
+            LayerSpec::input(Shape::image(8, 6, 6)),
+            LayerSpec::conv2d(8, 8, Activation::Identity, [3, 3])
+                .with_padding(Padding::uniform(1))
+                .with_weight(Init::Normal { std: 1.0 })
+                .without_bias(),
+            LayerSpec::batch_norm(NormSpec::new(8).with_gamma(Init::Constant { value: 0.5 })),
+            LayerSpec::activation_layer(Activation::Relu),
+        ];
+        let report = propagate(&layers, 1.0);
+        assert!(
+            report[1].forward_cumulative > 30.0,
+            "{}",
+            report[1].forward_cumulative
+        );
+        assert!(
+            (report[2].forward_cumulative - 0.25).abs() < 1e-3,
+            "{}",
+            report[2].forward_cumulative
+        );
+        assert!(
+            (report[3].forward_cumulative - 0.125).abs() < 1e-3,
+            "{}",
+            report[3].forward_cumulative
+        );
+    }
+
+    #[test]
     fn constant_layers_are_left_out() {
         let mut layers = stack(4, 64, Activation::Relu, Init::he_normal());
         layers[3] = layers[3].with_weight(Init::zeros()).allow_constant_init();

@@ -131,10 +131,35 @@ pub(crate) fn network_tensors(network: &Network) -> Vec<(String, ArrayViewD<'_, 
             // PyTorch's `bias=False` modules have none.
             let bias = (!layer.bias().is_empty())
                 .then(|| (tensor_name(&path, "bias"), layer.bias().view().into_dyn()));
-            [(tensor_name(&path, "weight"), weight)].into_iter().chain(bias)
+            // A batch normalization's running statistics, named as PyTorch's
+            // buffers (its `num_batches_tracked` only counts steps, and
+            // PyTorch fills it in when a state_dict lacks it).
+            let running = match layer {
+                Layer::BatchNorm(norm) => vec![
+                    (
+                        tensor_name(&path, RUNNING_MEAN),
+                        norm.running_mean().view().into_dyn(),
+                    ),
+                    (
+                        tensor_name(&path, RUNNING_VARIANCE),
+                        norm.running_variance().view().into_dyn(),
+                    ),
+                ],
+                _ => Vec::new(),
+            };
+            [(tensor_name(&path, "weight"), weight)]
+                .into_iter()
+                .chain(bias)
+                .chain(running)
         })
         .collect()
 }
+
+/// The name of a batch normalization's running mean, as PyTorch's.
+pub(crate) const RUNNING_MEAN: &str = "running_mean";
+
+/// The name of a batch normalization's running variance, as PyTorch's.
+pub(crate) const RUNNING_VARIANCE: &str = "running_var";
 
 /// The metadata that makes a file loadable alone: the spec's DSL text, the
 /// seed the weights were first sampled from, the sampler's format and
@@ -235,7 +260,19 @@ pub(crate) fn assemble(
         if layer.has_bias() {
             names.push(bias_name);
         }
-        layers.extend(Layer::from_parts(layer, weight, bias));
+        let mut assembled = Layer::from_parts(layer, weight, bias);
+        if let Some(Layer::BatchNorm(norm)) = assembled.as_mut() {
+            let channels = [norm.channels()];
+            let (mean_name, variance_name) = (
+                tensor_name(&layer_path, RUNNING_MEAN),
+                tensor_name(&layer_path, RUNNING_VARIANCE),
+            );
+            let mean = Array1::from(values(&mean_name, &channels)?);
+            let variance = Array1::from(values(&variance_name, &channels)?);
+            norm.set_running(mean, variance);
+            names.extend([mean_name, variance_name]);
+        }
+        layers.extend(assembled);
     }
     Ok((layers, names))
 }

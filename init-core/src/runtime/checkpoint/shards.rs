@@ -16,11 +16,13 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use crate::rules::init::Draw;
-use crate::rules::layer::LayerSpec;
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::network::NetworkSpec;
 use crate::rules::path::LayerPath;
 use crate::runtime::checkpoint::stream::{self, tensor_bytes, Planned};
-use crate::runtime::checkpoint::{atomic, metadata, tensor_name, CheckpointError, INDEX_SUFFIX};
+use crate::runtime::checkpoint::{
+    atomic, metadata, tensor_name, CheckpointError, INDEX_SUFFIX, RUNNING_MEAN, RUNNING_VARIANCE,
+};
 use crate::runtime::format::Origin;
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::layers::dense::{sample_bias, sample_rows};
@@ -35,7 +37,29 @@ pub struct ShardedTensor {
     shape: Vec<usize>,
     layer: usize,
     path: LayerPath,
-    weight: bool,
+    part: TensorPart,
+}
+
+/// Which of a layer's tensors a sharded tensor is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TensorPart {
+    Weight,
+    Bias,
+    /// A batch normalization's running mean: zeros at initialisation.
+    RunningMean,
+    /// A batch normalization's running variance: ones at initialisation.
+    RunningVariance,
+}
+
+impl TensorPart {
+    fn name(self) -> &'static str {
+        match self {
+            TensorPart::Weight => "weight",
+            TensorPart::Bias => "bias",
+            TensorPart::RunningMean => RUNNING_MEAN,
+            TensorPart::RunningVariance => RUNNING_VARIANCE,
+        }
+    }
 }
 
 impl ShardedTensor {
@@ -87,15 +111,29 @@ impl NetworkSpec {
         let mut filled = 0;
         for (layer, (path, spec)) in self.layer_paths().into_iter().zip(self.layers()).enumerate() {
             let Some(path) = path else { continue };
-            // A layer without biases has no bias tensor.
-            let bias = spec.has_bias().then(|| (false, vec![spec.bias_count()]));
-            for (weight, shape) in [(true, spec.weight_shape())].into_iter().chain(bias) {
+            // A layer without biases has no bias tensor; a batch
+            // normalization has its running statistics too.
+            let bias = spec
+                .has_bias()
+                .then(|| (TensorPart::Bias, vec![spec.bias_count()]));
+            let running = match spec.kind() {
+                LayerKind::BatchNorm(norm) => vec![
+                    (TensorPart::RunningMean, vec![norm.features()]),
+                    (TensorPart::RunningVariance, vec![norm.features()]),
+                ],
+                _ => Vec::new(),
+            };
+            let parts = [(TensorPart::Weight, spec.weight_shape())]
+                .into_iter()
+                .chain(bias)
+                .chain(running);
+            for (part, shape) in parts {
                 let tensor = ShardedTensor {
-                    name: tensor_name(&path, if weight { "weight" } else { "bias" }),
+                    name: tensor_name(&path, part.name()),
                     shape,
                     layer,
                     path: path.clone(),
-                    weight,
+                    part,
                 };
                 let bytes = tensor.bytes();
                 match shards.last_mut() {
@@ -240,9 +278,15 @@ fn sample_blocks(
     let streams = LayerStreams::new(origin, &tensor.path);
     // An allocation the system refuses stops the stream short; the writer
     // then finds fewer bytes than the header promised and keeps the old file.
-    if !tensor.weight {
-        let bias = sample_bias(layer, &streams).map_err(|_| ())?;
-        let bytes = stream::le_bytes(bias.iter()).ok_or(())?;
+    let constant = |value: f32| vec![value; tensor.shape.iter().product()];
+    let vector = match tensor.part {
+        TensorPart::Weight => None,
+        TensorPart::Bias => Some(sample_bias(layer, &streams).map_err(|_| ())?.to_vec()),
+        TensorPart::RunningMean => Some(constant(0.0)),
+        TensorPart::RunningVariance => Some(constant(1.0)),
+    };
+    if let Some(values) = vector {
+        let bytes = stream::le_bytes(values.iter()).ok_or(())?;
         return deliver(bytes).then_some(()).ok_or(());
     }
     let rows = layer.weight_rows();

@@ -4,6 +4,7 @@
 //! activations) are computed by their module alone.
 
 pub mod activation;
+pub mod batch_norm;
 pub mod conv;
 pub mod dense;
 pub mod norm;
@@ -15,6 +16,7 @@ use crate::rules::activation::Activation;
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::runtime::error::Error;
 use crate::runtime::generator::LayerStreams;
+use crate::runtime::layers::batch_norm::BatchNorm;
 use crate::runtime::layers::conv::Conv2d;
 use crate::runtime::layers::dense::Dense;
 use crate::runtime::layers::norm::LayerNorm;
@@ -28,6 +30,8 @@ pub enum Layer {
     Conv2d(Conv2d),
     /// `γ ⊙ (x - mean) / √(variance + ε) + β`, per example.
     LayerNorm(LayerNorm),
+    /// `γ ⊙ (x - mean) / √(variance + ε) + β`, per channel over the batch.
+    BatchNorm(BatchNorm),
 }
 
 impl Layer {
@@ -38,6 +42,7 @@ impl Layer {
             LayerKind::Dense(_) => Some(Dense::sample(spec, streams).map(Layer::Dense)),
             LayerKind::Conv2d(conv) => Some(Conv2d::sample(spec, conv, streams).map(Layer::Conv2d)),
             LayerKind::LayerNorm(norm) => Some(LayerNorm::sample(spec, norm, streams).map(Layer::LayerNorm)),
+            LayerKind::BatchNorm(norm) => Some(BatchNorm::sample(spec, norm, streams).map(Layer::BatchNorm)),
             _ => None,
         }
     }
@@ -51,6 +56,12 @@ impl Layer {
             LayerKind::Dense(_) => Some(Layer::Dense(parameters)),
             LayerKind::Conv2d(conv) => Some(Layer::Conv2d(Conv2d::from_parts(parameters, conv))),
             LayerKind::LayerNorm(norm) => Some(Layer::LayerNorm(LayerNorm::from_parts(parameters, norm))),
+            LayerKind::BatchNorm(norm) => Some(Layer::BatchNorm(BatchNorm::from_parts(
+                parameters,
+                norm,
+                Array1::zeros(norm.features()),
+                Array1::ones(norm.features()),
+            ))),
             _ => None,
         }
     }
@@ -61,6 +72,7 @@ impl Layer {
             Layer::Dense(dense) => dense,
             Layer::Conv2d(conv) => conv.parameters(),
             Layer::LayerNorm(norm) => norm.parameters(),
+            Layer::BatchNorm(norm) => norm.parameters(),
         }
     }
 
@@ -69,6 +81,7 @@ impl Layer {
             Layer::Dense(dense) => dense,
             Layer::Conv2d(conv) => conv.parameters_mut(),
             Layer::LayerNorm(norm) => norm.parameters_mut(),
+            Layer::BatchNorm(norm) => norm.parameters_mut(),
         }
     }
 
@@ -87,6 +100,7 @@ impl Layer {
             Layer::Dense(dense) => vec![dense.outputs(), dense.inputs()],
             Layer::Conv2d(conv) => conv.weight_shape().to_vec(),
             Layer::LayerNorm(norm) => vec![norm.features()],
+            Layer::BatchNorm(norm) => vec![norm.channels()],
         }
     }
 
@@ -117,6 +131,7 @@ impl Layer {
             Layer::Dense(dense) => dense.inputs(),
             Layer::Conv2d(conv) => conv.inputs(),
             Layer::LayerNorm(norm) => norm.features(),
+            Layer::BatchNorm(norm) => norm.channels(),
         }
     }
 
@@ -124,6 +139,7 @@ impl Layer {
     pub fn outputs(&self) -> usize {
         match self {
             Layer::LayerNorm(norm) => norm.features(),
+            Layer::BatchNorm(norm) => norm.channels(),
             _ => self.parameters().outputs(),
         }
     }

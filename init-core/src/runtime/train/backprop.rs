@@ -6,8 +6,13 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use crate::rules::activation::Activation;
 use crate::runtime::error::Error;
 use crate::runtime::layers::activation as activate;
+use crate::runtime::layers::batch_norm::Statistics;
+
+/// The statistics a batch normalization used, by the index of its layer
+/// with parameters.
+pub(crate) type UsedStatistics = (usize, Statistics);
 use crate::runtime::layers::{conv, pool, Layer};
-use crate::runtime::network::{Cache, Network, Stage};
+use crate::runtime::network::{Cache, Mode, Network, Stage};
 use crate::runtime::product::product;
 use crate::runtime::scratch;
 use crate::runtime::train::loss::{output_gradient, Loss, Targets};
@@ -61,13 +66,32 @@ impl Network {
         targets: Targets,
         loss: Loss,
     ) -> Result<(f32, Gradients), Error> {
-        let cache = self.forward_cached(inputs)?;
+        self.gradients_and_statistics(inputs, targets, loss)
+            .map(|(value, gradients, _)| (value, gradients))
+    }
+
+    /// [`Network::gradients`], with the statistics each batch normalization
+    /// used (by the index of its layer with parameters), which a training
+    /// step moves the running ones toward.
+    pub(crate) fn gradients_and_statistics(
+        &self,
+        inputs: ArrayView2<f32>,
+        targets: Targets,
+        loss: Loss,
+    ) -> Result<(f32, Gradients, Vec<UsedStatistics>), Error> {
+        let mut cache = self.forward_cached(inputs)?;
         let value = self.loss_value(&cache, targets, loss)?;
         let fused = loss == Loss::CrossEntropy;
         let top = output_gradient(cache.top().1, targets);
         let (deltas, gradients) = self.backpropagate(&cache, inputs, top, fused, true);
         deltas.into_iter().for_each(scratch::recycle);
-        Ok((value, gradients))
+        let statistics = cache
+            .stages
+            .iter_mut()
+            .zip(self.stages())
+            .filter_map(|(computed, stage)| Some((stage.layer()?, computed.statistics.take()?)))
+            .collect();
+        Ok((value, gradients, statistics))
     }
 
     /// The gradient with respect to the pre-activation of every layer with
@@ -178,6 +202,24 @@ impl Network {
                 }
                 Stage::AvgPool(window) => Some(pool::average_backward(delta.view(), window)),
                 Stage::Identity => Some(core::mem::take(&mut delta)),
+                Stage::BatchNorm(layer, positions) => {
+                    let Layer::BatchNorm(norm) = &self.layers()[*layer] else {
+                        unreachable!("a batch_norm stage runs a batch normalization")
+                    };
+                    let normalized = computed.pre.as_ref().expect("a batch normalization keeps x̂");
+                    let statistics = computed
+                        .statistics
+                        .as_ref()
+                        .expect("a batch normalization keeps its statistics");
+                    let (gamma, beta, below) =
+                        norm.backward(normalized, statistics, delta.view(), *positions, needed_below);
+                    if parameters {
+                        gradients.weights[*layer] = gamma;
+                        gradients.biases[*layer] = beta;
+                    }
+                    deltas[*layer] = core::mem::take(&mut delta);
+                    below
+                }
                 Stage::LayerNorm(layer) => {
                     let Layer::LayerNorm(norm) = &self.layers()[*layer] else {
                         unreachable!("a layer_norm stage runs a layer normalization")
@@ -259,13 +301,15 @@ impl Network {
     }
 
     /// Loss and accuracy on a labelled set (cross-entropy against softmax),
-    /// computed in chunks so any size fits in memory.
+    /// computed in chunks so any size fits in memory, in evaluation mode
+    /// (batch normalizations use their running statistics, so the result
+    /// does not depend on the chunks).
     pub fn evaluate(&self, inputs: ArrayView2<f32>, classes: &[usize]) -> Result<Evaluation, Error> {
         check_count(inputs.nrows(), classes.len())?;
         let mut loss = 0.0_f64;
         let mut correct = 0usize;
         for (chunk, labels) in inputs.axis_chunks_iter(Axis(0), 1024).zip(classes.chunks(1024)) {
-            let cache = self.forward_cached(chunk)?;
+            let cache = self.forward_cached_in(chunk, Mode::Eval)?;
             let value = self.loss_value(&cache, Targets::Classes(labels), Loss::CrossEntropy)?;
             loss += f64::from(value) * labels.len() as f64;
             let (_, output) = cache.top();
@@ -566,6 +610,71 @@ mod tests {
                 (out_variance - variance / (variance + 1e-5)).abs() < 1e-5,
                 "{out_variance}"
             );
+        }
+    }
+
+    #[test]
+    fn backprop_matches_finite_differences_through_batch_normalization() {
+        use crate::rules::layer::NormSpec;
+        use crate::runtime::network::Mode;
+        // Over the channels of an image and over features, with random γ
+        // and β; with the batch's statistics (each nudge moves them too)
+        // and, in evaluation, with the running ones.
+        let spec = NetworkSpec::new(vec![
+            LayerSpec::input(Shape::image(2, 5, 5)),
+            LayerSpec::conv2d(2, 3, Activation::Identity, [3, 3])
+                .with_weight(Init::Normal { std: 0.5 })
+                .without_bias(),
+            LayerSpec::batch_norm(
+                NormSpec::new(3)
+                    .with_gamma(Init::Uniform { bound: 2.0 })
+                    .with_beta(Init::Normal { std: 0.3 }),
+            ),
+            LayerSpec::activation_layer(Activation::Tanh),
+            LayerSpec::flatten(),
+            LayerSpec::dense(27, 4, Activation::Tanh).with_weight(Init::Normal { std: 0.5 }),
+            LayerSpec::batch_norm(
+                NormSpec::new(4)
+                    .with_gamma(Init::Normal { std: 1.0 })
+                    .with_epsilon(1e-3),
+            ),
+            LayerSpec::dense(4, 3, Activation::Softmax),
+        ])
+        .unwrap();
+        let mut net = spec.init(17);
+        let x = inputs(6, 50);
+        let targets = Targets::Classes(&[0, 2, 1, 2, 0, 1]);
+        check_coordinates(&net, &x, targets, Loss::CrossEntropy, true);
+        net.set_mode(Mode::Eval);
+        check_coordinates(&net, &x, targets, Loss::CrossEntropy, true);
+    }
+
+    #[test]
+    fn batch_normalization_uses_the_batch_in_training_and_the_running_statistics_in_evaluation() {
+        use crate::rules::layer::NormSpec;
+        use crate::runtime::network::Mode;
+        let spec = NetworkSpec::new(vec![
+            LayerSpec::input(Shape::Features(3)),
+            LayerSpec::batch_norm(NormSpec::new(3).with_epsilon(1e-3)),
+        ])
+        .unwrap();
+        let mut net = spec.init(0);
+        let x = Array2::from_shape_fn((4, 3), |(r, c)| (r * r + c) as f32);
+        // Training: each column to mean 0 and variance σ²/(σ² + ε).
+        let out = net.forward(x.view()).unwrap();
+        for (column, input) in out.columns().into_iter().zip(x.columns()) {
+            let mean = input.sum() / 4.0;
+            let variance = input.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / 4.0;
+            assert!(column.sum().abs() < 1e-5);
+            let second = column.iter().map(|v| v * v).sum::<f32>() / 4.0;
+            assert!((second - variance / (variance + 1e-3)).abs() < 1e-5, "{second}");
+        }
+        // Evaluation: the running statistics, mean 0 and variance 1 at first.
+        net.set_mode(Mode::Eval);
+        let out = net.forward(x.view()).unwrap();
+        let scale = 1.0 / (1.0_f32 + 1e-3).sqrt();
+        for (o, v) in out.iter().zip(x.iter()) {
+            assert!((o - v * scale).abs() < 1e-5, "{o} {v}");
         }
     }
 

@@ -5,6 +5,7 @@ use rand::Rng;
 
 use crate::runtime::error::Error;
 use crate::runtime::generator::generator;
+use crate::runtime::layers::Layer;
 use crate::runtime::network::Network;
 use crate::runtime::scratch;
 use crate::runtime::train::backprop::check_count;
@@ -136,7 +137,9 @@ impl Trainer {
     /// finite is an [`Error::NonFinite`] and is not applied: the weights and
     /// the optimizer's state stay as they were.
     pub fn step(&mut self, inputs: ArrayView2<f32>, targets: Targets) -> Result<f32, Error> {
-        let (loss, gradients) = self.network.gradients(inputs, targets, self.loss)?;
+        let (loss, gradients, statistics) = self
+            .network
+            .gradients_and_statistics(inputs, targets, self.loss)?;
         if !loss.is_finite() {
             return Err(Error::NonFinite { what: "loss" });
         }
@@ -192,6 +195,16 @@ impl Trainer {
             return Err(Error::NonFinite {
                 what: "updated weights",
             });
+        }
+        // The batch normalizations' running statistics: the spare's are a
+        // step old, so they are the current ones moved toward this batch's.
+        for (layer, used) in &statistics {
+            if let (Layer::BatchNorm(now), Layer::BatchNorm(next)) =
+                (&self.network.layers()[*layer], &mut network.layers_mut()[*layer])
+            {
+                next.copy_running(now);
+                next.update(used);
+            }
         }
         let network = std::mem::replace(&mut self.network, network);
         let moments = std::mem::replace(&mut self.moments, moments);
