@@ -412,8 +412,47 @@ fn a_batch_normalization_keeps_its_running_statistics_as_pytorch_names_them() {
     );
     assert_eq!(file.tensor("layers.1.running_var").unwrap().shape(), [2]);
     assert_eq!(&Network::load(&path).unwrap(), trainer.network());
+    // A negative running variance (a file edited by hand) is refused.
+    let mut tensors: Vec<(String, Vec<u8>, Vec<usize>)> = file
+        .tensors()
+        .into_iter()
+        .map(|(name, view)| (name, view.data().to_vec(), view.shape().to_vec()))
+        .collect();
+    for (name, data, _) in &mut tensors {
+        if name == "layers.1.running_var" {
+            data[..4].copy_from_slice(&(-1.0_f32).to_le_bytes());
+        }
+    }
+    let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
+        .iter()
+        .map(|(name, data, shape)| {
+            let view =
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data).unwrap();
+            (name.clone(), view)
+        })
+        .collect();
+    let (_, metadata) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let edited = scratch("batch-norm-negative.safetensors");
+    let metadata = metadata.metadata().clone();
+    fs::write(&edited, safetensors::serialize(views, metadata).unwrap()).unwrap();
+    assert!(
+        matches!(Network::load(&edited), Err(CheckpointError::NegativeVariance { name, .. }) if name == "layers.1.running_var")
+    );
+    // A trainer's file keeps the mode it trains in.
+    let mut evaluating = trainer.network().clone();
+    evaluating.set_mode(netinit::Mode::Eval);
+    let evaluating = Trainer::new(evaluating, Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
+    evaluating.save(&path).unwrap();
+    assert_eq!(
+        Trainer::load(&path).unwrap().network().mode(),
+        netinit::Mode::Eval
+    );
     trainer.save(&path).unwrap();
     assert_eq!(Trainer::load(&path).unwrap().network(), trainer.network());
+    assert_eq!(
+        Trainer::load(&path).unwrap().network().mode(),
+        netinit::Mode::Train
+    );
     // Sharded at initialisation: the statistics start at 0 and 1.
     let directory = scratch("batch-norm-shards");
     fs::create_dir_all(&directory).unwrap();

@@ -298,8 +298,9 @@ fn bias() -> impl Strategy<Value = Option<Init>> {
     )
 }
 
-/// A normalization's `γ` and `β` inits and its `ε`.
-fn norm() -> impl Strategy<Value = (Init, Init, f64)> {
+/// A normalization's `γ` and `β` inits, its `ε`, and whether it is a batch
+/// normalization (else a layer normalization).
+fn norm() -> impl Strategy<Value = (Init, Init, f64, bool)> {
     let init = || {
         prop_oneof![
             Just(Init::ones()),
@@ -309,7 +310,12 @@ fn norm() -> impl Strategy<Value = (Init, Init, f64)> {
             (1e-6..1.0_f64).prop_map(|bound| Init::Uniform { bound }),
         ]
     };
-    (init(), init(), prop_oneof![Just(1e-5), 1e-12..1.0_f64])
+    (
+        init(),
+        init(),
+        prop_oneof![Just(1e-5), 1e-12..1.0_f64],
+        proptest::bool::ANY,
+    )
 }
 
 fn level() -> impl Strategy<Value = Option<Level>> {
@@ -382,10 +388,13 @@ fn network() -> impl Strategy<Value = NetworkSpec> {
                     width = built.outputs();
                     // A normalization after it, of its width (a width of 1
                     // is an error).
-                    let norm = norm.filter(|_| width > 1).map(|(gamma, beta, epsilon)| {
-                        LayerSpec::layer_norm(NormSpec::new(width).with_epsilon(epsilon))
-                            .with_weight(gamma)
-                            .with_bias(beta)
+                    let norm = norm.filter(|_| width > 1).map(|(gamma, beta, epsilon, batch)| {
+                        let norm = NormSpec::new(width).with_epsilon(epsilon);
+                        let layer = match batch {
+                            true => LayerSpec::batch_norm(norm),
+                            false => LayerSpec::layer_norm(norm),
+                        };
+                        layer.with_weight(gamma).with_bias(beta)
                     });
                     [Some(built), norm].into_iter().flatten()
                 })

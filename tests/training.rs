@@ -275,3 +275,32 @@ fn a_step_moves_batch_norm_s_running_statistics_as_pytorch_does() {
         evaluation.loss
     );
 }
+
+#[test]
+fn batch_normalization_refuses_what_has_no_variance_and_a_step_that_overflows_it() {
+    use netinit::ndarray::{array, Array2};
+    use netinit::{Error, Mode};
+    const NORMALIZED: NetworkSpec = network![batch_norm(2), dense(2 -> 2, softmax)];
+    let mut network = NORMALIZED.init(0);
+    // One example: no variance to normalise by in training (PyTorch
+    // raises too); evaluation uses the running statistics.
+    let one = Array2::<f32>::ones((1, 2));
+    assert_eq!(
+        network.forward(one.view()),
+        Err(Error::BatchTooSmall { found: 1 })
+    );
+    network.set_mode(Mode::Eval);
+    assert!(network.forward(one.view()).is_ok());
+    network.set_mode(Mode::Train);
+    // Finite gradients, but a variance of 1e40 would not fit an f32: the
+    // step is refused and changes nothing.
+    let huge = array![[1e20_f32, 0.0], [-1e20, 0.0]];
+    let mut trainer = Trainer::new(network.clone(), Loss::CrossEntropy, Optimizer::sgd(0.1)).unwrap();
+    assert_eq!(
+        trainer.step(huge.view(), Targets::Classes(&[0, 1])),
+        Err(Error::NonFinite {
+            what: "running statistics"
+        })
+    );
+    assert_eq!(trainer.network(), &network);
+}

@@ -12,6 +12,12 @@ use crate::runtime::train::loss::Loss;
 /// every mistake comes back as one of these.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Error {
+    /// A batch normalization in training mode given fewer than two values
+    /// per channel, which have no variance to normalise by.
+    BatchTooSmall {
+        /// The values per channel the batch gives (examples × positions).
+        found: usize,
+    },
     /// A batch's rows have the wrong number of features.
     InputWidth {
         /// The network's input width.
@@ -177,6 +183,12 @@ impl fmt::Display for Error {
                 }
             },
             Error::EmptyBatch => write!(f, "a batch needs at least one row, and a batch size at least 1"),
+            Error::BatchTooSmall { found } => write!(
+                f,
+                "a batch normalization in training mode normalises each channel by the batch's variance, which \
+                 needs at least 2 values per channel; this batch gives {found}: use a larger batch, or \
+                 `Mode::Eval` to use the running statistics"
+            ),
             Error::InvalidOptimizer {
                 setting,
                 value,

@@ -384,6 +384,7 @@ impl Network {
     /// ```
     pub fn forward(&self, input: ArrayView2<f32>) -> Result<Array2<f32>, Error> {
         self.check_input(input)?;
+        self.check_batch(input, self.mode)?;
         let mut activations: Option<Array2<f32>> = None;
         for stage in &self.stages {
             let mut computed = match &activations {
@@ -448,6 +449,7 @@ impl Network {
     /// [`Network::forward_cached`] in `mode`.
     pub(crate) fn forward_cached_in(&self, input: ArrayView2<f32>, mode: Mode) -> Result<Cache, Error> {
         self.check_input(input)?;
+        self.check_batch(input, mode)?;
         let mut cache = Cache {
             stages: Vec::with_capacity(self.stages.len()),
         };
@@ -515,6 +517,23 @@ impl Network {
                 let pre = activation::needs_pre(*function).then(|| scratch::copy(input));
                 computed(pre, out, None)
             }
+        }
+    }
+
+    /// In training mode, a batch normalization needs two values per
+    /// channel at least: a variance to normalise by.
+    fn check_batch(&self, input: ArrayView2<f32>, mode: Mode) -> Result<(), Error> {
+        let smallest = self
+            .stages
+            .iter()
+            .filter_map(|stage| match stage {
+                Stage::BatchNorm(_, positions) => Some(input.nrows() * positions),
+                _ => None,
+            })
+            .min();
+        match smallest {
+            Some(found) if mode == Mode::Train && found < 2 => Err(Error::BatchTooSmall { found }),
+            _ => Ok(()),
         }
     }
 

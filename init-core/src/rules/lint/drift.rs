@@ -2,7 +2,7 @@
 //! gradients to grow or shrink by more than 2^10 across the network.
 
 use crate::rules::init::Init;
-use crate::rules::layer::{LayerKind, LayerSpec};
+use crate::rules::layer::LayerSpec;
 use crate::rules::levels::{Level, Lint};
 use crate::rules::lint::{scientific, Finding};
 use crate::rules::part::Part;
@@ -44,7 +44,7 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
     // init the help is about), not at an activation or pooling layer.
     // A normalization resets the second moment (and the gradient's), so
     // the sum starts again after one.
-    let resets = |index: usize| matches!(layers[index].kind(), LayerKind::LayerNorm(_));
+    let resets = |index: usize| layers[index].norm().is_some();
     let crossing = |path: &mut dyn Iterator<Item = usize>, factors: &[f64]| {
         let mut running = 0.0_f64;
         for index in path {
@@ -148,7 +148,7 @@ impl Drift {
         } else {
             format!(
                 "the weight scale does not suit the depth: remove `init = …` to get the derived `{}`, add a \
-                 `layer_norm` that resets the scale, or add `#[allow(signal_drift)]` if the drift is deliberate",
+                 normalization (`layer_norm`, `batch_norm`) that resets the scale, or add `#[allow(signal_drift)]` if the drift is deliberate",
                 Init::derived(layer.activation()).describe(layer.activation(), layer.fans())
             )
         };
@@ -178,6 +178,27 @@ mod tests {
     use crate::rules::levels::{Level, Lint};
     use crate::rules::lint::check;
     use crate::rules::lint::tests::{lints, stack};
+
+    #[test]
+    fn a_batch_normalization_over_a_pooled_image_is_followed_back() {
+        use crate::rules::layer::{LayerSpec, NormSpec};
+        use crate::rules::shape::Shape;
+        // The gradient keeps the image's plane through the normalization,
+        // as the pooling below it reads it position by position.
+        for gamma in [Init::ones(), Init::zeros()] {
+            let layers = [
+                LayerSpec::input(Shape::image(1, 8, 8)),
+                LayerSpec::conv2d(1, 4, Activation::Relu, [3, 3]),
+                LayerSpec::max_pool2d([2, 2], [2, 2]),
+                LayerSpec::batch_norm(NormSpec::new(4).with_gamma(gamma)),
+                LayerSpec::flatten(),
+                LayerSpec::dense(36, 10, Activation::Softmax),
+            ];
+            assert!(check(&layers)
+                .iter()
+                .all(|finding| finding.lint != Lint::SignalDrift));
+        }
+    }
 
     #[test]
     fn a_normalization_starts_the_count_again() {

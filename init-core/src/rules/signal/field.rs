@@ -425,7 +425,7 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
                     values.clone(),
                     Step::Affine {
                         variances: vec![before],
-                        input: None,
+                        input: values.plane,
                         windows: None,
                         included: false,
                     },
@@ -833,7 +833,8 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
             }
             Step::Norm { scale } => {
                 signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
-                gradient = gradient.take().map(|g| vec![scale * mean(&g)]);
+                // Per position: a batch normalization keeps an image's plane.
+                gradient = gradient.take().map(|g| vec![scale * mean(&g); g.len()]);
             }
             Step::Activation {
                 variances,

@@ -119,6 +119,13 @@ pub enum CheckpointError {
         /// The tensor's name.
         name: String,
     },
+    /// A batch normalization's running variance below 0.
+    NegativeVariance {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        name: String,
+    },
 }
 
 impl CheckpointError {
@@ -216,6 +223,11 @@ impl fmt::Display for CheckpointError {
                 "there is no shard {}: the network fills {shards} shard{} of that size",
                 index + 1,
                 if *shards == 1 { "" } else { "s" }
+            ),
+            CheckpointError::NegativeVariance { path, name } => write!(
+                f,
+                "{}: tensor `{name}` holds a negative variance, which has no square root",
+                path.display()
             ),
             CheckpointError::NonFinite { path, name } => {
                 write!(

@@ -269,6 +269,12 @@ pub(crate) fn assemble(
             );
             let mean = Array1::from(values(&mean_name, &channels)?);
             let variance = Array1::from(values(&variance_name, &channels)?);
+            if variance.iter().any(|&v| v < 0.0) {
+                return Err(CheckpointError::NegativeVariance {
+                    path: path.to_owned(),
+                    name: variance_name,
+                });
+            }
             norm.set_running(mean, variance);
             names.extend([mean_name, variance_name]);
         }

@@ -15,7 +15,7 @@ use crate::runtime::checkpoint::{
     metadata, network_tensors, read, write, CheckpointError, File, OPTIMIZER_PREFIX,
 };
 use crate::runtime::error::Error;
-use crate::runtime::network::Network;
+use crate::runtime::network::{Mode, Network};
 use crate::runtime::train::loss::Loss;
 use crate::runtime::train::optim::{Moments, Optimizer};
 use crate::runtime::train::trainer::{Trainer, TrainerState};
@@ -29,6 +29,8 @@ const BETA2_KEY: &str = "netinit.beta2";
 const EPSILON_KEY: &str = "netinit.epsilon";
 const STEPS_KEY: &str = "netinit.steps";
 const EPOCHS_KEY: &str = "netinit.epochs";
+/// The network's mode, `train` or `eval` (absent in files before it: train).
+const MODE_KEY: &str = "netinit.mode";
 
 /// The name of one of the optimizer's moment tensors for a layer.
 fn moment_name(path: &LayerPath, tensor: &str, moment: &str) -> String {
@@ -72,6 +74,11 @@ impl Trainer {
         metadata.extend(settings(self.loss(), self.optimizer()));
         metadata.insert(STEPS_KEY.to_owned(), steps.to_string());
         metadata.insert(EPOCHS_KEY.to_owned(), epochs.to_string());
+        let mode = match self.network().mode() {
+            Mode::Train => "train",
+            Mode::Eval => "eval",
+        };
+        metadata.insert(MODE_KEY.to_owned(), mode.to_owned());
         write(path.as_ref(), &tensors, &metadata)
     }
 
@@ -111,8 +118,10 @@ impl Trainer {
             });
         }
         file.only(&names, false)?;
+        let mut network = Network::from_parts(spec, layers, file.metadata.origin()?);
+        network.set_mode(mode(&file)?);
         Ok(Trainer::from_parts(TrainerState {
-            network: Network::from_parts(spec, layers, file.metadata.origin()?),
+            network,
             loss: loss(&file)?,
             optimizer: optimizer(&file)?,
             moments,
@@ -161,6 +170,14 @@ fn settings(loss: Loss, optimizer: Optimizer) -> HashMap<String, String> {
 fn steps(file: &File) -> Result<i32, CheckpointError> {
     let steps: u32 = file.metadata.parsed(STEPS_KEY)?;
     i32::try_from(steps).map_err(|_| file.metadata.bad_value(STEPS_KEY, &steps.to_string()))
+}
+
+fn mode(file: &File) -> Result<Mode, CheckpointError> {
+    match file.metadata.get(MODE_KEY) {
+        Err(_) | Ok("train") => Ok(Mode::Train),
+        Ok("eval") => Ok(Mode::Eval),
+        Ok(other) => Err(file.metadata.bad_value(MODE_KEY, other)),
+    }
 }
 
 fn loss(file: &File) -> Result<Loss, CheckpointError> {

@@ -204,7 +204,18 @@ impl Trainer {
             {
                 next.copy_running(now);
                 next.update(used);
+                finite &= next
+                    .running_mean()
+                    .iter()
+                    .chain(next.running_variance())
+                    .all(|v| v.is_finite());
             }
+        }
+        if !finite {
+            self.spare = Some((network, moments));
+            return Err(Error::NonFinite {
+                what: "running statistics",
+            });
         }
         let network = std::mem::replace(&mut self.network, network);
         let moments = std::mem::replace(&mut self.moments, moments);
