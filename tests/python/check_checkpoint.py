@@ -36,14 +36,19 @@ def main(directory):
     expected = np.fromfile(f"{directory}/outputs.f32", dtype="<f4").reshape(-1, 10)
     hidden = np.maximum(inputs @ tensors["layers.0.weight"].T + tensors["layers.0.bias"], 0.0)
     logits = hidden @ tensors["layers.1.weight"].T + tensors["layers.1.bias"]
-    logits = logits - logits.max(axis=1, keepdims=True)
-    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    probabilities = softmax(logits)
     difference = float(np.max(np.abs(probabilities - expected)))
     assert difference < 1e-5, difference
     std = float(tensors["layers.0.weight"].std())
     print(f"python safetensors reads netinit's checkpoint: 4 tensors, forward pass within {difference:.1e}, "
           f"layer 0 weight std {std:.4f} (He: 0.0505)")
     check_cnn(directory)
+
+
+def softmax(logits):
+    """Each row's softmax, shifted by its largest value first."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
 
 
 def conv2d(x, weight, bias, padding):
@@ -79,8 +84,7 @@ def check_cnn(directory):
     x = x.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
     x = np.maximum(conv2d(x, tensors["layers.1.weight"], tensors["layers.1.bias"], 0), 0.0)
     logits = x.reshape(n, -1) @ tensors["layers.2.weight"].T + tensors["layers.2.bias"]
-    logits = logits - logits.max(axis=1, keepdims=True)
-    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    probabilities = softmax(logits)
     difference = float(np.max(np.abs(probabilities - expected)))
     assert difference < 1e-5, difference
     print(f"python reads netinit's convolutional checkpoint: kernels (out, in, kh, kw), flatten in (C, H, W) order, "
@@ -112,8 +116,7 @@ def check_normalized(directory):
     variance = ((h - mean) ** 2).mean(axis=1, keepdims=True)
     h = np.tanh((h - mean) / np.sqrt(variance + 1e-3) * gamma + beta)
     logits = h @ tensors["layers.2.weight"].T + tensors["layers.2.bias"]
-    logits = logits - logits.max(axis=1, keepdims=True)
-    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    probabilities = softmax(logits)
     difference = float(np.max(np.abs(probabilities - expected)))
     assert difference < 1e-5, difference
     print(f"python reads netinit's normalized checkpoint: no bias for bias = none, LayerNorm's weight and bias, "
