@@ -3,7 +3,8 @@
 //! inputs, and netinit's outputs for it (raw little-endian f32); and the
 //! same for a small convolutional network (`cnn*`) and for one with a layer
 //! without biases, a layer normalization and an activation layer
-//! (`normalized*`).
+//! (`normalized*`), and for one with batch normalizations trained a few
+//! steps, run in evaluation mode (`batch_norm*`).
 //!
 //! cargo run --example checkpoint_reference -- DIR
 //! then: python tests/python/check_checkpoint.py DIR   (needs safetensors, numpy)
@@ -13,7 +14,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use netinit::ndarray::Array2;
-use netinit::network;
+use netinit::{network, Loss, Mode, Optimizer, Targets, Trainer};
 
 const CARD: netinit::NetworkSpec = network![dense(784 -> 256, relu), dense(256 -> 10, softmax)];
 
@@ -37,6 +38,20 @@ const NORMALIZED: netinit::NetworkSpec = network![
     layer_norm(16, gamma = uniform(bound = 2.0), beta = normal(std = 0.5), epsilon = 1e-3),
     tanh,
     dense(16 -> 4, softmax),
+];
+
+/// Batch normalizations over a convolution's channels and over features,
+/// with random γ and β, trained a few steps so their running statistics
+/// are not the initial 0 and 1, then run in evaluation mode.
+const BATCH_NORMALIZED: netinit::NetworkSpec = network![
+    input(2, 4, 4),
+    conv2d(2 -> 3, identity, kernel = 3, padding = 1, bias = none),
+    batch_norm(3, gamma = uniform(bound = 2.0), beta = normal(std = 0.5)),
+    relu,
+    flatten,
+    dense(48 -> 6, tanh),
+    batch_norm(6, epsilon = 1e-3),
+    dense(6 -> 3, softmax),
 ];
 
 /// The batch's size: a few rows, enough that a transposed weight or a
@@ -74,9 +89,25 @@ fn main() -> Result<(), Box<dyn Error>> {
         directory.join("normalized_outputs.f32"),
         le_bytes(normalized.forward(rows.view())?.iter()),
     )?;
+    let images = Array2::from_shape_fn((ROWS, 32), |(row, col)| {
+        ((row * 11 + col * 7) % 19) as f32 / 6.0 - 1.5
+    });
+    let labels: Vec<usize> = (0..ROWS).map(|row| row % 3).collect();
+    let mut trainer = Trainer::new(BATCH_NORMALIZED.init(0), Loss::CrossEntropy, Optimizer::sgd(0.1))?;
+    for _ in 0..3 {
+        trainer.step(images.view(), Targets::Classes(&labels))?;
+    }
+    let mut batch_normalized = trainer.into_network();
+    batch_normalized.set_mode(Mode::Eval);
+    batch_normalized.save(directory.join("batch_norm.safetensors"))?;
+    fs::write(directory.join("batch_norm_inputs.f32"), le_bytes(images.iter()))?;
+    fs::write(
+        directory.join("batch_norm_outputs.f32"),
+        le_bytes(batch_normalized.forward(images.view())?.iter()),
+    )?;
     println!(
-        "wrote the card's network, a convolutional one and a normalized one, {ROWS} inputs each and their \
-         outputs, to {}",
+        "wrote the card's network, a convolutional one, a normalized one and a batch-normalized one, {ROWS} \
+         inputs each and their outputs, to {}",
         directory.display()
     );
     Ok(())

@@ -121,6 +121,54 @@ def check_normalized(directory):
     assert difference < 1e-5, difference
     print(f"python reads netinit's normalized checkpoint: no bias for bias = none, LayerNorm's weight and bias, "
           f"forward pass within {difference:.1e}")
+    check_batch_norm(directory)
+
+
+def batch_norm(x, tensors, prefix, eps):
+    """PyTorch's BatchNorm in evaluation: each channel (axis 1) by its
+    running statistics, then its weight and bias."""
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    mean = tensors[f"{prefix}.running_mean"].reshape(shape)
+    variance = tensors[f"{prefix}.running_var"].reshape(shape)
+    weight, bias = tensors[f"{prefix}.weight"].reshape(shape), tensors[f"{prefix}.bias"].reshape(shape)
+    return (x - mean) / np.sqrt(variance + eps) * weight + bias
+
+
+def check_batch_norm(directory):
+    """Batch normalizations over channels and features after training, in
+    evaluation mode, as PyTorch's BatchNorm2d and BatchNorm1d compute them."""
+    path = f"{directory}/batch_norm.safetensors"
+    tensors = load_file(path)
+    expected_shapes = {
+        "layers.0.weight": (3, 2, 3, 3),
+        "layers.1.weight": (3,),
+        "layers.1.bias": (3,),
+        "layers.1.running_mean": (3,),
+        "layers.1.running_var": (3,),
+        "layers.2.weight": (6, 48),
+        "layers.2.bias": (6,),
+        "layers.3.weight": (6,),
+        "layers.3.bias": (6,),
+        "layers.3.running_mean": (6,),
+        "layers.3.running_var": (6,),
+        "layers.4.weight": (3, 6),
+        "layers.4.bias": (3,),
+    }
+    assert {name: tensors[name].shape for name in tensors} == expected_shapes, tensors.keys()
+    # Trained: the running statistics moved away from 0 and 1.
+    assert np.all(tensors["layers.1.running_mean"] != 0.0), tensors["layers.1.running_mean"]
+    assert np.all(tensors["layers.3.running_var"] != 1.0), tensors["layers.3.running_var"]
+    inputs = np.fromfile(f"{directory}/batch_norm_inputs.f32", dtype="<f4").reshape(-1, 2, 4, 4).astype(np.float64)
+    expected = np.fromfile(f"{directory}/batch_norm_outputs.f32", dtype="<f4").reshape(-1, 3)
+    x = conv2d(inputs, tensors["layers.0.weight"], np.zeros(3), 1)
+    x = np.maximum(batch_norm(x, tensors, "layers.1", 1e-5), 0.0)
+    x = np.tanh(x.reshape(x.shape[0], -1) @ tensors["layers.2.weight"].T + tensors["layers.2.bias"])
+    x = batch_norm(x, tensors, "layers.3", 1e-3)
+    probabilities = softmax(x @ tensors["layers.4.weight"].T + tensors["layers.4.bias"])
+    difference = float(np.max(np.abs(probabilities - expected)))
+    assert difference < 1e-5, difference
+    print(f"python reads netinit's batch-normalized checkpoint: BatchNorm2d and BatchNorm1d with trained running "
+          f"statistics, forward pass in evaluation within {difference:.1e}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Module, Tensor, D};
 use candle_nn::{
-    conv2d, layer_norm, linear, linear_no_bias, Conv2d, Conv2dConfig, LayerNorm, Linear, VarBuilder,
+    batch_norm, conv2d, conv2d_no_bias, layer_norm, linear, linear_no_bias, BatchNorm, Conv2d, Conv2dConfig,
+    LayerNorm, Linear, ModuleT, VarBuilder,
 };
 
 /// The card network as a candle user writes it: `layers.0` and `layers.1`.
@@ -84,6 +85,43 @@ impl Normalized {
     fn forward(&self, inputs: &Tensor) -> candle_core::Result<Tensor> {
         let x = candle_nn::ops::silu(&self.first.forward(inputs)?)?;
         let x = self.norm.forward(&x)?.tanh()?;
+        candle_nn::ops::softmax(&self.head.forward(&x)?, D::Minus1)
+    }
+}
+
+/// The batch-normalized reference network as a candle user writes it,
+/// run in evaluation (`forward_t(…, false)`: the running statistics).
+struct BatchNormalized {
+    conv: Conv2d,
+    channels: BatchNorm,
+    hidden: Linear,
+    features: BatchNorm,
+    head: Linear,
+}
+
+impl BatchNormalized {
+    fn load(builder: VarBuilder) -> candle_core::Result<BatchNormalized> {
+        let layers = builder.pp("layers");
+        let padded = Conv2dConfig {
+            padding: 1,
+            ..Default::default()
+        };
+        Ok(BatchNormalized {
+            conv: conv2d_no_bias(2, 3, 3, padded, layers.pp("0"))?,
+            channels: batch_norm(3, 1e-5, layers.pp("1"))?,
+            hidden: linear(48, 6, layers.pp("2"))?,
+            features: batch_norm(6, 1e-3, layers.pp("3"))?,
+            head: linear(6, 3, layers.pp("4"))?,
+        })
+    }
+
+    fn forward(&self, images: &Tensor) -> candle_core::Result<Tensor> {
+        let x = self
+            .channels
+            .forward_t(&self.conv.forward(images)?, false)?
+            .relu()?;
+        let x = self.hidden.forward(&x.flatten_from(1)?)?.tanh()?;
+        let x = self.features.forward_t(&x, false)?;
         candle_nn::ops::softmax(&self.head.forward(&x)?, D::Minus1)
     }
 }
@@ -166,6 +204,25 @@ fn main() -> Result<(), Box<dyn Error>> {
         .into());
     }
 
+    // SAFETY: as above.
+    let builder = unsafe {
+        VarBuilder::from_mmaped_safetensors(&[directory.join("batch_norm.safetensors")], DType::F32, &device)?
+    };
+    let batch_normalized = BatchNormalized::load(builder)?;
+    let images = read_f32(&directory.join("batch_norm_inputs.f32"), 2 * 4 * 4)?;
+    let images = images.reshape((images.dim(0)?, 2, 4, 4))?;
+    let expected = read_f32(&directory.join("batch_norm_outputs.f32"), 3)?;
+    let batch_norm_difference = (batch_normalized.forward(&images)? - &expected)?
+        .abs()?
+        .max_all()?
+        .to_scalar::<f32>()?;
+    if batch_norm_difference >= 1e-5 {
+        return Err(format!(
+            "candle's BatchNorm forward pass differs from netinit's by {batch_norm_difference}"
+        )
+        .into());
+    }
+
     // The sharded set: every shard file, as candle takes a model split in
     // several files; each tensor must equal the single file's, bit for bit.
     let shards = files(&directory.join("sharded"), |name| name.ends_with(".safetensors"))?;
@@ -188,7 +245,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "candle reads netinit's checkpoints: VarBuilder loads the card network, forward pass within {difference:.1e}; \
          the convolutional one into Conv2d layers, within {cnn_difference:.1e}; a layer without biases and a \
-         LayerNorm, within {normalized_difference:.1e}; {compared} tensors from {} shards equal the single file's",
+         LayerNorm, within {normalized_difference:.1e}; two BatchNorms with trained running statistics, in \
+         evaluation, within {batch_norm_difference:.1e}; {compared} tensors from {} shards equal the single file's",
         shards.len()
     );
     Ok(())
