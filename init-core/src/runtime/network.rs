@@ -385,6 +385,9 @@ impl Network {
     pub fn forward(&self, input: ArrayView2<f32>) -> Result<Array2<f32>, Error> {
         self.check_input(input)?;
         self.check_batch(input, self.mode)?;
+        // Layers read rows as slices: a transposed view is copied into order once.
+        let input = input.as_standard_layout();
+        let input = input.view();
         let mut activations: Option<Array2<f32>> = None;
         for stage in &self.stages {
             let mut computed = match &activations {
@@ -450,6 +453,8 @@ impl Network {
     pub(crate) fn forward_cached_in(&self, input: ArrayView2<f32>, mode: Mode) -> Result<Cache, Error> {
         self.check_input(input)?;
         self.check_batch(input, mode)?;
+        let input = input.as_standard_layout();
+        let input = input.view();
         let mut cache = Cache {
             stages: Vec::with_capacity(self.stages.len()),
         };

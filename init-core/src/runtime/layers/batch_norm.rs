@@ -118,9 +118,6 @@ impl BatchNorm {
         positions: usize,
         training: bool,
     ) -> (Array2<f32>, Array2<f32>, Statistics) {
-        // Rows are read as slices: a transposed view is copied into order.
-        let input = input.as_standard_layout();
-        let input = input.view();
         let statistics = if training {
             self.batch_statistics(input, positions)
         } else {
@@ -202,8 +199,6 @@ impl BatchNorm {
         below: bool,
     ) -> (Array2<f32>, Array1<f32>, Option<Array2<f32>>) {
         let channels = self.channels();
-        let delta = delta.as_standard_layout();
-        let delta = delta.view();
         let (mut along, mut total) = (vec![0.0_f64; channels], vec![0.0_f64; channels]);
         for (delta_row, x_hat_row) in delta.rows().into_iter().zip(normalized.rows()) {
             let pairs = delta_row

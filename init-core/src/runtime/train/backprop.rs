@@ -39,6 +39,9 @@ pub struct Evaluation {
 impl Network {
     /// The mean loss of a batch.
     pub fn loss(&self, inputs: ArrayView2<f32>, targets: Targets, loss: Loss) -> Result<f32, Error> {
+        // Layers read rows as slices: a transposed view is copied into order once.
+        let inputs = inputs.as_standard_layout();
+        let inputs = inputs.view();
         let cache = self.forward_cached(inputs)?;
         self.loss_value(&cache, targets, loss)
     }
@@ -79,6 +82,9 @@ impl Network {
         targets: Targets,
         loss: Loss,
     ) -> Result<(f32, Gradients, Vec<UsedStatistics>), Error> {
+        // Layers read rows as slices: a transposed view is copied into order once.
+        let inputs = inputs.as_standard_layout();
+        let inputs = inputs.view();
         let mut cache = self.forward_cached(inputs)?;
         let value = self.loss_value(&cache, targets, loss)?;
         let fused = loss == Loss::CrossEntropy;
@@ -117,7 +123,13 @@ impl Network {
             });
         }
         Ok(self
-            .backpropagate(&cache, inputs, output_gradient.to_owned(), false, false)
+            .backpropagate(
+                &cache,
+                inputs,
+                output_gradient.as_standard_layout().into_owned(),
+                false,
+                false,
+            )
             .0)
     }
 
@@ -676,6 +688,41 @@ mod tests {
         for (o, v) in out.iter().zip(x.iter()) {
             assert!((o - v * scale).abs() < 1e-5, "{o} {v}");
         }
+    }
+
+    #[test]
+    fn a_transposed_batch_is_the_same_batch() {
+        use crate::rules::layer::NormSpec;
+        // Convolutions and normalizations read rows as slices: a batch (or
+        // an output gradient) given as a transposed view gives the same bits.
+        let spec = NetworkSpec::new(vec![
+            LayerSpec::input(Shape::image(1, 4, 4)),
+            LayerSpec::conv2d(1, 2, Activation::Tanh, [3, 3]),
+            LayerSpec::batch_norm(NormSpec::new(2)),
+            LayerSpec::flatten(),
+            LayerSpec::layer_norm(NormSpec::new(8)),
+        ])
+        .unwrap();
+        let net = spec.init(3);
+        let x = inputs(5, 16);
+        let transposed = x.t().to_owned();
+        let gradient = Array2::from_shape_fn((5, 8), |(r, c)| (r + 2 * c) as f32 / 9.0);
+        let gradient_transposed = gradient.t().to_owned();
+        assert_eq!(
+            net.forward(transposed.t()).unwrap(),
+            net.forward(x.view()).unwrap()
+        );
+        assert_eq!(
+            net.backward(transposed.t(), gradient_transposed.t()).unwrap(),
+            net.backward(x.view(), gradient.view()).unwrap()
+        );
+        let y = Array2::from_shape_fn((5, 8), |(r, c)| (r * c) as f32 / 20.0);
+        let loss = Loss::MeanSquaredError;
+        let (_, from_transposed) = net
+            .gradients(transposed.t(), Targets::Values(y.view()), loss)
+            .unwrap();
+        let (_, from_rows) = net.gradients(x.view(), Targets::Values(y.view()), loss).unwrap();
+        assert_eq!(from_transposed.weights, from_rows.weights);
     }
 
     #[test]
