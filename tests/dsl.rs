@@ -371,11 +371,20 @@ fn layer(inputs: usize, (outputs, activation, weight, bias, mismatch, drift): La
     layer
 }
 
-/// Networks of 1 to 6 layers whose widths chain, with network-wide levels
+/// Networks of 1 to 6 layers whose widths chain, some of them (with the
+/// normalization after them) in a residual block, scaled or not, with a
+/// dense shortcut where the width changes; with network-wide levels
 /// (including `forbid`) for a lint the layers leave alone.
 fn network() -> impl Strategy<Value = NetworkSpec> {
     (
-        proptest::collection::vec((layer_parts(), proptest::option::weighted(0.3, norm())), 1..6),
+        proptest::collection::vec(
+            (
+                layer_parts(),
+                proptest::option::weighted(0.3, norm()),
+                proptest::option::weighted(0.3, proptest::bool::ANY),
+            ),
+            1..6,
+        ),
         1..600_usize,
         network_level(),
     )
@@ -383,7 +392,8 @@ fn network() -> impl Strategy<Value = NetworkSpec> {
             let mut width = inputs;
             let layers = parts
                 .into_iter()
-                .flat_map(|(parts, norm)| {
+                .flat_map(|(parts, norm, block)| {
+                    let input = width;
                     let built = layer(width, parts);
                     width = built.outputs();
                     // A normalization after it, of its width (a width of 1
@@ -396,7 +406,26 @@ fn network() -> impl Strategy<Value = NetworkSpec> {
                         };
                         layer.with_weight(gamma).with_bias(beta)
                     });
-                    [Some(built), norm].into_iter().flatten()
+                    let body = [Some(built), norm].into_iter().flatten();
+                    let Some(scaled) = block else {
+                        return body.collect::<Vec<_>>();
+                    };
+                    let start = match scaled {
+                        true => LayerSpec::residual(),
+                        false => LayerSpec::residual_unscaled(),
+                    };
+                    let shortcut = (input != width).then(|| {
+                        [
+                            LayerSpec::shortcut(),
+                            LayerSpec::dense(input, width, Activation::Identity),
+                        ]
+                    });
+                    [start]
+                        .into_iter()
+                        .chain(body)
+                        .chain(shortcut.into_iter().flatten())
+                        .chain([LayerSpec::residual_end()])
+                        .collect()
                 })
                 .collect();
             let spec = NetworkSpec::new(layers).unwrap();

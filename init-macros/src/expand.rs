@@ -157,8 +157,20 @@ fn layer(spec: &LayerSpec) -> TokenStream {
             let function = activation(*function);
             quote!(#private::LayerSpec::activation_layer(#function))
         }
+        LayerKind::Residual { scaled: true } => quote!(#private::LayerSpec::residual()),
+        LayerKind::Residual { scaled: false } => quote!(#private::LayerSpec::residual_unscaled()),
+        LayerKind::Shortcut => quote!(#private::LayerSpec::shortcut()),
+        LayerKind::ResidualEnd => quote!(#private::LayerSpec::residual_end()),
     };
-    quote!(#kind #(#levels)*)
+    // The derived branch scaling, computed at compile time.
+    let scale = match spec.branch_scale() {
+        1.0 => quote!(),
+        scale => {
+            let scale = Literal::f64_suffixed(scale);
+            quote!(.with_branch_scale(#scale))
+        }
+    };
+    quote!(#kind #scale #(#levels)*)
 }
 
 /// A dense or conv2d layer: its constructor, then its inits.

@@ -251,6 +251,34 @@ pub enum SpecError {
         /// The kind of the layer before.
         previous: &'static str,
     },
+    /// A residual block's marker where no block can have it (a network
+    /// built at run time): a `shortcut` outside a block or after the
+    /// block's shortcut, an end with no block open, a block never ended.
+    MisplacedMarker {
+        /// The marker (0-based).
+        layer: usize,
+        /// `residual`, `shortcut` or `end`.
+        marker: &'static str,
+    },
+    /// A residual block's branch, or its shortcut, with no layer.
+    EmptyBranch {
+        /// The block's `residual` marker, or its `shortcut`.
+        layer: usize,
+        /// `branch` or `shortcut`.
+        part: &'static str,
+    },
+    /// A residual block whose branch gives another shape than the block's
+    /// input (or its shortcut's output), which it is added to.
+    ResidualShape {
+        /// The block's end.
+        layer: usize,
+        /// What the branch gives.
+        branch: Shape,
+        /// What it is added to.
+        skip: Shape,
+        /// Whether `skip` is a shortcut's output (else the block's input).
+        shortcut: bool,
+    },
     /// A layer index past the last layer (in [`NetworkSpec::with_layer`](crate::NetworkSpec::with_layer)).
     NoSuchLayer {
         /// The index asked for.
@@ -290,7 +318,10 @@ impl SpecError {
             | SpecError::InvalidEpsilon { layer, .. }
             | SpecError::NormWidth { layer, .. }
             | SpecError::NormOfOne { layer }
-            | SpecError::NormOnImage { layer, .. } => Some(layer),
+            | SpecError::NormOnImage { layer, .. }
+            | SpecError::MisplacedMarker { layer, .. }
+            | SpecError::EmptyBranch { layer, .. }
+            | SpecError::ResidualShape { layer, .. } => Some(layer),
         }
     }
 
@@ -320,7 +351,10 @@ impl SpecError {
             SpecError::NormInit { part, .. } => part,
             SpecError::InvalidEpsilon { .. } => Part::Epsilon,
             SpecError::NormWidth { .. } | SpecError::NormOfOne { .. } => Part::Inputs,
-            SpecError::NormOnImage { .. } => Part::Layer,
+            SpecError::NormOnImage { .. }
+            | SpecError::MisplacedMarker { .. }
+            | SpecError::EmptyBranch { .. }
+            | SpecError::ResidualShape { .. } => Part::Layer,
         }
     }
 
@@ -466,6 +500,38 @@ impl SpecError {
             SpecError::NormOnImage { given, previous, .. } => format!(
                 "layer_norm normalises a vector of features, but `{previous}` before it gives an image, {given}"
             ),
+            SpecError::MisplacedMarker { marker: "shortcut", .. } => {
+                "a residual block's `shortcut` marker where no block's branch is open: outside any block, or after \
+                 the block's shortcut"
+                    .into()
+            }
+            SpecError::MisplacedMarker { marker: "end", .. } => {
+                "a residual block's end where no block is open".into()
+            }
+            SpecError::MisplacedMarker { .. } => "a residual block that is never ended".into(),
+            SpecError::EmptyBranch { part: "shortcut", .. } => {
+                "this shortcut holds no layer: the block's input is added as it is without one".into()
+            }
+            SpecError::EmptyBranch { .. } => {
+                "a residual block's branch needs at least one layer: the block adds the branch's output to its input"
+                    .into()
+            }
+            SpecError::ResidualShape {
+                branch,
+                skip,
+                shortcut,
+                ..
+            } => {
+                let (added, what) = match shortcut {
+                    true => ("its shortcut's output", "the shortcut gives"),
+                    false => ("its input", "the block's input is"),
+                };
+                format!(
+                    "a residual block adds its branch's output to {added}, but the branch gives {} and {what} {}",
+                    described(branch),
+                    described(skip)
+                )
+            }
             SpecError::UnfusedActivation {
                 activation,
                 previous,
@@ -599,7 +665,70 @@ impl SpecError {
                 previous,
                 ..
             } => format!("write `{activation}` in place of `identity` in the `{previous}` layer, and remove this layer"),
+            SpecError::MisplacedMarker { .. } => "write a block as `LayerSpec::residual()`, its branch's layers, \
+                optionally `LayerSpec::shortcut()` and the shortcut's layers, then `LayerSpec::residual_end()`"
+                .into(),
+            SpecError::EmptyBranch { part: "shortcut", .. } => "remove the empty shortcut".into(),
+            SpecError::EmptyBranch { .. } => {
+                "write the branch's layers, as in `residual(dense(256 -> 256, relu), dense(256 -> 256, identity))`"
+                    .into()
+            }
+            SpecError::ResidualShape {
+                branch,
+                skip,
+                shortcut: true,
+                ..
+            } => format!(
+                "make the shortcut's last layer give {}, as the branch does (it gives {})",
+                described(branch),
+                described(skip)
+            ),
+            SpecError::ResidualShape { branch, skip, .. } => format!(
+                "make the branch's last layer give {}, or add {} that maps the block's input to {}",
+                described(skip),
+                shortcut_example(skip, branch),
+                described(branch)
+            ),
         }
+    }
+}
+
+/// A `shortcut = …` that maps `from` to `to`: a dense layer for
+/// features; a 1 × 1 convolution (strided where the plane shrinks by a
+/// whole factor) and a batch normalization for images, as in ResNet.
+fn shortcut_example(from: Shape, to: Shape) -> String {
+    match (from, to) {
+        (Shape::Features(from), Shape::Features(to)) => {
+            format!("`shortcut = dense({from} -> {to}, identity)`")
+        }
+        (
+            Shape::Image {
+                channels,
+                height,
+                width,
+            },
+            Shape::Image {
+                channels: out,
+                height: out_height,
+                width: out_width,
+            },
+        ) => {
+            // A 1 × 1 window moved by `s` gives (n - 1)/s + 1 positions.
+            let stride = (1..=height.max(width).max(1)).find(|s| {
+                (height.max(1) - 1) / s + 1 == out_height && (width.max(1) - 1) / s + 1 == out_width
+            });
+            match stride {
+                Some(1) => format!(
+                    "`shortcut = (conv2d({channels} -> {out}, identity, kernel = 1, bias = none), batch_norm({out}))`"
+                ),
+                Some(stride) => format!(
+                    "`shortcut = (conv2d({channels} -> {out}, identity, kernel = 1, stride = {stride}, bias = none), \
+                     batch_norm({out}))`"
+                ),
+                None => "`shortcut = LAYER` (or `shortcut = (LAYER, …)`)".into(),
+            }
+        }
+        _ => "`shortcut = LAYER` (or `shortcut = (LAYER, …)`)".into(),
     }
 }
 
@@ -617,6 +746,14 @@ fn counted(count: usize, noun: &str) -> String {
     match count {
         1 => format!("1 {noun}"),
         _ => format!("{count} {noun}s"),
+    }
+}
+
+/// `256 features`, `16 × 28 × 28`.
+fn described(shape: Shape) -> String {
+    match shape {
+        Shape::Features(features) => counted(features, "feature"),
+        image => image.to_string(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! layer by layer with the arithmetic spelled out in the errors.
 
 use crate::rules::activation::Activation;
+use crate::rules::blocks;
 use crate::rules::error::SpecError;
 use crate::rules::keywords;
 use crate::rules::layer::{LayerKind, LayerSpec};
@@ -36,7 +37,7 @@ fn bounded(layer: usize, shape: Shape) -> Result<Shape, SpecError> {
 /// else a first dense layer's input width or a first `layer_norm`'s features; `None` when neither says (a
 /// network that starts with a spatial layer, which validation refuses).
 pub(crate) fn input_shape(layers: &[LayerSpec]) -> Option<Shape> {
-    match layers.first().map(LayerSpec::kind) {
+    match first_layer(layers).map(|first| layers[first].kind()) {
         Some(LayerKind::Input(shape)) => Some(*shape),
         Some(LayerKind::Dense(dense)) => Some(Shape::Features(dense.inputs())),
         Some(LayerKind::LayerNorm(norm) | LayerKind::BatchNorm(norm)) => {
@@ -46,30 +47,75 @@ pub(crate) fn input_shape(layers: &[LayerSpec]) -> Option<Shape> {
     }
 }
 
+/// The first layer that is not a residual block's start: the one that
+/// takes the network's input.
+fn first_layer(layers: &[LayerSpec]) -> Option<usize> {
+    layers
+        .iter()
+        .position(|layer| !matches!(layer.kind(), LayerKind::Residual { .. }))
+}
+
+/// The shape every layer gives, first to last (`None` where a mistake
+/// left it unknown).
+pub(crate) fn shapes(layers: &[LayerSpec]) -> Vec<Option<Shape>> {
+    let mut shapes = Vec::with_capacity(layers.len());
+    for index in 0..layers.len() {
+        let input = shapes.last().copied().unwrap_or_else(|| input_shape(layers));
+        let shape = step(layers, index, input, &shapes).ok().flatten();
+        shapes.push(shape);
+    }
+    shapes
+}
+
 /// The shape layer `index` gives for an input of shape `input` (`None`
 /// where an earlier mistake left it unknown), or the mistake in how it
-/// chains to the layer before. After a mistake, the shape is known again
-/// where the layer alone fixes it (a dense layer's width).
+/// chains to the layer before; `earlier` holds what the layers before it
+/// gave, which a residual block's markers take. After a mistake, the shape
+/// is known again where the layer alone fixes it (a dense layer's width).
 pub(crate) fn step(
     layers: &[LayerSpec],
     index: usize,
     input: Option<Shape>,
+    earlier: &[Option<Shape>],
 ) -> Result<Option<Shape>, SpecError> {
-    match unbounded(layers, index, input)? {
+    match unbounded(layers, index, input, earlier)? {
         Some(shape) => bounded(index, shape).map(Some),
         None => Ok(None),
     }
 }
 
 /// [`step`] without the bound on the size.
-fn unbounded(layers: &[LayerSpec], index: usize, input: Option<Shape>) -> Result<Option<Shape>, SpecError> {
+fn unbounded(
+    layers: &[LayerSpec],
+    index: usize,
+    input: Option<Shape>,
+    earlier: &[Option<Shape>],
+) -> Result<Option<Shape>, SpecError> {
     let layer = &layers[index];
+    let given = |at: usize| earlier.get(at).copied().flatten();
     let previous = shaping_layer(layers, index).map(|previous| &layers[previous]);
     let previous_name = previous.map_or("input", |previous| previous.kind().name());
     match *layer.kind() {
         LayerKind::Input(shape) if index == 0 => Ok((!shape.is_empty()).then_some(shape)),
         LayerKind::Input(_) => Err(SpecError::MisplacedInput { layer: index }),
-        _ if index == 0
+        LayerKind::Residual { .. } => Ok(input),
+        LayerKind::Shortcut => Ok(blocks::block_of(layers, index).and_then(|block| given(block.start))),
+        LayerKind::ResidualEnd => {
+            let Some(block) = blocks::block_of(layers, index) else {
+                return Ok(input);
+            };
+            match (given(block.branch_last()), given(block.skip())) {
+                (Some(branch), Some(skip)) if branch != skip => Err(SpecError::ResidualShape {
+                    layer: index,
+                    branch,
+                    skip,
+                    shortcut: block.shortcut.is_some(),
+                }),
+                (branch, skip) => Ok(branch.or(skip)),
+            }
+        }
+        _ if first_layer(layers) == Some(index)
+            && input_shape(layers).is_none()
             && (layer.kind().is_spatial() || matches!(layer.kind(), LayerKind::Activation(_))) =>
         {
             Err(SpecError::MissingInput { layer: index })
@@ -214,11 +260,11 @@ fn flattened_from(layers: &[LayerSpec], index: usize) -> Option<Shape> {
     if *layers[flatten].kind() != LayerKind::Flatten {
         return None;
     }
-    let mut shape = input_shape(layers);
-    for earlier in 0..flatten {
-        shape = step(layers, earlier, shape).ok().flatten();
-    }
-    shape.filter(|shape| matches!(shape, Shape::Image { .. }))
+    let input = match flatten {
+        0 => input_shape(layers),
+        _ => shapes(&layers[..flatten])[flatten - 1],
+    };
+    input.filter(|shape| matches!(shape, Shape::Image { .. }))
 }
 
 impl NetworkSpec {
@@ -245,13 +291,9 @@ impl NetworkSpec {
     /// The shape each layer gives, first to last (a checked network's
     /// shapes are all known).
     pub fn output_shapes(&self) -> Vec<Shape> {
-        let layers = self.layers();
-        let mut shape = input_shape(layers);
-        (0..layers.len())
-            .map(|index| {
-                shape = step(layers, index, shape).ok().flatten();
-                shape.unwrap_or(Shape::Features(0))
-            })
+        shapes(self.layers())
+            .into_iter()
+            .map(|shape| shape.unwrap_or(Shape::Features(0)))
             .collect()
     }
 }

@@ -258,6 +258,21 @@ impl Draw {
         }
     }
 
+    /// The same draw with every value multiplied by `factor` (at least 0).
+    pub fn scaled(self, factor: f64) -> Draw {
+        match self {
+            Draw::Normal { std } => Draw::Normal { std: std * factor },
+            Draw::Uniform { bound } => Draw::Uniform {
+                bound: bound * factor,
+            },
+            Draw::TruncatedNormal { std } => Draw::TruncatedNormal { std: std * factor },
+            Draw::Orthogonal { gain } => Draw::Orthogonal { gain: gain * factor },
+            Draw::Constant { value } => Draw::Constant {
+                value: value * factor,
+            },
+        }
+    }
+
     /// Whether every value comes out the same in f32: a constant, or a draw
     /// whose every value rounds to zero (its largest magnitude below
     /// [`SMALLEST_SCALE`]).

@@ -20,6 +20,16 @@ pub const FLATTEN: &str = "flatten";
 pub const LAYER_NORM: &str = "layer_norm";
 /// `batch_norm(C)`.
 pub const BATCH_NORM: &str = "batch_norm";
+/// `residual(LAYER, …[, shortcut = LAYER | (LAYER, …)][, scale = none])`.
+pub const RESIDUAL: &str = "residual";
+/// `shortcut = LAYER` or `shortcut = (LAYER, …)` in a residual block.
+pub const SHORTCUT: &str = "shortcut";
+/// `scale = none` on a residual block: its branch's last layer keeps its init.
+pub const SCALE: &str = "scale";
+/// `scale = derived` on a residual block: the derived branch scaling (the default).
+pub const DERIVED: &str = "derived";
+/// A residual block's options, as listed in messages.
+pub const RESIDUAL_OPTIONS: &[&str] = &[SHORTCUT, SCALE];
 /// The layer kinds, as listed in messages.
 pub const LAYER_KINDS: &[&str] = &[
     INPUT,
@@ -31,6 +41,7 @@ pub const LAYER_KINDS: &[&str] = &[
     FLATTEN,
     LAYER_NORM,
     BATCH_NORM,
+    RESIDUAL,
 ];
 
 /// `init = INIT`: the weight init.

@@ -3,6 +3,7 @@
 //! run-time dependency: the `network!` macro runs this code at compile time.
 
 pub mod activation;
+pub mod blocks;
 pub mod dsl;
 pub mod error;
 pub mod fans;

@@ -7,6 +7,7 @@ use crate::rules::init::Init;
 use crate::rules::layer::LayerSpec;
 use crate::rules::levels::{Level, Lint, LintLevels};
 use crate::rules::path::LayerPath;
+use crate::rules::signal::scale_branches;
 use crate::rules::validate::{validate, SpecError};
 
 /// A network description: its layers in order.
@@ -47,18 +48,15 @@ impl NetworkSpec {
     pub fn with_lints(layers: Vec<LayerSpec>, lints: LintLevels) -> Result<NetworkSpec, SpecError> {
         match validate(&layers, &lints).into_iter().next() {
             Some(error) => Err(error),
-            None => Ok(NetworkSpec {
-                layers: Cow::Owned(layers),
-                lints,
-            }),
+            None => Ok(NetworkSpec::from_parts(layers, lints)),
         }
     }
 
     /// A network from parts the DSL reader has checked (it reports its own
-    /// errors, with spans).
+    /// errors, with spans), with the derived branch scaling set.
     pub(crate) fn from_parts(layers: Vec<LayerSpec>, lints: LintLevels) -> NetworkSpec {
         NetworkSpec {
-            layers: Cow::Owned(layers),
+            layers: Cow::Owned(scale_branches(&layers)),
             lints,
         }
     }

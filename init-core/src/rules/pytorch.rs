@@ -8,6 +8,7 @@
 use core::fmt::Write;
 
 use crate::rules::activation::Activation;
+use crate::rules::blocks;
 use crate::rules::layer::{LayerKind, Padding};
 use crate::rules::network::NetworkSpec;
 use crate::rules::shape::Shape;
@@ -28,7 +29,11 @@ impl NetworkSpec {
         let mut modules = String::new();
         let mut forward = String::new();
         let shapes = self.output_shapes();
-        for ((path, layer), shape) in self.layer_paths().into_iter().zip(self.layers()).zip(shapes) {
+        // A residual block keeps its input as `skip{depth}` and, with a
+        // shortcut, its branch's output as `branch{depth}`.
+        let mut depth = 0_usize;
+        let layers = self.layer_paths().into_iter().zip(self.layers()).zip(shapes);
+        for (index, ((path, layer), shape)) in layers.enumerate() {
             let step = match (path, layer.kind()) {
                 (Some(path), LayerKind::Dense(dense)) => {
                     let _ = writeln!(
@@ -89,6 +94,24 @@ impl NetworkSpec {
                 }
                 (_, LayerKind::GlobalAvgPool2d) => "x.mean(dim=(2, 3))".to_owned(),
                 (_, LayerKind::Flatten) => "torch.flatten(x, 1)".to_owned(),
+                (_, LayerKind::Residual { .. }) => {
+                    depth += 1;
+                    let _ = writeln!(forward, "        skip{depth} = x");
+                    continue;
+                }
+                (_, LayerKind::Shortcut) => {
+                    let _ = writeln!(forward, "        branch{depth} = x");
+                    format!("skip{depth}")
+                }
+                (_, LayerKind::ResidualEnd) => {
+                    let block = blocks::block_of(self.layers(), index);
+                    let sum = match block.is_some_and(|block| block.shortcut.is_some()) {
+                        true => format!("branch{depth} + x"),
+                        false => format!("x + skip{depth}"),
+                    };
+                    depth = depth.saturating_sub(1);
+                    sum
+                }
                 (_, LayerKind::Activation(function)) if *function != Activation::Identity => {
                     activation(*function, "x")
                 }

@@ -42,6 +42,7 @@ impl fmt::Display for Summary<'_> {
             "Params",
         ];
         let mut input = spec.input_shape();
+        let mut depth = 0_usize;
         let rows: Vec<[String; 7]> = spec
             .layer_paths()
             .iter()
@@ -49,8 +50,23 @@ impl fmt::Display for Summary<'_> {
             .zip(spec.output_shapes())
             .map(|((path, layer), output)| {
                 let (activation, fans) = (layer.activation(), layer.fans());
-                let shape = format!("{input} -> {output}");
+                let shape = match layer.kind() {
+                    LayerKind::Shortcut => format!("{output}"),
+                    _ => format!("{input} -> {output}"),
+                };
                 input = output;
+                // A block's layers are indented under its `residual`.
+                depth -= usize::from(*layer.kind() == LayerKind::ResidualEnd).min(depth);
+                let name = match layer.kind() {
+                    LayerKind::ResidualEnd => "+ (residual end)".to_owned(),
+                    kind => format!("{}{}", "  ".repeat(depth), kind.name()),
+                };
+                depth += usize::from(matches!(layer.kind(), LayerKind::Residual { .. }));
+                // The derived branch scaling, on the layer it scales.
+                let scaled = match layer.branch_scale() {
+                    1.0 => String::new(),
+                    scale => format!(" × {scale:.4} (branch)"),
+                };
                 // A normalization's γ and β show as its weight and bias inits.
                 let weighted = layer.affine().is_some() || layer.norm().is_some();
                 let cell = |text: String| if weighted { text } else { String::new() };
@@ -61,10 +77,10 @@ impl fmt::Display for Summary<'_> {
                 };
                 [
                     path.as_ref().map(ToString::to_string).unwrap_or_default(),
-                    layer.kind().name().to_owned(),
+                    name,
                     shape,
                     activation_cell,
-                    cell(layer.weight().describe(activation, fans)),
+                    cell(format!("{}{scaled}", layer.weight().describe(activation, fans))),
                     cell(match layer.has_bias() {
                         true => layer.bias().describe(activation, fans),
                         false => keywords::NONE.to_owned(),

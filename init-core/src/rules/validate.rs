@@ -2,6 +2,7 @@
 //! [`NetworkSpec::new`](crate::NetworkSpec::new).
 
 use crate::rules::activation::Activation;
+use crate::rules::blocks;
 use crate::rules::flow;
 use crate::rules::init::Init;
 use crate::rules::layer::{AffineSpec, LayerKind, LayerSpec};
@@ -27,15 +28,20 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
     if layers.is_empty() {
         errors.push(SpecError::Empty);
     }
+    blocks::structure_errors(layers, &mut errors);
     let mut total: Option<usize> = Some(0);
-    let mut shape = flow::input_shape(layers);
+    let mut shapes = Vec::with_capacity(layers.len());
     for (index, layer) in layers.iter().enumerate() {
+        let shape = shapes
+            .last()
+            .copied()
+            .unwrap_or_else(|| flow::input_shape(layers));
         let before = errors.len();
         layer.shape_errors(index, &mut errors);
         // A layer whose own sizes are wrong is not also checked against its
         // input; what it gives is still known where it alone fixes that.
         let own = errors.len() > before;
-        shape = match flow::step(layers, index, if own { None } else { shape }) {
+        let next = match flow::step(layers, index, if own { None } else { shape }, &shapes) {
             Ok(next) => next,
             Err(error) => {
                 if !own {
@@ -44,6 +50,7 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
                 None
             }
         };
+        shapes.push(next);
         let count = layer.parameter_count().filter(|&count| count <= MAX_PARAMETERS);
         let running = total
             .and_then(|sum| count.and_then(|count| sum.checked_add(count)))

@@ -5,6 +5,7 @@ use std::ops::Range;
 use ndarray::{Array2, ArrayView2, Axis};
 
 use crate::rules::activation::Activation;
+use crate::rules::blocks;
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::network::NetworkSpec;
 use crate::rules::validate::SpecError;
@@ -39,6 +40,12 @@ pub(crate) enum Stage {
     /// A batch normalization: the index of its layer with parameters, and
     /// the positions of each channel (1 for features).
     BatchNorm(usize, usize),
+    /// A residual block's shortcut: the output of the stage at this index
+    /// (the block's start, whose output is the block's input), again.
+    Shortcut(usize),
+    /// A residual block's end: the stage before's output plus the output
+    /// of the stage at this index (the branch's last, or the block's start).
+    Join(usize),
 }
 
 impl Stage {
@@ -62,14 +69,24 @@ fn stages(spec: &NetworkSpec) -> Vec<Stage> {
     spec.layers()
         .iter()
         .zip(shapes)
-        .map(|(layer, output)| {
+        .enumerate()
+        .map(|(index, (layer, output))| {
             let stage = match layer.kind() {
                 LayerKind::Dense(_) => Stage::Dense(next),
                 LayerKind::Conv2d(spec) => Stage::Conv(next, Geometry::of(spec, input, output)),
                 LayerKind::MaxPool2d(spec) => Stage::MaxPool(Window::of(spec, input, output)),
                 LayerKind::AvgPool2d(spec) => Stage::AvgPool(Window::of(spec, input, output)),
                 LayerKind::GlobalAvgPool2d => Stage::AvgPool(Window::global(input)),
-                LayerKind::Input(_) | LayerKind::Flatten => Stage::Identity,
+                LayerKind::Input(_) | LayerKind::Flatten | LayerKind::Residual { .. } => Stage::Identity,
+                LayerKind::Shortcut | LayerKind::ResidualEnd => {
+                    let block =
+                        blocks::block_of(spec.layers(), index).expect("a checked network's blocks are whole");
+                    match layer.kind() {
+                        LayerKind::Shortcut => Stage::Shortcut(block.start),
+                        _ if block.shortcut.is_some() => Stage::Join(block.branch_last()),
+                        _ => Stage::Join(block.start),
+                    }
+                }
                 LayerKind::Activation(activation) => Stage::Activation(*activation),
                 LayerKind::LayerNorm(_) => Stage::LayerNorm(next),
                 LayerKind::BatchNorm(_) => Stage::BatchNorm(next, input.plane().map_or(1, |[h, w]| h * w)),
@@ -388,13 +405,26 @@ impl Network {
         // Layers read rows as slices: a transposed view is copied into order once.
         let input = input.as_standard_layout();
         let input = input.view();
+        // The outputs a residual block reads again later, kept until then.
+        let mut kept: Vec<Option<Array2<f32>>> = vec![None; self.stages.len()];
+        let read_again = self.read_again();
         let mut activations: Option<Array2<f32>> = None;
-        for stage in &self.stages {
-            let mut computed = match &activations {
-                Some(previous) => self.compute(stage, previous.view(), self.mode),
-                None => self.compute(stage, input, self.mode),
+        for (index, stage) in self.stages.iter().enumerate() {
+            let previous = activations.as_ref().map_or(input, |previous| previous.view());
+            let mut computed = match stage {
+                Stage::Shortcut(start) | Stage::Join(start) => {
+                    let other = kept[*start].take().expect("a block's start is kept for its end");
+                    let computed = self.compute_block(stage, previous, other.view());
+                    scratch::recycle(other);
+                    computed
+                }
+                _ => self.compute(stage, previous, self.mode),
             };
-            if let Some(previous) = activations.replace(computed.take_out()) {
+            let out = computed.take_out();
+            if read_again[index] {
+                kept[index] = Some(scratch::copy(out.view()));
+            }
+            if let Some(previous) = activations.replace(out) {
                 scratch::recycle(previous);
             }
         }
@@ -459,13 +489,47 @@ impl Network {
             stages: Vec::with_capacity(self.stages.len()),
         };
         for stage in &self.stages {
-            let computed = match cache.stages.last() {
-                Some(previous) => self.compute(stage, previous.out.view(), mode),
-                None => self.compute(stage, input, mode),
+            let previous = cache.stages.last().map_or(input, |previous| previous.out.view());
+            let computed = match stage {
+                Stage::Shortcut(other) | Stage::Join(other) => {
+                    self.compute_block(stage, previous, cache.stages[*other].out.view())
+                }
+                _ => self.compute(stage, previous, mode),
             };
             cache.stages.push(computed);
         }
         Ok(cache)
+    }
+
+    /// For each stage, whether a residual block reads its output again
+    /// after the stage just above it: a block's start, a branch's last.
+    fn read_again(&self) -> Vec<bool> {
+        let mut read = vec![false; self.stages.len()];
+        for stage in &self.stages {
+            if let Stage::Shortcut(other) | Stage::Join(other) = stage {
+                read[*other] = true;
+            }
+        }
+        read
+    }
+
+    /// A residual block's shortcut (the block's input `other` again) or
+    /// end (`previous + other`).
+    fn compute_block(&self, stage: &Stage, previous: ArrayView2<f32>, other: ArrayView2<f32>) -> Computed {
+        let out = match stage {
+            Stage::Join(_) => {
+                let mut sum = scratch::copy(previous);
+                sum += &other;
+                sum
+            }
+            _ => scratch::copy(other),
+        };
+        Computed {
+            pre: None,
+            out,
+            winners: None,
+            statistics: None,
+        }
     }
 
     /// What `stage` computes in `mode` from a batch whose width is checked.
@@ -521,6 +585,9 @@ impl Network {
                 activation::apply(*function, out.view_mut());
                 let pre = activation::needs_pre(*function).then(|| scratch::copy(input));
                 computed(pre, out, None)
+            }
+            Stage::Shortcut(_) | Stage::Join(_) => {
+                unreachable!("a residual block's markers are computed by `compute_block`")
             }
         }
     }

@@ -40,6 +40,16 @@ const AFTER: netinit::NetworkSpec = netinit::network![
     dense(8 -> 2, softmax),
 ];
 
+// A residual branch whose last layer starts at zero is allowed where its
+// activation passes gradient at zero (the identity here); with relu it is
+// dead, as any zero relu layer is.
+const ZERO_BRANCH: netinit::NetworkSpec = netinit::network![
+    dense(784 -> 256, relu),
+    residual(dense(256 -> 256, relu), dense(256 -> 256, identity, init = zeros)),
+    residual(dense(256 -> 256, relu), dense(256 -> 256, relu, init = zeros)),
+    dense(256 -> 10, softmax),
+];
+
 fn main() {
-    let _ = (NET, ADJACENT, DEGENERATE, NO_GRADIENT, AFTER);
+    let _ = (NET, ADJACENT, DEGENERATE, NO_GRADIENT, AFTER, ZERO_BRANCH);
 }

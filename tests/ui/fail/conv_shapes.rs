@@ -138,8 +138,38 @@ const NORM_OPTIONS: netinit::NetworkSpec = netinit::network![
     layer_norm(1),
 ];
 
+// A residual branch that gives another shape than the block's input: the
+// help writes the shortcut (a dense layer; for an image, a strided 1 × 1
+// convolution and a batch normalization), or the shortcut's own mismatch.
+const RESIDUAL_WIDTH: netinit::NetworkSpec = netinit::network![
+    dense(784 -> 256, relu),
+    residual(dense(256 -> 512, relu), dense(512 -> 128, identity)),
+    dense(128 -> 10, softmax),
+];
+
+const RESIDUAL_IMAGE: netinit::NetworkSpec = netinit::network![
+    input(16, 28, 28),
+    residual(
+        conv2d(16 -> 32, relu, kernel = 3, stride = 2, padding = 1),
+        conv2d(32 -> 32, identity, kernel = 3, padding = 1),
+    ),
+    residual(
+        conv2d(32 -> 32, relu, kernel = 3, padding = 1),
+        shortcut = (conv2d(32 -> 64, identity, kernel = 1, bias = none), batch_norm(64)),
+    ),
+];
+
+// A block with nothing in its branch, and an empty shortcut.
+const RESIDUAL_EMPTY: netinit::NetworkSpec = netinit::network![
+    dense(784 -> 256, relu),
+    residual(),
+    residual(dense(256 -> 256, relu), shortcut = ()),
+    dense(256 -> 10, softmax),
+];
+
 fn main() {
     let _ = (CONV_CHANNELS_NET, CONV_CHANNELS_FIRST, FLATTEN_WIDTH_CNN, FLATTEN_WIDTH_GLOBAL, FLATTEN_WIDTH_VECTOR, CONV_PLACEMENT_NO_INPUT, CONV_PLACEMENT_LATE_INPUT, CONV_PLACEMENT_AFTER_FLATTEN, CONV_PLACEMENT_NO_FLATTEN, CONV_PLACEMENT_TWO_SIZES);
     let _ = (NORM_WIDTH, NORM_CHANNELS, NORM_IMAGE, NORM_OPTIONS);
+    let _ = (RESIDUAL_WIDTH, RESIDUAL_IMAGE, RESIDUAL_EMPTY);
     let _ = (ACTIVATION_UNFUSED, ACTIVATION_SOFTMAX_IMAGE, ACTIVATION_FIRST, ACTIVATION_MISSPELT, ACTIVATION_WIDTH);
 }

@@ -11,8 +11,25 @@ const NET: netinit::NetworkSpec = netinit::network![
     dense(2 -> 1, relu, init = 0.5),
 ];
 
+// A residual block's options: a misspelt one, `scale` with another value,
+// and a layer after the options.
+const BLOCK_OPTION: netinit::NetworkSpec = netinit::network![
+    dense(4 -> 4, relu),
+    residual(dense(4 -> 4, relu), shortcutt = dense(4 -> 4, identity)),
+];
+
+const BLOCK_SCALE: netinit::NetworkSpec = netinit::network![
+    dense(4 -> 4, relu),
+    residual(dense(4 -> 4, relu), scale = half),
+];
+
+const BLOCK_ORDER: netinit::NetworkSpec = netinit::network![
+    dense(4 -> 4, relu),
+    residual(scale = none, dense(4 -> 4, relu)),
+];
+
 fn main() {
-    let _ = (NET, GAP);
+    let _ = (NET, GAP, BLOCK_OPTION, BLOCK_SCALE, BLOCK_ORDER);
 }
 
 // A layer that cannot be read keeps its place: the shapes around it are not

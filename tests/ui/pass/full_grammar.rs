@@ -80,6 +80,41 @@ const BATCH_NORMALIZED: netinit::NetworkSpec = netinit::network![
     dense(16 -> 10, softmax),
 ];
 
+// Residual blocks: the pre-norm network, a ResNet stage whose
+// shortcut changes the shape, a zero-initialised branch end, blocks nested
+// in a branch, a block that keeps its inits (`scale = none`), and a bare
+// relu after a block.
+const RESIDUAL: netinit::NetworkSpec = netinit::network![
+    dense(784 -> 256, relu),
+    residual(layer_norm(256), dense(256 -> 1024, gelu), dense(1024 -> 256, identity)),
+    residual(layer_norm(256), dense(256 -> 1024, gelu), dense(1024 -> 256, identity, init = zeros)),
+    layer_norm(256),
+    dense(256 -> 10, softmax),
+];
+
+const RESNET: netinit::NetworkSpec = netinit::network![
+    input(3, 16, 16),
+    conv2d(3 -> 16, identity, kernel = 3, padding = 1, bias = none),
+    batch_norm(16),
+    relu,
+    residual(
+        conv2d(16 -> 32, identity, kernel = 3, stride = 2, padding = 1, bias = none),
+        batch_norm(32),
+        relu,
+        conv2d(32 -> 32, identity, kernel = 3, padding = 1, bias = none),
+        batch_norm(32),
+        shortcut = (conv2d(16 -> 32, identity, kernel = 1, stride = 2, bias = none), batch_norm(32)),
+    ),
+    relu,
+    residual(
+        residual(conv2d(32 -> 32, relu, kernel = 3, padding = 1), conv2d(32 -> 32, identity, kernel = 3, padding = 1)),
+        conv2d(32 -> 32, identity, kernel = 1),
+        scale = none,
+    ),
+    global_avg_pool2d,
+    dense(32 -> 10, softmax),
+];
+
 fn main() {
     let spec = EVERYTHING;
     let layers = spec.layers();
@@ -95,8 +130,26 @@ fn main() {
     assert_eq!(layers[1].activation(), Activation::Identity);
     from_text::assert_same(
         include_str!("full_grammar.rs"),
-        &[EVERYTHING, CNN, SPELLINGS, ACTIVATIONS, NORMALIZED, BATCH_NORMALIZED],
+        &[EVERYTHING, CNN, SPELLINGS, ACTIVATIONS, NORMALIZED, BATCH_NORMALIZED, RESIDUAL, RESNET],
     );
+    // The printed text reads back to the same network, scaling and all.
+    for spec in [RESIDUAL, RESNET] {
+        assert_eq!(spec.to_string().parse::<NetworkSpec>().unwrap(), spec);
+    }
+    // Two blocks in a row: the first branch's end is scaled so that the
+    // block adds half its input's second moment; the zero end is kept.
+    assert!(RESIDUAL.layers()[4].branch_scale() < 1.0);
+    assert_eq!(RESIDUAL.layers()[9].branch_scale(), 1.0);
+    assert_eq!(RESIDUAL.output_shapes()[5], netinit::Shape::Features(256));
+    // The stage's block ends in a batch normalization: its γ is scaled.
+    assert!(RESNET.layers()[9].branch_scale() < 1.0);
+    assert_eq!(RESNET.output_shapes()[13], netinit::Shape::image(32, 8, 8));
+    // The inner block is scaled (alone in its sequence, so that it adds
+    // as much as it takes in); the outer one says `scale = none`.
+    assert_ne!(RESNET.layers()[18].branch_scale(), 1.0);
+    assert_eq!(RESNET.layers()[20].branch_scale(), 1.0);
+    let output = RESNET.init(0).forward(netinit::ndarray::Array2::ones((2, 768)).view()).unwrap();
+    assert!(output.rows().into_iter().all(|row| (row.sum() - 1.0).abs() < 1e-5));
     assert_eq!(BATCH_NORMALIZED.output_shapes()[2], netinit::Shape::image(16, 8, 8));
     assert_eq!(BATCH_NORMALIZED.layers()[2].parameter_count(), Some(32));
     let norm = NORMALIZED.layers()[2].norm().copied().unwrap();

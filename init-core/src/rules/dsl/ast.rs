@@ -106,6 +106,20 @@ pub enum Body {
     /// An activation as a layer of its own: `relu`, `leaky_relu(0.1)`;
     /// also any other name written alone, reported as an unknown layer.
     Activation(Call),
+    /// One of a residual block's markers: `residual(…)` is read into its
+    /// start, its branch's layers, its shortcut's marker and layers, and
+    /// its end, in that order.
+    Marker(Marker),
+}
+
+/// Where a residual block's layers begin and end.
+pub enum Marker {
+    /// `residual(`, and whether the branch scaling applies.
+    Start { scaled: bool },
+    /// `shortcut =`.
+    Shortcut,
+    /// The block's closing parenthesis.
+    End,
 }
 
 /// A layer as read, or the span of one that could not be read.

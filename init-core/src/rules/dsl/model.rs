@@ -6,7 +6,7 @@ use proc_macro2::Span;
 
 use crate::rules::activation::Activation;
 use crate::rules::dsl::ast::{
-    self, Arg, Body, Call, Invocation, LayerOption, LayerSlot, LintAttr, Number, OptionValue, Width,
+    self, Arg, Body, Call, Invocation, LayerOption, LayerSlot, LintAttr, Marker, Number, OptionValue, Width,
 };
 use crate::rules::dsl::init_call::{InitArgument, InitCallError};
 use crate::rules::dsl::report::{unknown_name, Reports};
@@ -182,6 +182,15 @@ fn model_layer(layer: &ast::Layer, reports: &mut Reports) -> ModelLayer {
             parens,
         } => pool_layer(layer, sizes, options, *parens, reports),
         Body::Activation(call) => activation_layer(call, reports),
+        Body::Marker(marker) => {
+            let spec = match marker {
+                Marker::Start { scaled: true } => LayerSpec::residual(),
+                Marker::Start { scaled: false } => LayerSpec::residual_unscaled(),
+                Marker::Shortcut => LayerSpec::shortcut(),
+                Marker::End => LayerSpec::residual_end(),
+            };
+            known_layer(spec, LayerSpans::all_at(layer.kind.span))
+        }
         Body::Bare => {
             let spec = if kind == keywords::FLATTEN {
                 LayerSpec::flatten()

@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::rules::blocks;
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::{LayerKind, LayerSpec, NormSpec, Padding, PoolSpec, DEFAULT_EPSILON};
@@ -31,6 +32,10 @@ impl fmt::Display for LayerSpec {
             LayerKind::GlobalAvgPool2d | LayerKind::Flatten => return f.write_str(name),
             LayerKind::Activation(activation) => return write!(f, "{activation}"),
             LayerKind::LayerNorm(norm) | LayerKind::BatchNorm(norm) => return write_norm(f, name, norm),
+            // A block's markers are the text around its layers.
+            LayerKind::Residual { .. } => return write!(f, "{name}("),
+            LayerKind::Shortcut => return write!(f, "{name} = ("),
+            LayerKind::ResidualEnd => return f.write_str(")"),
             LayerKind::Dense(_) | LayerKind::Conv2d(_) => {}
         }
         write!(
@@ -127,11 +132,30 @@ impl fmt::Display for NetworkSpec {
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_lint_attributes(f, &self.lint_levels(), "#![", "]\n")?;
-        for (index, layer) in self.layers().iter().enumerate() {
-            if index > 0 {
-                f.write_str(",\n")?;
+        let layers = self.layers();
+        // How deep in blocks the next layer is; whether it opens a list.
+        let (mut depth, mut opening) = (0_usize, true);
+        for (index, layer) in layers.iter().enumerate() {
+            if let LayerKind::ResidualEnd = layer.kind() {
+                let block = blocks::block_of(layers, index);
+                if block.is_some_and(|block| block.shortcut.is_some()) {
+                    f.write_str(")")?;
+                }
+                let start = block.map(|block| layers[block.start].kind());
+                if let Some(LayerKind::Residual { scaled: false }) = start {
+                    write!(f, ", {} = {}", keywords::SCALE, keywords::NONE)?;
+                }
+                f.write_str(")")?;
+                depth = depth.saturating_sub(1);
+                opening = false;
+                continue;
+            }
+            if !opening {
+                f.write_str(if depth == 0 { ",\n" } else { ", " })?;
             }
             write!(f, "{layer}")?;
+            opening = layer.kind().is_block_marker();
+            depth += usize::from(matches!(layer.kind(), LayerKind::Residual { .. }));
         }
         Ok(())
     }

@@ -8,8 +8,8 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, LitFloat, LitInt, Token};
 
 use crate::rules::dsl::ast::{
-    Arg, Body, Call, Invocation, Item, Layer, LayerOption, LayerSlot, LintAttr, Name, Number, OptionValue,
-    Width,
+    Arg, Body, Call, Invocation, Item, Layer, LayerOption, LayerSlot, LintAttr, Marker, Name, Number,
+    OptionValue, Width,
 };
 use crate::rules::dsl::report::{unknown_name, Reports};
 use crate::rules::keywords::{self, LEVELS};
@@ -109,94 +109,7 @@ fn read_item(input: ParseStream, reports: &mut Reports) -> syn::Result<Invocatio
 fn read_layers(input: ParseStream, reports: &mut Reports) -> syn::Result<Vec<LayerSlot>> {
     let mut layers = Vec::new();
     while !input.is_empty() {
-        let attrs = input.call(Attribute::parse_outer)?;
-        let kind: Ident = input.parse().map_err(|error| {
-            syn::Error::new(
-                error.span(),
-                "expected a layer, such as `dense(784 -> 256, relu)`",
-            )
-        })?;
-        let name = kind.to_string();
-        let bare = [keywords::FLATTEN, keywords::GLOBAL_AVG_POOL2D].contains(&name.as_str());
-        // An activation, or a name that is no layer kind written alone
-        // (which the model reports, with the names it may have meant).
-        let activation = !keywords::LAYER_KINDS.contains(&name.as_str())
-            && (keywords::ACTIVATIONS.contains(&name.as_str()) || !input.peek(syn::token::Paren));
-        let attrs = lint_attrs(&attrs, reports);
-        let layer = |body| {
-            LayerSlot::Read(Box::new(Layer {
-                attrs,
-                kind: Name::from_ident(&kind),
-                body,
-            }))
-        };
-        if activation {
-            match read_arguments(&kind, input) {
-                Ok(call) => layers.push(layer(Body::Activation(call))),
-                Err(error) => {
-                    reports.syntax(error);
-                    layers.push(LayerSlot::Unreadable(kind.span()));
-                }
-            }
-        } else if !input.peek(syn::token::Paren) {
-            if !bare {
-                return Err(syn::Error::new(
-                    kind.span(),
-                    format!(
-                        "expected `(` after `{kind}`: a layer is written {}",
-                        example(&name)
-                    ),
-                ));
-            }
-            layers.push(layer(Body::Bare));
-        } else {
-            let content;
-            let parens = syn::parenthesized!(content in input);
-            let body = if bare {
-                if !content.is_empty() {
-                    reports.at(
-                        parens.span.join(),
-                        format!("`{name}` takes no arguments"),
-                        format!("write `{name}`"),
-                    );
-                    content.parse::<TokenStream>()?;
-                }
-                Ok(Body::Bare)
-            } else if [
-                keywords::INPUT,
-                keywords::MAX_POOL2D,
-                keywords::AVG_POOL2D,
-                keywords::LAYER_NORM,
-                keywords::BATCH_NORM,
-            ]
-            .contains(&name.as_str())
-            {
-                read_sizes_body(&content, &name, reports).map(|(sizes, options)| Body::Sizes {
-                    sizes,
-                    options,
-                    parens: parens.span.join(),
-                })
-            } else {
-                read_layer_body(&content, reports).map(|(inputs, outputs, activation, options)| {
-                    Body::Affine {
-                        inputs,
-                        outputs,
-                        activation,
-                        options,
-                    }
-                })
-            };
-            match body {
-                Ok(body) => layers.push(layer(body)),
-                Err(error) => {
-                    reports.syntax(error);
-                    layers.push(LayerSlot::Unreadable(kind.span()));
-                    // The rest of this layer is unreadable; skip it so the next
-                    // layer is still checked.
-                    content.parse::<TokenStream>()?;
-                }
-            }
-        }
+        read_layer(input, reports, &mut layers)?;
         if input.is_empty() {
             break;
         }
@@ -208,6 +121,191 @@ fn read_layers(input: ParseStream, reports: &mut Reports) -> syn::Result<Vec<Lay
     Ok(layers)
 }
 
+/// One layer, pushed onto `layers` (a residual block as its markers and
+/// layers, flat).
+fn read_layer(input: ParseStream, reports: &mut Reports, layers: &mut Vec<LayerSlot>) -> syn::Result<()> {
+    let attrs = input.call(Attribute::parse_outer)?;
+    let kind: Ident = input.parse().map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            "expected a layer, such as `dense(784 -> 256, relu)`",
+        )
+    })?;
+    let name = kind.to_string();
+    let bare = [keywords::FLATTEN, keywords::GLOBAL_AVG_POOL2D].contains(&name.as_str());
+    // An activation, or a name that is no layer kind written alone
+    // (which the model reports, with the names it may have meant).
+    let activation = !keywords::LAYER_KINDS.contains(&name.as_str())
+        && (keywords::ACTIVATIONS.contains(&name.as_str()) || !input.peek(syn::token::Paren));
+    let attrs = lint_attrs(&attrs, reports);
+    if name == keywords::RESIDUAL && input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in input);
+        return read_block(&content, &kind, attrs, reports, layers);
+    }
+    let layer = |body| {
+        LayerSlot::Read(Box::new(Layer {
+            attrs,
+            kind: Name::from_ident(&kind),
+            body,
+        }))
+    };
+    if activation {
+        match read_arguments(&kind, input) {
+            Ok(call) => layers.push(layer(Body::Activation(call))),
+            Err(error) => {
+                reports.syntax(error);
+                layers.push(LayerSlot::Unreadable(kind.span()));
+            }
+        }
+    } else if !input.peek(syn::token::Paren) {
+        if !bare {
+            return Err(syn::Error::new(
+                kind.span(),
+                format!(
+                    "expected `(` after `{kind}`: a layer is written {}",
+                    example(&name)
+                ),
+            ));
+        }
+        layers.push(layer(Body::Bare));
+    } else {
+        let content;
+        let parens = syn::parenthesized!(content in input);
+        let body = if bare {
+            if !content.is_empty() {
+                reports.at(
+                    parens.span.join(),
+                    format!("`{name}` takes no arguments"),
+                    format!("write `{name}`"),
+                );
+                content.parse::<TokenStream>()?;
+            }
+            Ok(Body::Bare)
+        } else if [
+            keywords::INPUT,
+            keywords::MAX_POOL2D,
+            keywords::AVG_POOL2D,
+            keywords::LAYER_NORM,
+            keywords::BATCH_NORM,
+        ]
+        .contains(&name.as_str())
+        {
+            read_sizes_body(&content, &name, reports).map(|(sizes, options)| Body::Sizes {
+                sizes,
+                options,
+                parens: parens.span.join(),
+            })
+        } else {
+            read_layer_body(&content, reports).map(|(inputs, outputs, activation, options)| Body::Affine {
+                inputs,
+                outputs,
+                activation,
+                options,
+            })
+        };
+        match body {
+            Ok(body) => layers.push(layer(body)),
+            Err(error) => {
+                reports.syntax(error);
+                layers.push(LayerSlot::Unreadable(kind.span()));
+                // The rest of this layer is unreadable; skip it so the next
+                // layer is still checked.
+                content.parse::<TokenStream>()?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `residual(LAYER, …[, shortcut = LAYER | (LAYER, …)][, scale = none])`
+/// as its start, its branch, its shortcut and its end.
+fn read_block(
+    content: ParseStream,
+    kind: &Ident,
+    attrs: Vec<LintAttr>,
+    reports: &mut Reports,
+    layers: &mut Vec<LayerSlot>,
+) -> syn::Result<()> {
+    let marker = |attrs, name: &Ident, marker| {
+        LayerSlot::Read(Box::new(Layer {
+            attrs,
+            kind: Name::from_ident(name),
+            body: Body::Marker(marker),
+        }))
+    };
+    let mut branch = Vec::new();
+    let mut shortcut: Option<(Ident, Vec<LayerSlot>)> = None;
+    let mut scaled = true;
+    let mut options_begun = false;
+    while !content.is_empty() {
+        if content.peek(Ident) && content.peek2(Token![=]) {
+            options_begun = true;
+            let key: Ident = content.parse()?;
+            content.parse::<Token![=]>()?;
+            match key.to_string().as_str() {
+                keywords::SHORTCUT if shortcut.is_some() => {
+                    return Err(syn::Error::new(key.span(), "a residual block has one `shortcut`"));
+                }
+                keywords::SHORTCUT => {
+                    let mut slots = Vec::new();
+                    if content.peek(syn::token::Paren) {
+                        let inner;
+                        syn::parenthesized!(inner in content);
+                        slots = read_layers(&inner, reports)?;
+                    } else {
+                        read_layer(content, reports, &mut slots)?;
+                    }
+                    shortcut = Some((key, slots));
+                }
+                keywords::SCALE => {
+                    let value: Ident = content.parse()?;
+                    match value.to_string().as_str() {
+                        keywords::NONE => scaled = false,
+                        keywords::DERIVED => scaled = true,
+                        other => reports.at(
+                            value.span(),
+                            format!("`scale` takes `none` or `derived`, not `{}`", suggest::shortened(other)),
+                            "write `scale = none` to keep the inits the branch names, or leave `scale` out for \
+                             the derived branch scaling",
+                        ),
+                    }
+                }
+                other => {
+                    let (message, help) =
+                        suggest::unknown("residual block option", other, keywords::RESIDUAL_OPTIONS);
+                    reports.at(key.span(), message, help);
+                    // Its value is skipped, so the next option is still read.
+                    while !content.is_empty() && !content.peek(Token![,]) {
+                        content.parse::<proc_macro2::TokenTree>()?;
+                    }
+                }
+            }
+        } else if options_begun {
+            return Err(content.error(
+                "a residual block's layers come before its options: write `residual(LAYER, …, shortcut = …)`",
+            ));
+        } else {
+            read_layer(content, reports, &mut branch)?;
+        }
+        if content.is_empty() {
+            break;
+        }
+        if !content.peek(Token![,]) {
+            return Err(content.error("expected `,` between a residual block's layers"));
+        }
+        content.parse::<Token![,]>()?;
+    }
+    layers.push(marker(attrs, kind, Marker::Start { scaled }));
+    layers.append(&mut branch);
+    if let Some((key, mut slots)) = shortcut {
+        layers.push(marker(Vec::new(), &key, Marker::Shortcut));
+        layers.append(&mut slots);
+    }
+    layers.push(marker(Vec::new(), kind, Marker::End));
+    Ok(())
+}
+
 /// How a layer of kind `name` is written, for the messages.
 fn example(name: &str) -> &'static str {
     match name {
@@ -217,6 +315,7 @@ fn example(name: &str) -> &'static str {
         keywords::AVG_POOL2D => "`avg_pool2d(K)`",
         keywords::LAYER_NORM => "`layer_norm(N)`",
         keywords::BATCH_NORM => "`batch_norm(C)`",
+        keywords::RESIDUAL => "`residual(LAYER, …)`",
         _ => "`dense(IN -> OUT, ACTIVATION)`",
     }
 }

@@ -49,6 +49,22 @@ pub enum LayerKind {
     /// batch (and the image's positions) in training, by its running
     /// statistics in evaluation, then scaled by `γ` and shifted by `β`.
     BatchNorm(NormSpec),
+    /// `residual(…)` opens a residual block: the layers after it, up to
+    /// its [`Shortcut`](LayerKind::Shortcut) or its
+    /// [`ResidualEnd`](LayerKind::ResidualEnd), are its branch. It passes
+    /// its input on unchanged. `scaled`: whether the branch's last layer
+    /// gets the derived branch scaling (`scale = none` turns it off).
+    Residual {
+        /// Whether the derived branch scaling applies.
+        scaled: bool,
+    },
+    /// `shortcut = …` in a residual block: the layers after it, up to the
+    /// block's end, map the block's input to the branch's output shape. It
+    /// gives the block's input.
+    Shortcut,
+    /// The end of a residual block: the branch's output plus the
+    /// shortcut's (or the block's input, without one).
+    ResidualEnd,
 }
 
 impl LayerKind {
@@ -65,6 +81,8 @@ impl LayerKind {
             LayerKind::Activation(activation) => activation.name(),
             LayerKind::LayerNorm(_) => keywords::LAYER_NORM,
             LayerKind::BatchNorm(_) => keywords::BATCH_NORM,
+            LayerKind::Residual { .. } | LayerKind::ResidualEnd => keywords::RESIDUAL,
+            LayerKind::Shortcut => keywords::SHORTCUT,
         }
     }
 
@@ -73,6 +91,15 @@ impl LayerKind {
         matches!(
             self,
             LayerKind::Dense(_) | LayerKind::Conv2d(_) | LayerKind::LayerNorm(_) | LayerKind::BatchNorm(_)
+        )
+    }
+
+    /// Whether the kind marks a residual block's structure (its start, its
+    /// shortcut or its end) rather than computing on its own.
+    pub const fn is_block_marker(&self) -> bool {
+        matches!(
+            self,
+            LayerKind::Residual { .. } | LayerKind::Shortcut | LayerKind::ResidualEnd
         )
     }
 
@@ -88,11 +115,13 @@ impl LayerKind {
     }
 }
 
-/// One layer: its kind and the lint levels its attributes set.
+/// One layer: its kind, the lint levels its attributes set, and the factor
+/// the derived branch scaling puts on its weights.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LayerSpec {
     kind: LayerKind,
     lints: LintLevels,
+    branch_scale: f64,
 }
 
 /// What a layer without weights answers for its weighted fields.
@@ -103,6 +132,7 @@ impl LayerSpec {
         LayerSpec {
             kind,
             lints: LintLevels::NONE,
+            branch_scale: 1.0,
         }
     }
 
@@ -218,6 +248,65 @@ impl LayerSpec {
     /// ```
     pub const fn activation_layer(activation: Activation) -> LayerSpec {
         LayerSpec::of_kind(LayerKind::Activation(activation))
+    }
+
+    /// `residual(…)`: opens a residual block whose output is its input
+    /// plus its branch's output (the layers up to [`LayerSpec::shortcut`]
+    /// or [`LayerSpec::residual_end`]). The branch's last layer with
+    /// parameters gets the derived branch scaling, unless its init is not
+    /// the derived one (see [`LayerSpec::residual_unscaled`]).
+    ///
+    /// ```
+    /// use netinit::{Activation, LayerSpec, NetworkSpec, Shape};
+    /// let spec = NetworkSpec::new(vec![
+    ///     LayerSpec::dense(784, 256, Activation::Relu),
+    ///     LayerSpec::residual(),
+    ///     LayerSpec::dense(256, 1024, Activation::Relu),
+    ///     LayerSpec::dense(1024, 256, Activation::Identity),
+    ///     LayerSpec::residual_end(),
+    ///     LayerSpec::dense(256, 10, Activation::Softmax),
+    /// ])?;
+    /// assert_eq!(spec.output_shapes()[4], Shape::Features(256));
+    /// // One block: the branch adds as much as the block takes in.
+    /// assert!(spec.layers()[3].branch_scale() < 1.0);
+    /// # Ok::<(), netinit::SpecError>(())
+    /// ```
+    pub const fn residual() -> LayerSpec {
+        LayerSpec::of_kind(LayerKind::Residual { scaled: true })
+    }
+
+    /// `residual(…, scale = none)`: a residual block whose branch keeps
+    /// the inits it names, unscaled.
+    pub const fn residual_unscaled() -> LayerSpec {
+        LayerSpec::of_kind(LayerKind::Residual { scaled: false })
+    }
+
+    /// `shortcut = …`: ends a residual block's branch; the layers after it,
+    /// up to [`LayerSpec::residual_end`], map the block's input to the
+    /// branch's output shape.
+    pub const fn shortcut() -> LayerSpec {
+        LayerSpec::of_kind(LayerKind::Shortcut)
+    }
+
+    /// Ends a residual block: its output is the branch's plus the
+    /// shortcut's (or the block's input).
+    pub const fn residual_end() -> LayerSpec {
+        LayerSpec::of_kind(LayerKind::ResidualEnd)
+    }
+
+    /// The factor the derived branch scaling puts on the weights (a
+    /// normalization's `γ`): 1 but for the last layer with parameters of a
+    /// residual block's branch (see [`LayerSpec::residual`]).
+    pub const fn branch_scale(&self) -> f64 {
+        self.branch_scale
+    }
+
+    /// The same layer with its weights (`γ`) multiplied by `scale`: what
+    /// the derived branch scaling sets. Not for direct use: a network's
+    /// checks set it again from the analysis.
+    #[doc(hidden)]
+    pub const fn with_branch_scale(self, branch_scale: f64) -> LayerSpec {
+        LayerSpec { branch_scale, ..self }
     }
 
     /// What the layer computes.
@@ -459,10 +548,23 @@ impl LayerSpec {
 
     /// What the weights (a normalization's `γ`) are drawn from, with the scale resolved.
     pub fn weight_draw(&self) -> Draw {
-        match self.norm() {
+        let draw = match self.norm() {
             Some(norm) => norm.gamma().draw(Activation::Identity, Fans::dense(1, 1)),
             None => self.affine_or_none().weight_draw(),
-        }
+        };
+        draw.scaled(self.branch_scale)
+    }
+
+    /// `E[w²]` of one weight (of `γ` for a normalization), with the branch
+    /// scaling.
+    pub fn weight_second_moment(&self) -> f64 {
+        let moment = match self.norm() {
+            Some(norm) => norm
+                .gamma()
+                .second_moment(Activation::Identity, Fans::dense(1, 1)),
+            None => self.weight().second_moment(self.activation(), self.fans()),
+        };
+        moment * self.branch_scale * self.branch_scale
     }
 
     /// What the biases (a normalization's `β`) are drawn from, with the scale resolved.
@@ -482,7 +584,7 @@ impl LayerSpec {
 
     /// The standard deviation of the weights.
     pub fn weight_std(&self) -> f64 {
-        self.weight().std(self.activation(), self.fans())
+        self.weight().std(self.activation(), self.fans()) * self.branch_scale
     }
 
     /// Weights plus biases (a normalization's `γ` and `β`), `None` if that

@@ -1,8 +1,9 @@
 //! `signal_drift`: the signal analysis predicts the activations or the
 //! gradients to grow or shrink by more than 2^10 across the network.
 
+use crate::rules::blocks;
 use crate::rules::init::Init;
-use crate::rules::layer::LayerSpec;
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::levels::{Level, Lint};
 use crate::rules::lint::{scientific, Finding};
 use crate::rules::part::Part;
@@ -43,11 +44,15 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
     // sum of the rest passes ±10, reported at a layer with weights (whose
     // init the help is about), not at an activation or pooling layer.
     // A normalization resets the second moment (and the gradient's), so
-    // the sum starts again after one.
-    let resets = |index: usize| layers[index].norm().is_some();
+    // the sum starts again after one. The path is the network's trunk:
+    // a residual block counts as one step, its end's factor (output over
+    // input), and is reported at as a layer with weights is.
+    let depths = blocks::depths(layers);
+    let trunk = |index: &usize| depths[*index] == 0;
+    let resets = |index: usize| trunk(&index) && layers[index].norm().is_some();
     let crossing = |path: &mut dyn Iterator<Item = usize>, factors: &[f64]| {
         let mut running = 0.0_f64;
-        for index in path {
+        for index in path.filter(trunk) {
             if resets(index) {
                 running = 0.0;
                 continue;
@@ -55,7 +60,12 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
             if factors[index].abs() >= SETTLING_LOG2 {
                 running += factors[index];
             }
-            let weighted = layers[index].affine().is_some();
+            // A block's factor is its end's forward, its start's backward.
+            let weighted = layers[index].affine().is_some()
+                || matches!(
+                    layers[index].kind(),
+                    LayerKind::ResidualEnd | LayerKind::Residual { .. }
+                );
             if report[index].included && weighted && running.abs() > DRIFT_LIMIT_LOG2 {
                 return Some(index);
             }
@@ -83,7 +93,7 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
                     range.end - 1
                 ),
             },
-            total_log2: compounding(&forward[range]),
+            total_log2: compounding(range.filter(trunk).map(|at| forward[at])),
             factor: report[index].forward_factor,
         };
         found.push(drift.diagnostic(layers, index, derived_everywhere));
@@ -100,7 +110,7 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
                     range.start
                 ),
             },
-            total_log2: compounding(&backward[range]),
+            total_log2: compounding(range.filter(trunk).map(|at| backward[at])),
             factor: report[index].backward_factor,
         };
         found.push(drift.diagnostic(layers, index, derived_everywhere));
@@ -109,11 +119,8 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
 }
 
 /// The sum of the log2 factors that compound (see [`SETTLING_LOG2`]).
-fn compounding(factors: &[f64]) -> f64 {
-    factors
-        .iter()
-        .filter(|factor| factor.abs() >= SETTLING_LOG2)
-        .sum()
+fn compounding(factors: impl Iterator<Item = f64>) -> f64 {
+    factors.filter(|factor| factor.abs() >= SETTLING_LOG2).sum()
 }
 
 /// A predicted drift across the network, for its message.
@@ -138,7 +145,14 @@ impl Drift {
             format!("{} (2^{:.1})", scientific(total), self.total_log2)
         };
         let layer = &layers[index];
-        let help = if derived_everywhere {
+        let block = matches!(layer.kind(), LayerKind::ResidualEnd | LayerKind::Residual { .. });
+        let help = if block {
+            "each residual block adds its branch's output to its input, so the second moment grows at every \
+             block: scale each branch's last layer down (the derived branch scaling does, unless the branch's \
+             last layer names its own init or the block says `scale = none`; `init = zeros` starts it at zero), \
+             or normalize (a `layer_norm` or `batch_norm` at the start of each branch, or after each block)"
+                .to_owned()
+        } else if derived_everywhere {
             format!(
                 "every layer already has its derived init, so this comes from `{}` itself at this depth: use \
                  fewer layers, an activation of the ReLU family, or normalisation and skip connections; or add \
@@ -159,11 +173,12 @@ impl Drift {
             part: Part::Layer,
             message: format!(
                 "the {}' predicted second moment {direction} by a factor of {total} from {}; it passes \
-                 {limit} at layer {} (of layers 0 to {}), where each layer multiplies it by {}",
+                 {limit} at layer {} (of layers 0 to {}), where each {} multiplies it by {}",
                 self.what,
                 self.path,
                 index,
                 layers.len() - 1,
+                if block { "residual block" } else { "layer" },
                 scientific(self.factor)
             ),
             help,
@@ -178,6 +193,49 @@ mod tests {
     use crate::rules::levels::{Level, Lint};
     use crate::rules::lint::check;
     use crate::rules::lint::tests::{lints, stack};
+
+    #[test]
+    fn residual_stacks_drift_at_a_block_unless_their_branches_are_scaled() {
+        use crate::rules::layer::LayerSpec;
+        use crate::rules::network::NetworkSpec;
+        // Unscaled He relu branches add their input's second moment and
+        // twice the product of the two relu means (2/π of it): about 2.9
+        // a block, so 2^10 is passed at the seventh block's end. The
+        // derived scaling keeps 64 blocks under e.
+        let stack = |start: LayerSpec| {
+            let mut layers = vec![LayerSpec::dense(64, 64, Activation::Relu)];
+            for _ in 0..64 {
+                layers.extend([
+                    start,
+                    LayerSpec::dense(64, 64, Activation::Relu),
+                    LayerSpec::dense(64, 64, Activation::Relu),
+                    LayerSpec::residual_end(),
+                ]);
+            }
+            layers.push(LayerSpec::dense(64, 10, Activation::Softmax));
+            NetworkSpec::new(layers).unwrap()
+        };
+        let unscaled = stack(LayerSpec::residual_unscaled());
+        let drift: Vec<_> = check(unscaled.layers())
+            .into_iter()
+            .filter(|finding| finding.lint == Lint::SignalDrift)
+            .collect();
+        assert_eq!(drift.len(), 2, "{drift:?}");
+        // The seventh block's end: layer 1 + 4 · 7 - 1.
+        assert_eq!(drift[0].layer, 28, "{}", drift[0].message);
+        assert!(
+            drift[0]
+                .message
+                .contains("each residual block multiplies it by 2.9"),
+            "{}",
+            drift[0].message
+        );
+        assert!(drift[0].help.contains("normalize"), "{}", drift[0].help);
+        let scaled = stack(LayerSpec::residual());
+        assert!(check(scaled.layers())
+            .iter()
+            .all(|finding| finding.lint != Lint::SignalDrift));
+    }
 
     #[test]
     fn a_batch_normalization_over_a_pooled_image_is_followed_back() {

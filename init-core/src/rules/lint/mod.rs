@@ -14,6 +14,7 @@ mod softmax;
 use core::fmt;
 
 use crate::rules::activation::Activation;
+use crate::rules::blocks;
 use crate::rules::flow;
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::levels::{Level, Lint};
@@ -87,7 +88,16 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
             let tied_above = above.is_some_and(|above| tied_with(layer, &layers[above]));
             let no_gradient = constant::no_gradient(index, layer);
             let no_gradient_after = constant::no_gradient_after(index, layers);
-            if !tied_below && !tied_above && no_gradient.is_none() && no_gradient_after.is_none() {
+            // A residual branch that starts at zero (ReZero, zero-γ) is a
+            // choice: the skip carries the signal, and the layer's distinct
+            // inputs pull its rows apart at the first step.
+            let zero_branch = blocks::ends_a_branch(layers, index);
+            if !tied_below
+                && !tied_above
+                && !zero_branch
+                && no_gradient.is_none()
+                && no_gradient_after.is_none()
+            {
                 found.push(constant::constant_init(index, layer, above.is_none()));
             }
             if let (Some(below), true) = (below, tied_below) {
@@ -106,9 +116,7 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
         }
     }
     // Softmax as a layer of its own, on the features it is given.
-    let mut shape = flow::input_shape(layers);
-    for (index, layer) in layers.iter().enumerate() {
-        shape = flow::step(layers, index, shape).ok().flatten();
+    for ((index, layer), shape) in layers.iter().enumerate().zip(flow::shapes(layers)) {
         // On an image, or after a mistake, validation has the say.
         let hidden = *layer.kind() == LayerKind::Activation(Activation::Softmax) && index + 1 < layers.len();
         if let (true, Some(Shape::Features(width))) = (hidden, shape) {

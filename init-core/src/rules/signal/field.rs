@@ -257,6 +257,70 @@ enum Step {
         variances: Vec<f64>,
         activation: Activation,
     },
+    /// A residual block's start: on the way back, the branch's gradient
+    /// and the skip's add here.
+    Open,
+    /// A residual block's shortcut: on the way back, the shortcut's
+    /// gradient is set aside, and the branch's begins.
+    Split,
+    /// A residual block's end: on the way back, its gradient goes to both
+    /// the branch and the skip.
+    Join,
+}
+
+/// An open residual block, on the way forward: its input, the spread
+/// there, and the branch's output once its shortcut begins.
+struct OpenBlock {
+    input: Values,
+    spread: f64,
+    branch: Option<Values>,
+}
+
+/// An open residual block, on the way back: the gradient at its output
+/// and the bookkeeping there, and the shortcut's gradient at its input.
+struct JoinedBlock {
+    gradient: Option<Vec<f64>>,
+    above_norm: f64,
+    pooled: f64,
+    skip: Option<Option<Vec<f64>>>,
+}
+
+/// The sum of a branch's output and what it is added to. Their
+/// fluctuations are uncorrelated at init (the branch's last weights are
+/// independent of the skip), so their second moments add, plus twice the
+/// product of their means: `E[(a + b)²] = E[a²] + E[b²] + 2 E[a] E[b]`.
+fn added(branch: &Values, skip: &Values) -> Values {
+    let mean_of = |values: &Values| (values.mean_ratio * values.mean()).max(0.0).sqrt();
+    let (mean_a, mean_b) = (mean_of(branch), mean_of(skip));
+    let cross = 2.0 * mean_a * mean_b;
+    let field: Vec<f64> = if branch.field.len() == skip.field.len() {
+        branch
+            .field
+            .iter()
+            .zip(&skip.field)
+            .map(|(a, b)| a + b + cross)
+            .collect()
+    } else {
+        vec![branch.mean() + skip.mean() + cross; branch.field.len()]
+    };
+    let second = field.iter().sum::<f64>() / field.len().max(1) as f64;
+    let centred = |values: &Values| values.mean() * (1.0 - values.mean_ratio);
+    let (spread_a, spread_b) = (centred(branch), centred(skip));
+    Values {
+        field,
+        plane: branch.plane,
+        mean_ratio: if second > 0.0 {
+            ((mean_a + mean_b).powi(2) / second).min(1.0)
+        } else {
+            0.0
+        },
+        correlation: if spread_a + spread_b > 0.0 {
+            (branch.correlation * spread_a + skip.correlation * spread_b) / (spread_a + spread_b)
+        } else {
+            0.0
+        },
+        gaussian: None,
+    }
 }
 
 /// Where windows fall: input and output planes, kernel, stride, padding.
@@ -351,15 +415,7 @@ pub(crate) fn fits(layers: &[LayerSpec], input: &InputStatistics) -> Result<(), 
 }
 
 pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStatistics) -> Vec<LayerSignal> {
-    let shapes = {
-        let mut shape = flow::input_shape(layers);
-        let mut shapes = Vec::with_capacity(layers.len());
-        for index in 0..layers.len() {
-            shape = flow::step(layers, index, shape).ok().flatten();
-            shapes.push(shape);
-        }
-        shapes
-    };
+    let shapes = flow::shapes(layers);
     let plane_of = |shape: Option<Shape>| shape.and_then(|shape| shape.plane());
     let mut values = Values {
         field: input.second_moments.clone(),
@@ -373,8 +429,9 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
     let mut spread = 0.0;
     let mut signals = Vec::with_capacity(layers.len());
     let mut steps = Vec::with_capacity(layers.len());
+    let mut open: Vec<OpenBlock> = Vec::new();
     for ((layer, &weight), shape) in layers.iter().zip(weights).zip(&shapes) {
-        let before = values.mean();
+        let mut before = values.mean();
         let output_plane = plane_of(*shape);
         let (next, step) = match (layer.kind(), layer.affine()) {
             (LayerKind::Dense(_) | LayerKind::Conv2d(_), Some(affine)) if !layer.weight_is_constant() => {
@@ -415,31 +472,53 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
             (LayerKind::Activation(activation), _) => activation_forward(*activation, &values),
             // A normalization whose γ is all zeros starts constant: left out,
             // as a constant layer is.
-            (LayerKind::LayerNorm(norm) | LayerKind::BatchNorm(norm), _)
-                if norm
-                    .gamma()
-                    .second_moment(Activation::Identity, Fans::dense(1, 1))
-                    == 0.0 =>
-            {
-                (
-                    values.clone(),
-                    Step::Affine {
-                        variances: vec![before],
-                        input: values.plane,
-                        windows: None,
-                        included: false,
-                    },
-                )
-            }
+            (LayerKind::LayerNorm(_) | LayerKind::BatchNorm(_), _) if weight == 0.0 => (
+                values.clone(),
+                Step::Affine {
+                    variances: vec![before],
+                    input: values.plane,
+                    windows: None,
+                    included: false,
+                },
+            ),
             (LayerKind::LayerNorm(norm), _) => {
                 // Its output's spread no longer depends on the draws below.
                 spread = 0.0;
-                norm_forward(norm, &values, true)
+                norm_forward(norm, weight, &values, true)
             }
             (LayerKind::BatchNorm(norm), _) => {
                 spread = 0.0;
-                norm_forward(norm, &values, false)
+                norm_forward(norm, weight, &values, false)
             }
+            (LayerKind::Residual { .. }, _) => {
+                open.push(OpenBlock {
+                    input: values.clone(),
+                    spread,
+                    branch: None,
+                });
+                (values.clone(), Step::Open)
+            }
+            (LayerKind::Shortcut, _) => match open.last_mut() {
+                Some(block) => {
+                    block.branch = Some(values.clone());
+                    spread = block.spread;
+                    (block.input.clone(), Step::Split)
+                }
+                None => (values.clone(), Step::Through { input: values.plane }),
+            },
+            (LayerKind::ResidualEnd, _) => match open.pop() {
+                Some(block) => {
+                    // The block's factor: its output over its input.
+                    before = block.input.mean();
+                    spread = block.spread;
+                    let sum = match &block.branch {
+                        Some(branch) => added(branch, &values),
+                        None => added(&values, &block.input),
+                    };
+                    (sum, Step::Join)
+                }
+                None => (values.clone(), Step::Through { input: values.plane }),
+            },
             (LayerKind::Input(_) | LayerKind::Flatten, _) => (
                 Values {
                     plane: output_plane,
@@ -556,8 +635,9 @@ fn activation_forward(activation: Activation, values: &Values) -> (Values, Step)
 /// second moment less the part the mean carries (`mean_ratio`), `σ²`;
 /// the output's second moment
 /// is `E[γ²]·σ²/(σ² + ε) + E[β²]` whatever came before, and the gradient's
-/// is multiplied by about `E[γ²]/(σ² + ε)` on the way back.
-fn norm_forward(norm: &NormSpec, values: &Values, per_example: bool) -> (Values, Step) {
+/// is multiplied by about `E[γ²]/(σ² + ε)` on the way back. `gamma` is
+/// `E[γ²]`, with the branch scaling.
+fn norm_forward(norm: &NormSpec, gamma: f64, values: &Values, per_example: bool) -> (Values, Step) {
     // A layer normalization's variance over N features divides by N, as
     // PyTorch's does: on average (N - 1)/N of the spread. A batch
     // normalization's runs over the batch (and the plane's positions),
@@ -570,7 +650,6 @@ fn norm_forward(norm: &NormSpec, values: &Values, per_example: bool) -> (Values,
     };
     let variance = (values.mean() * (1.0 - values.mean_ratio) * share).max(0.0);
     let fans = Fans::dense(1, 1);
-    let gamma = norm.gamma().second_moment(Activation::Identity, fans);
     let beta = norm.beta().second_moment(Activation::Identity, fans);
     let denominator = variance + norm.epsilon();
     let second = gamma * variance / denominator + beta;
@@ -745,10 +824,52 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
     let mut top_norm: Option<f64> = None;
     let mut above_norm = 1.0;
     let mut pooled = 1.0;
+    let mut joined: Vec<JoinedBlock> = Vec::new();
     for index in (0..layers.len()).rev() {
         let layer = &layers[index];
         let units = layer.outputs() as f64;
         match &steps[index] {
+            Step::Join => {
+                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                joined.push(JoinedBlock {
+                    gradient: gradient.clone(),
+                    above_norm,
+                    pooled,
+                    skip: None,
+                });
+            }
+            Step::Split => {
+                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                if let Some(block) = joined.last_mut() {
+                    block.skip = Some(gradient.take());
+                    gradient = block.gradient.clone();
+                    (above_norm, pooled) = (block.above_norm, block.pooled);
+                }
+            }
+            Step::Open => {
+                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                if let Some(block) = joined.pop() {
+                    let output = block.gradient.as_deref().map(mean);
+                    let skip = block.skip.unwrap_or(block.gradient);
+                    gradient = match (gradient.take(), skip) {
+                        (Some(branch), Some(skip)) if branch.len() == skip.len() => {
+                            Some(branch.iter().zip(&skip).map(|(a, b)| a + b).collect())
+                        }
+                        (Some(branch), Some(skip)) => Some(vec![mean(&branch) + mean(&skip); skip.len()]),
+                        (branch, skip) => branch.or(skip),
+                    };
+                    // The block's own factor, as a layer's: the gradient at
+                    // its input over the one at its output. Below it,
+                    // factors are taken against the layer above the block,
+                    // times this.
+                    let growth = match (output, gradient.as_deref().map(mean)) {
+                        (Some(output), Some(input)) if output > 0.0 => input / output,
+                        _ => 1.0,
+                    };
+                    signals[index].backward_factor = growth;
+                    (above_norm, pooled) = (block.above_norm * growth, block.pooled);
+                }
+            }
             Step::Affine {
                 variances,
                 input,

@@ -17,6 +17,7 @@
 //! same recursion counts exactly, and pooling depends on how neighbouring
 //! values are correlated, which is followed too.
 
+mod branch;
 mod field;
 mod pairs;
 
@@ -25,6 +26,7 @@ use crate::rules::flow;
 use crate::rules::layer::LayerSpec;
 use crate::rules::shape::Shape;
 
+pub use branch::scale_branches;
 pub use field::{InputStatistics, StatisticsMismatch, IMAGE_NEIGHBOUR_CORRELATION};
 
 /// The predicted signal at one layer.
@@ -129,7 +131,7 @@ fn weight_second_moments(layers: &[LayerSpec]) -> Vec<f64> {
             if let Some(&(_, moment)) = seen.iter().find(|(other, _)| *other == layer) {
                 return moment;
             }
-            let moment = layer.weight().second_moment(layer.activation(), layer.fans());
+            let moment = layer.weight_second_moment();
             seen.push((layer, moment));
             moment
         })

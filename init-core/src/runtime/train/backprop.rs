@@ -161,7 +161,18 @@ impl Network {
             .iter()
             .position(|stage| stage.layer().is_some())
             .unwrap_or(0);
+        // What residual blocks add to a stage's output gradient, besides
+        // the stage above it.
+        let mut pending: Vec<Option<Array2<f32>>> = vec![None; stages.len()];
         for index in (lowest..stages.len()).rev() {
+            if let Some(extra) = pending[index].take() {
+                if delta.is_empty() {
+                    delta = extra;
+                } else {
+                    delta += &extra;
+                    scratch::recycle(extra);
+                }
+            }
             let computed = &cache.stages[index];
             let input = match index {
                 0 => inputs,
@@ -251,6 +262,17 @@ impl Network {
                         activate::backward(*function, pre, &computed.out, &mut delta);
                     }
                     Some(core::mem::take(&mut delta))
+                }
+                // A block's end passes its gradient to both of its terms.
+                Stage::Join(other) => {
+                    add_into(&mut pending[*other], scratch::copy(delta.view()));
+                    Some(core::mem::take(&mut delta))
+                }
+                // A shortcut's gradient goes to the block's input; the
+                // branch's last stage gets its own from the block's end.
+                Stage::Shortcut(start) => {
+                    add_into(&mut pending[*start], core::mem::take(&mut delta));
+                    Some(Array2::zeros((0, 0)))
                 }
             };
             match below {
@@ -342,6 +364,17 @@ impl Network {
             loss: (loss / count) as f32,
             accuracy: (correct as f64 / count) as f32,
         })
+    }
+}
+
+/// `slot += gradient`, or `slot = gradient` when it is empty.
+fn add_into(slot: &mut Option<Array2<f32>>, gradient: Array2<f32>) {
+    match slot {
+        Some(sum) => {
+            *sum += &gradient;
+            scratch::recycle(gradient);
+        }
+        None => *slot = Some(gradient),
     }
 }
 
@@ -579,6 +612,50 @@ mod tests {
         for row in output.rows() {
             assert!((row.sum() - 1.0).abs() < 1e-5);
         }
+    }
+
+    #[test]
+    fn backprop_matches_finite_differences_through_residual_blocks() {
+        // A block on an image whose shortcut (a strided 1 × 1 convolution
+        // and a batch normalization) changes its shape; then blocks nested
+        // in a branch, one of them pre-norm. (The outer branch ends in a
+        // layer of its own: its scaled-down weights are what a finite
+        // difference of 1e-2 may perturb, not weights feeding a norm.)
+        let spec: NetworkSpec = "
+            input(2, 6, 6),
+            residual(
+                conv2d(2 -> 3, tanh, kernel = 3, padding = 1),
+                conv2d(3 -> 4, identity, kernel = 3, stride = 2, padding = 1),
+                shortcut = (
+                    conv2d(2 -> 4, identity, kernel = 1, stride = 2, bias = none),
+                    batch_norm(4, gamma = normal(std = 1.0)),
+                ),
+            ),
+            relu,
+            flatten,
+            dense(36 -> 5, tanh),
+            residual(
+                dense(5 -> 5, gelu),
+                residual(layer_norm(5), dense(5 -> 5, tanh)),
+                dense(5 -> 5, identity),
+            ),
+            dense(5 -> 3, softmax),
+        "
+        .parse()
+        .unwrap();
+        let net = spec.init(11);
+        let x = inputs(4, 2 * 6 * 6);
+        check_coordinates(
+            &net,
+            &x,
+            Targets::Classes(&[0, 2, 1, 2]),
+            Loss::CrossEntropy,
+            true,
+        );
+        // The block's end is its branch's output plus its shortcut's.
+        let outputs = net.forward_all(x.view()).unwrap();
+        assert_eq!(outputs[7], &outputs[3] + &outputs[6]);
+        assert_eq!(outputs.last().unwrap(), net.forward(x.view()).unwrap());
     }
 
     #[test]

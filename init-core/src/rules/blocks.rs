@@ -1,0 +1,316 @@
+//! Where residual blocks sit in a flat list of layers: a block is
+//! `residual`, its branch, an optional `shortcut` and its layers, then the
+//! block's end, nested to any depth. Every pass over the layers (shapes,
+//! analysis, run time) goes first to last and asks here where a marker's
+//! block begins.
+
+use crate::rules::error::SpecError;
+use crate::rules::layer::{LayerKind, LayerSpec};
+
+/// One well-formed residual block, by the indices of its markers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Block {
+    /// The `residual` marker: its output is the block's input.
+    pub start: usize,
+    /// The `shortcut` marker, if the block has one.
+    pub shortcut: Option<usize>,
+    /// The block's end: its output is the branch's plus the shortcut's.
+    pub end: usize,
+}
+
+impl Block {
+    /// The last layer of the branch.
+    pub fn branch_last(&self) -> usize {
+        self.shortcut.unwrap_or(self.end) - 1
+    }
+
+    /// What is added to the branch's output: the shortcut's last layer, or
+    /// the block's input (its `residual` marker).
+    pub fn skip(&self) -> usize {
+        match self.shortcut {
+            Some(_) => self.end - 1,
+            None => self.start,
+        }
+    }
+
+    /// The branch's layers.
+    pub fn branch(&self) -> core::ops::Range<usize> {
+        self.start + 1..self.branch_last() + 1
+    }
+}
+
+/// The block that the marker at `index` (a `shortcut` or a block's end)
+/// belongs to, found by walking back over nested blocks; `None` when the
+/// markers before it do not open one.
+pub fn block_of(layers: &[LayerSpec], index: usize) -> Option<Block> {
+    let mut depth = 0_usize;
+    let mut shortcut = None;
+    for before in (0..index).rev() {
+        match layers[before].kind() {
+            LayerKind::ResidualEnd => depth += 1,
+            LayerKind::Shortcut if depth == 0 => shortcut = Some(before),
+            LayerKind::Residual { .. } if depth == 0 => {
+                return Some(Block {
+                    start: before,
+                    shortcut: match layers[index].kind() {
+                        LayerKind::ResidualEnd => shortcut,
+                        _ => None,
+                    },
+                    end: index,
+                })
+            }
+            LayerKind::Residual { .. } => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Every well-formed block, in the order their ends come (inner blocks
+/// before the blocks around them).
+pub fn blocks(layers: &[LayerSpec]) -> Vec<Block> {
+    (0..layers.len())
+        .filter(|&index| *layers[index].kind() == LayerKind::ResidualEnd)
+        .filter_map(|index| block_of(layers, index))
+        .collect()
+}
+
+/// The block a layer is directly in (not in a block nested in it), by its
+/// `residual` marker; `None` at the top.
+pub fn parent(layers: &[LayerSpec], index: usize) -> Option<usize> {
+    let mut depth = 0_usize;
+    for before in (0..index).rev() {
+        match layers[before].kind() {
+            LayerKind::ResidualEnd => depth += 1,
+            LayerKind::Residual { .. } if depth == 0 => return Some(before),
+            LayerKind::Residual { .. } => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The branch's last layer with parameters, not one in a block nested in
+/// it: where the derived branch scaling goes, and where a zero init is the
+/// ReZero start (the skip carries the signal meanwhile).
+pub fn branch_end(layers: &[LayerSpec], block: &Block) -> Option<usize> {
+    block
+        .branch()
+        .rev()
+        .find(|&index| layers[index].kind().has_parameters() && parent(layers, index) == Some(block.start))
+}
+
+/// Whether layer `index` is the last layer with parameters of a block's branch.
+pub fn ends_a_branch(layers: &[LayerSpec], index: usize) -> bool {
+    parent(layers, index).is_some_and(|start| {
+        blocks(layers)
+            .iter()
+            .any(|block| block.start == start && branch_end(layers, block) == Some(index))
+    })
+}
+
+/// How many blocks each layer is inside: 0 for the network's trunk (a
+/// block's start and end included, which sit in the sequence around it).
+pub fn depths(layers: &[LayerSpec]) -> Vec<usize> {
+    let mut depth = 0_usize;
+    layers
+        .iter()
+        .map(|layer| match layer.kind() {
+            LayerKind::Residual { .. } => {
+                depth += 1;
+                depth - 1
+            }
+            LayerKind::ResidualEnd => {
+                depth = depth.saturating_sub(1);
+                depth
+            }
+            _ => depth,
+        })
+        .collect()
+}
+
+/// The mistakes in how the markers nest: a `shortcut` or an end with no
+/// block open, a second `shortcut`, a block never ended, a branch or a
+/// shortcut with no layer.
+pub fn structure_errors(layers: &[LayerSpec], errors: &mut Vec<SpecError>) {
+    // Each open block: its start and whether its shortcut has begun.
+    let mut open: Vec<(usize, Option<usize>)> = Vec::new();
+    for (index, layer) in layers.iter().enumerate() {
+        match layer.kind() {
+            LayerKind::Residual { .. } => open.push((index, None)),
+            LayerKind::Shortcut => match open.last_mut() {
+                Some((start, shortcut @ None)) => {
+                    if *start + 1 == index {
+                        errors.push(SpecError::EmptyBranch {
+                            layer: *start,
+                            part: "branch",
+                        });
+                    }
+                    *shortcut = Some(index);
+                }
+                _ => errors.push(SpecError::MisplacedMarker {
+                    layer: index,
+                    marker: "shortcut",
+                }),
+            },
+            LayerKind::ResidualEnd => match open.pop() {
+                Some((start, shortcut)) => {
+                    let (first, part) = match shortcut {
+                        Some(shortcut) => (shortcut, "shortcut"),
+                        None => (start, "branch"),
+                    };
+                    if first + 1 == index {
+                        errors.push(SpecError::EmptyBranch { layer: first, part });
+                    }
+                }
+                None => errors.push(SpecError::MisplacedMarker {
+                    layer: index,
+                    marker: "end",
+                }),
+            },
+            _ => {}
+        }
+    }
+    for (start, _) in open {
+        errors.push(SpecError::MisplacedMarker {
+            layer: start,
+            marker: "residual",
+        });
+    }
+}
+
+/// For each `residual` marker, how many blocks share the sequence it
+/// sits in (the network's top, or one branch or shortcut): the `B` of the
+/// derived branch scaling, so that `B` blocks in a row grow the signal by
+/// at most `(1 + 1/B)^B < e`. Other layers get 0.
+pub fn sibling_counts(layers: &[LayerSpec]) -> Vec<usize> {
+    let mut counts = vec![0; layers.len()];
+    // The blocks started in each open sequence, innermost last.
+    let mut sequences: Vec<Vec<usize>> = vec![Vec::new()];
+    let close = |starts: Vec<usize>, counts: &mut Vec<usize>| {
+        for &start in &starts {
+            counts[start] = starts.len();
+        }
+    };
+    for (index, layer) in layers.iter().enumerate() {
+        match layer.kind() {
+            LayerKind::Residual { .. } => {
+                if let Some(sequence) = sequences.last_mut() {
+                    sequence.push(index);
+                }
+                sequences.push(Vec::new());
+            }
+            LayerKind::Shortcut if sequences.len() > 1 => {
+                let branch = sequences.pop().unwrap_or_default();
+                close(branch, &mut counts);
+                sequences.push(Vec::new());
+            }
+            LayerKind::ResidualEnd if sequences.len() > 1 => {
+                let inner = sequences.pop().unwrap_or_default();
+                close(inner, &mut counts);
+            }
+            _ => {}
+        }
+    }
+    for sequence in sequences {
+        close(sequence, &mut counts);
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::activation::Activation;
+
+    fn dense() -> LayerSpec {
+        LayerSpec::dense(4, 4, Activation::Relu)
+    }
+
+    #[test]
+    fn nested_blocks_are_found_from_their_markers() {
+        // 0 residual, 1 dense, 2 residual, 3 dense, 4 end, 5 shortcut, 6 dense, 7 end
+        let layers = [
+            LayerSpec::residual(),
+            dense(),
+            LayerSpec::residual(),
+            dense(),
+            LayerSpec::residual_end(),
+            LayerSpec::shortcut(),
+            dense(),
+            LayerSpec::residual_end(),
+        ];
+        let found = blocks(&layers);
+        assert_eq!(
+            found,
+            [
+                Block {
+                    start: 2,
+                    shortcut: None,
+                    end: 4
+                },
+                Block {
+                    start: 0,
+                    shortcut: Some(5),
+                    end: 7
+                }
+            ]
+        );
+        assert_eq!((found[0].branch_last(), found[0].skip()), (3, 2));
+        assert_eq!((found[1].branch_last(), found[1].skip()), (4, 6));
+        assert_eq!(parent(&layers, 3), Some(2));
+        assert_eq!(parent(&layers, 6), Some(0));
+        assert_eq!(parent(&layers, 0), None);
+        let mut errors = Vec::new();
+        structure_errors(&layers, &mut errors);
+        assert_eq!(errors, []);
+        assert_eq!((sibling_counts(&layers)[0], sibling_counts(&layers)[2]), (1, 1));
+    }
+
+    #[test]
+    fn siblings_count_the_blocks_of_one_sequence() {
+        let block = [LayerSpec::residual(), dense(), LayerSpec::residual_end()];
+        let mut layers = vec![dense()];
+        for _ in 0..3 {
+            layers.extend(block);
+        }
+        let counts = sibling_counts(&layers);
+        assert_eq!((counts[1], counts[7], counts[2]), (3, 3, 0));
+    }
+
+    #[test]
+    fn markers_out_of_order_are_errors() {
+        let mut errors = Vec::new();
+        structure_errors(
+            &[
+                LayerSpec::shortcut(),
+                LayerSpec::residual(),
+                LayerSpec::residual_end(),
+                LayerSpec::residual_end(),
+                LayerSpec::residual(),
+            ],
+            &mut errors,
+        );
+        assert_eq!(
+            errors,
+            [
+                SpecError::MisplacedMarker {
+                    layer: 0,
+                    marker: "shortcut"
+                },
+                SpecError::EmptyBranch {
+                    layer: 1,
+                    part: "branch"
+                },
+                SpecError::MisplacedMarker {
+                    layer: 3,
+                    marker: "end"
+                },
+                SpecError::MisplacedMarker {
+                    layer: 4,
+                    marker: "residual"
+                },
+            ]
+        );
+    }
+}

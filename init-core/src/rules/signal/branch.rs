@@ -1,0 +1,160 @@
+//! The derived branch scaling: the last layer with parameters of each
+//! residual block's branch gets the factor on its weights (a
+//! normalization's `γ`) that makes the block add `1/B` of its input's
+//! second moment, as the analysis computes it for that block, `B` being
+//! the number of blocks in the sequence the block sits in. `B` blocks in a
+//! row then grow the signal by at most `(1 + 1/B)^B < e`, whether or not
+//! the branches are normalized. What a block adds is the branch's second
+//! moment and twice the product of the branch's mean and the skip's
+//! (relu branches have a mean): both are counted.
+
+use crate::rules::blocks::{self, Block};
+use crate::rules::init::Init;
+use crate::rules::layer::{LayerKind, LayerSpec};
+use crate::rules::signal::propagate;
+
+/// The largest factor the scaling puts on a layer: a branch that passes
+/// almost nothing (below 10⁻¹² of its input) is left as it is.
+const LARGEST_SCALE: f64 = 1e6;
+
+/// `layers` with every branch's derived scaling set (and every other
+/// layer's factor back at 1). Inner blocks are scaled first, so an outer
+/// branch is measured with its inner blocks as they will be.
+pub fn scale_branches(layers: &[LayerSpec]) -> Vec<LayerSpec> {
+    let mut layers: Vec<LayerSpec> = layers.iter().map(|layer| layer.with_branch_scale(1.0)).collect();
+    let counts = blocks::sibling_counts(&layers);
+    for block in blocks::blocks(&layers) {
+        if let Some(target) = scaled_layer(&layers, &block) {
+            let scale = branch_scale(
+                &mut layers,
+                &block,
+                target,
+                1.0 / counts[block.start].max(1) as f64,
+            );
+            layers[target] = layers[target].with_branch_scale(scale);
+        }
+    }
+    layers
+}
+
+/// The branch's last layer with parameters (not one in a block nested in
+/// it), when the block is scaled and that layer's init is the derived one
+/// (a normalization's `γ` the default ones); `init = zeros` or any other
+/// init written on it is kept as written.
+fn scaled_layer(layers: &[LayerSpec], block: &Block) -> Option<usize> {
+    let LayerKind::Residual { scaled: true } = layers[block.start].kind() else {
+        return None;
+    };
+    let target = blocks::branch_end(layers, block)?;
+    let layer = &layers[target];
+    let derived = match layer.norm() {
+        Some(norm) => norm.gamma() == Init::ones(),
+        None => layer.weight() == Init::derived(layer.activation()),
+    };
+    derived.then_some(target)
+}
+
+/// The factor on layer `target` that makes the block's output second
+/// moment `1 + ratio` times its input's. What the block adds grows like
+/// the factor squared (the branch's second moment) and like the factor
+/// (the means' product); fixed-point steps on the square root of the
+/// ratio settle it, exactly after one where the branch has no mean.
+fn branch_scale(layers: &mut [LayerSpec], block: &Block, target: usize, ratio: f64) -> f64 {
+    let layer = layers[target];
+    let mut scale = 1.0;
+    for _ in 0..16 {
+        layers[target] = layer.with_branch_scale(scale);
+        let signals = propagate(&layers[..=block.end], 1.0);
+        let input = signals[block.start].activation_second_moment;
+        let output = signals[block.end].activation_second_moment;
+        let measured = output / input - 1.0;
+        if !(measured.is_finite() && measured > 0.0) {
+            return 1.0;
+        }
+        let next = scale * (ratio / measured).sqrt();
+        let settled = (next / scale - 1.0).abs() < 1e-9;
+        scale = next;
+        if settled {
+            break;
+        }
+    }
+    if scale.is_finite() && scale <= LARGEST_SCALE {
+        scale
+    } else {
+        1.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::activation::Activation;
+    use crate::rules::layer::NormSpec;
+
+    /// `blocks` residual blocks of width `width`, each branch given by `branch`.
+    fn stack(blocks: usize, branch: &[LayerSpec]) -> Vec<LayerSpec> {
+        let mut layers = vec![LayerSpec::dense(64, 64, Activation::Relu)];
+        for _ in 0..blocks {
+            layers.push(LayerSpec::residual());
+            layers.extend_from_slice(branch);
+            layers.push(LayerSpec::residual_end());
+        }
+        layers
+    }
+
+    #[test]
+    fn each_branch_adds_one_bth_of_its_input() {
+        let branches = [
+            vec![
+                LayerSpec::dense(64, 256, Activation::Gelu),
+                LayerSpec::dense(256, 64, Activation::Identity),
+            ],
+            vec![
+                LayerSpec::layer_norm(NormSpec::new(64)),
+                LayerSpec::dense(64, 64, Activation::Relu),
+                LayerSpec::dense(64, 64, Activation::Tanh),
+            ],
+            vec![
+                LayerSpec::dense(64, 64, Activation::Relu),
+                LayerSpec::layer_norm(NormSpec::new(64)),
+            ],
+        ];
+        for branch in &branches {
+            let layers = scale_branches(&stack(8, branch));
+            let signals = propagate(&layers, 1.0);
+            for block in blocks::blocks(&layers) {
+                let input = signals[block.start].activation_second_moment;
+                let added = signals[block.end].activation_second_moment - input;
+                // The steps settle to 1e-4.
+                assert!(
+                    (added / input - 1.0 / 8.0).abs() < 1e-4 / 8.0,
+                    "{branch:?}: {}",
+                    added / input
+                );
+            }
+            // Eight blocks grow the signal by less than e.
+            let last = signals.last().unwrap().forward_cumulative / signals[0].forward_cumulative;
+            assert!(last < core::f64::consts::E, "{last}");
+        }
+    }
+
+    #[test]
+    fn written_inits_and_unscaled_blocks_are_kept() {
+        let mut layers = stack(
+            2,
+            &[
+                LayerSpec::dense(64, 64, Activation::Relu),
+                LayerSpec::dense(64, 64, Activation::Identity).with_weight(Init::zeros()),
+            ],
+        );
+        let scaled = scale_branches(&layers);
+        assert!(scaled.iter().all(|layer| layer.branch_scale() == 1.0));
+        // The derived init in both blocks, the first one `scale = none`.
+        layers[3] = LayerSpec::dense(64, 64, Activation::Identity);
+        layers[7] = layers[3];
+        layers[1] = LayerSpec::residual_unscaled();
+        let scaled = scale_branches(&layers);
+        assert_eq!(scaled[3].branch_scale(), 1.0);
+        assert!(scaled[7].branch_scale() < 1.0);
+    }
+}
