@@ -24,6 +24,7 @@
 use std::collections::HashMap;
 
 use crate::rules::activation::Activation;
+use crate::rules::blocks;
 use crate::rules::fans::Fans;
 use crate::rules::flow;
 use crate::rules::init::Init;
@@ -257,6 +258,9 @@ enum Step {
         variances: Vec<f64>,
         activation: Activation,
     },
+    /// A residual branch's last layer with zero weights: no gradient
+    /// passes below it (the skip carries the block's).
+    Zero { input: Option<[usize; 2]> },
     /// A residual block's start: on the way back, the branch's gradient
     /// and the skip's add here.
     Open,
@@ -449,6 +453,29 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
                 };
                 affine_forward(affine, weight, &values, windows)
             }
+            // A residual branch's last layer at zero (ReZero): it gives its
+            // activation of the bias, exactly, for every input.
+            (LayerKind::Dense(_) | LayerKind::Conv2d(_), Some(affine))
+                if weight == 0.0
+                    && matches!(affine.bias(), Init::Constant { .. })
+                    && blocks::ends_a_branch(layers, signals.len()) =>
+            {
+                let Init::Constant { value } = affine.bias() else {
+                    unreachable!("matched above")
+                };
+                let second = affine.activation().value(value).powi(2);
+                let count = output_plane.map_or(1, |[height, width]| height * width);
+                (
+                    Values {
+                        field: vec![second; count],
+                        plane: output_plane,
+                        mean_ratio: if second > 0.0 { 1.0 } else { 0.0 },
+                        correlation: 1.0,
+                        gaussian: None,
+                    },
+                    Step::Zero { input: values.plane },
+                )
+            }
             (LayerKind::Dense(_) | LayerKind::Conv2d(_), _) => (
                 values.uniform(output_plane),
                 Step::Affine {
@@ -528,7 +555,7 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
             ),
         };
         values = next;
-        let included = !matches!(step, Step::Affine { included: false, .. });
+        let included = !matches!(step, Step::Affine { included: false, .. } | Step::Zero { .. });
         let variance = match &step {
             Step::Affine { variances, .. } | Step::Activation { variances, .. } => {
                 variances.iter().sum::<f64>() / variances.len().max(1) as f64
@@ -552,6 +579,7 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
             forward_cumulative: after / input_mean,
             backward_factor: 1.0,
             backward_cumulative: 1.0,
+            output_gradient: 1.0,
         });
         steps.push(step);
     }
@@ -828,6 +856,7 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
     for index in (0..layers.len()).rev() {
         let layer = &layers[index];
         let units = layer.outputs() as f64;
+        signals[index].output_gradient = gradient.as_deref().map_or(1.0, mean);
         match &steps[index] {
             Step::Join => {
                 signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
@@ -867,8 +896,13 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                         _ => 1.0,
                     };
                     signals[index].backward_factor = growth;
+                    signals[index].output_gradient = gradient.as_deref().map_or(1.0, mean);
                     (above_norm, pooled) = (block.above_norm * growth, block.pooled);
                 }
+            }
+            Step::Zero { input } => {
+                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                gradient = Some(vec![0.0; input.map_or(1, |[height, width]| height * width)]);
             }
             Step::Affine {
                 variances,
@@ -909,14 +943,18 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                         .collect()
                 };
                 let norm = units * pre.iter().sum::<f64>();
-                let top = *top_norm.get_or_insert(norm);
-                let factor = if incoming.is_some() {
-                    norm / above_norm / pooled
-                } else {
-                    1.0
+                // No gradient reaches a branch whose last layer is zero:
+                // such a layer neither sets the scale nor divides by it.
+                if norm > 0.0 {
+                    top_norm.get_or_insert(norm);
+                }
+                let factor = match (incoming.is_some(), norm > 0.0) {
+                    (false, _) => 1.0,
+                    (true, false) => 0.0,
+                    (true, true) => norm / above_norm / pooled,
                 };
                 signals[index].backward_factor = factor;
-                signals[index].backward_cumulative = norm / top;
+                signals[index].backward_cumulative = top_norm.map_or(0.0, |top| norm / top);
                 above_norm = norm;
                 pooled = 1.0;
                 let per_tap = units * weights[index];

@@ -58,6 +58,11 @@ pub struct LayerSignal {
     /// The gradient's squared norm at this layer's pre-activation over the
     /// one at the last layer's.
     pub backward_cumulative: f64,
+    /// `E[δ²]` of the gradient with respect to one of this layer's outputs
+    /// over `E[δ²]` at one of the last layer's pre-activations: where the
+    /// gradient stands at any layer, a residual block's end included
+    /// (compare [`Network::backward_all`](crate::Network::backward_all)).
+    pub output_gradient: f64,
 }
 
 impl LayerSignal {

@@ -89,7 +89,7 @@ impl Network {
         let value = self.loss_value(&cache, targets, loss)?;
         let fused = loss == Loss::CrossEntropy;
         let top = output_gradient(cache.top().1, targets);
-        let (deltas, gradients) = self.backpropagate(&cache, inputs, top, fused, true);
+        let (deltas, gradients, _) = self.backpropagate(&cache, inputs, top, fused, Keep::Parameters);
         deltas.into_iter().for_each(scratch::recycle);
         let statistics = cache
             .stages
@@ -109,6 +109,45 @@ impl Network {
         inputs: ArrayView2<f32>,
         output_gradient: ArrayView2<f32>,
     ) -> Result<Vec<Array2<f32>>, Error> {
+        self.backward_keeping(inputs, output_gradient, Keep::PreActivations)
+    }
+
+    /// The gradient with respect to every layer's output, first to last
+    /// (one per layer of the spec, the last being `output_gradient`), for a
+    /// batch whose gradient with respect to the network's output is
+    /// `output_gradient`: [`Network::forward_all`]'s counterpart, to see
+    /// where a gradient grows or fades (at each residual block's end, say).
+    ///
+    /// ```
+    /// use netinit::ndarray::Array2;
+    /// const NET: netinit::NetworkSpec = netinit::network![
+    ///     dense(4 -> 8, relu),
+    ///     residual(dense(8 -> 8, relu), dense(8 -> 8, identity)),
+    ///     dense(8 -> 2, identity),
+    /// ];
+    /// let network = NET.init(0);
+    /// let gradients = network.backward_all(Array2::ones((3, 4)).view(), Array2::ones((3, 2)).view())?;
+    /// assert_eq!(gradients.len(), NET.layers().len());
+    /// // The block's start passes on what its end and its branch send back.
+    /// assert_eq!(gradients[1].dim(), (3, 8));
+    /// # Ok::<(), netinit::Error>(())
+    /// ```
+    pub fn backward_all(
+        &self,
+        inputs: ArrayView2<f32>,
+        output_gradient: ArrayView2<f32>,
+    ) -> Result<Vec<Array2<f32>>, Error> {
+        self.backward_keeping(inputs, output_gradient, Keep::Outputs)
+    }
+
+    /// [`Network::backward`] (the pre-activations' gradients) or
+    /// [`Network::backward_all`] (with [`Keep::Outputs`], the outputs').
+    fn backward_keeping(
+        &self,
+        inputs: ArrayView2<f32>,
+        output_gradient: ArrayView2<f32>,
+        keep: Keep,
+    ) -> Result<Vec<Array2<f32>>, Error> {
         let cache = self.forward_cached(inputs)?;
         if output_gradient.nrows() != inputs.nrows() {
             return Err(Error::TargetCount {
@@ -122,29 +161,35 @@ impl Network {
                 found: output_gradient.ncols(),
             });
         }
-        Ok(self
-            .backpropagate(
-                &cache,
-                inputs,
-                output_gradient.as_standard_layout().into_owned(),
-                false,
-                false,
-            )
-            .0)
+        let (deltas, _, outputs) = self.backpropagate(
+            &cache,
+            inputs,
+            output_gradient.as_standard_layout().into_owned(),
+            false,
+            keep,
+        );
+        Ok(match keep {
+            Keep::Outputs => outputs,
+            _ => deltas,
+        })
     }
 
     /// The chain rule, top to bottom: the gradient with respect to each
-    /// layer's pre-activation, and with `parameters` the gradients of the
-    /// weights and biases (else empty). `delta` starts as dL/dh of the last
-    /// layer, or as dL/dz when the fused cross-entropy already gave that.
+    /// layer's pre-activation, with [`Keep::Parameters`] the gradients of
+    /// the weights and biases, and with [`Keep::Outputs`] the gradient with
+    /// respect to every layer's output (else empty). `delta` starts as
+    /// dL/dh of the last layer, or as dL/dz when the fused cross-entropy
+    /// already gave that.
     fn backpropagate(
         &self,
         cache: &Cache,
         inputs: ArrayView2<f32>,
         mut delta: Array2<f32>,
         fused_top: bool,
-        parameters: bool,
-    ) -> (Vec<Array2<f32>>, Gradients) {
+        keep: Keep,
+    ) -> (Vec<Array2<f32>>, Gradients, Vec<Array2<f32>>) {
+        let parameters = keep == Keep::Parameters;
+        let mut outputs = Vec::new();
         let stages = self.stages();
         let count = self.layers().len();
         let mut deltas: Vec<Array2<f32>> = vec![Array2::zeros((0, 0)); count];
@@ -156,11 +201,15 @@ impl Network {
                 Vec::new()
             },
         };
-        // Below the first layer with parameters no gradient is needed.
-        let lowest = stages
-            .iter()
-            .position(|stage| stage.layer().is_some())
-            .unwrap_or(0);
+        // Below the first layer with parameters no gradient is needed,
+        // unless every layer's output gradient is.
+        let lowest = match keep {
+            Keep::Outputs => 0,
+            _ => stages
+                .iter()
+                .position(|stage| stage.layer().is_some())
+                .unwrap_or(0),
+        };
         // What residual blocks add to a stage's output gradient, besides
         // the stage above it.
         let mut pending: Vec<Option<Array2<f32>>> = vec![None; stages.len()];
@@ -172,6 +221,9 @@ impl Network {
                     delta += &extra;
                     scratch::recycle(extra);
                 }
+            }
+            if keep == Keep::Outputs {
+                outputs.push(scratch::copy(delta.view()));
             }
             let computed = &cache.stages[index];
             let input = match index {
@@ -280,7 +332,8 @@ impl Network {
                 None => break,
             }
         }
-        (deltas, gradients)
+        outputs.reverse();
+        (deltas, gradients, outputs)
     }
 
     /// The mean loss of a batch whose forward pass is `cache`, after checking
@@ -365,6 +418,17 @@ impl Network {
             accuracy: (correct as f64 / count) as f32,
         })
     }
+}
+
+/// What a backward pass keeps besides the pre-activations' gradients.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Nothing more.
+    PreActivations,
+    /// The weights' and biases' gradients.
+    Parameters,
+    /// The gradient with respect to every layer's output.
+    Outputs,
 }
 
 /// `slot += gradient`, or `slot = gradient` when it is empty.
