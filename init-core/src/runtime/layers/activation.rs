@@ -4,6 +4,7 @@ use ndarray::{Array2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use crate::rules::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
+use crate::runtime::layers::gelu;
 
 /// Values per task when an element-wise pass is shared between threads:
 /// each value depends on itself alone, so the split changes no bit.
@@ -33,8 +34,9 @@ pub fn apply(activation: Activation, mut batch: ArrayViewMut2<f32>) {
         }),
         _ => match batch.as_slice_mut() {
             Some(values) => values.par_chunks_mut(CHUNK).for_each(|chunk| match activation {
-                // The common case with its own loop, which the compiler vectorises.
+                // The common cases with their own loops, which the compiler vectorises.
                 Activation::Relu => chunk.iter_mut().for_each(|x| *x = value(Activation::Relu, *x)),
+                Activation::Gelu => gelu::apply(chunk),
                 _ => chunk.iter_mut().for_each(|x| *x = value(activation, *x)),
             }),
             None => batch.mapv_inplace(|x| value(activation, x)),
@@ -69,7 +71,7 @@ pub fn value(activation: Activation, x: f32) -> f32 {
                 alpha as f32 * x.exp_m1()
             }
         }
-        Activation::Gelu => 0.5 * x * libm::erfcf(-x / core::f32::consts::SQRT_2),
+        Activation::Gelu => gelu::value(x),
         Activation::Silu => x * sigmoid(x),
         Activation::Selu => {
             if x > 0.0 {
@@ -102,11 +104,12 @@ pub fn backward(activation: Activation, pre: &Array2<f32>, out: &Array2<f32>, gr
                 .par_chunks_mut(CHUNK)
                 .zip(pre.par_chunks(CHUNK).zip(out.par_chunks(CHUNK)))
                 .for_each(|(grad, (pre, out))| match activation {
-                    // The common case with its own loop, which the compiler vectorises.
+                    // The common cases with their own loops, which the compiler vectorises.
                     Activation::Relu => grad
                         .iter_mut()
                         .zip(pre)
                         .for_each(|(g, &z)| *g *= derivative(Activation::Relu, z, 0.0)),
+                    Activation::Gelu => gelu::backward(grad, pre),
                     _ => grad
                         .iter_mut()
                         .zip(pre.iter().zip(out))
@@ -141,11 +144,7 @@ pub fn derivative(activation: Activation, z: f32, h: f32) -> f32 {
                 h + alpha as f32
             }
         }
-        Activation::Gelu => {
-            let cdf = 0.5 * libm::erfcf(-z / core::f32::consts::SQRT_2);
-            let pdf = (-0.5 * z * z).exp() / (2.0 * core::f32::consts::PI).sqrt();
-            cdf + z * pdf
-        }
+        Activation::Gelu => gelu::derivative(z),
         Activation::Silu => {
             let s = sigmoid(z);
             s * (1.0 + z * (1.0 - s))

@@ -7,6 +7,7 @@ pub mod activation;
 pub mod batch_norm;
 pub mod conv;
 pub mod dense;
+mod gelu;
 pub mod norm;
 pub mod pool;
 
