@@ -3,8 +3,9 @@
 
 use std::borrow::Cow;
 
+use crate::rules::blocks;
 use crate::rules::init::Init;
-use crate::rules::layer::LayerSpec;
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::levels::{Level, Lint, LintLevels};
 use crate::rules::path::LayerPath;
 use crate::rules::signal::scale_branches;
@@ -85,15 +86,25 @@ impl NetworkSpec {
     }
 
     /// The level `lint` has at layer `index`: `forbid` on the network, else
-    /// the layer's own level, else the network's, else the lint's default.
+    /// the layer's own level (at a residual block's end, else its start's:
+    /// `#[allow(…)] residual(…)` covers the block's findings), else the
+    /// network's, else the lint's default.
     pub fn level(&self, lint: Lint, index: usize) -> Level {
         let network = self.lints.get(lint);
         if network == Some(Level::Forbid) {
             return Level::Forbid;
         }
-        self.layers
-            .get(index)
-            .and_then(|layer| layer.lint_levels().get(lint))
+        let own = |at: usize| {
+            self.layers
+                .get(at)
+                .and_then(|layer| layer.lint_levels().get(lint))
+        };
+        let start = match self.layers.get(index).map(LayerSpec::kind) {
+            Some(LayerKind::ResidualEnd) => blocks::block_of(&self.layers, index).map(|block| block.start),
+            _ => None,
+        };
+        own(index)
+            .or_else(|| start.and_then(own))
             .or(network)
             .unwrap_or(lint.default_level())
     }

@@ -37,7 +37,7 @@ const NET: netinit::NetworkSpec = netinit::network![
     dense(256 -> 10, softmax),
 ];
 
-// Sixteen residual blocks with He relu branches, unscaled: each block
+// Twelve residual blocks with He relu branches, unscaled: each block
 // adds its input's second moment and more, so the signal passes 2^10 at
 // the seventh block's end.
 const RESIDUAL: netinit::NetworkSpec = netinit::network![

@@ -4,6 +4,7 @@
 
 use proc_macro2::Span;
 
+use crate::rules::blocks;
 use crate::rules::dsl::model::Model;
 use crate::rules::dsl::report::{Report, Reports};
 use crate::rules::dsl::Severity;
@@ -129,6 +130,16 @@ fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
         }
         // A size that could not be read stands in as 1.
         SpecError::NormOfOne { layer } => !model.layers[layer].inputs_known,
+        // A block whose layers were not all understood: what it gives is
+        // not what the user wrote.
+        SpecError::ResidualShape { layer, .. } => {
+            let specs: Vec<LayerSpec> = model.layers.iter().map(|layer| layer.spec).collect();
+            blocks::block_of(&specs, layer).is_some_and(|block| {
+                model.layers[block.start..block.end]
+                    .iter()
+                    .any(|inside| !inside.complete || !inside.outputs_known)
+            })
+        }
         // The layer blamed (the last before it but `flatten`) was not
         // understood: it stands in with the identity.
         SpecError::UnfusedActivation { layer, .. } => model.layers[..layer]

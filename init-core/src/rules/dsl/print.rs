@@ -19,7 +19,11 @@ impl fmt::Display for LayerSpec {
     /// padding only where they are not 1 and 0, a pooling's stride only
     /// where it is not the kernel.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_lint_attributes(f, &self.lint_levels(), "#[", "] ")?;
+        // A block's attributes are written on its start (the reader gives
+        // them to its end too); a shortcut takes none.
+        if !matches!(self.kind(), LayerKind::Shortcut | LayerKind::ResidualEnd) {
+            write_lint_attributes(f, &self.lint_levels(), "#[", "] ")?;
+        }
         let name = self.kind().name();
         match self.kind() {
             LayerKind::Input(Shape::Features(features)) => return write!(f, "{name}({features})"),

@@ -175,6 +175,24 @@ mod tests {
     use crate::rules::network::NetworkSpec;
 
     #[test]
+    fn a_zero_branch_end_is_not_tied_to_a_zero_head_across_the_skip() {
+        use crate::rules::layer::LayerSpec;
+        // The block's end adds its input, which varies, between the two.
+        let spec = NetworkSpec::new(vec![
+            LayerSpec::dense(784, 64, Activation::Relu),
+            LayerSpec::residual(),
+            LayerSpec::dense(64, 64, Activation::Relu),
+            LayerSpec::dense(64, 64, Activation::Identity).with_weight(Init::zeros()),
+            LayerSpec::residual_end(),
+            LayerSpec::dense(64, 10, Activation::Softmax)
+                .with_weight(Init::zeros())
+                .allow_constant_init(),
+        ])
+        .unwrap();
+        assert!(spec.lint().is_empty(), "{:?}", spec.lint());
+    }
+
+    #[test]
     fn a_constant_layer_s_value_is_followed_to_an_activation_that_passes_no_gradient() {
         use crate::rules::layer::LayerSpec;
         use crate::rules::shape::Shape;

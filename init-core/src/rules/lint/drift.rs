@@ -50,28 +50,25 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
     let depths = blocks::depths(layers);
     let trunk = |index: &usize| depths[*index] == 0;
     let resets = |index: usize| trunk(&index) && layers[index].norm().is_some();
-    let crossing = |path: &mut dyn Iterator<Item = usize>, factors: &[f64]| {
-        let mut running = 0.0_f64;
-        for index in path.filter(trunk) {
-            if resets(index) {
-                running = 0.0;
-                continue;
+    // A block's factor is its end's forward, its start's backward.
+    let crossing =
+        |path: &mut dyn Iterator<Item = usize>, factors: &[f64], block: &dyn Fn(&LayerKind) -> bool| {
+            let mut running = 0.0_f64;
+            for index in path.filter(trunk) {
+                if resets(index) {
+                    running = 0.0;
+                    continue;
+                }
+                if factors[index].abs() >= SETTLING_LOG2 {
+                    running += factors[index];
+                }
+                let weighted = layers[index].affine().is_some() || block(layers[index].kind());
+                if report[index].included && weighted && running.abs() > DRIFT_LIMIT_LOG2 {
+                    return Some(index);
+                }
             }
-            if factors[index].abs() >= SETTLING_LOG2 {
-                running += factors[index];
-            }
-            // A block's factor is its end's forward, its start's backward.
-            let weighted = layers[index].affine().is_some()
-                || matches!(
-                    layers[index].kind(),
-                    LayerKind::ResidualEnd | LayerKind::Residual { .. }
-                );
-            if report[index].included && weighted && running.abs() > DRIFT_LIMIT_LOG2 {
-                return Some(index);
-            }
-        }
-        None
-    };
+            None
+        };
     // The stretch between normalizations (or the ends) around `index`.
     let stretch = |index: usize| {
         let first = (0..index).rev().find(|&at| resets(at)).map_or(0, |at| at + 1);
@@ -81,7 +78,9 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
         first..last
     };
     let whole = |range: &core::ops::Range<usize>| range.start == 0 && range.end == layers.len();
-    if let Some(index) = crossing(&mut (0..layers.len()), &forward) {
+    if let Some(index) = crossing(&mut (0..layers.len()), &forward, &|kind| {
+        *kind == LayerKind::ResidualEnd
+    }) {
         let range = stretch(index);
         let drift = Drift {
             what: "activations",
@@ -98,7 +97,9 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
         };
         found.push(drift.diagnostic(layers, index, derived_everywhere));
     }
-    if let Some(index) = crossing(&mut (0..layers.len()).rev(), &backward) {
+    if let Some(index) = crossing(&mut (0..layers.len()).rev(), &backward, &|kind| {
+        matches!(kind, LayerKind::Residual { .. })
+    }) {
         let range = stretch(index);
         let drift = Drift {
             what: "gradients",
@@ -235,6 +236,82 @@ mod tests {
         assert!(check(scaled.layers())
             .iter()
             .all(|finding| finding.lint != Lint::SignalDrift));
+    }
+
+    #[test]
+    fn zero_started_branches_do_not_drift_wherever_the_block_sits() {
+        use crate::rules::layer::{LayerSpec, NormSpec, Padding};
+        use crate::rules::network::NetworkSpec;
+        use crate::rules::shape::Shape;
+        // A ReZero block last in the network: the skip carries the unit
+        // gradient down, and the layer below measures nothing against it.
+        let last = NetworkSpec::new(vec![
+            LayerSpec::dense(64, 64, Activation::Tanh),
+            LayerSpec::residual(),
+            LayerSpec::dense(64, 64, Activation::Tanh),
+            LayerSpec::dense(64, 64, Activation::Identity).with_weight(Init::zeros()),
+            LayerSpec::residual_end(),
+        ])
+        .unwrap();
+        assert!(last.lint().is_empty(), "{:?}", last.lint());
+        // Sixteen blocks whose branches end in a batch normalization with
+        // γ = 0 (Goyal et al.): each adds β = 0, nothing grows.
+        let mut layers = vec![LayerSpec::input(Shape::image(8, 8, 8))];
+        for _ in 0..16 {
+            layers.extend([
+                LayerSpec::residual(),
+                LayerSpec::conv2d(8, 8, Activation::Relu, [3, 3]).with_padding(Padding::uniform(1)),
+                LayerSpec::conv2d(8, 8, Activation::Identity, [3, 3])
+                    .with_padding(Padding::uniform(1))
+                    .without_bias(),
+                LayerSpec::batch_norm(NormSpec::new(8).with_gamma(Init::zeros())),
+                LayerSpec::residual_end(),
+            ]);
+        }
+        layers.extend([
+            LayerSpec::global_avg_pool2d(),
+            LayerSpec::dense(8, 10, Activation::Softmax),
+        ]);
+        let zero_gamma = NetworkSpec::new(layers).unwrap();
+        let report = crate::rules::signal::propagate(zero_gamma.layers(), 1.0);
+        let ends = report.len() - 3;
+        assert!((report[ends].forward_cumulative - report[1].forward_cumulative).abs() < 1e-12);
+        assert!(zero_gamma.lint().is_empty(), "{:?}", zero_gamma.lint());
+    }
+
+    #[test]
+    fn an_allowed_block_silences_what_it_causes() {
+        use crate::rules::levels::Level;
+        use crate::rules::network::NetworkSpec;
+        // Twelve unscaled blocks drift; `#[allow(signal_drift)]` on each
+        // block covers both reports, at a block's end and at a block's start.
+        let block = "residual(dense(64 -> 64, relu), dense(64 -> 64, relu), scale = none)";
+        let text = |attribute: &str| {
+            let blocks = vec![format!("{attribute}{block}"); 12].join(", ");
+            format!("dense(784 -> 64, relu), {blocks}, dense(64 -> 10, softmax)")
+        };
+        let drifting: NetworkSpec = text("").parse().unwrap();
+        let found: Vec<_> = drifting
+            .lint()
+            .into_iter()
+            .filter(|f| f.lint == Lint::SignalDrift)
+            .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|finding| finding.level == Level::Warn));
+        let allowed: NetworkSpec = text("#[allow(signal_drift)] ").parse().unwrap();
+        assert!(allowed.lint().is_empty(), "{:?}", allowed.lint());
+        // The same on a spec built at run time, the level set on the starts alone.
+        let layers: Vec<_> = drifting
+            .layers()
+            .iter()
+            .map(|layer| match layer.kind() {
+                crate::rules::layer::LayerKind::Residual { .. } => {
+                    layer.with_lint(Lint::SignalDrift, Level::Allow)
+                }
+                _ => *layer,
+            })
+            .collect();
+        assert!(NetworkSpec::new(layers).unwrap().lint().is_empty());
     }
 
     #[test]

@@ -82,8 +82,21 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
                     && lower.bias_draw().is_constant_in_f32()
                     && upper.weight_is_constant()
             };
-            let below = position.checked_sub(1).map(|position| weighted[position]);
-            let above = weighted.get(position + 1).copied();
+            // Neighbours only within one sequence: a block's end adds the
+            // skip between them, and a shortcut runs beside the branch.
+            let adjacent = |lower: usize, upper: usize| {
+                !layers[lower + 1..upper]
+                    .iter()
+                    .any(|between| between.kind().is_block_marker())
+            };
+            let below = position
+                .checked_sub(1)
+                .map(|position| weighted[position])
+                .filter(|&below| adjacent(below, index));
+            let above = weighted
+                .get(position + 1)
+                .copied()
+                .filter(|&above| adjacent(index, above));
             let tied_below = below.is_some_and(|below| tied_with(&layers[below], layer));
             let tied_above = above.is_some_and(|above| tied_with(layer, &layers[above]));
             let no_gradient = constant::no_gradient(index, layer);

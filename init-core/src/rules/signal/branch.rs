@@ -13,9 +13,10 @@ use crate::rules::init::Init;
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::signal::propagate;
 
-/// The largest factor the scaling puts on a layer: a branch that passes
-/// almost nothing (below 10⁻¹² of its input) is left as it is.
-const LARGEST_SCALE: f64 = 1e6;
+/// The range of factors the scaling puts on a layer; where the analysis
+/// asks for one outside it (a branch that passes almost nothing), or its
+/// steps do not settle, the layer is left as it is.
+const SCALES: core::ops::RangeInclusive<f64> = 1e-6..=1e6;
 
 /// `layers` with every branch's derived scaling set (and every other
 /// layer's factor back at 1). Inner blocks are scaled first, so an outer
@@ -46,6 +47,11 @@ fn scaled_layer(layers: &[LayerSpec], block: &Block) -> Option<usize> {
         return None;
     };
     let target = blocks::branch_end(layers, block)?;
+    // A block nested after it adds what its own scaling says, which this
+    // layer's factor cannot set.
+    if (target..=block.branch_last()).any(|index| layers[index].kind().is_block_marker()) {
+        return None;
+    }
     let layer = &layers[target];
     let derived = match layer.norm() {
         Some(norm) => norm.gamma() == Init::ones(),
@@ -55,34 +61,34 @@ fn scaled_layer(layers: &[LayerSpec], block: &Block) -> Option<usize> {
 }
 
 /// The factor on layer `target` that makes the block's output second
-/// moment `1 + ratio` times its input's. What the block adds grows like
-/// the factor squared (the branch's second moment) and like the factor
-/// (the means' product); fixed-point steps on the square root of the
-/// ratio settle it, exactly after one where the branch has no mean.
+/// moment `1 + ratio` times what the branch is added to (the block's
+/// input, or its shortcut's output). What the block adds grows like the
+/// factor squared (the branch's second moment) and like the factor (the
+/// means' product); fixed-point steps on the square root of the ratio
+/// settle it, exactly after one where the branch has no mean. 1 where they
+/// do not settle.
 fn branch_scale(layers: &mut [LayerSpec], block: &Block, target: usize, ratio: f64) -> f64 {
     let layer = layers[target];
     let mut scale = 1.0;
-    for _ in 0..16 {
+    // Each step shrinks the error in log scale by half at least.
+    for _ in 0..24 {
         layers[target] = layer.with_branch_scale(scale);
         let signals = propagate(&layers[..=block.end], 1.0);
-        let input = signals[block.start].activation_second_moment;
+        let skip = signals[block.skip()].activation_second_moment;
         let output = signals[block.end].activation_second_moment;
-        let measured = output / input - 1.0;
+        let measured = output / skip - 1.0;
         if !(measured.is_finite() && measured > 0.0) {
             return 1.0;
         }
-        let next = scale * (ratio / measured).sqrt();
-        let settled = (next / scale - 1.0).abs() < 1e-9;
-        scale = next;
-        if settled {
-            break;
+        if (measured / ratio - 1.0).abs() < 1e-5 {
+            return scale;
+        }
+        scale *= (ratio / measured).sqrt();
+        if !SCALES.contains(&scale) {
+            return 1.0;
         }
     }
-    if scale.is_finite() && scale <= LARGEST_SCALE {
-        scale
-    } else {
-        1.0
-    }
+    1.0
 }
 
 #[cfg(test)]
@@ -136,6 +142,71 @@ mod tests {
             let last = signals.last().unwrap().forward_cumulative / signals[0].forward_cumulative;
             assert!(last < core::f64::consts::E, "{last}");
         }
+    }
+
+    #[test]
+    fn a_shortcut_s_output_is_what_the_branch_adds_to() {
+        use crate::rules::layer::Padding;
+        use crate::rules::shape::Shape;
+        // A downsampling block after batch_norm and relu (its input about
+        // 1/2), whose shortcut normalizes to about 1: scaled against the
+        // block's input, no factor could make the block add 1/3 of it.
+        let conv = |inputs, outputs, activation, kernel, stride| {
+            LayerSpec::conv2d(inputs, outputs, activation, kernel)
+                .with_stride(stride)
+                .with_padding(Padding::uniform(kernel[0] / 2))
+                .without_bias()
+        };
+        let mut layers = vec![
+            LayerSpec::input(Shape::image(3, 16, 16)),
+            conv(3, 16, Activation::Identity, [3, 3], [1, 1]),
+            LayerSpec::batch_norm(NormSpec::new(16)),
+            LayerSpec::activation_layer(Activation::Relu),
+        ];
+        for _ in 0..3 {
+            layers.extend([
+                LayerSpec::residual(),
+                conv(16, 16, Activation::Identity, [3, 3], [1, 1]),
+                LayerSpec::batch_norm(NormSpec::new(16)),
+                LayerSpec::activation_layer(Activation::Relu),
+                conv(16, 16, Activation::Identity, [3, 3], [1, 1]),
+                LayerSpec::batch_norm(NormSpec::new(16)),
+                LayerSpec::shortcut(),
+                conv(16, 16, Activation::Identity, [1, 1], [1, 1]),
+                LayerSpec::batch_norm(NormSpec::new(16)),
+                LayerSpec::residual_end(),
+                LayerSpec::activation_layer(Activation::Relu),
+            ]);
+        }
+        let layers = scale_branches(&layers);
+        let signals = propagate(&layers, 1.0);
+        for block in blocks::blocks(&layers) {
+            let scaled = blocks::branch_end(&layers, &block).unwrap();
+            assert!(
+                layers[scaled].branch_scale() < 1.0,
+                "{}",
+                layers[scaled].branch_scale()
+            );
+            let skip = signals[block.skip()].activation_second_moment;
+            let added = signals[block.end].activation_second_moment - skip;
+            assert!((added / skip - 1.0 / 3.0).abs() < 1e-4, "{}", added / skip);
+        }
+    }
+
+    #[test]
+    fn a_branch_without_random_weights_is_its_input_s_function() {
+        // `residual(layer_norm(64))`: the branch is the skip normalised and
+        // scaled by γ, so the two add as one value, (1 + γ)² of it; 64 such
+        // blocks grow less than e.
+        let layers = scale_branches(&stack(64, &[LayerSpec::layer_norm(NormSpec::new(64))]));
+        let gamma = layers[2].branch_scale();
+        assert!(
+            (gamma - ((1.0 + 1.0 / 64.0_f64).sqrt() - 1.0)).abs() < 1e-3,
+            "{gamma}"
+        );
+        let signals = propagate(&layers, 1.0);
+        let growth = signals.last().unwrap().forward_cumulative / signals[0].forward_cumulative;
+        assert!(growth < core::f64::consts::E, "{growth}");
     }
 
     #[test]

@@ -268,8 +268,8 @@ enum Step {
     /// gradient is set aside, and the branch's begins.
     Split,
     /// A residual block's end: on the way back, its gradient goes to both
-    /// the branch and the skip.
-    Join,
+    /// the branch and the skip; its output's positions.
+    Join { positions: usize },
 }
 
 /// An open residual block, on the way forward: its input, the spread
@@ -278,6 +278,9 @@ struct OpenBlock {
     input: Values,
     spread: f64,
     branch: Option<Values>,
+    /// Whether a layer of the branch draws random weights; without one,
+    /// the branch is a function of its input alone.
+    random: bool,
 }
 
 /// An open residual block, on the way back: the gradient at its output
@@ -287,25 +290,35 @@ struct JoinedBlock {
     above_norm: f64,
     pooled: f64,
     skip: Option<Option<Vec<f64>>>,
+    /// Whether no layer with weights is above the block.
+    top: bool,
 }
 
-/// The sum of a branch's output and what it is added to. Their
-/// fluctuations are uncorrelated at init (the branch's last weights are
-/// independent of the skip), so their second moments add, plus twice the
-/// product of their means: `E[(a + b)²] = E[a²] + E[b²] + 2 E[a] E[b]`.
-fn added(branch: &Values, skip: &Values) -> Values {
+/// The sum of a branch's output and what it is added to. Where the
+/// branch draws random weights (`random`), their fluctuations are
+/// uncorrelated at init (its weights are independent of the skip), so
+/// their second moments add, plus twice the product of their means:
+/// `E[(a + b)²] = E[a²] + E[b²] + 2 E[a] E[b]`. A branch without random
+/// weights (a normalization, an activation) is a function of the skip, and
+/// is taken as fully correlated with it: `(√E[a²] + √E[b²])²`, exact for
+/// a normalization of values whose mean is zero, an upper bound otherwise.
+fn added(branch: &Values, skip: &Values, random: bool) -> Values {
     let mean_of = |values: &Values| (values.mean_ratio * values.mean()).max(0.0).sqrt();
     let (mean_a, mean_b) = (mean_of(branch), mean_of(skip));
     let cross = 2.0 * mean_a * mean_b;
+    let sum = |a: f64, b: f64| match random {
+        true => a + b + cross,
+        false => (a.sqrt() + b.sqrt()).powi(2),
+    };
     let field: Vec<f64> = if branch.field.len() == skip.field.len() {
         branch
             .field
             .iter()
             .zip(&skip.field)
-            .map(|(a, b)| a + b + cross)
+            .map(|(&a, &b)| sum(a, b))
             .collect()
     } else {
-        vec![branch.mean() + skip.mean() + cross; branch.field.len()]
+        vec![sum(branch.mean(), skip.mean()); branch.field.len()]
     };
     let second = field.iter().sum::<f64>() / field.len().max(1) as f64;
     let centred = |values: &Values| values.mean() * (1.0 - values.mean_ratio);
@@ -499,6 +512,27 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
             (LayerKind::Activation(activation), _) => activation_forward(*activation, &values),
             // A normalization whose γ is all zeros starts constant: left out,
             // as a constant layer is.
+            // A residual branch ending in a normalization whose γ is zero
+            // gives β, and passes no gradient back.
+            (LayerKind::LayerNorm(norm) | LayerKind::BatchNorm(norm), _)
+                if weight == 0.0 && blocks::ends_a_branch(layers, signals.len()) =>
+            {
+                let beta = norm.beta().second_moment(Activation::Identity, Fans::dense(1, 1));
+                let count = output_plane.map_or(1, |[height, width]| height * width);
+                (
+                    Values {
+                        field: vec![beta; count],
+                        plane: output_plane,
+                        mean_ratio: match norm.beta() {
+                            Init::Constant { .. } if beta > 0.0 => 1.0,
+                            _ => 0.0,
+                        },
+                        correlation: 0.0,
+                        gaussian: None,
+                    },
+                    Step::Zero { input: values.plane },
+                )
+            }
             (LayerKind::LayerNorm(_) | LayerKind::BatchNorm(_), _) if weight == 0.0 => (
                 values.clone(),
                 Step::Affine {
@@ -522,6 +556,7 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
                     input: values.clone(),
                     spread,
                     branch: None,
+                    random: false,
                 });
                 (values.clone(), Step::Open)
             }
@@ -539,10 +574,11 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
                     before = block.input.mean();
                     spread = block.spread;
                     let sum = match &block.branch {
-                        Some(branch) => added(branch, &values),
-                        None => added(&values, &block.input),
+                        Some(branch) => added(branch, &values, block.random),
+                        None => added(&values, &block.input, block.random),
                     };
-                    (sum, Step::Join)
+                    let positions = output_plane.map_or(1, |[height, width]| height * width);
+                    (sum, Step::Join { positions })
                 }
                 None => (values.clone(), Step::Through { input: values.plane }),
             },
@@ -556,6 +592,10 @@ pub(crate) fn propagate(layers: &[LayerSpec], weights: &[f64], input: &InputStat
         };
         values = next;
         let included = !matches!(step, Step::Affine { included: false, .. } | Step::Zero { .. });
+        // Random weights make every block around them a random branch.
+        if matches!(step, Step::Affine { included: true, .. }) {
+            open.iter_mut().for_each(|block| block.random = true);
+        }
         let variance = match &step {
             Step::Affine { variances, .. } | Step::Activation { variances, .. } => {
                 variances.iter().sum::<f64>() / variances.len().max(1) as f64
@@ -853,15 +893,21 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
     let mut above_norm = 1.0;
     let mut pooled = 1.0;
     let mut joined: Vec<JoinedBlock> = Vec::new();
+    // Whether the next layer with weights has none above it to be measured
+    // against (below a block at the network's top, as at the top itself).
+    let mut unmeasured = false;
     for index in (0..layers.len()).rev() {
         let layer = &layers[index];
         let units = layer.outputs() as f64;
         signals[index].output_gradient = gradient.as_deref().map_or(1.0, mean);
         match &steps[index] {
-            Step::Join => {
+            Step::Join { positions } => {
                 signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                // At the network's top, the unit gradient both ways.
+                let gradient = gradient.get_or_insert_with(|| vec![1.0; *positions]);
                 joined.push(JoinedBlock {
-                    gradient: gradient.clone(),
+                    top: top_norm.is_none(),
+                    gradient: Some(gradient.clone()),
                     above_norm,
                     pooled,
                     skip: None,
@@ -898,6 +944,7 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                     signals[index].backward_factor = growth;
                     signals[index].output_gradient = gradient.as_deref().map_or(1.0, mean);
                     (above_norm, pooled) = (block.above_norm * growth, block.pooled);
+                    unmeasured = block.top;
                 }
             }
             Step::Zero { input } => {
@@ -948,11 +995,12 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                 if norm > 0.0 {
                     top_norm.get_or_insert(norm);
                 }
-                let factor = match (incoming.is_some(), norm > 0.0) {
+                let factor = match (incoming.is_some() && !unmeasured, norm > 0.0) {
                     (false, _) => 1.0,
                     (true, false) => 0.0,
                     (true, true) => norm / above_norm / pooled,
                 };
+                unmeasured = false;
                 signals[index].backward_factor = factor;
                 signals[index].backward_cumulative = top_norm.map_or(0.0, |top| norm / top);
                 above_norm = norm;
