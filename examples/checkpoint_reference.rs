@@ -4,7 +4,9 @@
 //! same for a small convolutional network (`cnn*`) and for one with a layer
 //! without biases, a layer normalization and an activation layer
 //! (`normalized*`), and for one with batch normalizations trained a few
-//! steps, run in evaluation mode (`batch_norm*`).
+//! steps, run in evaluation mode (`batch_norm*`), and for the residual
+//! network of `tests/python/residual.net` (`residual*`), whose exported
+//! PyTorch module `tests/python/check_export.py` runs.
 //!
 //! cargo run --example checkpoint_reference -- DIR
 //! then: python tests/python/check_checkpoint.py DIR   (needs safetensors, numpy)
@@ -105,9 +107,20 @@ fn main() -> Result<(), Box<dyn Error>> {
         directory.join("batch_norm_outputs.f32"),
         le_bytes(batch_normalized.forward(images.view())?.iter()),
     )?;
+    let text = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/residual.net"))?;
+    let residual = text.parse::<netinit::NetworkSpec>()?.init(0);
+    residual.save(directory.join("residual.safetensors"))?;
+    let rows = Array2::from_shape_fn((ROWS, 6), |(row, col)| {
+        ((row * 5 + col * 3) % 11) as f32 / 4.0 - 1.2
+    });
+    fs::write(directory.join("residual_inputs.f32"), le_bytes(rows.iter()))?;
+    fs::write(
+        directory.join("residual_outputs.f32"),
+        le_bytes(residual.forward(rows.view())?.iter()),
+    )?;
     println!(
-        "wrote the card's network, a convolutional one, a normalized one and a batch-normalized one, {ROWS} \
-         inputs each and their outputs, to {}",
+        "wrote the card's network, a convolutional one, a normalized one, a batch-normalized one and a residual \
+         one, {ROWS} inputs each and their outputs, to {}",
         directory.display()
     );
     Ok(())

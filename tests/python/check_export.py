@@ -55,15 +55,31 @@ class ModuleList(Module):
 
 
 class Linear(Module):
-    def __init__(self, inputs, outputs):
+    def __init__(self, inputs, outputs, bias=True):
         super().__init__()
+        self._parameters = {"weight": np.zeros((outputs, inputs), dtype=np.float32)}
+        if bias:
+            self._parameters["bias"] = np.zeros(outputs, dtype=np.float32)
+
+    def forward(self, x):
+        return x @ self._parameters["weight"].T + self._parameters.get("bias", 0.0)
+
+
+class LayerNorm(Module):
+    """PyTorch's LayerNorm over the last dimension: the variance divided by N."""
+
+    def __init__(self, features, eps=1e-5):
+        super().__init__()
+        self.eps = eps
         self._parameters = {
-            "weight": np.zeros((outputs, inputs), dtype=np.float32),
-            "bias": np.zeros(outputs, dtype=np.float32),
+            "weight": np.ones(features, dtype=np.float32),
+            "bias": np.zeros(features, dtype=np.float32),
         }
 
     def forward(self, x):
-        return x @ self._parameters["weight"].T + self._parameters["bias"]
+        mean = x.mean(axis=-1, keepdims=True)
+        variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+        return (x - mean) / np.sqrt(variance + self.eps) * self._parameters["weight"] + self._parameters["bias"]
 
 
 def softmax(x, dim):
@@ -92,7 +108,7 @@ def fake_torch():
     torch.selu = lambda x: SELU_LAMBDA * elu(x, SELU_ALPHA)
     torch.softmax = softmax
     nn = types.ModuleType("torch.nn")
-    nn.Module, nn.ModuleList, nn.Linear = Module, ModuleList, Linear
+    nn.Module, nn.ModuleList, nn.Linear, nn.LayerNorm = Module, ModuleList, Linear, LayerNorm
     functional = types.ModuleType("torch.nn.functional")
     functional.leaky_relu = lambda x, negative_slope=0.01: np.where(x > 0, x, negative_slope * x)
     functional.elu = elu
@@ -125,8 +141,15 @@ def main(directory):
     expected = np.fromfile(f"{directory}/outputs.f32", dtype="<f4").reshape(-1, 10)
     difference = float(np.max(np.abs(model(inputs) - expected)))
     assert difference < 1e-5, difference
+    residual = load_module(f"{directory}/residual_module.py", "Residual")
+    residual.load_state_dict(load_file(f"{directory}/residual.safetensors"))
+    inputs = np.fromfile(f"{directory}/residual_inputs.f32", dtype="<f4").reshape(-1, 6).astype(np.float64)
+    expected = np.fromfile(f"{directory}/residual_outputs.f32", dtype="<f4").reshape(-1, 3)
+    residual_difference = float(np.max(np.abs(residual(inputs) - expected)))
+    assert residual_difference < 1e-5, residual_difference
     print(f"the exported modules load their checkpoints strictly (every activation runs); "
-          f"the card's forward pass within {difference:.1e}")
+          f"the card's forward pass within {difference:.1e}; the residual network's (pre-norm, shortcut, "
+          f"nested blocks) within {residual_difference:.1e}")
 
 
 if __name__ == "__main__":
