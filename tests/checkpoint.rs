@@ -722,3 +722,60 @@ fn an_epoch_count_at_its_top_does_not_overflow() {
     trainer.epoch(inputs.view(), &[0, 1, 0, 1], 2, 0, |_| {}).unwrap();
     assert_eq!(trainer.epochs(), u64::MAX);
 }
+
+#[test]
+fn a_residual_network_round_trips_and_wrapping_layers_in_a_block_moves_none_but_the_scaled_one() {
+    // The blocks' markers have no tensors: the file names the layers with
+    // parameters in order, the spec's text brings the blocks back, and a
+    // trainer's file resumes.
+    use netinit::ndarray::Array2;
+    use netinit::{Loss, Optimizer, Trainer};
+    const PLAIN: NetworkSpec = network![
+        dense(4 -> 8, relu),
+        layer_norm(8),
+        dense(8 -> 8, gelu),
+        dense(8 -> 8, identity),
+        dense(8 -> 2, softmax),
+    ];
+    const BLOCKS: NetworkSpec = network![
+        dense(4 -> 8, relu),
+        residual(layer_norm(8), dense(8 -> 8, gelu), dense(8 -> 8, identity), shortcut = dense(8 -> 8, identity)),
+        dense(8 -> 2, softmax),
+    ];
+    let path = scratch("residual.safetensors");
+    let network = BLOCKS.init(3);
+    network.save(&path).unwrap();
+    let bytes = fs::read(&path).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    // dense, layer_norm, dense, dense, the shortcut's dense, dense: 6 weights and 6 biases.
+    assert_eq!(file.names().len(), 12, "{:?}", file.names());
+    assert_eq!(file.tensor("layers.4.weight").unwrap().shape(), [8, 8]);
+    let loaded = Network::load(&path).unwrap();
+    assert_eq!(loaded, network);
+    assert_eq!(loaded.spec(), &BLOCKS);
+    let inputs = Array2::from_shape_fn((16, 4), |(row, col)| ((row * 3 + col) % 5) as f32 / 5.0);
+    let labels: Vec<usize> = (0..16).map(|row| row % 2).collect();
+    let mut trainer = Trainer::new(network, Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
+    trainer.epoch(inputs.view(), &labels, 8, 0, |_| {}).unwrap();
+    trainer.save(&path).unwrap();
+    assert_eq!(Trainer::load(&path).unwrap().network(), trainer.network());
+    // Each layer keeps its stream (its path counts the layers with
+    // parameters before it): wrapped in a block, the layers draw what they
+    // drew without it, the branch's last its draw times its factor.
+    let (plain, wrapped) = (PLAIN.init(3), BLOCKS.init(3));
+    for layer in [0, 1, 2] {
+        assert_eq!(plain.layers()[layer], wrapped.layers()[layer], "layer {layer}");
+    }
+    let factor = BLOCKS.layers()[4].branch_scale();
+    assert_ne!(factor, 1.0);
+    for (&scaled, &drawn) in wrapped.layers()[3]
+        .weight()
+        .iter()
+        .zip(plain.layers()[3].weight())
+    {
+        assert!(
+            (f64::from(scaled) - factor * f64::from(drawn)).abs() <= 1e-6 * f64::from(drawn).abs(),
+            "{scaled} {drawn}"
+        );
+    }
+}
