@@ -674,15 +674,8 @@ impl SpecError {
                     .into()
             }
             SpecError::ResidualShape {
-                branch,
-                skip,
-                shortcut: true,
-                ..
-            } => format!(
-                "make the shortcut's last layer give {}, as the branch does (it gives {})",
-                described(branch),
-                described(skip)
-            ),
+                branch, shortcut: true, ..
+            } => format!("make the shortcut's last layer give {}, as the branch does", described(branch)),
             SpecError::ResidualShape { branch, skip, .. } => format!(
                 "make the branch's last layer give {}, or add {} that maps the block's input to {}",
                 described(skip),

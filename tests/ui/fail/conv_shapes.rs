@@ -153,6 +153,10 @@ const RESIDUAL_IMAGE: netinit::NetworkSpec = netinit::network![
         conv2d(16 -> 32, relu, kernel = 3, stride = 2, padding = 1),
         conv2d(32 -> 32, identity, kernel = 3, padding = 1),
     ),
+];
+
+const RESIDUAL_SHORTCUT: netinit::NetworkSpec = netinit::network![
+    input(32, 8, 8),
     residual(
         conv2d(32 -> 32, relu, kernel = 3, padding = 1),
         shortcut = (conv2d(32 -> 64, identity, kernel = 1, bias = none), batch_norm(64)),
@@ -170,6 +174,6 @@ const RESIDUAL_EMPTY: netinit::NetworkSpec = netinit::network![
 fn main() {
     let _ = (CONV_CHANNELS_NET, CONV_CHANNELS_FIRST, FLATTEN_WIDTH_CNN, FLATTEN_WIDTH_GLOBAL, FLATTEN_WIDTH_VECTOR, CONV_PLACEMENT_NO_INPUT, CONV_PLACEMENT_LATE_INPUT, CONV_PLACEMENT_AFTER_FLATTEN, CONV_PLACEMENT_NO_FLATTEN, CONV_PLACEMENT_TWO_SIZES);
     let _ = (NORM_WIDTH, NORM_CHANNELS, NORM_IMAGE, NORM_OPTIONS);
-    let _ = (RESIDUAL_WIDTH, RESIDUAL_IMAGE, RESIDUAL_EMPTY);
+    let _ = (RESIDUAL_WIDTH, RESIDUAL_IMAGE, RESIDUAL_SHORTCUT, RESIDUAL_EMPTY);
     let _ = (ACTIVATION_UNFUSED, ACTIVATION_SOFTMAX_IMAGE, ACTIVATION_FIRST, ACTIVATION_MISSPELT, ACTIVATION_WIDTH);
 }
