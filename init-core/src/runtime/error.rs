@@ -129,6 +129,18 @@ pub enum Error {
         /// The feature.
         column: usize,
     },
+    /// A layer put in another's place through
+    /// [`Network::layers_mut`](crate::Network::layers_mut) that is not what
+    /// the network's description has there (another kind, shape or
+    /// activation): the network refuses to run rather than compute with it.
+    LayerMismatch {
+        /// The layer's index among the layers with parameters.
+        layer: usize,
+        /// What the description has there: `dense [256, 784], 256 biases, relu`.
+        expected: String,
+        /// What the layer is.
+        found: String,
+    },
     /// A step whose loss, gradients or updated weights are not finite: it
     /// was not applied.
     NonFinite {
@@ -201,6 +213,12 @@ impl fmt::Display for Error {
             Error::FansOverflow { shape } => {
                 write!(f, "the fans of a tensor of shape {shape:?} do not fit in a usize")
             }
+            Error::LayerMismatch { layer, expected, found } => write!(
+                f,
+                "layer {layer} (counting the layers with parameters) is {found}, but the network's description has \
+                 {expected} there: a layer put in through `layers_mut` must be what it replaces; change its values \
+                 with `weight_mut` and `bias_mut`"
+            ),
             Error::NonFiniteInput { row, column } => write!(
                 f,
                 "input row {row}, feature {column} is NaN or infinite; the network cannot learn from it (no step \

@@ -16,7 +16,7 @@ use crate::runtime::layers::batch_norm::Statistics;
 use crate::runtime::layers::conv::{self, Geometry};
 use crate::runtime::layers::dense::sample_block;
 use crate::runtime::layers::pool::{self, Window};
-use crate::runtime::layers::{activation, Layer};
+use crate::runtime::layers::{activation, described, Layer};
 use crate::runtime::scratch;
 
 /// What one layer of the spec computes at run time.
@@ -364,7 +364,10 @@ impl Network {
         &self.layers
     }
 
-    /// The layers, to change their weights in place.
+    /// The layers, to change their weights in place. A layer put in
+    /// another's place must be what the description has there (kind,
+    /// shapes, activation): running the network checks, and refuses one
+    /// that is not with [`Error::LayerMismatch`].
     pub fn layers_mut(&mut self) -> &mut [Layer] {
         &mut self.layers
     }
@@ -592,6 +595,31 @@ impl Network {
         }
     }
 
+    /// Every layer is what the spec has in its place: `layers_mut` lets a
+    /// layer of another kind or shape in, which no stage could run.
+    fn check_layers(&self) -> Result<(), Error> {
+        let specs = self
+            .spec
+            .layers()
+            .iter()
+            .filter(|layer| layer.kind().has_parameters());
+        for (index, (layer, spec)) in self.layers.iter().zip(specs).enumerate() {
+            if !layer.fits(spec) {
+                return Err(Error::LayerMismatch {
+                    layer: index,
+                    expected: described(
+                        spec.kind().name(),
+                        &spec.weight_shape(),
+                        spec.bias_count(),
+                        spec.activation(),
+                    ),
+                    found: layer.describe(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// In training mode, a batch normalization needs two values per
     /// channel at least: a variance to normalise by.
     fn check_batch(&self, input: ArrayView2<f32>, mode: Mode) -> Result<(), Error> {
@@ -610,6 +638,7 @@ impl Network {
     }
 
     fn check_input(&self, input: ArrayView2<f32>) -> Result<(), Error> {
+        self.check_layers()?;
         let found = input.len_of(Axis(1));
         if found != self.inputs() {
             return Err(Error::InputWidth {
@@ -718,6 +747,39 @@ mod tests {
         assert!(network.sample_block(0, 0, 0..4, backwards).is_err());
         let error = network.sample_block(0, 0, 0..1, 2..9).unwrap_err().to_string();
         assert_eq!(error, "columns 2..9 are out of range: the layer has columns 0..3");
+    }
+
+    #[test]
+    fn a_layer_swapped_in_of_another_kind_or_shape_is_an_error_not_a_panic() {
+        let mut network = spec(vec![
+            LayerSpec::dense(4, 4, Activation::Relu),
+            LayerSpec::layer_norm(crate::rules::layer::NormSpec::new(4)),
+            LayerSpec::dense(4, 2, Activation::Softmax),
+        ])
+        .init(0);
+        let input = ndarray::Array2::<f32>::ones((3, 4));
+        let before = network.forward(input.view()).unwrap();
+        // A normalization where a dense layer was, then a dense layer of
+        // another activation: each refused, with what was expected.
+        network.layers_mut().swap(0, 1);
+        let error = network.forward(input.view()).unwrap_err();
+        assert_eq!(
+            error,
+            Error::LayerMismatch {
+                layer: 0,
+                expected: "dense [4, 4], 4 biases, relu".into(),
+                found: "layer_norm [4], 4 biases, identity".into()
+            }
+        );
+        network.layers_mut().swap(0, 1);
+        let other = spec(vec![LayerSpec::dense(4, 4, Activation::Tanh)]).init(0);
+        let original = core::mem::replace(&mut network.layers_mut()[0], other.layers()[0].clone());
+        assert!(matches!(
+            network.forward_all(input.view()),
+            Err(Error::LayerMismatch { layer: 0, .. })
+        ));
+        network.layers_mut()[0] = original;
+        assert_eq!(network.forward(input.view()).unwrap(), before);
     }
 
     #[test]

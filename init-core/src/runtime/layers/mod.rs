@@ -14,6 +14,7 @@ pub mod pool;
 use ndarray::{Array1, Array2, ArrayViewMut1, ArrayViewMut2};
 
 use crate::rules::activation::Activation;
+use crate::rules::keywords;
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::runtime::error::Error;
 use crate::runtime::generator::LayerStreams;
@@ -145,6 +146,34 @@ impl Layer {
         }
     }
 
+    /// Whether this layer is what `spec` describes: its kind, its weight
+    /// tensor's shape, its biases and its activation. A layer put in
+    /// another's place through [`Network::layers_mut`](crate::Network::layers_mut)
+    /// may not be.
+    pub(crate) fn fits(&self, spec: &LayerSpec) -> bool {
+        let kind = matches!(
+            (self, spec.kind()),
+            (Layer::Dense(_), LayerKind::Dense(_))
+                | (Layer::Conv2d(_), LayerKind::Conv2d(_))
+                | (Layer::LayerNorm(_), LayerKind::LayerNorm(_))
+                | (Layer::BatchNorm(_), LayerKind::BatchNorm(_))
+        );
+        kind && self.weight_shape() == spec.weight_shape()
+            && self.bias().len() == spec.bias_count()
+            && self.activation() == spec.activation()
+    }
+
+    /// `dense [256, 784], 256 biases, relu`: what [`Layer::fits`] compares.
+    pub(crate) fn describe(&self) -> String {
+        let kind = match self {
+            Layer::Dense(_) => keywords::DENSE,
+            Layer::Conv2d(_) => keywords::CONV2D,
+            Layer::LayerNorm(_) => keywords::LAYER_NORM,
+            Layer::BatchNorm(_) => keywords::BATCH_NORM,
+        };
+        described(kind, &self.weight_shape(), self.bias().len(), self.activation())
+    }
+
     /// How many different rows the weight matrix has (see
     /// [`Dense::distinct_rows`]): for a convolution, different filters.
     pub fn distinct_rows(&self) -> usize {
@@ -155,4 +184,10 @@ impl Layer {
     pub fn distinct_columns(&self) -> usize {
         self.parameters().distinct_columns()
     }
+}
+
+/// `dense [256, 784], 256 biases, relu`: a layer with parameters as a
+/// mismatch names it.
+pub(crate) fn described(kind: &str, shape: &[usize], biases: usize, activation: Activation) -> String {
+    format!("{kind} {shape:?}, {biases} biases, {activation}")
 }
