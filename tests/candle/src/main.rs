@@ -126,6 +126,53 @@ impl BatchNormalized {
     }
 }
 
+/// The residual reference network (`tests/python/residual.net`) as a
+/// candle user writes it: each block adds its branch to its input (or to
+/// its shortcut's output), one block nested in another's branch.
+struct Residual {
+    linears: Vec<Linear>,
+    shortcut: Linear,
+    norms: [LayerNorm; 2],
+}
+
+impl Residual {
+    fn load(builder: VarBuilder) -> candle_core::Result<Residual> {
+        let layers = builder.pp("layers");
+        let shapes = [(6, 8), (8, 16), (16, 8), (8, 4), (4, 4), (4, 4), (4, 4), (4, 3)];
+        // Paths 1 and 9 are the norms, 5 the shortcut without biases.
+        let paths = [0, 2, 3, 4, 6, 7, 8, 10];
+        let linears = shapes
+            .iter()
+            .zip(paths)
+            .map(|(&(inputs, outputs), path)| linear(inputs, outputs, layers.pp(path.to_string())))
+            .collect::<candle_core::Result<Vec<Linear>>>()?;
+        Ok(Residual {
+            linears,
+            shortcut: linear_no_bias(8, 4, layers.pp("5"))?,
+            norms: [
+                layer_norm(8, 1e-5, layers.pp("1"))?,
+                layer_norm(4, 1e-5, layers.pp("9"))?,
+            ],
+        })
+    }
+
+    fn forward(&self, inputs: &Tensor) -> candle_core::Result<Tensor> {
+        let l = &self.linears;
+        let x = l[0].forward(inputs)?.tanh()?;
+        // Pre-norm: x + W₂ gelu(W₁ LayerNorm(x)).
+        let branch = l[1].forward(&self.norms[0].forward(&x)?)?.gelu_erf()?;
+        let x = (&x + l[2].forward(&branch)?)?;
+        // A shortcut: relu(W₃ x) + S x.
+        let x = (l[3].forward(&x)?.relu()? + self.shortcut.forward(&x)?)?;
+        // A block nested in the branch, which ends in a LayerNorm.
+        let inner = l[4].forward(&x)?.tanh()?;
+        let inner = (&inner + candle_nn::ops::silu(&l[5].forward(&inner)?)?)?;
+        let branch = self.norms[1].forward(&l[6].forward(&inner)?)?;
+        let x = (&x + branch)?.relu()?;
+        candle_nn::ops::softmax(&l[7].forward(&x)?, D::Minus1)
+    }
+}
+
 /// A little-endian f32 file as a `(rows, width)` tensor.
 fn read_f32(path: &Path, width: usize) -> Result<Tensor, Box<dyn Error>> {
     let bytes = std::fs::read(path)?;
@@ -223,6 +270,24 @@ fn main() -> Result<(), Box<dyn Error>> {
         .into());
     }
 
+    // SAFETY: as above.
+    let builder = unsafe {
+        VarBuilder::from_mmaped_safetensors(&[directory.join("residual.safetensors")], DType::F32, &device)?
+    };
+    let residual = Residual::load(builder)?;
+    let rows = read_f32(&directory.join("residual_inputs.f32"), 6)?;
+    let expected = read_f32(&directory.join("residual_outputs.f32"), 3)?;
+    let residual_difference = (residual.forward(&rows)? - &expected)?
+        .abs()?
+        .max_all()?
+        .to_scalar::<f32>()?;
+    if residual_difference >= 1e-5 {
+        return Err(format!(
+            "candle's residual forward pass differs from netinit's by {residual_difference}"
+        )
+        .into());
+    }
+
     // The sharded set: every shard file, as candle takes a model split in
     // several files; each tensor must equal the single file's, bit for bit.
     let shards = files(&directory.join("sharded"), |name| name.ends_with(".safetensors"))?;
@@ -246,7 +311,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         "candle reads netinit's checkpoints: VarBuilder loads the card network, forward pass within {difference:.1e}; \
          the convolutional one into Conv2d layers, within {cnn_difference:.1e}; a layer without biases and a \
          LayerNorm, within {normalized_difference:.1e}; two BatchNorms with trained running statistics, in \
-         evaluation, within {batch_norm_difference:.1e}; {compared} tensors from {} shards equal the single file's",
+         evaluation, within {batch_norm_difference:.1e}; residual blocks (pre-norm, a shortcut, nested), within \
+         {residual_difference:.1e}; {compared} tensors from {} shards equal the single file's",
         shards.len()
     );
     Ok(())
