@@ -11,7 +11,7 @@
 use crate::rules::blocks::{self, Block};
 use crate::rules::init::Init;
 use crate::rules::layer::{LayerKind, LayerSpec};
-use crate::rules::signal::propagate;
+use crate::rules::signal::propagate_forward;
 
 /// The range of factors the scaling puts on a layer; where the analysis
 /// asks for one outside it (a branch that passes almost nothing), or its
@@ -73,7 +73,7 @@ fn branch_scale(layers: &mut [LayerSpec], block: &Block, target: usize, ratio: f
     // Each step shrinks the error in log scale by half at least.
     for _ in 0..24 {
         layers[target] = layer.with_branch_scale(scale);
-        let signals = propagate(&layers[..=block.end], 1.0);
+        let signals = propagate_forward(&layers[..=block.end], 1.0);
         let skip = signals[block.skip()].activation_second_moment;
         let output = signals[block.end].activation_second_moment;
         let measured = output / skip - 1.0;
@@ -96,6 +96,7 @@ mod tests {
     use super::*;
     use crate::rules::activation::Activation;
     use crate::rules::layer::NormSpec;
+    use crate::rules::signal::propagate;
 
     /// `blocks` residual blocks of width `width`, each branch given by `branch`.
     fn stack(blocks: usize, branch: &[LayerSpec]) -> Vec<LayerSpec> {

@@ -99,7 +99,36 @@ impl LayerSignal {
 /// assert!((report[0].backward_cumulative - 1.0).abs() < 1e-9);
 /// ```
 pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSignal> {
-    let statistics = match flow::input_shape(layers) {
+    field::propagate(
+        layers,
+        &weight_second_moments(layers),
+        &default_statistics(layers, input_second_moment),
+        Passes::Both,
+    )
+}
+
+/// [`propagate`] forward only: the backward fields stay at 1. The branch
+/// scaling needs no more, and runs it many times.
+pub(crate) fn propagate_forward(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSignal> {
+    field::propagate(
+        layers,
+        &weight_second_moments(layers),
+        &default_statistics(layers, input_second_moment),
+        Passes::Forward,
+    )
+}
+
+/// Which passes of the analysis to run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Passes {
+    Forward,
+    Both,
+}
+
+/// The statistics [`propagate`] assumes for an input of second moment
+/// `input_second_moment`.
+fn default_statistics(layers: &[LayerSpec], input_second_moment: f64) -> InputStatistics {
+    match flow::input_shape(layers) {
         // A plane too large to follow is refused by validation; here it is
         // taken as features, so a spec with that error is still analysed.
         Some(Shape::Image { height, width, .. })
@@ -110,8 +139,7 @@ pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSig
             InputStatistics::uniform_image([height, width], input_second_moment, IMAGE_NEIGHBOUR_CORRELATION)
         }
         _ => InputStatistics::features(input_second_moment),
-    };
-    field::propagate(layers, &weight_second_moments(layers), &statistics)
+    }
 }
 
 /// [`propagate`] from measured input statistics: each position's second
@@ -123,7 +151,12 @@ pub fn propagate_from(
     input: &InputStatistics,
 ) -> Result<Vec<LayerSignal>, StatisticsMismatch> {
     field::fits(layers, input)?;
-    Ok(field::propagate(layers, &weight_second_moments(layers), input))
+    Ok(field::propagate(
+        layers,
+        &weight_second_moments(layers),
+        input,
+        Passes::Both,
+    ))
 }
 
 /// `E[w²]` of every layer's weights. Deep stacks repeat a few layer shapes,
