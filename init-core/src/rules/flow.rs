@@ -111,7 +111,9 @@ fn unbounded(
                     skip,
                     shortcut: block.shortcut.is_some(),
                 }),
-                (branch, skip) => Ok(branch.or(skip)),
+                // Unknown where the branch's shape is: an earlier mistake
+                // in it says nothing about the layers after the block.
+                (branch, _) => Ok(branch),
             }
         }
         _ if first_layer(layers) == Some(index)

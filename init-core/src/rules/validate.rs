@@ -90,13 +90,7 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
                 });
             }
         }
-        // A block's end repeats its start's attributes (`residual(…)`),
-        // where the mistake is reported once.
-        let own_levels = match layer.kind() {
-            LayerKind::ResidualEnd => LintLevels::NONE,
-            _ => layer.lint_levels(),
-        };
-        for (lint, level) in own_levels.iter() {
+        for (lint, level) in layer.lint_levels().iter() {
             if network_lints.get(lint) == Some(Level::Forbid) && level != Level::Forbid {
                 errors.push(SpecError::LintForbidden {
                     layer: index,

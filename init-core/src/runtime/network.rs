@@ -612,6 +612,7 @@ impl Network {
                         &spec.weight_shape(),
                         spec.bias_count(),
                         spec.activation(),
+                        spec.norm().map(|norm| norm.epsilon()),
                     ),
                     found: layer.describe(),
                 });
@@ -768,7 +769,7 @@ mod tests {
             Error::LayerMismatch {
                 layer: 0,
                 expected: "dense [4, 4], 4 biases, relu".into(),
-                found: "layer_norm [4], 4 biases, identity".into()
+                found: "layer_norm [4], 4 biases, identity, ε = 1e-5".into()
             }
         );
         network.layers_mut().swap(0, 1);

@@ -28,8 +28,15 @@ const BLOCK_ORDER: netinit::NetworkSpec = netinit::network![
     residual(scale = none, dense(4 -> 4, relu)),
 ];
 
+// Letters after a number's digits make one token; its digits alone must
+// not be read.
+const SUFFIXED: netinit::NetworkSpec = netinit::network![
+    dense(784 -> 64x, relu),
+    dense(64 -> 10, softmax, init = normal(std = 0.1f)),
+];
+
 fn main() {
-    let _ = (NET, GAP, BLOCK_OPTION, BLOCK_SCALE, BLOCK_ORDER);
+    let _ = (NET, GAP, BLOCK_OPTION, BLOCK_SCALE, BLOCK_ORDER, SUFFIXED);
 }
 
 // A layer that cannot be read keeps its place: the shapes around it are not

@@ -59,9 +59,17 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<NetworkSpec> {
         if finding.lint == Lint::SignalDrift && (structural > 0 || !complete) {
             continue;
         }
+        // A block's end takes its attributes from `residual(…)`, its start.
+        let attributes = match layer.spec.kind() {
+            LayerKind::ResidualEnd => blocks::block_of(spec.layers(), finding.layer)
+                .map_or(layer.spec.lint_levels(), |block| {
+                    model.layers[block.start].spec.lint_levels()
+                }),
+            _ => layer.spec.lint_levels(),
+        };
         let written = match model.lints.get(finding.lint) {
             Some(Level::Forbid) => Some(Level::Forbid),
-            network => layer.spec.lint_levels().get(finding.lint).or(network),
+            network => attributes.get(finding.lint).or(network),
         };
         reports.push(Report {
             severity: if finding.level == Level::Warn {
@@ -130,15 +138,11 @@ fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
         }
         // A size that could not be read stands in as 1.
         SpecError::NormOfOne { layer } => !model.layers[layer].inputs_known,
-        // A block whose layers were not all understood: what it gives is
-        // not what the user wrote.
+        // A width that could not be read, in the block or before it (the
+        // skip's shape comes from there): the shapes compared are not what
+        // the user wrote.
         SpecError::ResidualShape { layer, .. } => {
-            let specs: Vec<LayerSpec> = model.layers.iter().map(|layer| layer.spec).collect();
-            blocks::block_of(&specs, layer).is_some_and(|block| {
-                model.layers[block.start..block.end]
-                    .iter()
-                    .any(|inside| !inside.complete || !inside.outputs_known)
-            })
+            model.layers[..layer].iter().any(|before| !before.outputs_known)
         }
         // The layer blamed (the last before it but `flatten`) was not
         // understood: it stands in with the identity.

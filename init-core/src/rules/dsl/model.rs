@@ -13,7 +13,7 @@ use crate::rules::dsl::report::{unknown_name, Reports};
 use crate::rules::fans::FanMode;
 use crate::rules::init::{Distribution, Init};
 use crate::rules::keywords;
-use crate::rules::layer::{LayerKind, LayerSpec, NormSpec, Padding};
+use crate::rules::layer::{LayerSpec, NormSpec, Padding};
 use crate::rules::levels::{Level, Lint, LintLevels};
 use crate::rules::part::Part;
 use crate::rules::shape::Shape;
@@ -139,7 +139,7 @@ fn lint_levels(attrs: &[LintAttr], reports: &mut Reports) -> (LintLevels, Vec<(L
 
 pub fn model(invocation: Invocation, reports: &mut Reports) -> Model {
     let (lints, _) = lint_levels(&invocation.attrs, reports);
-    let mut layers: Vec<ModelLayer> = invocation
+    let layers = invocation
         .layers
         .iter()
         .map(|slot| match slot {
@@ -147,27 +147,6 @@ pub fn model(invocation: Invocation, reports: &mut Reports) -> Model {
             LayerSlot::Unreadable(span) => unreadable_layer(*span),
         })
         .collect();
-    // `#[allow(…)] residual(…)` sets the level on the block's end too,
-    // where a lint reports what the block as a whole does.
-    let mut starts = Vec::new();
-    for index in 0..layers.len() {
-        match layers[index].spec.kind() {
-            LayerKind::Residual { .. } => starts.push(index),
-            LayerKind::ResidualEnd => {
-                if let Some(start) = starts.pop() {
-                    let (levels, named) = (
-                        layers[start].spec.lint_levels(),
-                        layers[start].spans.lints.clone(),
-                    );
-                    for (lint, level) in levels.iter() {
-                        layers[index].spec = layers[index].spec.with_lint(lint, level);
-                    }
-                    layers[index].spans.lints = named;
-                }
-            }
-            _ => {}
-        }
-    }
     Model {
         item: invocation.item,
         lints,

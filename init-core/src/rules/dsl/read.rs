@@ -505,6 +505,21 @@ fn read_whole(input: ParseStream, words: &Words, reports: &mut Reports) -> syn::
     let literal: LitInt = input
         .parse()
         .map_err(|error| syn::Error::new(error.span(), hint))?;
+    // `64x` is one token, whose digits alone would be read.
+    if !literal.suffix().is_empty() {
+        reports.at(
+            literal.span(),
+            format!(
+                "`{literal}` is no whole number: `{}` follows its digits",
+                literal.suffix()
+            ),
+            format!("write `{}`", literal.base10_digits()),
+        );
+        return Ok(Width {
+            value: None,
+            span: literal.span(),
+        });
+    }
     let value = match literal.base10_parse::<u64>() {
         Ok(value) => Some(value),
         Err(_) => {
@@ -522,6 +537,18 @@ fn read_whole(input: ParseStream, words: &Words, reports: &mut Reports) -> syn::
     })
 }
 
+/// The error for a number with letters after its digits (`0.5x`, one
+/// token), whose digits alone would be read.
+fn no_suffix(suffix: &str, digits: &str, span: proc_macro2::Span) -> syn::Result<()> {
+    match suffix {
+        "" => Ok(()),
+        _ => Err(syn::Error::new(
+            span,
+            format!("`{digits}{suffix}` is no number: `{suffix}` follows its digits; write `{digits}`"),
+        )),
+    }
+}
+
 /// `-`? then an integer or float literal.
 fn read_number(input: ParseStream) -> syn::Result<Number> {
     let negative = input.peek(Token![-]);
@@ -530,9 +557,11 @@ fn read_number(input: ParseStream) -> syn::Result<Number> {
     }
     let (magnitude, span) = if input.peek(LitFloat) {
         let literal: LitFloat = input.parse()?;
+        no_suffix(literal.suffix(), literal.base10_digits(), literal.span())?;
         (literal.base10_parse::<f64>()?, literal.span())
     } else if input.peek(LitInt) {
         let literal: LitInt = input.parse()?;
+        no_suffix(literal.suffix(), literal.base10_digits(), literal.span())?;
         (literal.base10_parse::<f64>()?, literal.span())
     } else {
         return Err(input.error("expected a number, such as `0.01`"));

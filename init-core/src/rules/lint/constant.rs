@@ -175,6 +175,24 @@ mod tests {
     use crate::rules::network::NetworkSpec;
 
     #[test]
+    fn a_constant_layer_before_a_block_is_a_hidden_layer() {
+        use crate::rules::layer::LayerSpec;
+        let layers = [
+            LayerSpec::dense(784, 64, Activation::Tanh).with_weight(Init::Constant { value: 0.01 }),
+            LayerSpec::residual(),
+            LayerSpec::dense(64, 64, Activation::Tanh),
+            LayerSpec::residual_end(),
+            LayerSpec::dense(64, 10, Activation::Softmax),
+        ];
+        let finding = crate::rules::lint::check(&layers).remove(0);
+        assert!(
+            finding.message.contains("neurons of this layer"),
+            "{}",
+            finding.message
+        );
+    }
+
+    #[test]
     fn a_zero_branch_end_is_not_tied_to_a_zero_head_across_the_skip() {
         use crate::rules::layer::LayerSpec;
         // The block's end adds its input, which varies, between the two.

@@ -280,6 +280,31 @@ mod tests {
     }
 
     #[test]
+    fn a_block_on_top_measures_its_branch_against_nothing() {
+        use crate::rules::layer::LayerSpec;
+        // As the network's top layer's factor is 1, so is the top layer of
+        // a branch with no layer with weights above its block.
+        let layers = [
+            LayerSpec::dense(64, 64, Activation::Relu),
+            LayerSpec::residual(),
+            LayerSpec::dense(64, 64, Activation::Relu),
+            LayerSpec::residual_end(),
+        ];
+        let report = crate::rules::signal::propagate(&layers, 1.0);
+        assert_eq!(report[2].backward_factor, 1.0);
+        assert!(check(&layers).is_empty());
+    }
+
+    #[test]
+    fn a_shape_error_after_an_unreadable_width_is_not_reported_again() {
+        // The width stands in as 1; the block's skip would be 1 feature.
+        let error = "dense(784 -> 64x, relu), residual(dense(64 -> 64, relu)), dense(64 -> 10, softmax)"
+            .parse::<crate::rules::network::NetworkSpec>()
+            .unwrap_err();
+        assert_eq!(error.errors().count(), 1, "{error}");
+    }
+
+    #[test]
     fn an_allowed_block_silences_what_it_causes() {
         use crate::rules::levels::Level;
         use crate::rules::network::NetworkSpec;

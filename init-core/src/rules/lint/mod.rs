@@ -111,7 +111,9 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
                 && no_gradient.is_none()
                 && no_gradient_after.is_none()
             {
-                found.push(constant::constant_init(index, layer, above.is_none()));
+                // The output head's wording only for the last weighted layer.
+                let last = weighted.get(position + 1).is_none();
+                found.push(constant::constant_init(index, layer, last));
             }
             if let (Some(below), true) = (below, tied_below) {
                 found.push(constant::adjacent_constant(below, index, &layers[below], layer));

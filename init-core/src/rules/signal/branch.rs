@@ -66,11 +66,12 @@ fn scaled_layer(layers: &[LayerSpec], block: &Block) -> Option<usize> {
 /// factor squared (the branch's second moment) and like the factor (the
 /// means' product); fixed-point steps on the square root of the ratio
 /// settle it, exactly after one where the branch has no mean. 1 where they
-/// do not settle.
+/// do not come within 1%.
 fn branch_scale(layers: &mut [LayerSpec], block: &Block, target: usize, ratio: f64) -> f64 {
     let layer = layers[target];
-    let mut scale = 1.0;
-    // Each step shrinks the error in log scale by half at least.
+    let (mut scale, mut settled_to) = (1.0, 1.0);
+    // Each step shrinks the error in log scale by half at least where what
+    // the block adds grows like the factor to a power between 1 and 2.
     for _ in 0..24 {
         layers[target] = layer.with_branch_scale(scale);
         let signals = propagate_forward(&layers[..=block.end], 1.0);
@@ -80,15 +81,23 @@ fn branch_scale(layers: &mut [LayerSpec], block: &Block, target: usize, ratio: f
         if !(measured.is_finite() && measured > 0.0) {
             return 1.0;
         }
-        if (measured / ratio - 1.0).abs() < 1e-5 {
+        settled_to = (measured / ratio - 1.0).abs();
+        if settled_to < 1e-5 {
             return scale;
         }
-        scale *= (ratio / measured).sqrt();
-        if !SCALES.contains(&scale) {
+        let next = scale * (ratio / measured).sqrt();
+        if !SCALES.contains(&next) {
             return 1.0;
         }
+        scale = next;
     }
-    1.0
+    // Slower than that (a saturating activation after the scaled layer):
+    // the last step, from within 1%, is kept.
+    if settled_to < 1e-2 {
+        scale
+    } else {
+        1.0
+    }
 }
 
 #[cfg(test)]

@@ -598,7 +598,10 @@ pub(crate) fn propagate(
         values = next;
         let included = !matches!(step, Step::Affine { included: false, .. } | Step::Zero { .. });
         // Random weights make every block around them a random branch.
-        if matches!(step, Step::Affine { included: true, .. }) {
+        // (A zero end's constant, or a normalization's random γ, is no
+        // function of the skip either.)
+        let random_gamma = layer.norm().is_some_and(|norm| !norm.gamma().is_constant());
+        if matches!(step, Step::Affine { included: true, .. } | Step::Zero { .. }) || random_gamma {
             open.iter_mut().for_each(|block| block.random = true);
         }
         let variance = match &step {
@@ -912,6 +915,9 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                 signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
                 // At the network's top, the unit gradient both ways.
                 let gradient = gradient.get_or_insert_with(|| vec![1.0; *positions]);
+                // A branch's top layer with no layer with weights above the
+                // block is measured against nothing, as the network's top.
+                unmeasured = top_norm.is_none();
                 joined.push(JoinedBlock {
                     top: top_norm.is_none(),
                     gradient: Some(gradient.clone()),
@@ -926,6 +932,7 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                     block.skip = Some(gradient.take());
                     gradient = block.gradient.clone();
                     (above_norm, pooled) = (block.above_norm, block.pooled);
+                    unmeasured = block.top;
                 }
             }
             Step::Open => {

@@ -161,6 +161,16 @@ impl Layer {
         kind && self.weight_shape() == spec.weight_shape()
             && self.bias().len() == spec.bias_count()
             && self.activation() == spec.activation()
+            && self.epsilon() == spec.norm().map(|norm| norm.epsilon())
+    }
+
+    /// A normalization's `ε`; `None` for other kinds.
+    fn epsilon(&self) -> Option<f64> {
+        match self {
+            Layer::LayerNorm(norm) => Some(norm.epsilon()),
+            Layer::BatchNorm(norm) => Some(norm.epsilon()),
+            _ => None,
+        }
     }
 
     /// `dense [256, 784], 256 biases, relu`: what [`Layer::fits`] compares.
@@ -171,7 +181,13 @@ impl Layer {
             Layer::LayerNorm(_) => keywords::LAYER_NORM,
             Layer::BatchNorm(_) => keywords::BATCH_NORM,
         };
-        described(kind, &self.weight_shape(), self.bias().len(), self.activation())
+        described(
+            kind,
+            &self.weight_shape(),
+            self.bias().len(),
+            self.activation(),
+            self.epsilon(),
+        )
     }
 
     /// How many different rows the weight matrix has (see
@@ -186,8 +202,15 @@ impl Layer {
     }
 }
 
-/// `dense [256, 784], 256 biases, relu`: a layer with parameters as a
-/// mismatch names it.
-pub(crate) fn described(kind: &str, shape: &[usize], biases: usize, activation: Activation) -> String {
-    format!("{kind} {shape:?}, {biases} biases, {activation}")
+/// `dense [256, 784], 256 biases, relu`, and a normalization's `ε`: a
+/// layer with parameters as a mismatch names it.
+pub(crate) fn described(
+    kind: &str,
+    shape: &[usize],
+    biases: usize,
+    activation: Activation,
+    epsilon: Option<f64>,
+) -> String {
+    let epsilon = epsilon.map_or(String::new(), |epsilon| format!(", ε = {epsilon:e}"));
+    format!("{kind} {shape:?}, {biases} biases, {activation}{epsilon}")
 }
