@@ -1,7 +1,8 @@
 //! The derived branch scaling: the last layer with parameters of each
 //! residual block's branch gets the factor on its weights (a
-//! normalization's `γ`) that makes the block add `1/B` of its input's
-//! second moment, as the analysis computes it for that block, `B` being
+//! normalization's `γ`) that makes the block add `1/B` of the second
+//! moment of what the branch is added to (the block's input, or its
+//! shortcut's output), as the analysis computes it for that block, `B` being
 //! the number of blocks in the sequence the block sits in. `B` blocks in a
 //! row then grow the signal by at most `(1 + 1/B)^B < e`, whether or not
 //! the branches are normalized. What a block adds is the branch's second
