@@ -29,11 +29,18 @@ impl NetworkSpec {
         let mut modules = String::new();
         let mut forward = String::new();
         let shapes = self.output_shapes();
-        // A residual block keeps its input as `skip{depth}` and, with a
-        // shortcut, its branch's output as `branch{depth}`.
-        let mut depth = 0_usize;
+        // A residual block keeps its input as `skip{d}` and, with a
+        // shortcut, its branch's output as `branch{d}`, `d` counting the
+        // blocks it is in, itself included.
+        let depths = blocks::depths(self.layers());
         let layers = self.layer_paths().into_iter().zip(self.layers()).zip(shapes);
         for (index, ((path, layer), shape)) in layers.enumerate() {
+            // For a block's marker, the `d` of its block (a shortcut sits
+            // inside it already, the start and end around it).
+            let inner = match layer.kind() {
+                LayerKind::Shortcut => depths[index],
+                _ => depths[index] + 1,
+            };
             let step = match (path, layer.kind()) {
                 (Some(path), LayerKind::Dense(dense)) => {
                     let _ = writeln!(
@@ -95,22 +102,19 @@ impl NetworkSpec {
                 (_, LayerKind::GlobalAvgPool2d) => "x.mean(dim=(2, 3))".to_owned(),
                 (_, LayerKind::Flatten) => "torch.flatten(x, 1)".to_owned(),
                 (_, LayerKind::Residual { .. }) => {
-                    depth += 1;
-                    let _ = writeln!(forward, "        skip{depth} = x");
+                    let _ = writeln!(forward, "        skip{inner} = x");
                     continue;
                 }
                 (_, LayerKind::Shortcut) => {
-                    let _ = writeln!(forward, "        branch{depth} = x");
-                    format!("skip{depth}")
+                    let _ = writeln!(forward, "        branch{inner} = x");
+                    format!("skip{inner}")
                 }
                 (_, LayerKind::ResidualEnd) => {
                     let block = blocks::block_of(self.layers(), index);
-                    let sum = match block.is_some_and(|block| block.shortcut.is_some()) {
-                        true => format!("branch{depth} + x"),
-                        false => format!("x + skip{depth}"),
-                    };
-                    depth = depth.saturating_sub(1);
-                    sum
+                    match block.is_some_and(|block| block.shortcut.is_some()) {
+                        true => format!("branch{inner} + x"),
+                        false => format!("x + skip{inner}"),
+                    }
                 }
                 (_, LayerKind::Activation(function)) if *function != Activation::Identity => {
                     activation(*function, "x")

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::rules::blocks;
 use crate::rules::keywords;
 use crate::rules::layer::LayerKind;
 use crate::rules::network::NetworkSpec;
@@ -42,13 +43,14 @@ impl fmt::Display for Summary<'_> {
             "Params",
         ];
         let mut input = spec.input_shape();
-        let mut depth = 0_usize;
+        let depths = blocks::depths(spec.layers());
         let rows: Vec<[String; 7]> = spec
             .layer_paths()
             .iter()
             .zip(spec.layers())
             .zip(spec.output_shapes())
-            .map(|((path, layer), output)| {
+            .zip(depths)
+            .map(|(((path, layer), output), depth)| {
                 let (activation, fans) = (layer.activation(), layer.fans());
                 let shape = match layer.kind() {
                     LayerKind::Shortcut => format!("{output}"),
@@ -56,12 +58,10 @@ impl fmt::Display for Summary<'_> {
                 };
                 input = output;
                 // A block's layers are indented under its `residual`.
-                depth -= usize::from(*layer.kind() == LayerKind::ResidualEnd).min(depth);
                 let name = match layer.kind() {
                     LayerKind::ResidualEnd => "+ (residual end)".to_owned(),
                     kind => format!("{}{}", "  ".repeat(depth), kind.name()),
                 };
-                depth += usize::from(matches!(layer.kind(), LayerKind::Residual { .. }));
                 // The derived branch scaling, on the layer it scales.
                 let scaled = match layer.branch_scale() {
                     1.0 => String::new(),

@@ -137,8 +137,9 @@ impl fmt::Display for NetworkSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_lint_attributes(f, &self.lint_levels(), "#![", "]\n")?;
         let layers = self.layers();
-        // How deep in blocks the next layer is; whether it opens a list.
-        let (mut depth, mut opening) = (0_usize, true);
+        let depths = blocks::depths(layers);
+        // Whether the next layer opens a list (the network's or a block's).
+        let mut opening = true;
         for (index, layer) in layers.iter().enumerate() {
             if let LayerKind::ResidualEnd = layer.kind() {
                 let block = blocks::block_of(layers, index);
@@ -150,16 +151,14 @@ impl fmt::Display for NetworkSpec {
                     write!(f, ", {} = {}", keywords::SCALE, keywords::NONE)?;
                 }
                 f.write_str(")")?;
-                depth = depth.saturating_sub(1);
                 opening = false;
                 continue;
             }
             if !opening {
-                f.write_str(if depth == 0 { ",\n" } else { ", " })?;
+                f.write_str(if depths[index] == 0 { ",\n" } else { ", " })?;
             }
             write!(f, "{layer}")?;
             opening = layer.kind().is_block_marker();
-            depth += usize::from(matches!(layer.kind(), LayerKind::Residual { .. }));
         }
         Ok(())
     }

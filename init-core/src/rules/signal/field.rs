@@ -912,7 +912,7 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
         signals[index].output_gradient = gradient.as_deref().map_or(1.0, mean);
         match &steps[index] {
             Step::Join { positions } => {
-                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                signals[index].backward_cumulative = relative(top_norm, above_norm);
                 // At the network's top, the unit gradient both ways.
                 let gradient = gradient.get_or_insert_with(|| vec![1.0; *positions]);
                 // A branch's top layer with no layer with weights above the
@@ -927,7 +927,7 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                 });
             }
             Step::Split => {
-                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                signals[index].backward_cumulative = relative(top_norm, above_norm);
                 if let Some(block) = joined.last_mut() {
                     block.skip = Some(gradient.take());
                     gradient = block.gradient.clone();
@@ -936,7 +936,7 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                 }
             }
             Step::Open => {
-                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                signals[index].backward_cumulative = relative(top_norm, above_norm);
                 if let Some(block) = joined.pop() {
                     let output = block.gradient.as_deref().map(mean);
                     let skip = block.skip.unwrap_or(block.gradient);
@@ -962,7 +962,7 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                 }
             }
             Step::Zero { input } => {
-                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                signals[index].backward_cumulative = relative(top_norm, above_norm);
                 gradient = Some(vec![0.0; input.map_or(1, |[height, width]| height * width)]);
             }
             Step::Affine {
@@ -975,7 +975,7 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                 if !included {
                     let mean = incoming.as_ref().map_or(1.0, |g| mean(g));
                     gradient = Some(vec![mean; input.map_or(1, |[height, width]| height * width)]);
-                    signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                    signals[index].backward_cumulative = relative(top_norm, above_norm);
                     continue;
                 }
                 let activation = layer.activation();
@@ -1041,7 +1041,7 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                 let mut below = vec![0.0; windows.input[0] * windows.input[1]];
                 windows.each(|output, at| below[at] += share * incoming[output]);
                 pooled *= below.iter().sum::<f64>() / incoming.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                signals[index].backward_cumulative = relative(top_norm, above_norm);
                 gradient = Some(below);
             }
             Step::Global { plane } => {
@@ -1049,11 +1049,11 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                 let incoming = gradient.take().map_or(1.0, |g| mean(&g));
                 let below = vec![incoming / (positions * positions); plane[0] * plane[1]];
                 pooled *= 1.0 / positions;
-                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                signals[index].backward_cumulative = relative(top_norm, above_norm);
                 gradient = Some(below);
             }
             Step::Norm { scale } => {
-                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                signals[index].backward_cumulative = relative(top_norm, above_norm);
                 // Per position: a batch normalization keeps an image's plane.
                 gradient = gradient.take().map(|g| vec![scale * mean(&g); g.len()]);
             }
@@ -1061,7 +1061,7 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
                 variances,
                 activation,
             } => {
-                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                signals[index].backward_cumulative = relative(top_norm, above_norm);
                 // At the top, nothing above has weights to measure against.
                 let Some(incoming) = gradient.take() else {
                     continue;
@@ -1085,7 +1085,7 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
             }
             Step::Through { input } => {
                 let incoming = gradient.take();
-                signals[index].backward_cumulative = top_norm.map_or(1.0, |top| above_norm / top);
+                signals[index].backward_cumulative = relative(top_norm, above_norm);
                 gradient = incoming.map(|g| match input {
                     Some([height, width]) if g.len() != height * width => vec![mean(&g); height * width],
                     None if g.len() != 1 => vec![mean(&g)],
@@ -1094,6 +1094,11 @@ fn backward(layers: &[LayerSpec], weights: &[f64], steps: &[Step], signals: &mut
             }
         }
     }
+}
+
+/// A gradient norm relative to the top layer's (1 while there is none).
+fn relative(top_norm: Option<f64>, norm: f64) -> f64 {
+    top_norm.map_or(1.0, |top| norm / top)
 }
 
 fn mean(values: &[f64]) -> f64 {

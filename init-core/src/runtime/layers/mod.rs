@@ -151,14 +151,21 @@ impl Layer {
     /// another's place through [`Network::layers_mut`](crate::Network::layers_mut)
     /// may not be.
     pub(crate) fn fits(&self, spec: &LayerSpec) -> bool {
-        let kind = matches!(
-            (self, spec.kind()),
+        // Compared without building the shapes: this runs on every pass.
+        let shape = match (self, spec.kind()) {
+            (Layer::Conv2d(conv), LayerKind::Conv2d(expected)) => {
+                let [height, width] = expected.kernel();
+                let affine = expected.affine();
+                conv.weight_shape() == [affine.outputs(), affine.inputs(), height, width]
+            }
             (Layer::Dense(_), LayerKind::Dense(_))
-                | (Layer::Conv2d(_), LayerKind::Conv2d(_))
-                | (Layer::LayerNorm(_), LayerKind::LayerNorm(_))
-                | (Layer::BatchNorm(_), LayerKind::BatchNorm(_))
-        );
-        kind && self.weight_shape() == spec.weight_shape()
+            | (Layer::LayerNorm(_), LayerKind::LayerNorm(_))
+            | (Layer::BatchNorm(_), LayerKind::BatchNorm(_)) => {
+                self.weight().dim() == (spec.weight_rows(), spec.weight_columns())
+            }
+            _ => false,
+        };
+        shape
             && self.bias().len() == spec.bias_count()
             && self.activation() == spec.activation()
             && self.epsilon() == spec.norm().map(|norm| norm.epsilon())
