@@ -2,7 +2,7 @@
 //! blocks measured at depth, and a pre-norm network trained.
 //!
 //! cargo run --release --example residual -- [--part depth|train|curves|all]
-//!     [--epochs 5] [--seed 0] [--out docs] [--data DIR]
+//!     [--epochs 5] [--seed 0] [--out docs/src/figures] [--data DIR]
 //!
 //! 1. `depth`: 64 residual blocks of width 256 (each branch a relu dense
 //!    layer and an identity one) on a real batch of 128 images. At each
@@ -80,7 +80,7 @@ fn parse_options() -> Result<Options, String> {
         part: "default".into(),
         epochs: 5,
         seed: 0,
-        out: PathBuf::from("docs"),
+        out: PathBuf::from("docs/src/figures"),
         data: None,
     };
     let mut args = std::env::args().skip(1);

@@ -64,7 +64,8 @@ extern crate self as netinit;
 /// `init =`, a layer gets the scheme matched to its activation (He for the
 /// ReLU family, LeCun for SELU, Xavier for the rest). An activation written
 /// alone (`relu`, `leaky_relu(0.1)`) is a layer of its own. Convolutions,
-/// pooling, `flatten` and `input(…)` are in the README. The same text is read
+/// pooling, `flatten`, `input(…)`, normalizations and residual blocks are in
+/// the book (`docs/src/grammar.md` and the chapters after it). The same text is read
 /// at run time by [`NetworkSpec::from_dsl`] and by the `netinit` command
 /// line, with the same diagnostics.
 ///
@@ -119,68 +120,24 @@ extern crate self as netinit;
 /// wins over the network's, except that nothing lowers `forbid`. On stable
 /// Rust a macro's warning is a deprecation warning, so `#![deny(warnings)]`
 /// turns ours into errors and `#[allow(deprecated)]` on the enclosing item
-/// silences them. Each lint, its default level, and a real output:
+/// silences them. The lints, with their default levels:
 ///
-/// **`constant_init`** (deny): constant weights, or a scale whose every
-/// sample rounds to zero in f32.
-/// ```text
-/// error: constant weight init `constant(0.01)` starts all 256 neurons of this layer identical:
-///        they compute the same value from the same input, and only the random weights of the layer
-///        above (or random biases) pull them apart as they train, at a cost (measured on Fashion-
-///        MNIST: a constant(0.01) relu hidden layer under a random head ends 3 epochs at 0.832 test
-///        accuracy, the derived init at 0.859)
-///        help: draw random weights: remove `init = …` to get the init derived for `relu`
-///        (he_normal fan_in std=0.0505); or add `#[allow(constant_init)]` to this layer if it must
-///        start constant (a zero-initialised output head)
-///        note: `#[deny(constant_init)]` is on by default
-/// ```
-/// Two cases are errors no attribute lowers: two constant layers in a row
-/// (the lower with constant biases), whose neurons stay tied forever, and a
-/// layer whose pre-activation is a constant where its activation has
-/// derivative 0 (relu with zero weights and zero bias), which passes no
-/// gradient to anything below it.
+/// * `constant_init` (deny): constant weights, or a scale whose every sample
+///   rounds to zero in f32, start the layer's neurons identical; two
+///   constant layers in a row, or a layer that passes no gradient, are
+///   errors no attribute lowers.
+/// * `init_mismatch` (warn): an init family, written out, that does not
+///   match the activation (Xavier on relu, He on tanh, …).
+/// * `init_scale` (warn): a weight variance at most half, or at least twice,
+///   the one matched to the activation.
+/// * `signal_drift` (warn): the mean-field analysis predicts the activations'
+///   or gradients' second moment to grow or shrink by more than 2^10 across
+///   the network.
+/// * `softmax_hidden` (warn): softmax anywhere but the last layer.
 ///
-/// **`init_mismatch`** (warn): an explicit init family that does not match
-/// the activation.
-/// ```text
-/// warning: Xavier init does not match `relu`, which wants He: the predicted variance factor is
-///          ×0.50 per layer here (it halves the signal at every layer)
-///        help: remove `init = …` to get the derived `he_normal fan_in std=0.0884`, or add
-///        `#[allow(init_mismatch)]` to this layer if the scale is deliberate
-/// ```
-///
-/// **`init_scale`** (warn): a weight variance at most half, or at least
-/// twice, the matched one, reported at the layer.
-/// ```text
-/// warning: `normal(std = 1)` gives these weights 392 times the variance of the init matched to
-///          `relu`: a signal of unit second moment going in comes out at 392 (the matched init
-///          gives 1.00), so it grows at this layer alone
-///        help: remove `init = …` to get the derived `he_normal fan_in std=0.0505`, or add
-///        `#[allow(init_scale)]` to this layer if the scale is deliberate
-/// ```
-///
-/// **`signal_drift`** (warn): the mean-field analysis predicts the
-/// activations' or gradients' second moment to grow or shrink by more than
-/// 2^10 across the network.
-/// ```text
-/// warning: the activations' predicted second moment grows by a factor of 7.6e61 (2^205.6) from
-///          the first layer to the last; it passes 2^10 at layer 1 (of layers 0 to 29), where each layer
-///          multiplies it by 128
-///        help: the weight scale does not suit the depth: remove `init = …` to get the derived
-///        `he_normal fan_in std=0.0884`, or add `#[allow(signal_drift)]` if a normalisation layer
-///        corrects it
-/// ```
-///
-/// **`softmax_hidden`** (warn): softmax anywhere but the last layer.
-/// ```text
-/// warning: softmax on a hidden layer squeezes its 256 outputs into one distribution that sums to
-///          1: each is about 1/256 of what the next layer expects, and gradients through it are
-///          damped the same way
-///        help: use softmax only on the last layer; hidden layers want `relu` (He init) or `tanh`
-///        (Xavier init)
-/// ```
-///
-/// The same findings are values at run time: [`NetworkSpec::lint`].
+/// Each lint's full entry, with the compiler's output, is in the book's lint
+/// chapter, `docs/src/lints.md` (generated from the lint modules' docs). The
+/// same findings are values at run time: [`NetworkSpec::lint`].
 pub use init_macros::network;
 
 // Activations, inits and fans.

@@ -1,6 +1,26 @@
-//! `constant_init`: weights that start constant, and the two cases no
-//! attribute lowers: neurons tied forever between two constant layers, and
-//! a layer that passes no gradient at all.
+//! ## `constant_init` — error, deny by default
+//!
+//! Constant weights (`zeros`, `ones`, `constant(c)`, or a distribution whose
+//! every sample rounds to zero in f32, such as `gain = 0`) start every neuron
+//! of the layer identical: each computes the same pre-activation and the same
+//! activation from the same input. What follows depends on the layer's
+//! neighbours, and the message says which case it is:
+//!
+//! * under a layer with random weights (or random biases), the neurons get
+//!   different gradients and drift apart as they train, at a cost in
+//!   accuracy: an error by default, which `#[allow(constant_init)]` lowers;
+//! * between two constant layers (the lower with constant biases), they also
+//!   get the same gradient and the same update at every step, so they stay
+//!   tied forever and the layer has the power of one neuron, however wide it
+//!   is: an error no attribute lowers;
+//! * a layer whose pre-activation is a constant where its activation has
+//!   derivative 0 (relu with zero weights and a zero bias) passes no gradient,
+//!   so neither it nor any layer below it can ever learn: an error no
+//!   attribute lowers either.
+//!
+//! Biases may start constant: a bias is a per-neuron offset and couples no two
+//! neurons. Nor are a normalization's `γ` and `β` weights in this sense
+//! (each touches one feature).
 //!
 //! What each message says was measured (`init_study --part symmetry`: the
 //! card's network on Fashion-MNIST, Adam 1e-3, 3 epochs, seed 0): the
@@ -9,6 +29,95 @@
 //! with constant(0.01)); a constant(0.01) relu hidden layer under a random
 //! head, at 256 of 256 rows and 0.832 (tanh with zeros: 0.856); a zero relu
 //! layer between random ones never moves, and neither does anything below it.
+//! The table is in [the symmetry
+//! study](studies.md#constant-weights-start-every-neuron-the-same-the-neighbours-decide-the-rest).
+//!
+//! ```text
+//! error: constant weight init `constant(0.01)` starts all 256 neurons of this layer identical: they compute the same value from the same input, and only the random weights of the layer above (or random biases) pull them apart as they train, at a cost (measured on Fashion-MNIST: a constant(0.01) relu hidden layer under a random head ends 3 epochs at 0.832 test accuracy, the derived init at 0.859)
+//!        help: draw random weights: remove `init = …` to get the init derived for `relu` (he_normal fan_in std=0.0505); or add `#[allow(constant_init)]` to this layer if it must start constant (a zero-initialised output head)
+//!        note: `#[deny(constant_init)]` is on by default
+//!  --> tests/ui/fail/constant_init.rs:4:36
+//!   |
+//! 4 |     dense(784 -> 256, relu, init = constant(0.01)),
+//!   |                                    ^^^^^^^^
+//! ```
+//!
+//! Two adjacent constant layers, and a degenerate distribution, reported at
+//! its zero:
+//!
+//! ```text
+//! error: layers 0 and 1 both start constant: the 256 neurons between them have identical incoming weights and biases and identical outgoing weights, so every update keeps them identical and no training can tell them apart; `#[allow(constant_init)]` cannot lower this
+//!        help: give at least one of the two layers random weights, e.g. the init derived from its activation
+//!   --> tests/ui/fail/constant_init.rs:14:38
+//!    |
+//! 14 |     dense(256 -> 10, softmax, init = ones),
+//!    |                                      ^^^^
+//!
+//! error: layers 0 and 1 both start constant: the 256 neurons between them have identical incoming weights and biases and identical outgoing weights, so every update keeps them identical and no training can tell them apart; `#[allow(constant_init)]` cannot lower this
+//!        help: give at least one of the two layers random weights, e.g. the init derived from its activation
+//!   --> tests/ui/fail/constant_init.rs:20:38
+//!    |
+//! 20 |     dense(256 -> 10, softmax, gain = 0),
+//!    |                                      ^
+//! ```
+//!
+//! A relu layer of zero weights and zero bias:
+//!
+//! ```text
+//! error: with zero weights and a bias of 0, this layer's pre-activation is 0 for every input, where `relu` has derivative 0: no gradient passes through it, so neither this layer nor any below it can ever learn; `#[allow(constant_init)]` cannot lower this
+//!        help: draw random weights here, or give the biases a value where `relu` grows, e.g. `bias = constant(0.01)`
+//!   --> tests/ui/fail/constant_init.rs:28:35
+//!    |
+//! 28 |     dense(256 -> 10, relu, init = zeros),
+//!    |                                   ^^^^^
+//! ```
+//!
+//! The value such a layer gives every input is followed through pooling,
+//! `flatten` and activation layers: a relu layer that meets it where its
+//! derivative is 0 (tanh of zero weights is 0) is the same error, at the relu;
+//! so is a zero relu layer at the end of a residual branch, where relu of zero
+//! leaves the branch dead:
+//!
+//! ```text
+//! error: layer 1 starts with zero weights and biases of 0, so what reaches this `relu` is 0 for every input, where it has derivative 0: no gradient passes here, so nothing below it can ever learn; `#[allow(constant_init)]` cannot lower this
+//!        help: draw random weights in layer 1, or give its biases a value where `relu` grows, e.g. `bias = constant(0.01)`
+//!   --> tests/ui/fail/constant_init.rs:39:5
+//!    |
+//! 39 |     relu,
+//!    |     ^^^^
+//!
+//! error: with zero weights and a bias of 0, this layer's pre-activation is 0 for every input, where `relu` has derivative 0: no gradient passes through it, so neither this layer nor any below it can ever learn; `#[allow(constant_init)]` cannot lower this
+//!        help: draw random weights here, or give the biases a value where `relu` grows, e.g. `bias = constant(0.01)`
+//!   --> tests/ui/fail/constant_init.rs:49:70
+//!    |
+//! 49 |     residual(dense(256 -> 256, relu), dense(256 -> 256, relu, init = zeros)),
+//!    |                                                                      ^^^^^
+//! ```
+//!
+//! The same rules hold for `conv2d`, whose output channels are its units: a
+//! constant kernel starts every channel the same. Layers without weights
+//! between two constant layers untie nothing (a pooling or `flatten` passes
+//! identical channels on as identical values), so the neighbours are counted
+//! across them (`tests/ui/fail/conv_lints.rs`):
+//!
+//! ```text
+//! error: layers 1 and 4 both start constant: the 8 neurons between them have identical incoming weights and biases and identical outgoing weights, so every update keeps them identical and no training can tell them apart; `#[allow(constant_init)]` cannot lower this
+//!        help: give at least one of the two layers random weights, e.g. the init derived from its activation
+//!   --> tests/ui/fail/conv_lints.rs:26:39
+//!    |
+//! 26 |     dense(1352 -> 10, softmax, init = zeros),
+//!    |                                       ^^^^^
+//! ```
+//!
+//! **Fixing it.** Remove `init = …` to get the init derived from the
+//! activation, or draw any random init. Where a constant start is the point,
+//! `#[allow(constant_init)]` on the layer lowers the single-layer case, e.g.
+//! for the zero-initialised output head of Fixup or big_vision
+//! (`tests/ui/pass/zero_head.rs`); such a layer is left out of the signal
+//! analysis. A residual branch's last layer needs no attribute to start at
+//! zero where its activation passes gradient there (identity, tanh, gelu, …):
+//! that is the ReZero start ([Residual
+//! blocks](residual.md#zero-initialised-branch-ends)).
 
 use crate::rules::init::{Draw, Init};
 use crate::rules::layer::{LayerKind, LayerSpec};

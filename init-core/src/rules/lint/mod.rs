@@ -1,9 +1,65 @@
-//! The lints: constant weight init, inits that do not match their
-//! activation, signal drift with depth, and softmax on a hidden layer.
+//! # The lint catalogue
 //!
-//! [`check`] finds them for a list of layers at their default levels, one
-//! lint a file; [`NetworkSpec::lint`] and the DSL's checker then apply the
-//! levels the attributes set.
+//! netinit's lints judge how a network starts: whether its weights break
+//! symmetry, whether each layer's scale fits its activation, and whether the
+//! signal keeps its size through the depth of the network. Each finding points
+//! at the token at fault, says what is wrong in terms of symmetry and variance,
+//! and says how to fix it, and all findings of one invocation are reported
+//! together, with any [errors](errors.md) of shapes, names, options and
+//! numbers.
+//!
+//! | lint | default level | what it reports |
+//! |---|---|---|
+//! | [`constant_init`](#constant_init--error-deny-by-default) | deny | weights that start constant, so the layer's neurons start identical |
+//! | [`init_mismatch`](#init_mismatch--warning) | warn | an init family, written out, that does not match the activation |
+//! | [`init_scale`](#init_scale--warning) | warn | a weight variance at most half, or at least twice, the one matched to the activation |
+//! | [`signal_drift`](#signal_drift--warning) | warn | activations or gradients predicted to grow or shrink by more than 2^10 across the network |
+//! | [`softmax_hidden`](#softmax_hidden--warning) | warn | softmax anywhere but the last layer |
+//!
+//! The outputs below are the compiler's, copied from the `tests/ui/fail/*.stderr`
+//! files that the test suite checks.
+//!
+//! ## Levels
+//!
+//! The levels are rustc's: `allow`, `warn`, `deny` and `forbid`. Lint
+//! attributes go on a layer (`#[allow(constant_init)] dense(…)`) or on the
+//! whole network: `#![deny(init_mismatch)]` first inside `network![…]`, or
+//! `#[deny(init_mismatch)]` on the item form's struct. A layer's level wins
+//! over the network's, except that nothing lowers `forbid`, as in rustc
+//! (`tests/ui/fail/lint_forbidden.rs`):
+//!
+//! ```text
+//! error: `#[allow(init_mismatch)]` cannot lower `forbid(init_mismatch)`, which the network sets: a forbidden lint stays an error everywhere
+//!        help: remove this attribute, or set the network's `init_mismatch` to `deny`, which a layer may lower
+//!  --> tests/ui/fail/lint_forbidden.rs:5:13
+//!   |
+//! 5 |     #[allow(init_mismatch)]
+//!   |             ^^^^^^^^^^^^^
+//! ```
+//!
+//! A text read at run time and a `.net` file take the same attributes, and
+//! the spec keeps them (`spec.lints()`, `layer.lints()`), so `spec.lint()`
+//! reports at the levels they set.
+//!
+//! ## Warnings on stable Rust
+//!
+//! A proc macro on stable Rust has no warning of its own to give, so netinit's
+//! warnings come through a deprecated item used at the token at fault. rustc
+//! prints them as ``warning: use of deprecated unit struct `NET::init_mismatch`: …``,
+//! `NET` being the network's name; `#![deny(warnings)]` or
+//! `#![deny(deprecated)]` makes them errors, and `#[allow(deprecated)]` on an
+//! enclosing item (the crate, a module, a function) silences them
+//! (`tests/ui/pass/allow_deprecated.rs`). rustc ignores `#[allow(deprecated)]`
+//! on the macro invocation itself: write the lint's own name inside the macro,
+//! `#[allow(init_mismatch)]`. A lint that an attribute inside the macro sets to
+//! `deny` is a plain error, without the deprecation wording.
+//!
+//! ## In the code
+//!
+//! `check` finds the lints for a list of layers at their default levels, one
+//! lint a file; `NetworkSpec::lint` and the DSL's checker then apply the levels
+//! the attributes set. `NetworkSpec::lint` gives the findings as values at run
+//! time, with the same analysis the macro runs.
 
 mod constant;
 mod drift;

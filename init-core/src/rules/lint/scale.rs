@@ -1,8 +1,33 @@
+//! ## `init_scale` — warning
+//!
 //! `init_scale`: a weight init whose variance is at most half, or at least
 //! twice, the one matched to the activation. One such layer already
 //! halves or doubles the signal (`normal(std = 1.0)` on `relu` with 784
 //! inputs multiplies its second moment by 392), which `signal_drift`,
 //! judging the whole network, reports only once it compounds with depth.
+//! `orthogonal` with `gain = 1.0` on relu (×0.5) is reported; a layer that
+//! `init_mismatch` reports is not reported again.
+//!
+//! ```text
+//! error: use of deprecated unit struct `NET::init_scale`: `normal(std = 1)` gives these weights 392 times the variance of the init matched to `relu`: a signal of unit second moment going in comes out at 392 (the matched init gives 1.00), so it grows at this layer alone
+//!        help: remove `init = …` to get the derived `he_normal fan_in std=0.0505`, or add `#[allow(init_scale)]` to this layer if the scale is deliberate
+//!        note: `#[warn(init_scale)]` is on by default; `#[allow(init_scale)]` on the layer or network silences it
+//!  --> tests/ui/fail/init_scale.rs:7:49
+//!   |
+//! 7 |     dense(784 -> 256, relu, init = normal(std = 1.0)),
+//!   |                                                 ^^^
+//!   |
+//! note: the lint level is defined here
+//!  --> tests/ui/fail/init_scale.rs:4:9
+//!   |
+//! 4 | #![deny(warnings)]
+//!   |         ^^^^^^^^
+//!   = note: `#[deny(deprecated)]` implied by `#[deny(warnings)]`
+//! ```
+//!
+//! **Fixing it.** Remove `init = …` to get the derived init, or add
+//! `#[allow(init_scale)]` to the layer (or the network) if the scale is
+//! deliberate.
 
 use crate::rules::init::Init;
 use crate::rules::layer::LayerSpec;
