@@ -168,7 +168,7 @@ fn symmetry(data: &FashionMnist, epochs: usize) -> Result<(), Box<dyn Error>> {
         println!(
             "{name:<44} {:>12} / {:<3} {:>14.4}{}",
             first.distinct_rows(),
-            first.outputs(),
+            first.weight().nrows(),
             test.accuracy,
             if moved { "" } else { "  (layer 1 never moved)" }
         );

@@ -149,18 +149,19 @@ pub use init_core::{
 // The name `AffineSpec` had before convolutions, kept for the code that used it.
 #[allow(deprecated)]
 pub use init_core::DenseSpec;
-// Network descriptions, their checks and the DSL.
+// The layer kinds, each kind's spec, and a layer of a network description.
+pub use init_core::layers::*;
+// Network descriptions, their tensors, their checks and the DSL.
 pub use init_core::{
-    dsl, validate, AffineSpec, Conv2dSpec, LayerKind, LayerPath, LayerSpec, NetworkSpec, NormSpec, Padding,
-    Part, PoolSpec, Shape, SpecError, Summary, DEFAULT_EPSILON, MAX_PARAMETERS, MAX_PLANE, MAX_SIDE,
-    MAX_VALUES, MIN_EPSILON,
+    dsl, validate, LayerPath, NetworkSpec, ParameterSpec, Part, Role, Shape, SpecError, Stream, Summary,
+    MAX_PARAMETERS, MAX_PLANE, MAX_SIDE, MAX_VALUES, MIN_EPSILON,
 };
 // The lints and the signal analysis behind them.
 pub use init_core::{signal, Finding, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 // Sampling, the network and training.
 pub use init_core::{
-    checkpoint, fill, generator, BatchNorm, CheckpointError, Conv2d, Dense, Error, Evaluation, Generator,
-    Gradients, Layer, LayerNorm, Loss, Mode, Network, Optimizer, Origin, SamplerFormat, Targets, Trainer,
+    checkpoint, fill, generator, CheckpointError, Error, Evaluation, Generator, Gradients, Layer, Loss, Mode,
+    Network, Optimizer, Origin, SamplerFormat, Targets, Tensor, Trainer,
 };
 
 pub mod data;
@@ -176,8 +177,9 @@ pub mod __private {
     pub use core::ops::{Deref, DerefMut};
     pub use core::option::Option;
     pub use core::primitive::u64;
+    pub use init_core::layers::*;
     pub use init_core::{
-        Activation, Distribution, Family, FanMode, Init, LayerSpec, Level, Lint, LintLevels, NetworkSpec,
-        NormSpec, Padding, Shape, VarianceScaling,
+        Activation, Distribution, Family, FanMode, Init, Level, Lint, LintLevels, NetworkSpec, Shape,
+        VarianceScaling,
     };
 }

@@ -12,7 +12,9 @@ use netinit::ndarray::Array2;
 use netinit::{Loss, Network, NetworkSpec, Optimizer, Origin, SamplerFormat, Targets, Trainer};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn every_kind() -> NetworkSpec {

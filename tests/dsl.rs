@@ -9,7 +9,10 @@ use std::fs;
 use std::path::Path;
 
 use netinit::dsl::Severity;
-use netinit::{Activation, Init, LayerSpec, Level, Lint, NetworkSpec, NormSpec, Padding, Shape, SpecError};
+use netinit::{
+    Activation, Conv2dSpec, Init, LayerKind, LayerSpec, Level, Lint, NetworkSpec, NormSpec, Padding, Shape,
+    SpecError,
+};
 use proptest::prelude::*;
 
 /// One diagnostic as rustc printed it in a `.stderr` file, or as the run
@@ -395,7 +398,10 @@ fn network() -> impl Strategy<Value = NetworkSpec> {
                 .flat_map(|(parts, norm, block)| {
                     let input = width;
                     let built = layer(width, parts);
-                    width = built.outputs();
+                    width = match built.kind() {
+                        LayerKind::Dense(dense) => dense.outputs(),
+                        _ => width,
+                    };
                     // A normalization after it, of its width (a width of 1
                     // is an error).
                     let norm = norm.filter(|_| width > 1).map(|(gamma, beta, epsilon, batch)| {
@@ -484,12 +490,17 @@ fn convolutional_network() -> impl Strategy<Value = Option<NetworkSpec>> {
                 let layer = if conv {
                     let odd = [kernel[0] | 1, kernel[1] | 1];
                     let layer = match same {
-                        true => {
-                            LayerSpec::conv2d(current, outputs, activation, odd).with_padding(Padding::Same)
-                        }
-                        false => LayerSpec::conv2d(current, outputs, activation, kernel)
-                            .with_stride(stride)
-                            .with_padding(Padding::Explicit(padding)),
+                        true => LayerSpec::of(
+                            Conv2dSpec::new(current, outputs, activation, odd)
+                                .with_padding(Padding::Same)
+                                .into(),
+                        ),
+                        false => LayerSpec::of(
+                            Conv2dSpec::new(current, outputs, activation, kernel)
+                                .with_stride(stride)
+                                .with_padding(Padding::Explicit(padding))
+                                .into(),
+                        ),
                     };
                     current = outputs;
                     match init.is_constant() {

@@ -62,7 +62,7 @@ fn rows_alone_equal_those_rows_of_the_full_sample() {
         let origin = Origin::new(11, format);
         let full = CARD.init(origin);
         for (layer, rows) in [(0, 0..256), (0, 100..132), (0, 255..256), (1, 3..7)] {
-            let shard = CARD.sample_rows(origin, layer, rows.clone()).unwrap();
+            let shard = CARD.sample_rows(origin, layer, "weight", rows.clone()).unwrap();
             assert_eq!(
                 shard,
                 full.layers()[layer].weight().slice(s![rows, ..]),
@@ -113,9 +113,10 @@ proptest! {
         };
         let rows = span(corners.0, corners.1, outputs);
         let columns = span(corners.2, corners.3, inputs);
-        let block = spec.sample_block(origin, 1, rows.clone(), columns.clone()).unwrap();
+        let block = spec.sample_block(origin, 1, "weight", rows.clone(), columns.clone()).unwrap();
         let full = spec.init(origin);
-        prop_assert_eq!(block, full.layers()[1].weight().slice(s![rows, columns]));
+        let weight = full.layers()[1].weight().to_owned();
+        prop_assert_eq!(block, weight.slice(s![rows, columns]));
     }
 }
 
@@ -231,11 +232,11 @@ fn layers_without_weights_redraw_nothing_and_channels_shard_as_rows() {
     for format in SamplerFormat::ALL {
         let origin = Origin::new(5, format);
         let full = CNN.init(origin);
-        let shard = CNN.sample_rows(origin, 1, 8..16).unwrap();
+        let shard = CNN.sample_rows(origin, 1, "weight", 8..16).unwrap();
         assert_eq!(shard, full.layers()[0].weight().slice(s![8..16, ..]), "{format}");
-        let block = CNN.sample_block(origin, 1, 0..32, 3..7).unwrap();
+        let block = CNN.sample_block(origin, 1, "weight", 0..32, 3..7).unwrap();
         assert_eq!(block, full.layers()[0].weight().slice(s![.., 3..7]), "{format}");
     }
     // The pooling (spec layer 2) has no weights to sample.
-    assert!(CNN.sample_rows(5, 2, 0..1).is_err());
+    assert!(CNN.sample_rows(5, 2, "weight", 0..1).is_err());
 }

@@ -29,7 +29,7 @@ fn memory_the_system_refuses_is_an_error_not_an_abort() {
     let spec = NetworkSpec::new(vec![LayerSpec::dense(1 << 28, 1 << 28, Activation::Relu)]).unwrap();
     match spec.try_init(0) {
         Err(netinit::Error::Allocation { what, bytes }) => {
-            assert_eq!((what, bytes), ("the weights", 1 << 58));
+            assert_eq!((what, bytes), ("a layer's tensor", 1 << 58));
         }
         other => panic!("{:?}", other.map(|_| "a network")),
     }
@@ -39,7 +39,7 @@ fn memory_the_system_refuses_is_an_error_not_an_abort() {
     ])
     .unwrap();
     assert!(matches!(
-        orthogonal.sample_rows(0, 0, 0..1),
+        orthogonal.sample_rows(0, 0, "weight", 0..1),
         Err(netinit::Error::Allocation {
             what: "an orthogonal matrix's Gaussian draw",
             ..

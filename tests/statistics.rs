@@ -117,7 +117,7 @@ fn biases_start_at_zero() {
 
 #[test]
 fn rows_are_distinct_so_symmetry_is_broken() {
-    let weight = SCHEMES.init(0).layers()[0].weight().clone();
+    let weight = SCHEMES.init(0).layers()[0].weight().to_owned();
     let rows: Vec<Vec<u32>> = weight
         .rows()
         .into_iter()

@@ -15,7 +15,7 @@ use std::path::Path;
 use ndarray::{s, Array2, Axis};
 use netinit::data::FashionMnist;
 use netinit::signal::{propagate_from, InputStatistics};
-use netinit::{fill, generator, Activation, Init, LayerSpec, NetworkSpec, Padding, Shape};
+use netinit::{fill, generator, Activation, Conv2dSpec, Init, LayerSpec, NetworkSpec, Padding, Shape};
 use plotters::prelude::*;
 
 use crate::plot::{measured_and_predicted, register_font, write_atomically, Series};
@@ -90,9 +90,12 @@ fn network(init: Init, pooled: bool) -> Result<NetworkSpec, Box<dyn Error>> {
     for index in 0..DEPTH {
         let inputs = if index == 0 { 1 } else { CHANNELS };
         layers.push(
-            LayerSpec::conv2d(inputs, CHANNELS, Activation::Relu, [3, 3])
-                .with_padding(Padding::uniform(1))
-                .with_weight(init),
+            LayerSpec::of(
+                Conv2dSpec::new(inputs, CHANNELS, Activation::Relu, [3, 3])
+                    .with_padding(Padding::uniform(1))
+                    .into(),
+            )
+            .with_weight(init),
         );
         if pooled && (index == 6 || index == 13) {
             layers.push(LayerSpec::max_pool2d([2, 2], [2, 2]));
@@ -111,7 +114,7 @@ fn measure(
         .layers()
         .iter()
         .enumerate()
-        .filter(|(_, layer)| layer.affine().is_some())
+        .filter(|(_, layer)| layer.weights().is_some())
         .map(|(index, _)| index)
         .collect();
     let second_moment = |values: &Array2<f32>| {

@@ -22,22 +22,29 @@ pub use rules::init::{
     Distribution, Draw, Family, Init, VarianceScaling, LARGEST_NORMAL, SMALLEST_SCALE,
     TRUNCATED_NORMAL_STD_CORRECTION, TRUNCATION,
 };
-pub use rules::layer::{
-    AffineSpec, Conv2dSpec, LayerKind, LayerSpec, NormSpec, Padding, PoolSpec, DEFAULT_EPSILON, MIN_EPSILON,
-};
+/// The layer kinds' specs, [`LayerKind`] and [`LayerSpec`]: every kind the
+/// table lists is exported here, and through the facade.
+pub mod layers {
+    pub use crate::rules::layer::{
+        AffineSpec, AvgPool2dSpec, BatchNormSpec, Conv2dSpec, FlattenSpec, GlobalAvgPool2dSpec, InputSpec,
+        LayerKind, LayerNormSpec, LayerSpec, MaxPool2dSpec, NormSpec, Padding, PoolSpec, DEFAULT_EPSILON,
+    };
+}
+pub use layers::*;
 /// The name [`AffineSpec`] had while dense was the only kind with weights.
 #[deprecated(since = "0.2.0", note = "renamed `AffineSpec`: dense and conv2d share it")]
 pub type DenseSpec = AffineSpec;
-pub use rules::flow::{MAX_PLANE, MAX_SIDE, MAX_VALUES};
 pub use rules::levels::{Level, Lint, LintLevels};
+pub use rules::limits::{MAX_PARAMETERS, MAX_PLANE, MAX_SIDE, MAX_VALUES, MIN_EPSILON};
 pub use rules::lint::{Finding, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 pub use rules::network::NetworkSpec;
+pub use rules::parameter::{ParameterSpec, Role, Stream};
 pub use rules::part::Part;
 pub use rules::path::LayerPath;
 pub use rules::shape::Shape;
 pub use rules::signal;
 pub use rules::summary::Summary;
-pub use rules::validate::{validate, SpecError, MAX_PARAMETERS};
+pub use rules::validate::{validate, SpecError};
 
 #[cfg(feature = "runtime")]
 pub use runtime::checkpoint::{self, CheckpointError};
@@ -50,19 +57,15 @@ pub use runtime::format::{Origin, SamplerFormat};
 #[cfg(feature = "runtime")]
 pub use runtime::generator::{generator, Generator};
 #[cfg(feature = "runtime")]
-pub use runtime::layers::batch_norm::BatchNorm;
+pub use runtime::layers::{Layer, Tensor};
 #[cfg(feature = "runtime")]
-pub use runtime::layers::conv::Conv2d;
+pub use runtime::mode::Mode;
 #[cfg(feature = "runtime")]
-pub use runtime::layers::dense::Dense;
+pub use runtime::network::Network;
 #[cfg(feature = "runtime")]
-pub use runtime::layers::norm::LayerNorm;
+pub use runtime::train::backprop::Gradients;
 #[cfg(feature = "runtime")]
-pub use runtime::layers::Layer;
-#[cfg(feature = "runtime")]
-pub use runtime::network::{Mode, Network};
-#[cfg(feature = "runtime")]
-pub use runtime::train::backprop::{Evaluation, Gradients};
+pub use runtime::train::evaluate::Evaluation;
 #[cfg(feature = "runtime")]
 pub use runtime::train::loss::{Loss, Targets};
 #[cfg(feature = "runtime")]

@@ -5,7 +5,15 @@
 //! block begins.
 
 use crate::rules::error::SpecError;
-use crate::rules::layer::{LayerKind, LayerSpec};
+use crate::rules::layer::{LayerSpec, Marker, Node};
+
+/// The marker `layer` is, if it is one.
+pub fn marker(layer: &LayerSpec) -> Option<Marker> {
+    match layer.kind().node() {
+        Node::Marker(marker) => Some(marker),
+        Node::Layer(_) => None,
+    }
+}
 
 /// One well-formed residual block, by the indices of its markers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,20 +54,20 @@ pub fn block_of(layers: &[LayerSpec], index: usize) -> Option<Block> {
     let mut depth = 0_usize;
     let mut shortcut = None;
     for before in (0..index).rev() {
-        match layers[before].kind() {
-            LayerKind::ResidualEnd => depth += 1,
-            LayerKind::Shortcut if depth == 0 => shortcut = Some(before),
-            LayerKind::Residual { .. } if depth == 0 => {
+        match marker(&layers[before]) {
+            Some(Marker::End) => depth += 1,
+            Some(Marker::Shortcut) if depth == 0 => shortcut = Some(before),
+            Some(Marker::Start { .. }) if depth == 0 => {
                 return Some(Block {
                     start: before,
-                    shortcut: match layers[index].kind() {
-                        LayerKind::ResidualEnd => shortcut,
+                    shortcut: match marker(&layers[index]) {
+                        Some(Marker::End) => shortcut,
                         _ => None,
                     },
                     end: index,
                 })
             }
-            LayerKind::Residual { .. } => depth -= 1,
+            Some(Marker::Start { .. }) => depth -= 1,
             _ => {}
         }
     }
@@ -70,7 +78,7 @@ pub fn block_of(layers: &[LayerSpec], index: usize) -> Option<Block> {
 /// before the blocks around them).
 pub fn blocks(layers: &[LayerSpec]) -> Vec<Block> {
     (0..layers.len())
-        .filter(|&index| *layers[index].kind() == LayerKind::ResidualEnd)
+        .filter(|&index| marker(&layers[index]) == Some(Marker::End))
         .filter_map(|index| block_of(layers, index))
         .collect()
 }
@@ -80,10 +88,10 @@ pub fn blocks(layers: &[LayerSpec]) -> Vec<Block> {
 pub fn parent(layers: &[LayerSpec], index: usize) -> Option<usize> {
     let mut depth = 0_usize;
     for before in (0..index).rev() {
-        match layers[before].kind() {
-            LayerKind::ResidualEnd => depth += 1,
-            LayerKind::Residual { .. } if depth == 0 => return Some(before),
-            LayerKind::Residual { .. } => depth -= 1,
+        match marker(&layers[before]) {
+            Some(Marker::End) => depth += 1,
+            Some(Marker::Start { .. }) if depth == 0 => return Some(before),
+            Some(Marker::Start { .. }) => depth -= 1,
             _ => {}
         }
     }
@@ -115,12 +123,12 @@ pub fn depths(layers: &[LayerSpec]) -> Vec<usize> {
     let mut depth = 0_usize;
     layers
         .iter()
-        .map(|layer| match layer.kind() {
-            LayerKind::Residual { .. } => {
+        .map(|layer| match marker(layer) {
+            Some(Marker::Start { .. }) => {
                 depth += 1;
                 depth - 1
             }
-            LayerKind::ResidualEnd => {
+            Some(Marker::End) => {
                 depth = depth.saturating_sub(1);
                 depth
             }
@@ -136,9 +144,9 @@ pub fn structure_errors(layers: &[LayerSpec], errors: &mut Vec<SpecError>) {
     // Each open block: its start and whether its shortcut has begun.
     let mut open: Vec<(usize, Option<usize>)> = Vec::new();
     for (index, layer) in layers.iter().enumerate() {
-        match layer.kind() {
-            LayerKind::Residual { .. } => open.push((index, None)),
-            LayerKind::Shortcut => match open.last_mut() {
+        match marker(layer) {
+            Some(Marker::Start { .. }) => open.push((index, None)),
+            Some(Marker::Shortcut) => match open.last_mut() {
                 Some((start, shortcut @ None)) => {
                     if *start + 1 == index {
                         errors.push(SpecError::EmptyBranch {
@@ -153,7 +161,7 @@ pub fn structure_errors(layers: &[LayerSpec], errors: &mut Vec<SpecError>) {
                     marker: "shortcut",
                 }),
             },
-            LayerKind::ResidualEnd => match open.pop() {
+            Some(Marker::End) => match open.pop() {
                 Some((start, shortcut)) => {
                     let (first, part) = match shortcut {
                         Some(shortcut) => (shortcut, "shortcut"),
@@ -193,19 +201,19 @@ pub fn sibling_counts(layers: &[LayerSpec]) -> Vec<usize> {
         }
     };
     for (index, layer) in layers.iter().enumerate() {
-        match layer.kind() {
-            LayerKind::Residual { .. } => {
+        match marker(layer) {
+            Some(Marker::Start { .. }) => {
                 if let Some(sequence) = sequences.last_mut() {
                     sequence.push(index);
                 }
                 sequences.push(Vec::new());
             }
-            LayerKind::Shortcut if sequences.len() > 1 => {
+            Some(Marker::Shortcut) if sequences.len() > 1 => {
                 let branch = sequences.pop().unwrap_or_default();
                 close(branch, &mut counts);
                 sequences.push(Vec::new());
             }
-            LayerKind::ResidualEnd if sequences.len() > 1 => {
+            Some(Marker::End) if sequences.len() > 1 => {
                 let inner = sequences.pop().unwrap_or_default();
                 close(inner, &mut counts);
             }

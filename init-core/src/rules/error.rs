@@ -4,7 +4,9 @@ use core::fmt;
 
 use crate::rules::activation::{Activation, MAX_ALPHA};
 use crate::rules::init::Init;
+use crate::rules::keywords;
 use crate::rules::levels::{Level, Lint};
+use crate::rules::limits::{MAX_PARAMETERS, MAX_SIDE, MAX_VALUES, MIN_EPSILON};
 use crate::rules::number::written;
 use crate::rules::part::Part;
 use crate::rules::shape::Shape;
@@ -34,14 +36,12 @@ pub enum SpecError {
         found: usize,
     },
     /// A layer's parameter count, or the network's, is past
-    /// [`MAX_PARAMETERS`](crate::rules::validate::MAX_PARAMETERS).
+    /// [`MAX_PARAMETERS`](crate::MAX_PARAMETERS).
     TooManyParameters {
         /// The layer (0-based) where the count overflows.
         layer: usize,
-        /// The layer's input width.
-        inputs: usize,
-        /// The layer's output width.
-        outputs: usize,
+        /// Its trained tensors, by name, with their shapes.
+        tensors: Vec<(&'static str, Vec<usize>)>,
     },
     /// A std, bound, gain or constant is negative, infinite or NaN.
     InvalidScale {
@@ -108,7 +108,7 @@ pub enum SpecError {
     ZeroSize {
         /// The layer (0-based).
         layer: usize,
-        /// [`Part::Kernel`] or [`Part::Stride`].
+        /// The kernel's or the stride's [`Part::Option`].
         part: Part,
     },
     /// `padding = same` with a stride other than 1 or an even kernel,
@@ -342,14 +342,14 @@ impl SpecError {
             | SpecError::NeedsFlatten { .. }
             | SpecError::NeedsImage { .. } => Part::Layer,
             SpecError::ZeroSize { part, .. } => part,
-            SpecError::SamePadding { .. } => Part::Padding,
-            SpecError::KernelTooLarge { .. } => Part::Kernel,
+            SpecError::SamePadding { .. } => Part::Option(keywords::PADDING),
+            SpecError::KernelTooLarge { .. } => Part::Option(keywords::KERNEL),
             SpecError::ChannelMismatch { .. } | SpecError::FeatureMismatch { .. } => Part::Inputs,
             SpecError::ShapeTooLarge { .. } => Part::Layer,
             SpecError::SoftmaxOnImage { .. } => Part::Activation,
             SpecError::UnfusedActivation { .. } => Part::Layer,
             SpecError::NormInit { part, .. } => part,
-            SpecError::InvalidEpsilon { .. } => Part::Epsilon,
+            SpecError::InvalidEpsilon { .. } => Part::Option(keywords::EPSILON),
             SpecError::NormWidth { .. } | SpecError::NormOfOne { .. } => Part::Inputs,
             SpecError::NormOnImage { .. }
             | SpecError::MisplacedMarker { .. }
@@ -370,16 +370,17 @@ impl SpecError {
                 "layer {layer} takes {found} inputs, but layer {} before it gives {expected} outputs",
                 layer - 1
             ),
-            // A normalization has no weight matrix: `inputs` is 0.
-            SpecError::TooManyParameters { inputs: 0, outputs, .. } => format!(
-                "{outputs} scales γ plus {outputs} shifts β bring the parameter count past {}, what a \
-                 sampler's buffer of 8-byte values can address: the network cannot be stored",
-                crate::rules::validate::MAX_PARAMETERS
-            ),
-            SpecError::TooManyParameters { inputs, outputs, .. } => format!(
-                "{inputs} × {outputs} weights plus {outputs} biases bring the parameter count past {}, what a \
-                 sampler's buffer of 8-byte values can address: the network cannot be stored",
-                crate::rules::validate::MAX_PARAMETERS
+            SpecError::TooManyParameters { ref tensors, .. } => format!(
+                "{} bring the parameter count past {MAX_PARAMETERS}, what a sampler's buffer of 8-byte values \
+                 can address: the network cannot be stored",
+                tensors
+                    .iter()
+                    .map(|(name, shape)| format!(
+                        "`{name}` ({} values)",
+                        shape.iter().map(ToString::to_string).collect::<Vec<_>>().join(" × ")
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
             ),
             SpecError::InvalidScale { what, value, .. } => {
                 Init::invalid_scale_message(what, value)
@@ -415,7 +416,8 @@ impl SpecError {
                 "`input(…)` declares the shape of the network's input, so it comes first; here it is layer {layer}"
             ),
             SpecError::ZeroSize {
-                part: Part::Stride, ..
+                part: Part::Option(keywords::STRIDE),
+                ..
             } => {
                 "a stride of 0 never moves the window; found 0".into()
             }
@@ -469,8 +471,8 @@ impl SpecError {
             SpecError::ShapeTooLarge { shape, .. } => format!(
                 "this layer would give {shape} values per example, more than netinit handles: planes of up to \
                  {side} × {side} positions and 2^{} values per example",
-                crate::rules::flow::MAX_VALUES.trailing_zeros(),
-                side = crate::rules::flow::MAX_SIDE,
+                MAX_VALUES.trailing_zeros(),
+                side = MAX_SIDE,
             ),
             SpecError::SoftmaxOnImage { .. } => "softmax on an image would normalise every channel and position \
                 of an example together: netinit has no per-position softmax"
@@ -483,7 +485,7 @@ impl SpecError {
                 "`epsilon` is added to the variance before its square root, and an example whose features are \
                  all equal has its gradient multiplied by 1/√epsilon, so it must be finite and at least {}; \
                  found {}",
-                format_args!("{:e}", crate::rules::layer::MIN_EPSILON),
+                format_args!("{MIN_EPSILON:e}"),
                 written(value)
             ),
             SpecError::NormOfOne { .. } => "layer_norm(1) normalises a single feature, which is then 0 for every \
@@ -606,7 +608,8 @@ impl SpecError {
                 .into(),
             SpecError::MisplacedInput { .. } => "move `input(…)` to the start of the network".into(),
             SpecError::ZeroSize {
-                part: Part::Stride, ..
+                part: Part::Option(keywords::STRIDE),
+                ..
             } => {
                 "write `stride = 1` or more; leave it out for the default".into()
             }
@@ -629,7 +632,7 @@ impl SpecError {
                 "add `flatten` before this layer: it gives {given} = {} features",
                 size(given)
             ),
-            SpecError::NeedsImage { previous, .. } if previous == crate::rules::keywords::FLATTEN => {
+            SpecError::NeedsImage { previous, .. } if previous == keywords::FLATTEN => {
                 "move `flatten` after the last convolution or pooling layer".into()
             }
             SpecError::NeedsImage { .. } => {

@@ -30,19 +30,13 @@ pub const SCALE: &str = "scale";
 pub const DERIVED: &str = "derived";
 /// A residual block's options, as listed in messages.
 pub const RESIDUAL_OPTIONS: &[&str] = &[SHORTCUT, SCALE];
-/// The layer kinds, as listed in messages.
-pub const LAYER_KINDS: &[&str] = &[
-    INPUT,
-    DENSE,
-    CONV2D,
-    MAX_POOL2D,
-    AVG_POOL2D,
-    GLOBAL_AVG_POOL2D,
-    FLATTEN,
-    LAYER_NORM,
-    BATCH_NORM,
-    RESIDUAL,
-];
+
+/// The tensor PyTorch calls `weight`: a layer's weights, a normalization's `γ`.
+pub const WEIGHT: &str = "weight";
+/// A batch normalization's running mean, as PyTorch names the buffer.
+pub const RUNNING_MEAN: &str = "running_mean";
+/// A batch normalization's running variance, as PyTorch names the buffer.
+pub const RUNNING_VAR: &str = "running_var";
 
 /// `init = INIT`: the weight init.
 pub const INIT: &str = "init";
@@ -66,20 +60,12 @@ pub const PADDING: &str = "padding";
 pub const SAME: &str = "same";
 /// `bias = none`: a layer without biases.
 pub const NONE: &str = "none";
-/// A convolution's options, as listed in messages.
-pub const CONV_OPTIONS: &[&str] = &[KERNEL, STRIDE, PADDING, INIT, BIAS, DIST, MODE, GAIN];
-/// The options that adjust an init written alone.
-pub const INIT_OPTIONS: &[&str] = &[DIST, MODE, GAIN];
-/// A pooling layer's options, as listed in messages.
-pub const POOL_OPTIONS: &[&str] = &[STRIDE];
 /// `gamma = INIT`: a normalization's scales.
 pub const GAMMA: &str = "gamma";
 /// `beta = INIT`: a normalization's shifts.
 pub const BETA: &str = "beta";
 /// `epsilon = F`: what a normalization adds to the variance.
 pub const EPSILON: &str = "epsilon";
-/// The options of a normalization.
-pub const NORM_OPTIONS: &[&str] = &[GAMMA, BETA, EPSILON];
 
 /// The identity activation.
 pub const IDENTITY: &str = "identity";

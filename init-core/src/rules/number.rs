@@ -1,6 +1,9 @@
 //! Numbers as the DSL and the messages write them: the shortest text that
 //! reads back to the same value, in scientific notation when the plain one
-//! is long (`1e-50`, not fifty zeros).
+//! is long (`1e-50`, not fifty zeros); a pair of sizes as one where both
+//! are the same.
+
+use core::fmt;
 
 /// `value` as it reads back exactly: `0.01`, `1.5`, `1e-50`, `1e308`.
 pub fn written(value: f64) -> String {
@@ -9,6 +12,18 @@ pub fn written(value: f64) -> String {
         plain
     } else {
         format!("{value:e}")
+    }
+}
+
+/// A `[height, width]` pair as the DSL writes it: `3` for a square, `(3, 5)` otherwise.
+pub struct Pair(pub [usize; 2]);
+
+impl fmt::Display for Pair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            [height, width] if height == width => write!(f, "{height}"),
+            [height, width] => write!(f, "({height}, {width})"),
+        }
     }
 }
 

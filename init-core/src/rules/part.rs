@@ -25,14 +25,9 @@ pub enum Part {
     Bias,
     /// The bias init's scale.
     BiasScale,
-    /// A convolution's or pooling's kernel size.
-    Kernel,
-    /// A convolution's or pooling's stride.
-    Stride,
-    /// A convolution's padding.
-    Padding,
-    /// A normalization's `epsilon`.
-    Epsilon,
+    /// The option of this key: a window's `kernel`, `stride` or
+    /// `padding`, a normalization's `epsilon`.
+    Option(&'static str),
     /// The attribute that sets a lint's level on the layer.
     LintAttribute(Lint),
 }

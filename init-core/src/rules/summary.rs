@@ -1,94 +1,101 @@
-//! The summary table of a network, in the manner of Keras' `model.summary()`.
+//! The summary table of a network, in the manner of Keras'
+//! `model.summary()`: a row per layer, and a row per tensor it holds, with
+//! the tensor's resolved init and its count.
 
 use core::fmt;
 
 use crate::rules::blocks;
-use crate::rules::keywords;
-use crate::rules::layer::LayerKind;
-use crate::rules::network::NetworkSpec;
+use crate::rules::layer::{LayerSpec, Marker, Node};
+use crate::rules::path::LayerPath;
+use crate::rules::shape::Shape;
 
-/// A summary table of a network in the manner of Keras' `model.summary()`:
-/// see [`NetworkSpec::summary`].
-#[derive(Clone, Copy, Debug)]
+/// A summary table of a network: see [`NetworkSpec::summary`](crate::NetworkSpec::summary).
+#[derive(Clone, Debug)]
 pub struct Summary<'a> {
-    spec: &'a NetworkSpec,
+    layers: &'a [LayerSpec],
+    paths: Vec<Option<LayerPath>>,
+    input: Shape,
+    outputs: Vec<Shape>,
+    total: usize,
 }
 
-impl NetworkSpec {
-    /// A table of the layers with their shapes, activations, resolved inits
-    /// and parameter counts, like Keras' `model.summary()`; `Display` prints it.
-    ///
-    /// ```
-    /// const MNIST: netinit::NetworkSpec =
-    ///     netinit::network![dense(784 -> 256, relu), dense(256 -> 10, softmax)];
-    /// let table = MNIST.summary().to_string();
-    /// assert!(table.contains("he_normal fan_in std=0.0505"));
-    /// assert!(table.ends_with("Total params: 203,530"));
-    /// ```
-    pub fn summary(&self) -> Summary<'_> {
-        Summary { spec: self }
+impl<'a> Summary<'a> {
+    /// The table of `layers`, at `paths`, taking `input` and giving `outputs`.
+    pub(crate) fn new(
+        layers: &'a [LayerSpec],
+        paths: Vec<Option<LayerPath>>,
+        input: Shape,
+        outputs: Vec<Shape>,
+        total: usize,
+    ) -> Summary<'a> {
+        Summary {
+            layers,
+            paths,
+            input,
+            outputs,
+            total,
+        }
+    }
+
+    /// The rows: a layer's (path, name, shape, activation) and its first
+    /// tensor, then one row for each further tensor.
+    fn rows(&self) -> Vec<[String; 7]> {
+        let mut input = self.input;
+        let depths = blocks::depths(self.layers);
+        let mut rows = Vec::new();
+        for (((path, layer), &output), depth) in
+            self.paths.iter().zip(self.layers).zip(&self.outputs).zip(depths)
+        {
+            let shape = match blocks::marker(layer) {
+                Some(Marker::Shortcut) => format!("{output}"),
+                _ => format!("{input} -> {output}"),
+            };
+            input = output;
+            // A block's layers are indented under its `residual`.
+            let name = match layer.kind().node() {
+                Node::Marker(Marker::End) => "+ (residual end)".to_owned(),
+                _ => format!("{}{}", "  ".repeat(depth), layer.kind().name()),
+            };
+            let activation = match layer.kind().node() {
+                Node::Layer(kind)
+                    if !kind.normalizes() && (kind.element_wise() || layer.weights().is_some()) =>
+                {
+                    kind.activation().to_string()
+                }
+                _ => String::new(),
+            };
+            let path = path.as_ref().map(ToString::to_string).unwrap_or_default();
+            let mut tensors = layer.parameters().into_iter().map(|parameter| {
+                let count = match parameter.trained() {
+                    true => group_digits(parameter.count().unwrap_or(usize::MAX)),
+                    false => "(buffer)".to_owned(),
+                };
+                [parameter.name().to_owned(), parameter.describe(), count]
+            });
+            let [tensor, init, count] = tensors
+                .next()
+                .unwrap_or_else(|| [String::new(), String::new(), "0".to_owned()]);
+            rows.push([path, name, shape, activation, tensor, init, count]);
+            for [tensor, init, count] in tensors {
+                rows.push([
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    tensor,
+                    init,
+                    count,
+                ]);
+            }
+        }
+        rows
     }
 }
 
 impl fmt::Display for Summary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let spec = self.spec;
-        let header = [
-            "Path",
-            "Layer",
-            "Shape",
-            "Activation",
-            "Weight init",
-            "Bias init",
-            "Params",
-        ];
-        let mut input = spec.input_shape();
-        let depths = blocks::depths(spec.layers());
-        let rows: Vec<[String; 7]> = spec
-            .layer_paths()
-            .iter()
-            .zip(spec.layers())
-            .zip(spec.output_shapes())
-            .zip(depths)
-            .map(|(((path, layer), output), depth)| {
-                let (activation, fans) = (layer.activation(), layer.fans());
-                let shape = match layer.kind() {
-                    LayerKind::Shortcut => format!("{output}"),
-                    _ => format!("{input} -> {output}"),
-                };
-                input = output;
-                // A block's layers are indented under its `residual`.
-                let name = match layer.kind() {
-                    LayerKind::ResidualEnd => "+ (residual end)".to_owned(),
-                    kind => format!("{}{}", "  ".repeat(depth), kind.name()),
-                };
-                // The derived branch scaling, on the layer it scales.
-                let scaled = match layer.branch_scale() {
-                    1.0 => String::new(),
-                    scale => format!(" × {scale:.4} (branch)"),
-                };
-                // A normalization's γ and β show as its weight and bias inits.
-                let weighted = layer.affine().is_some() || layer.norm().is_some();
-                let cell = |text: String| if weighted { text } else { String::new() };
-                let activation_cell = match layer.kind() {
-                    LayerKind::Activation(own) => own.to_string(),
-                    LayerKind::LayerNorm(_) | LayerKind::BatchNorm(_) => String::new(),
-                    _ => cell(activation.to_string()),
-                };
-                [
-                    path.as_ref().map(ToString::to_string).unwrap_or_default(),
-                    name,
-                    shape,
-                    activation_cell,
-                    cell(format!("{}{scaled}", layer.weight().describe(activation, fans))),
-                    cell(match layer.has_bias() {
-                        true => layer.bias().describe(activation, fans),
-                        false => keywords::NONE.to_owned(),
-                    }),
-                    group_digits(layer.parameter_count().unwrap_or(usize::MAX)),
-                ]
-            })
-            .collect();
+        let header = ["Path", "Layer", "Shape", "Activation", "Tensor", "Init", "Params"];
+        let rows = self.rows();
         let mut widths = header.map(str::len);
         for row in &rows {
             for (width, cell) in widths.iter_mut().zip(row) {
@@ -96,14 +103,15 @@ impl fmt::Display for Summary<'_> {
             }
         }
         let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 7]| -> fmt::Result {
+            let mut text = String::new();
             for (column, cell) in cells.iter().enumerate() {
                 if column == 6 {
-                    writeln!(f, "{cell:>width$}", width = widths[column])?;
+                    text.push_str(&format!("{cell:>width$}", width = widths[column]));
                 } else {
-                    write!(f, "{cell:<width$}  ", width = widths[column])?;
+                    text.push_str(&format!("{cell:<width$}  ", width = widths[column]));
                 }
             }
-            Ok(())
+            writeln!(f, "{}", text.trim_end())
         };
         let rule = "=".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1));
         line(f, header)?;
@@ -112,7 +120,7 @@ impl fmt::Display for Summary<'_> {
             line(f, [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5], &row[6]])?;
         }
         writeln!(f, "{rule}")?;
-        write!(f, "Total params: {}", group_digits(spec.parameter_count()))
+        write!(f, "Total params: {}", group_digits(self.total))
     }
 }
 
@@ -131,16 +139,20 @@ fn group_digits(value: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::rules::layer::tests::card;
+    use crate::rules::network::NetworkSpec;
 
     #[test]
-    fn the_summary_names_every_layer_and_the_total() {
+    fn the_summary_names_every_layer_tensor_and_the_total() {
         let summary = NetworkSpec::new(card()).unwrap().summary().to_string();
         assert!(summary.contains("0     dense  784 -> 256"), "{summary}");
-        assert!(summary.contains("he_normal fan_in std=0.0505"), "{summary}");
+        assert!(
+            summary.contains("weight  he_normal fan_in std=0.0505"),
+            "{summary}"
+        );
         assert!(summary.contains("xavier_normal fan_avg std=0.0867"), "{summary}");
-        assert!(summary.contains("200,960"), "{summary}");
+        assert!(summary.contains("200,704"), "{summary}");
+        assert!(summary.contains("bias    zeros"), "{summary}");
         assert!(summary.ends_with("Total params: 203,530"), "{summary}");
     }
 }

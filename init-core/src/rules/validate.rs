@@ -5,16 +5,12 @@ use crate::rules::activation::Activation;
 use crate::rules::blocks;
 use crate::rules::flow;
 use crate::rules::init::Init;
-use crate::rules::layer::{AffineSpec, LayerKind, LayerSpec};
+use crate::rules::layer::{LayerSpec, Node};
 use crate::rules::levels::{Level, LintLevels};
+use crate::rules::limits::MAX_PARAMETERS;
+use crate::rules::parameter::trained_count;
 
 pub use crate::rules::error::SpecError;
-
-/// The most parameters a network may have: what a sampler's buffer of
-/// 8-byte values can address (`isize::MAX` bytes). A network within it can
-/// still need more memory than a machine has; `NetworkSpec::try_init`
-/// reports that.
-pub const MAX_PARAMETERS: usize = isize::MAX as usize / 8;
 
 /// Every mistake in these layers under the network's lint levels, in order
 /// (empty when they are usable): each layer's own sizes, then how its shape
@@ -37,7 +33,13 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
             .copied()
             .unwrap_or_else(|| flow::input_shape(layers));
         let before = errors.len();
-        layer.shape_errors(index, &mut errors);
+        let kind = match layer.kind().node() {
+            Node::Layer(kind) => Some(kind),
+            Node::Marker(_) => None,
+        };
+        if let Some(kind) = kind {
+            kind.size_errors(index, &mut errors);
+        }
         // A layer whose own sizes are wrong is not also checked against its
         // input; what it gives is still known where it alone fixes that.
         let own = errors.len() > before;
@@ -51,45 +53,26 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
             }
         };
         shapes.push(next);
-        let count = layer.parameter_count().filter(|&count| count <= MAX_PARAMETERS);
+        let parameters = layer.parameters();
+        let count = trained_count(&parameters).filter(|&count| count <= MAX_PARAMETERS);
         let running = total
             .and_then(|sum| count.and_then(|count| sum.checked_add(count)))
             .filter(|&sum| sum <= MAX_PARAMETERS);
         if running.is_none() && total.is_some() {
             errors.push(SpecError::TooManyParameters {
                 layer: index,
-                inputs: layer.affine().map_or(0, |affine| affine.row_width()),
-                outputs: layer.outputs(),
+                tensors: parameters
+                    .iter()
+                    .filter(|parameter| parameter.trained())
+                    .map(|parameter| (parameter.name(), parameter.shape().to_vec()))
+                    .collect(),
             });
         }
         total = running;
-        layer.init_errors(index, &mut errors);
-        // `flatten` passes the values on unchanged, so it does not separate
-        // an activation from the layer it belongs to.
-        let previous = layers[..index]
-            .iter()
-            .rev()
-            .find(|previous| *previous.kind() != LayerKind::Flatten);
-        if let (LayerKind::Activation(activation), Some(previous)) = (*layer.kind(), previous) {
-            // Only where naming the activation in the layer would change its
-            // derived init: not for tanh, sigmoid or softmax, whose init is
-            // the identity's.
-            let identity = |affine: &AffineSpec| affine.activation() == Activation::Identity;
-            let differs = |affine: &AffineSpec| {
-                Init::derived(activation).draw(activation, affine.fans())
-                    != Init::derived(Activation::Identity).draw(Activation::Identity, affine.fans())
-            };
-            if previous
-                .affine()
-                .is_some_and(|affine| identity(affine) && differs(affine))
-            {
-                errors.push(SpecError::UnfusedActivation {
-                    layer: index,
-                    activation,
-                    previous: previous.kind().name(),
-                });
-            }
+        if let Some(kind) = kind {
+            kind.init_errors(index, &parameters, &mut errors);
         }
+        errors.extend(unfused_activation(layers, index));
         for (lint, level) in layer.lint_levels().iter() {
             if network_lints.get(lint) == Some(Level::Forbid) && level != Level::Forbid {
                 errors.push(SpecError::LintForbidden {
@@ -101,6 +84,36 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
         }
     }
     errors
+}
+
+/// An activation layer right after a layer with weights whose activation
+/// is the identity (`flatten`, which passes the values on unchanged, may
+/// be between them): that layer's activation written apart, so its init
+/// would be derived for the identity. Only where naming the activation in
+/// the layer would change its derived init: not for tanh, sigmoid or
+/// softmax, whose init is the identity's.
+fn unfused_activation(layers: &[LayerSpec], index: usize) -> Option<SpecError> {
+    let Node::Layer(kind) = layers[index].kind().node() else {
+        return None;
+    };
+    let previous = layers[..index]
+        .iter()
+        .rev()
+        .find(|previous| match previous.kind().node() {
+            Node::Layer(kind) => !kind.reshapes_only(),
+            Node::Marker(_) => true,
+        })?;
+    let weights = previous.weights()?;
+    let activation = kind.activation();
+    let differs = Init::derived(activation).draw(activation, weights.fans())
+        != Init::derived(Activation::Identity).draw(Activation::Identity, weights.fans());
+    (kind.element_wise() && previous.activation() == Activation::Identity && differs).then(|| {
+        SpecError::UnfusedActivation {
+            layer: index,
+            activation,
+            previous: previous.kind().name(),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -247,8 +260,7 @@ mod tests {
             validate(&layers, &LintLevels::NONE),
             vec![SpecError::TooManyParameters {
                 layer: 0,
-                inputs: usize::MAX / 2,
-                outputs: 4
+                tensors: vec![("weight", vec![4, usize::MAX / 2]), ("bias", vec![4])]
             }]
         );
     }

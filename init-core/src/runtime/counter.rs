@@ -42,9 +42,9 @@ use crate::runtime::philox::{blocks, LANES};
 /// 2^-32, so `r = sqrt(-2 ln u)` is at most `sqrt(64 ln 2)`.
 pub const LARGEST_Z: f64 = 6.660_5;
 
-/// What a tensor is filled with, per element, before the scale.
+/// The law each element of a tensor is drawn from, before the scale.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Shape {
+pub enum Law {
     /// Standard normal times the scale.
     Normal,
     /// Uniform in `[-1, 1)` times the scale.
@@ -70,20 +70,20 @@ const TASK: usize = 1 << 14;
 
 /// Fill `out` with elements `first..first + out.len()` of the tensor that
 /// `source` samples, times `scale`, on every thread rayon has.
-pub fn fill(out: &mut [f32], first: u64, shape: Shape, scale: f64, source: Source) {
+pub fn fill(out: &mut [f32], first: u64, law: Law, scale: f64, source: Source) {
     out.par_chunks_mut(TASK)
         .enumerate()
-        .for_each(|(task, chunk)| fill_serial(chunk, first + (task * TASK) as u64, shape, scale, source));
+        .for_each(|(task, chunk)| fill_serial(chunk, first + (task * TASK) as u64, law, scale, source));
 }
 
 /// [`fill`] on the calling thread alone.
-pub fn fill_serial(out: &mut [f32], first: u64, shape: Shape, scale: f64, source: Source) {
+pub fn fill_serial(out: &mut [f32], first: u64, law: Law, scale: f64, source: Source) {
     let scale = scale as f32;
-    match shape {
-        Shape::Normal => kernel::run(out, first, scale, source, Kind::Normal),
-        Shape::Uniform => kernel::run(out, first, scale, source, Kind::Uniform),
-        Shape::TruncatedNormal => truncated(out, first, scale, source),
-        Shape::Constant => out.fill(scale),
+    match law {
+        Law::Normal => kernel::run(out, first, scale, source, Kind::Normal),
+        Law::Uniform => kernel::run(out, first, scale, source, Kind::Uniform),
+        Law::TruncatedNormal => truncated(out, first, scale, source),
+        Law::Constant => out.fill(scale),
     }
 }
 
@@ -456,9 +456,9 @@ mod tests {
         stream: 0,
     };
 
-    fn sample(shape: Shape, len: usize) -> Vec<f32> {
+    fn sample(law: Law, len: usize) -> Vec<f32> {
         let mut out = vec![0.0; len];
-        fill(&mut out, 0, shape, 1.0, SOURCE);
+        fill(&mut out, 0, law, 1.0, SOURCE);
         out
     }
 
@@ -499,24 +499,24 @@ mod tests {
     fn parallel_tasks_join_without_a_seam() {
         // Tasks of TASK elements from a start that is no multiple of a
         // group: the parallel fill equals one serial pass.
-        for shape in [Shape::Normal, Shape::Uniform, Shape::TruncatedNormal] {
+        for law in [Law::Normal, Law::Uniform, Law::TruncatedNormal] {
             let len = 3 * TASK + 5;
             let mut parallel = vec![0.0; len];
-            fill(&mut parallel, 13, shape, 1.0, SOURCE);
+            fill(&mut parallel, 13, law, 1.0, SOURCE);
             let mut serial = vec![0.0; len];
-            fill_serial(&mut serial, 13, shape, 1.0, SOURCE);
-            assert_eq!(parallel, serial, "{shape:?}");
+            fill_serial(&mut serial, 13, law, 1.0, SOURCE);
+            assert_eq!(parallel, serial, "{law:?}");
         }
     }
 
     #[test]
     fn any_slice_alone_is_the_same_slice_of_the_whole() {
-        for shape in [Shape::Normal, Shape::Uniform, Shape::TruncatedNormal] {
-            let whole = sample(shape, 1000);
+        for law in [Law::Normal, Law::Uniform, Law::TruncatedNormal] {
+            let whole = sample(law, 1000);
             for (start, end) in [(0, 1), (3, 4), (5, 77), (63, 130), (64, 1000), (999, 1000)] {
                 let mut alone = vec![0.0; end - start];
-                fill_serial(&mut alone, start as u64, shape, 1.0, SOURCE);
-                assert_eq!(alone, whole[start..end], "{shape:?} {start}..{end}");
+                fill_serial(&mut alone, start as u64, law, 1.0, SOURCE);
+                assert_eq!(alone, whole[start..end], "{law:?} {start}..{end}");
             }
         }
     }
@@ -546,7 +546,7 @@ mod tests {
     fn normals_have_gaussian_moments_tails_and_distribution() {
         // 2^24 draws: the 5-sigma tail (probability 5.73e-7) holds about
         // ten of them. Each check allows 5 standard errors of its estimate.
-        let values = sample(Shape::Normal, 1 << 24);
+        let values = sample(Law::Normal, 1 << 24);
         let n = values.len() as f64;
         let moment = |k: i32| values.iter().map(|&z| f64::from(z).powi(k)).sum::<f64>() / n;
         // Var(z) = 1, Var(z²) = 2, Var(z³) = 15, Var(z⁴) = 96.
@@ -583,12 +583,12 @@ mod tests {
     #[test]
     fn uniforms_and_truncated_normals_have_their_distributions() {
         let n = 1 << 20;
-        let uniform = sample(Shape::Uniform, n);
+        let uniform = sample(Law::Uniform, n);
         assert!(uniform.iter().all(|u| (-1.0..1.0).contains(u)));
         let distance = ks_distance(uniform, |x| ((x + 1.0) / 2.0).clamp(0.0, 1.0));
         assert!(distance < ks_bound(n), "uniform KS {distance}");
 
-        let truncated = sample(Shape::TruncatedNormal, n);
+        let truncated = sample(Law::TruncatedNormal, n);
         assert!(truncated.iter().all(|z| z.abs() <= 2.0));
         let (low, high) = (normal_cdf(-2.0), normal_cdf(2.0));
         let distance = ks_distance(truncated, |x| {
@@ -604,12 +604,12 @@ mod tests {
         // transform changes every user's weights and must fail here first.
         // Python's own `math` and `statistics.NormalDist`, fed Random123's
         // published words for counter 0, give the first four to 1e-7.
-        let bits = |shape| -> Vec<u32> {
+        let bits = |law| -> Vec<u32> {
             let mut out = [0f32; GROUP];
             fill_serial(
                 &mut out,
                 0,
-                shape,
+                law,
                 1.0,
                 Source {
                     key: [0, 0],
@@ -618,9 +618,9 @@ mod tests {
             );
             [0, 16, 32, 48, 1, 63].iter().map(|&i| out[i].to_bits()).collect()
         };
-        assert_eq!(bits(Shape::Normal), GOLDEN_NORMAL.to_vec());
-        assert_eq!(bits(Shape::Uniform), GOLDEN_UNIFORM.to_vec());
-        assert_eq!(bits(Shape::TruncatedNormal), GOLDEN_TRUNCATED.to_vec());
+        assert_eq!(bits(Law::Normal), GOLDEN_NORMAL.to_vec());
+        assert_eq!(bits(Law::Uniform), GOLDEN_UNIFORM.to_vec());
+        assert_eq!(bits(Law::TruncatedNormal), GOLDEN_TRUNCATED.to_vec());
     }
 
     const GOLDEN_NORMAL: [u32; 6] = [

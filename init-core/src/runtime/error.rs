@@ -41,6 +41,15 @@ pub enum Error {
         /// How many rows there are.
         rows: usize,
     },
+    /// A tensor asked for by a name its layer does not give one.
+    NoSuchTensor {
+        /// The layer (0-based, among all the spec's layers).
+        layer: usize,
+        /// The name asked for.
+        name: String,
+        /// The names its tensors have.
+        names: Vec<&'static str>,
+    },
     /// A block asked for columns the layer does not have.
     ColumnRange {
         /// The first column asked for.
@@ -136,7 +145,7 @@ pub enum Error {
     LayerMismatch {
         /// The layer's index among the layers with parameters.
         layer: usize,
-        /// What the description has there: `dense [256, 784], 256 biases, relu`.
+        /// What the description has there: `dense(784 -> 256, relu) with weight [256, 784], bias [256]`.
         expected: String,
         /// What the layer is.
         found: String,
@@ -160,11 +169,19 @@ impl fmt::Display for Error {
                 f,
                 "the images are {found} (channels × height × width), but the network's input is {expected}"
             ),
+            Error::NoSuchTensor { layer, name, names } => match names.as_slice() {
+                [] => write!(f, "layer {layer} has no tensor `{name}`: it has no parameters"),
+                _ => write!(
+                    f,
+                    "layer {layer} has no tensor `{name}`; its tensors are {}",
+                    names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+                ),
+            },
             Error::RowRange { start, end, rows } => {
-                write!(f, "rows {start}..{end} are out of range: the layer has rows 0..{rows}")
+                write!(f, "rows {start}..{end} are out of range: the tensor has rows 0..{rows}")
             }
             Error::ColumnRange { start, end, columns } => {
-                write!(f, "columns {start}..{end} are out of range: the layer has columns 0..{columns}")
+                write!(f, "columns {start}..{end} are out of range: the tensor has columns 0..{columns}")
             }
             Error::FansUndefined { dimensions } => write!(
                 f,

@@ -28,12 +28,13 @@ use rand::Rng;
 use crate::rules::activation::Activation;
 use crate::rules::fans::Fans;
 use crate::rules::init::{Draw, Init};
-use crate::runtime::counter::{self, Shape, Source};
+use crate::runtime::alloc::zeroed;
+use crate::runtime::counter::{self, Law, Source};
 use crate::runtime::error::Error;
 use crate::runtime::format::SamplerFormat;
-use crate::runtime::layers::dense::{element_wise, zeroed};
 use crate::runtime::orthogonal::{gram_schmidt, householder};
 use crate::runtime::sample;
+use crate::runtime::sampler::element_wise;
 
 /// A float type weights can be stored in.
 pub trait Element: Copy + 'static {
@@ -131,7 +132,7 @@ where
         (Draw::Orthogonal { gain }, SamplerFormat::Counter) => {
             let (rows, len) = (shape[0], tensor.len());
             let mut normals = zeroed::<f32>(len, "an orthogonal matrix's Gaussian draw")?;
-            counter::fill(&mut normals, 0, Shape::Normal, 1.0, source(rng));
+            counter::fill(&mut normals, 0, Law::Normal, 1.0, source(rng));
             let values = householder(rows, len / rows, gain, normals)?;
             copy(tensor, values.into_iter().map(|v| A::from_f64(f64::from(v))));
         }

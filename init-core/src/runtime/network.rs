@@ -1,45 +1,37 @@
-//! A sampled network: its layers with their weights, and the forward pass.
-
-use std::ops::Range;
+//! A sampled network: its layers with their tensors, the stages its spec
+//! runs as, and the forward pass. Each layer's kind computes its own stage
+//! ([`Compute`]); a residual block's markers are the walk's: a block's
+//! input kept, and added to its branch's output at its end.
 
 use ndarray::{Array2, ArrayView2, Axis};
 
-use crate::rules::activation::Activation;
 use crate::rules::blocks;
-use crate::rules::layer::{LayerKind, LayerSpec};
+use crate::rules::layer::{LayerSpec, Marker, Node};
 use crate::rules::network::NetworkSpec;
-use crate::rules::validate::SpecError;
 use crate::runtime::error::Error;
 use crate::runtime::format::Origin;
-use crate::runtime::generator::LayerStreams;
-use crate::runtime::layers::batch_norm::Statistics;
-use crate::runtime::layers::conv::{self, Geometry};
-use crate::runtime::layers::dense::sample_block;
-use crate::runtime::layers::pool::{self, Window};
-use crate::runtime::layers::{activation, described, Layer};
+use crate::runtime::layers::{compute, described, Compute, Computed, Io, Layer};
+use crate::runtime::mode::Mode;
 use crate::runtime::scratch;
 
-/// What one layer of the spec computes at run time.
+/// What one layer of the spec computes at run time. (One stage per layer,
+/// built once: the markers' stages being smaller than a kind's costs
+/// nothing worth a box.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Stage {
-    /// A dense layer: the layer with parameters at this index.
-    Dense(usize),
-    /// A convolution: the layer with parameters at this index, and where
-    /// its windows fall.
-    Conv(usize, Geometry),
-    /// A max pooling.
-    MaxPool(Window),
-    /// An average pooling, or a global one (one window per plane).
-    AvgPool(Window),
-    /// Nothing: `input(…)` and `flatten` leave the values as they are.
-    Identity,
-    /// An activation as a layer of its own.
-    Activation(Activation),
-    /// A layer normalization: the index of its layer with parameters.
-    LayerNorm(usize),
-    /// A batch normalization: the index of its layer with parameters, and
-    /// the positions of each channel (1 for features).
-    BatchNorm(usize, usize),
+    /// A layer of a kind: the shapes it takes and gives, and the index of
+    /// its layer with parameters, if it has any.
+    Kind {
+        /// The layer as the spec has it.
+        spec: LayerSpec,
+        /// Its shapes.
+        io: Io,
+        /// Its index among the layers with parameters.
+        layer: Option<usize>,
+    },
+    /// A residual block's start: its input, passed on.
+    Open,
     /// A residual block's shortcut: the output of the stage at this index
     /// (the block's start, whose output is the block's input), again.
     Shortcut(usize),
@@ -52,11 +44,17 @@ impl Stage {
     /// The index of the layer with parameters this stage runs, if any.
     pub(crate) fn layer(&self) -> Option<usize> {
         match *self {
-            Stage::Dense(index)
-            | Stage::Conv(index, _)
-            | Stage::LayerNorm(index)
-            | Stage::BatchNorm(index, _) => Some(index),
-            _ => None,
+            Stage::Kind { layer, .. } => layer,
+            Stage::Open | Stage::Shortcut(_) | Stage::Join(_) => None,
+        }
+    }
+
+    /// What the stage's kind computes, with its shapes; `None` for a
+    /// block's marker.
+    pub(crate) fn kind(&self) -> Option<(&dyn Compute, Io)> {
+        match self {
+            Stage::Kind { spec, io, .. } => compute(spec.kind()).map(|kind| (kind, *io)),
+            Stage::Open | Stage::Shortcut(_) | Stage::Join(_) => None,
         }
     }
 }
@@ -66,71 +64,37 @@ fn stages(spec: &NetworkSpec) -> Vec<Stage> {
     let shapes = spec.output_shapes();
     let mut input = spec.input_shape();
     let mut next = 0;
-    spec.layers()
+    let layers = spec.layers();
+    layers
         .iter()
         .zip(shapes)
         .enumerate()
         .map(|(index, (layer, output))| {
-            let stage = match layer.kind() {
-                LayerKind::Dense(_) => Stage::Dense(next),
-                LayerKind::Conv2d(spec) => Stage::Conv(next, Geometry::of(spec, input, output)),
-                LayerKind::MaxPool2d(spec) => Stage::MaxPool(Window::of(spec, input, output)),
-                LayerKind::AvgPool2d(spec) => Stage::AvgPool(Window::of(spec, input, output)),
-                LayerKind::GlobalAvgPool2d => Stage::AvgPool(Window::global(input)),
-                LayerKind::Input(_) | LayerKind::Flatten | LayerKind::Residual { .. } => Stage::Identity,
-                LayerKind::Shortcut | LayerKind::ResidualEnd => {
-                    let block =
-                        blocks::block_of(spec.layers(), index).expect("a checked network's blocks are whole");
-                    match layer.kind() {
-                        LayerKind::Shortcut => Stage::Shortcut(block.start),
-                        _ if block.shortcut.is_some() => Stage::Join(block.branch_last()),
-                        _ => Stage::Join(block.start),
+            let io = Io { input, output };
+            input = output;
+            let block = || blocks::block_of(layers, index).expect("a checked network's blocks are whole");
+            match layer.kind().node() {
+                Node::Layer(_) => {
+                    let parameters = layer.kind().has_parameters();
+                    next += usize::from(parameters);
+                    Stage::Kind {
+                        spec: *layer,
+                        io,
+                        layer: parameters.then(|| next - 1),
                     }
                 }
-                LayerKind::Activation(activation) => Stage::Activation(*activation),
-                LayerKind::LayerNorm(_) => Stage::LayerNorm(next),
-                LayerKind::BatchNorm(_) => Stage::BatchNorm(next, input.plane().map_or(1, |[h, w]| h * w)),
-            };
-            next += usize::from(stage.layer().is_some());
-            input = output;
-            stage
+                Node::Marker(Marker::Start { .. }) => Stage::Open,
+                Node::Marker(Marker::Shortcut) => Stage::Shortcut(block().start),
+                Node::Marker(Marker::End) => {
+                    let block = block();
+                    match block.shortcut {
+                        Some(_) => Stage::Join(block.branch_last()),
+                        None => Stage::Join(block.start),
+                    }
+                }
+            }
         })
         .collect()
-}
-
-/// What one stage computed for a batch, as the backward pass needs it.
-pub(crate) struct Computed {
-    /// The pre-activation of a layer with parameters, where its
-    /// activation's derivative needs it (see [`activation::needs_pre`]).
-    pub(crate) pre: Option<Array2<f32>>,
-    /// The output.
-    pub(crate) out: Array2<f32>,
-    /// Where each window's maximum was, for a max pooling.
-    pub(crate) winners: Option<Vec<u32>>,
-    /// The statistics a batch normalization used.
-    pub(crate) statistics: Option<Statistics>,
-}
-
-impl Drop for Computed {
-    /// The arrays go back to the thread's spares for the next batch.
-    fn drop(&mut self) {
-        for array in [self.pre.take(), Some(core::mem::take(&mut self.out))]
-            .into_iter()
-            .flatten()
-        {
-            scratch::recycle(array);
-        }
-        if let Some(winners) = self.winners.take() {
-            scratch::recycle_indices(winners);
-        }
-    }
-}
-
-impl Computed {
-    /// The output, leaving an empty array in its place.
-    pub(crate) fn take_out(&mut self) -> Array2<f32> {
-        core::mem::take(&mut self.out)
-    }
 }
 
 /// What every stage computed for one batch.
@@ -162,135 +126,9 @@ pub struct Network {
     mode: Mode,
 }
 
-/// Whether a network runs as in training or in evaluation, as PyTorch's
-/// `model.train()` and `model.eval()`: a batch normalization normalises by
-/// the batch's statistics in training, by its running ones in evaluation.
-/// Other layers compute the same either way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// Batch statistics; a [`Trainer`](crate::Trainer) step moves the running ones.
-    #[default]
-    Train,
-    /// Running statistics.
-    Eval,
-}
-
 impl PartialEq for Network {
     fn eq(&self, other: &Network) -> bool {
         self.spec == other.spec && self.layers == other.layers
-    }
-}
-
-impl NetworkSpec {
-    /// Sample every layer's weights and biases with its init, from `seed`.
-    ///
-    /// The same seed gives bit-identical weights on every platform and for
-    /// any number of threads; each layer has its own streams, so changing
-    /// one layer leaves the others as they were (see the `generator` docs).
-    /// One exception: an orthogonal layer in the counter format is the Q of
-    /// a QR whose matrix kernels follow the processor's vector instructions,
-    /// so processors of different families (AVX2, AVX-512, NEON) may differ
-    /// in its last bits; its bits never depend on the thread count.
-    ///
-    /// ```
-    /// use netinit::{Activation, LayerSpec, NetworkSpec};
-    /// let spec = NetworkSpec::new(vec![LayerSpec::dense(784, 256, Activation::Relu)])?;
-    /// let network = spec.init(42);
-    /// assert_eq!(network.layers()[0].weight().dim(), (256, 784));
-    /// assert_eq!(network, spec.init(42));
-    /// # Ok::<(), netinit::SpecError>(())
-    /// ```
-    ///
-    /// # Panics
-    ///
-    /// When the system will not give the memory the weights need, with the
-    /// message [`NetworkSpec::try_init`] returns as an error (never an
-    /// abort). The spec's checks bound the size to what can be addressed,
-    /// not to what this machine has.
-    pub fn init(&self, origin: impl Into<Origin>) -> Network {
-        self.try_init(origin).unwrap_or_else(|error| panic!("{error}"))
-    }
-
-    /// [`NetworkSpec::init`], with an allocation the system refuses as an
-    /// [`Error::Allocation`] instead of a panic.
-    pub fn try_init(&self, origin: impl Into<Origin>) -> Result<Network, Error> {
-        let origin = origin.into();
-        let layers = self
-            .layer_paths()
-            .iter()
-            .zip(self.layers())
-            .filter_map(|(path, layer)| Layer::sample(layer, &LayerStreams::new(origin, path.as_ref()?)))
-            .collect::<Result<Vec<Layer>, Error>>()?;
-        Ok(Network::from_parts(self.clone(), layers, Some(origin)))
-    }
-
-    /// Rows `rows` of layer `layer`'s weights alone, bit-identical to the same
-    /// rows of `self.init(origin)`: a tensor-parallel shard without sampling
-    /// the rest (orthogonal init, which couples all rows, computes them all).
-    ///
-    /// ```
-    /// use netinit::{Activation, LayerSpec, NetworkSpec};
-    /// use netinit::ndarray::s;
-    /// let spec = NetworkSpec::new(vec![LayerSpec::dense(784, 256, Activation::Relu)])?;
-    /// let shard = spec.sample_rows(7, 0, 64..128)?;
-    /// assert_eq!(shard, spec.init(7).layers()[0].weight().slice(s![64..128, ..]));
-    /// # Ok::<(), netinit::Error>(())
-    /// ```
-    pub fn sample_rows(
-        &self,
-        origin: impl Into<Origin>,
-        layer: usize,
-        rows: Range<usize>,
-    ) -> Result<Array2<f32>, Error> {
-        let columns = 0..self.layers().get(layer).map_or(0, LayerSpec::weight_columns);
-        self.sample_block(origin, layer, rows, columns)
-    }
-
-    /// The block `rows × columns` of layer `layer`'s weights (a
-    /// convolution's as its `(out, in·kh·kw)` matrix) alone,
-    /// bit-identical to the same block of `self.init(origin)`: a column
-    /// shard of tensor parallelism, or any rectangle. In the counter format
-    /// only the block is sampled; in the 0.1 format its whole rows are.
-    ///
-    /// ```
-    /// use netinit::{Activation, LayerSpec, NetworkSpec};
-    /// use netinit::ndarray::s;
-    /// let spec = NetworkSpec::new(vec![LayerSpec::dense(784, 256, Activation::Relu)])?;
-    /// let block = spec.sample_block(7, 0, 64..128, 392..784)?;
-    /// assert_eq!(block, spec.init(7).layers()[0].weight().slice(s![64..128, 392..784]));
-    /// # Ok::<(), netinit::Error>(())
-    /// ```
-    pub fn sample_block(
-        &self,
-        origin: impl Into<Origin>,
-        layer: usize,
-        rows: Range<usize>,
-        columns: Range<usize>,
-    ) -> Result<Array2<f32>, Error> {
-        let layers = self.layers();
-        let no_such_layer = SpecError::NoSuchLayer {
-            index: layer,
-            layers: layers.len(),
-        };
-        let paths = self.layer_paths();
-        let (Some(spec), Some(Some(path))) = (layers.get(layer), paths.get(layer)) else {
-            return Err(no_such_layer.into());
-        };
-        if rows.start > rows.end || rows.end > spec.weight_rows() {
-            return Err(Error::RowRange {
-                start: rows.start,
-                end: rows.end,
-                rows: spec.weight_rows(),
-            });
-        }
-        if columns.start > columns.end || columns.end > spec.weight_columns() {
-            return Err(Error::ColumnRange {
-                start: columns.start,
-                end: columns.end,
-                columns: spec.weight_columns(),
-            });
-        }
-        sample_block(spec, &LayerStreams::new(origin.into(), path), rows, columns)
     }
 }
 
@@ -331,15 +169,6 @@ impl Network {
     /// What each of the spec's layers computes, first to last.
     pub(crate) fn stages(&self) -> &[Stage] {
         &self.stages
-    }
-
-    /// The activation `stage` applies: its layer's, or its own for an
-    /// activation layer; `None` for a stage without one.
-    pub(crate) fn activation_of(&self, stage: &Stage) -> Option<Activation> {
-        match *stage {
-            Stage::Activation(activation) => Some(activation),
-            _ => stage.layer().map(|layer| self.layers[layer].activation()),
-        }
     }
 
     /// The seed the weights were first sampled from, if known (training
@@ -417,7 +246,7 @@ impl Network {
             let mut computed = match stage {
                 Stage::Shortcut(start) | Stage::Join(start) => {
                     let other = kept[*start].take().expect("a block's start is kept for its end");
-                    let computed = self.compute_block(stage, previous, other.view());
+                    let computed = compute_block(stage, previous, other.view());
                     scratch::recycle(other);
                     computed
                 }
@@ -495,7 +324,7 @@ impl Network {
             let previous = cache.stages.last().map_or(input, |previous| previous.out.view());
             let computed = match stage {
                 Stage::Shortcut(other) | Stage::Join(other) => {
-                    self.compute_block(stage, previous, cache.stages[*other].out.view())
+                    compute_block(stage, previous, cache.stages[*other].out.view())
                 }
                 _ => self.compute(stage, previous, mode),
             };
@@ -516,82 +345,17 @@ impl Network {
         read
     }
 
-    /// A residual block's shortcut (the block's input `other` again) or
-    /// end (`previous + other`).
-    fn compute_block(&self, stage: &Stage, previous: ArrayView2<f32>, other: ArrayView2<f32>) -> Computed {
-        let out = match stage {
-            Stage::Join(_) => {
-                let mut sum = scratch::copy(previous);
-                sum += &other;
-                sum
-            }
-            _ => scratch::copy(other),
-        };
-        Computed {
-            pre: None,
-            out,
-            winners: None,
-            statistics: None,
-        }
+    /// The tensors of the layer `stage` runs (none for a layer without parameters).
+    pub(crate) fn tensors_of(&self, stage: &Stage) -> &[crate::runtime::layers::Tensor] {
+        stage.layer().map_or(&[], |layer| self.layers[layer].tensors())
     }
 
-    /// What `stage` computes in `mode` from a batch whose width is checked.
+    /// What `stage` computes in `mode` from a batch whose width is checked
+    /// (a block's start passes its input on).
     fn compute(&self, stage: &Stage, input: ArrayView2<f32>, mode: Mode) -> Computed {
-        let computed = |pre, out, winners| Computed {
-            pre,
-            out,
-            winners,
-            statistics: None,
-        };
-        match stage {
-            Stage::Dense(index) | Stage::Conv(index, _) => {
-                let layer = self.layers[*index].parameters();
-                let pre = match stage {
-                    Stage::Conv(_, geometry) => conv::forward(layer, input, geometry),
-                    _ => layer.affine(input),
-                };
-                if activation::needs_pre(layer.activation()) {
-                    let mut out = scratch::copy(pre.view());
-                    activation::apply(layer.activation(), out.view_mut());
-                    computed(Some(pre), out, None)
-                } else {
-                    // The output alone gives this activation's derivative.
-                    let mut out = pre;
-                    activation::apply(layer.activation(), out.view_mut());
-                    computed(None, out, None)
-                }
-            }
-            Stage::MaxPool(window) => {
-                let (out, winners) = pool::max_forward(input, window);
-                computed(None, out, Some(winners))
-            }
-            Stage::AvgPool(window) => computed(None, pool::average_forward(input, window), None),
-            Stage::Identity => computed(None, scratch::copy(input), None),
-            Stage::LayerNorm(index) => {
-                let Layer::LayerNorm(norm) = &self.layers[*index] else {
-                    unreachable!("a layer_norm stage runs a layer normalization")
-                };
-                let (out, normalized) = norm.forward(input);
-                computed(Some(normalized), out, None)
-            }
-            Stage::BatchNorm(index, positions) => {
-                let Layer::BatchNorm(norm) = &self.layers[*index] else {
-                    unreachable!("a batch_norm stage runs a batch normalization")
-                };
-                let (out, normalized, statistics) = norm.forward(input, *positions, mode == Mode::Train);
-                let mut done = computed(Some(normalized), out, None);
-                done.statistics = Some(statistics);
-                done
-            }
-            Stage::Activation(function) => {
-                let mut out = scratch::copy(input);
-                activation::apply(*function, out.view_mut());
-                let pre = activation::needs_pre(*function).then(|| scratch::copy(input));
-                computed(pre, out, None)
-            }
-            Stage::Shortcut(_) | Stage::Join(_) => {
-                unreachable!("a residual block's markers are computed by `compute_block`")
-            }
+        match stage.kind() {
+            Some((kind, io)) => kind.forward(self.tensors_of(stage), input, io, mode),
+            None => Computed::new(None, scratch::copy(input)),
         }
     }
 
@@ -605,14 +369,14 @@ impl Network {
             .filter(|layer| layer.kind().has_parameters());
         for (index, (layer, spec)) in self.layers.iter().zip(specs).enumerate() {
             if !layer.fits(spec) {
+                let declared = spec.parameters();
                 return Err(Error::LayerMismatch {
                     layer: index,
                     expected: described(
-                        spec.kind().name(),
-                        &spec.weight_shape(),
-                        spec.bias_count(),
-                        spec.activation(),
-                        spec.norm().map(|norm| norm.epsilon()),
+                        spec,
+                        declared
+                            .iter()
+                            .map(|tensor| (tensor.name(), tensor.shape().to_vec())),
                     ),
                     found: layer.describe(),
                 });
@@ -621,21 +385,13 @@ impl Network {
         Ok(())
     }
 
-    /// In training mode, a batch normalization needs two values per
-    /// channel at least: a variance to normalise by.
+    /// Every layer can compute a batch of this many rows in `mode` (a
+    /// batch normalization in training needs two values per channel).
     fn check_batch(&self, input: ArrayView2<f32>, mode: Mode) -> Result<(), Error> {
-        let smallest = self
-            .stages
-            .iter()
-            .filter_map(|stage| match stage {
-                Stage::BatchNorm(_, positions) => Some(input.nrows() * positions),
-                _ => None,
-            })
-            .min();
-        match smallest {
-            Some(found) if mode == Mode::Train && found < 2 => Err(Error::BatchTooSmall { found }),
-            _ => Ok(()),
+        for (kind, io) in self.stages.iter().filter_map(Stage::kind) {
+            kind.check_batch(input.nrows(), io, mode)?;
         }
+        Ok(())
     }
 
     fn check_input(&self, input: ArrayView2<f32>) -> Result<(), Error> {
@@ -651,12 +407,27 @@ impl Network {
     }
 }
 
+/// A residual block's shortcut (the block's input `other` again) or end
+/// (`previous + other`).
+fn compute_block(stage: &Stage, previous: ArrayView2<f32>, other: ArrayView2<f32>) -> Computed {
+    let out = match stage {
+        Stage::Join(_) => {
+            let mut sum = scratch::copy(previous);
+            sum += &other;
+            sum
+        }
+        _ => scratch::copy(other),
+    };
+    Computed::new(None, out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rules::activation::Activation;
     use crate::rules::init::Init;
     use crate::rules::layer::LayerSpec;
+    use crate::rules::validate::SpecError;
     use ndarray::s;
 
     fn spec(layers: Vec<LayerSpec>) -> NetworkSpec {
@@ -674,7 +445,7 @@ mod tests {
             let network = spec(vec![LayerSpec::dense(33, 50, Activation::Relu).with_weight(init)]);
             let full = network.init(5);
             for rows in [0..50, 0..1, 17..31, 49..50, 20..20] {
-                let alone = network.sample_rows(5, 0, rows.clone()).unwrap();
+                let alone = network.sample_rows(5, 0, "weight", rows.clone()).unwrap();
                 assert_eq!(alone, full.layers()[0].weight().slice(s![rows, ..]), "{init}");
             }
         }
@@ -723,31 +494,41 @@ mod tests {
     fn bad_ranges_and_layers_are_errors() {
         let network = spec(vec![LayerSpec::dense(3, 4, Activation::Relu)]);
         assert_eq!(
-            network.sample_rows(0, 1, 0..1),
+            network.sample_rows(0, 1, "weight", 0..1),
             Err(Error::Spec(SpecError::NoSuchLayer { index: 1, layers: 1 }))
         );
         assert_eq!(
-            network.sample_rows(0, 0, 2..5),
+            network.sample_rows(0, 0, "weight", 2..5),
             Err(Error::RowRange {
                 start: 2,
                 end: 5,
                 rows: 4
             })
         );
+        assert_eq!(
+            network.sample_rows(0, 0, "gamma", 0..1).unwrap_err().to_string(),
+            "layer 0 has no tensor `gamma`; its tensors are `weight`, `bias`"
+        );
         #[allow(clippy::reversed_empty_ranges)]
         let backwards = 3..2;
-        assert!(network.sample_rows(0, 0, backwards.clone()).is_err());
+        assert!(network.sample_rows(0, 0, "weight", backwards.clone()).is_err());
         assert_eq!(
-            network.sample_block(0, 0, 0..4, 1..4),
+            network.sample_block(0, 0, "weight", 0..4, 1..4),
             Err(Error::ColumnRange {
                 start: 1,
                 end: 4,
                 columns: 3
             })
         );
-        assert!(network.sample_block(0, 0, 0..4, backwards).is_err());
-        let error = network.sample_block(0, 0, 0..1, 2..9).unwrap_err().to_string();
-        assert_eq!(error, "columns 2..9 are out of range: the layer has columns 0..3");
+        assert!(network.sample_block(0, 0, "weight", 0..4, backwards).is_err());
+        let error = network
+            .sample_block(0, 0, "weight", 0..1, 2..9)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "columns 2..9 are out of range: the tensor has columns 0..3"
+        );
     }
 
     #[test]
@@ -768,8 +549,8 @@ mod tests {
             error,
             Error::LayerMismatch {
                 layer: 0,
-                expected: "dense [4, 4], 4 biases, relu".into(),
-                found: "layer_norm [4], 4 biases, identity, ε = 1e-5".into()
+                expected: "dense(4 -> 4, relu) with weight [4, 4], bias [4]".into(),
+                found: "layer_norm(4) with weight [4], bias [4]".into()
             }
         );
         network.layers_mut().swap(0, 1);

@@ -17,8 +17,8 @@ use faer::linalg::qr::no_pivoting::factor::{qr_in_place, qr_in_place_scratch, re
 use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Conj, MatMut, Par};
 
+use crate::runtime::alloc::zeroed;
 use crate::runtime::error::Error;
-use crate::runtime::layers::dense::zeroed;
 
 /// A `rows × cols` row-major matrix with orthonormal rows (if `rows <= cols`)
 /// or columns (otherwise), times `gain`, from `normals`: `rows · cols`
@@ -182,13 +182,7 @@ mod tests {
             key: [seed as u32, 1],
             stream: 2,
         };
-        crate::runtime::counter::fill(
-            &mut normals,
-            0,
-            crate::runtime::counter::Shape::Normal,
-            1.0,
-            source,
-        );
+        crate::runtime::counter::fill(&mut normals, 0, crate::runtime::counter::Law::Normal, 1.0, source);
         normals
     }
 

@@ -17,6 +17,6 @@ fn main() {
     assert_eq!(OTHER.layers().len(), 1);
     assert_eq!(STATIC.outputs(), 2);
     assert_eq!(local.inputs(), 1000);
-    assert_eq!(local.layers()[0].outputs(), 500);
+    assert_eq!(local.output_shapes()[0], netinit::Shape::Features(500));
     from_text::assert_same(include_str!("expression_forms.rs"), &[MNIST, OTHER, STATIC.clone(), local]);
 }

@@ -119,7 +119,7 @@ fn main() {
     let spec = EVERYTHING;
     let layers = spec.layers();
     assert_eq!(layers.len(), 14);
-    assert_eq!(layers[0].inputs(), 1024);
+    assert_eq!(spec.input_shape(), netinit::Shape::Features(1024));
     assert_eq!(layers[3].activation(), Activation::LeakyRelu(0.2));
     let Init::Scaled(scaling) = layers[2].weight() else { panic!("he derived") };
     assert_eq!(scaling.distribution, Distribution::Uniform);
@@ -152,7 +152,9 @@ fn main() {
     assert!(output.rows().into_iter().all(|row| (row.sum() - 1.0).abs() < 1e-5));
     assert_eq!(BATCH_NORMALIZED.output_shapes()[2], netinit::Shape::image(16, 8, 8));
     assert_eq!(BATCH_NORMALIZED.layers()[2].parameter_count(), Some(32));
-    let norm = NORMALIZED.layers()[2].norm().copied().unwrap();
+    let netinit::LayerKind::LayerNorm(netinit::LayerNormSpec(norm)) = *NORMALIZED.layers()[2].kind() else {
+        panic!("a layer normalization")
+    };
     assert_eq!((norm.features(), norm.epsilon()), (256, 1e-6));
     assert_eq!(norm.gamma(), Init::Constant { value: 0.5 });
     assert_eq!(NORMALIZED.parameter_count(), 2 * 784 + 784 * 256 + 2 * 256 + 2570);
@@ -161,7 +163,7 @@ fn main() {
     assert_eq!(ACTIVATIONS.output_shapes()[3], netinit::Shape::image(4, 3, 3));
     assert_eq!(ACTIVATIONS.output_shapes()[5], netinit::Shape::Features(36));
     // `bias = none`: the convolution's 4 biases are gone.
-    assert!(!ACTIVATIONS.layers()[1].has_bias());
+    assert!(ACTIVATIONS.layers()[1].parameter("bias").is_none());
     assert_eq!(ACTIVATIONS.parameter_count(), 36 + 370);
     let output = ACTIVATIONS.init(0).forward(netinit::ndarray::Array2::ones((2, 64)).view()).unwrap();
     assert!(output.rows().into_iter().all(|row| (row.sum() - 1.0).abs() < 1e-5));

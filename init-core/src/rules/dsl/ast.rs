@@ -4,6 +4,8 @@
 use proc_macro2::Span;
 use syn::{Attribute, Ident, Visibility};
 
+use crate::rules::layer::Marker;
+
 /// A name the user wrote.
 pub struct Name {
     pub text: String,
@@ -110,16 +112,6 @@ pub enum Body {
     /// start, its branch's layers, its shortcut's marker and layers, and
     /// its end, in that order.
     Marker(Marker),
-}
-
-/// Where a residual block's layers begin and end.
-pub enum Marker {
-    /// `residual(`, and whether the branch scaling applies.
-    Start { scaled: bool },
-    /// `shortcut =`.
-    Shortcut,
-    /// The block's closing parenthesis.
-    End,
 }
 
 /// A layer as read, or the span of one that could not be read.

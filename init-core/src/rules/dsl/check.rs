@@ -7,16 +7,18 @@ use proc_macro2::Span;
 use crate::rules::blocks;
 use crate::rules::dsl::model::Model;
 use crate::rules::dsl::report::{Report, Reports};
-use crate::rules::dsl::Severity;
-use crate::rules::layer::{LayerKind, LayerSpec};
+use crate::rules::dsl::{Checked, Severity};
+use crate::rules::layer::{LayerSpec, Marker, Node};
 use crate::rules::levels::{Level, Lint};
-use crate::rules::network::NetworkSpec;
+use crate::rules::lint;
 use crate::rules::part::Part;
+use crate::rules::signal::scale_branches;
 use crate::rules::validate::{validate, SpecError};
 
-/// Record every finding of the model in `reports`; the spec when it holds
+/// Record every finding of the model in `reports`; the network's layers,
+/// with the derived branch scaling, and its lint levels, when it holds
 /// together (no error but, perhaps, its lints').
-pub fn check(model: &Model, reports: &mut Reports) -> Option<NetworkSpec> {
+pub fn check(model: &Model, reports: &mut Reports) -> Option<Checked> {
     let specs: Vec<LayerSpec> = model.layers.iter().map(|layer| layer.spec).collect();
     let mut structural = 0;
     // A layer with a mistake of its own is not also linted: its numbers are
@@ -49,8 +51,8 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<NetworkSpec> {
     }
     let complete = model.layers.iter().all(|layer| layer.complete);
     let holds_together = !reports.has_errors();
-    let spec = NetworkSpec::from_parts(specs, model.lints);
-    for finding in spec.lint() {
+    let layers = scale_branches(&specs);
+    for finding in lint::findings(&layers, &model.lints) {
         let layer = &model.layers[finding.layer];
         if !layer.complete || broken[finding.layer] {
             continue;
@@ -60,8 +62,8 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<NetworkSpec> {
             continue;
         }
         // A block's end takes its attributes from `residual(…)`, its start.
-        let attributes = match layer.spec.kind() {
-            LayerKind::ResidualEnd => blocks::block_of(spec.layers(), finding.layer)
+        let attributes = match blocks::marker(&layer.spec) {
+            Some(Marker::End) => blocks::block_of(&layers, finding.layer)
                 .map_or(layer.spec.lint_levels(), |block| {
                     model.layers[block.start].spec.lint_levels()
                 }),
@@ -84,7 +86,10 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<NetworkSpec> {
             span: layer.spans.of(finding.part),
         });
     }
-    holds_together.then_some(spec)
+    holds_together.then_some(Checked {
+        layers,
+        lints: model.lints,
+    })
 }
 
 /// Why a finding is reported at `level`, given the level an attribute
@@ -125,7 +130,7 @@ fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
             // shape unknown.
             let mut unknown_before = false;
             for before in model.layers[..layer].iter().rev() {
-                let dense = matches!(before.spec.kind(), LayerKind::Dense(_) | LayerKind::LayerNorm(_));
+                let dense = fixes_its_width(&before.spec);
                 if !before.outputs_known || (!dense && !before.complete) {
                     unknown_before = true;
                     break;
@@ -149,9 +154,25 @@ fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
         SpecError::UnfusedActivation { layer, .. } => model.layers[..layer]
             .iter()
             .rev()
-            .find(|before| *before.spec.kind() != LayerKind::Flatten)
+            .find(|before| !reshapes_only(&before.spec))
             .is_some_and(|before| !before.complete),
         _ => false,
+    }
+}
+
+/// Whether `layer` alone fixes the shape it gives (see [`Kind::fixes_output`](crate::rules::layer::kind::Kind::fixes_output)).
+fn fixes_its_width(layer: &LayerSpec) -> bool {
+    match layer.kind().node() {
+        Node::Layer(kind) => kind.fixes_output(),
+        Node::Marker(_) => false,
+    }
+}
+
+/// Whether `layer` only changes the shape of what it passes on (`flatten`).
+fn reshapes_only(layer: &LayerSpec) -> bool {
+    match layer.kind().node() {
+        Node::Layer(kind) => kind.reshapes_only(),
+        Node::Marker(_) => false,
     }
 }
 

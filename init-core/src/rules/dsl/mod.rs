@@ -1,5 +1,5 @@
 //! The DSL: what goes between the brackets of `network![…]`, read the same
-//! way by the macro at compile time and by [`NetworkSpec::from_dsl`],
+//! way by the macro at compile time and by [`NetworkSpec::from_dsl`](crate::NetworkSpec::from_dsl),
 //! `str::parse` and the `netinit` command line at run time, with the same
 //! diagnostics word for word.
 //!
@@ -10,126 +10,55 @@
 //! second gives names their meaning, the third runs the spec's validation
 //! and lints and places each finding at its token.
 
-mod ast;
+pub(crate) mod ast;
 mod check;
+mod diagnostic;
 mod init_call;
 mod model;
-mod print;
+pub(crate) mod options;
+pub(crate) mod print;
 mod read;
-mod report;
-mod text;
-
-use core::fmt;
-use core::ops::Range;
+pub(crate) mod report;
+pub(crate) mod spans;
+pub(crate) mod syntax;
+pub(crate) mod text;
+pub(crate) mod values;
 
 use proc_macro2::TokenStream;
 
-use crate::rules::levels::Lint;
-use crate::rules::network::NetworkSpec;
+use crate::rules::layer::LayerSpec;
+use crate::rules::levels::LintLevels;
+use crate::rules::tokens;
 
 #[doc(hidden)]
 pub use ast::Item;
+pub use diagnostic::{Diagnostic, LineColumn, Location, ParseError, Severity};
 #[doc(hidden)]
 pub use report::Report;
 
-/// How serious a diagnostic is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    /// The network is refused (the macro does not compile).
-    Error,
-    /// The network is accepted; something is likely wrong.
-    Warning,
-}
-
-/// A position in the text: line and column, both counted from 1 (columns
-/// in characters), as rustc prints them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct LineColumn {
-    /// The line, from 1.
-    pub line: usize,
-    /// The column, from 1, in characters.
-    pub column: usize,
-}
-
-/// Where a diagnostic points in the text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Location {
-    /// The first character of the offending tokens.
-    pub start: LineColumn,
-    /// Just past the last one.
-    pub end: LineColumn,
-    /// The same, as byte offsets into the text.
-    pub bytes: Range<usize>,
-}
-
-/// One finding in a DSL text: its message, help and notes are those the
-/// compiler prints for the same network in `network![…]`.
+/// A network that holds together: its layers, with the derived branch
+/// scaling, and the lint levels set on the whole network.
+#[doc(hidden)]
 #[derive(Clone, Debug, PartialEq)]
-pub struct Diagnostic {
-    /// An error or a warning.
-    pub severity: Severity,
-    /// The lint that found it, if a lint did.
-    pub lint: Option<Lint>,
-    /// What is wrong.
-    pub message: String,
-    /// How to fix it.
-    pub help: Option<String>,
-    /// Why it is reported at this level, and other context.
-    pub notes: Vec<String>,
-    /// The offending tokens.
-    pub location: Location,
+pub struct Checked {
+    /// The layers, first to last.
+    pub layers: Vec<LayerSpec>,
+    /// The lint levels set on the whole network.
+    pub lints: LintLevels,
 }
 
-impl fmt::Display for Diagnostic {
-    /// `error: message` with the line and column, then the help and notes:
-    /// plain text for logs; the `netinit` command line renders the source.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let severity = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        let LineColumn { line, column } = self.location.start;
-        write!(f, "{severity}: {}\n --> {line}:{column}", self.message)?;
-        if let Some(help) = &self.help {
-            write!(f, "\n  = help: {help}")?;
-        }
-        for note in &self.notes {
-            write!(f, "\n  = note: {note}")?;
-        }
-        Ok(())
+impl Checked {
+    /// Each layer as the constant expression that builds it, for the
+    /// `network!` macro's expansion.
+    pub fn layer_tokens(&self) -> Vec<TokenStream> {
+        self.layers.iter().map(LayerSpec::tokens).collect()
+    }
+
+    /// The network's lint levels as a constant expression.
+    pub fn lint_tokens(&self) -> TokenStream {
+        tokens::lint_levels(&self.lints)
     }
 }
-
-/// Why a DSL text is not a network: every diagnostic, errors and warnings,
-/// in the order the compiler reports them.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ParseError {
-    /// Every finding; at least one is an error.
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl ParseError {
-    /// The errors alone.
-    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics
-            .iter()
-            .filter(|diagnostic| diagnostic.severity == Severity::Error)
-    }
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (index, diagnostic) in self.errors().enumerate() {
-            if index > 0 {
-                f.write_str("\n")?;
-            }
-            write!(f, "{diagnostic}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ParseError {}
 
 /// What the reader made of an invocation, for the `network!` macro.
 #[doc(hidden)]
@@ -139,7 +68,7 @@ pub struct Reading {
     /// The item form's struct, when its outline could be read.
     pub item: Option<Item>,
     /// The network, when it holds together (its lints may still refuse it).
-    pub spec: Option<NetworkSpec>,
+    pub network: Option<Checked>,
     /// Every finding, in order.
     pub reports: Vec<Report>,
 }
@@ -162,16 +91,16 @@ pub fn read_tokens(tokens: TokenStream) -> Reading {
         return Reading {
             item_form,
             item: None,
-            spec: None,
+            network: None,
             reports: reports.into_vec(),
         };
     };
     let model = model::model(invocation, &mut reports);
-    let spec = check::check(&model, &mut reports);
+    let network = check::check(&model, &mut reports);
     Reading {
         item_form,
         item: model.item,
-        spec,
+        network,
         reports: reports.into_vec(),
     }
 }

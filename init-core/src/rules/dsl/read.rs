@@ -8,11 +8,13 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, LitFloat, LitInt, Token};
 
 use crate::rules::dsl::ast::{
-    Arg, Body, Call, Invocation, Item, Layer, LayerOption, LayerSlot, LintAttr, Marker, Name, Number,
-    OptionValue, Width,
+    Arg, Body, Call, Invocation, Item, Layer, LayerOption, LayerSlot, LintAttr, Name, Number, OptionValue,
+    Width,
 };
 use crate::rules::dsl::report::{unknown_name, Reports};
+use crate::rules::dsl::syntax::Form;
 use crate::rules::keywords::{self, LEVELS};
+use crate::rules::layer::{self, Marker};
 use crate::rules::suggest;
 
 /// Read the invocation in the form [`looks_like_item`] chose; `None` when
@@ -132,11 +134,12 @@ fn read_layer(input: ParseStream, reports: &mut Reports, layers: &mut Vec<LayerS
         )
     })?;
     let name = kind.to_string();
-    let bare = [keywords::FLATTEN, keywords::GLOBAL_AVG_POOL2D].contains(&name.as_str());
+    let form = layer::syntax(&name).map(|syntax| syntax.form);
+    let bare = form == Some(Form::Bare);
     // An activation, or a name that is no layer kind written alone
     // (which the model reports, with the names it may have meant).
-    let activation = !keywords::LAYER_KINDS.contains(&name.as_str())
-        && (keywords::ACTIVATIONS.contains(&name.as_str()) || !input.peek(syn::token::Paren));
+    let activation = form == Some(Form::Call)
+        || (form.is_none() && name != keywords::RESIDUAL && !input.peek(syn::token::Paren));
     let attrs = lint_attrs(&attrs, reports);
     if name == keywords::RESIDUAL && input.peek(syn::token::Paren) {
         let content;
@@ -182,15 +185,7 @@ fn read_layer(input: ParseStream, reports: &mut Reports, layers: &mut Vec<LayerS
                 content.parse::<TokenStream>()?;
             }
             Ok(Body::Bare)
-        } else if [
-            keywords::INPUT,
-            keywords::MAX_POOL2D,
-            keywords::AVG_POOL2D,
-            keywords::LAYER_NORM,
-            keywords::BATCH_NORM,
-        ]
-        .contains(&name.as_str())
-        {
+        } else if form == Some(Form::Sizes) {
             read_sizes_body(&content, &name, reports).map(|(sizes, options)| Body::Sizes {
                 sizes,
                 options,
@@ -306,17 +301,15 @@ fn read_block(
     Ok(())
 }
 
-/// How a layer of kind `name` is written, for the messages.
+/// How a layer of kind `name` is written, for the messages (a name that
+/// is no kind is taken for a dense layer).
 fn example(name: &str) -> &'static str {
-    match name {
-        keywords::CONV2D => "`conv2d(IN -> OUT, ACTIVATION, kernel = K)`",
-        keywords::INPUT => "`input(C, H, W)` or `input(N)`",
-        keywords::MAX_POOL2D => "`max_pool2d(K)`",
-        keywords::AVG_POOL2D => "`avg_pool2d(K)`",
-        keywords::LAYER_NORM => "`layer_norm(N)`",
-        keywords::BATCH_NORM => "`batch_norm(C)`",
-        keywords::RESIDUAL => "`residual(LAYER, …)`",
-        _ => "`dense(IN -> OUT, ACTIVATION)`",
+    match (name, layer::syntax(name)) {
+        (keywords::RESIDUAL, _) => "`residual(LAYER, …)`",
+        (_, Some(syntax)) => syntax.example,
+        (_, None) => {
+            layer::syntax(keywords::DENSE).map_or("`dense(IN -> OUT, ACTIVATION)`", |dense| dense.example)
+        }
     }
 }
 

@@ -12,109 +12,47 @@ use core::str::FromStr;
 use proc_macro2::{Span, TokenStream};
 
 use crate::rules::activation::Activation;
+use crate::rules::dsl::options::init_alone;
 use crate::rules::dsl::report::{Report, Reports};
-use crate::rules::dsl::{model, read, read_tokens, Diagnostic, LineColumn, Location, ParseError, Severity};
+use crate::rules::dsl::values::activation_alone;
+use crate::rules::dsl::{read, read_tokens, Checked, Diagnostic, LineColumn, Location, ParseError, Severity};
 use crate::rules::init::Init;
-use crate::rules::layer::LayerSpec;
-use crate::rules::network::NetworkSpec;
+use crate::rules::layer;
 
-impl NetworkSpec {
-    /// The network written in `text`, in the grammar of `network![…]`
-    /// (what goes between the brackets, comments allowed), with its
-    /// warnings; or every diagnostic, errors and warnings, with line and
-    /// column. The messages are the compiler's for the same network.
-    ///
-    /// ```
-    /// use netinit::dsl::Severity;
-    /// use netinit::NetworkSpec;
-    ///
-    /// let (spec, warnings) = NetworkSpec::from_dsl("dense(784 -> 256, relu), dense(256 -> 10, softmax)")?;
-    /// assert_eq!(spec.parameter_count(), 203_530);
-    /// assert!(warnings.is_empty());
-    ///
-    /// let error = NetworkSpec::from_dsl("dense(784 -> 256, rleu),\ndense(128 -> 10, softmax)").unwrap_err();
-    /// let messages: Vec<&str> = error.diagnostics.iter().map(|d| d.message.as_str()).collect();
-    /// assert_eq!(messages, [
-    ///     "unknown activation `rleu`; did you mean `relu`?",
-    ///     "layer 1 takes 128 inputs, but layer 0 before it gives 256 outputs",
-    /// ]);
-    /// assert_eq!(error.diagnostics[1].location.start.line, 2);
-    /// assert_eq!(error.diagnostics[1].severity, Severity::Error);
-    /// # Ok::<(), netinit::dsl::ParseError>(())
-    /// ```
-    pub fn from_dsl(text: &str) -> Result<(NetworkSpec, Vec<Diagnostic>), ParseError> {
-        on_own_thread(text, |tokens| {
-            let end = end_of_tokens(&tokens);
-            let reading = read_tokens(tokens);
-            let refused = reading.refused();
-            let diagnostics = locate(reading.reports, text, end);
-            match reading.spec {
-                Some(spec) if !refused => Ok((spec, diagnostics)),
-                _ => Err(ParseError { diagnostics }),
-            }
-        })
-    }
-}
-
-impl NetworkSpec {
-    /// The network written in `text` if it holds together, its lints
-    /// aside: what a checkpoint's spec must be, since `NetworkSpec::new`
-    /// accepts networks that the lints refuse (a constant init reproduced
-    /// on purpose).
-    pub(crate) fn read_structure(text: &str) -> Result<NetworkSpec, ParseError> {
-        on_own_thread(text, |tokens| {
-            let end = end_of_tokens(&tokens);
-            let reading = read_tokens(tokens);
-            let structural: Vec<Report> = reading
-                .reports
-                .into_iter()
-                .filter(|report| report.severity == Severity::Error && report.lint.is_none())
-                .collect();
-            match reading.spec {
-                Some(spec) if structural.is_empty() => Ok(spec),
-                _ => Err(ParseError {
-                    diagnostics: locate(structural, text, end),
-                }),
-            }
-        })
-    }
-}
-
-impl FromStr for NetworkSpec {
-    type Err = ParseError;
-
-    /// [`NetworkSpec::from_dsl`] without the warnings (they are also in
-    /// [`NetworkSpec::lint`]).
-    fn from_str(text: &str) -> Result<NetworkSpec, ParseError> {
-        NetworkSpec::from_dsl(text).map(|(spec, _)| spec)
-    }
-}
-
-impl FromStr for LayerSpec {
-    type Err = ParseError;
-
-    /// One layer, with its lint attributes: `dense(784 -> 256, relu)`. A
-    /// layer alone is checked as [`NetworkSpec::new`] checks it, without the
-    /// lints, which judge a layer in its network: `dense(8 -> 2, identity,
-    /// init = zeros)` reads, though `network!` refuses it by default.
-    ///
-    /// ```
-    /// use netinit::{Activation, LayerSpec};
-    /// let layer: LayerSpec = "dense(784 -> 256, relu)".parse()?;
-    /// assert_eq!(layer, LayerSpec::dense(784, 256, Activation::Relu));
-    /// # Ok::<(), netinit::dsl::ParseError>(())
-    /// ```
-    fn from_str(text: &str) -> Result<LayerSpec, ParseError> {
-        let spec = NetworkSpec::read_structure(text)?;
-        match (spec.layers(), spec.lint_levels().is_empty()) {
-            ([layer], true) => Ok(*layer),
-            _ => Err(one_error(
-                text,
-                "expected one layer, such as `dense(784 -> 256, relu)`",
-                "parse a `NetworkSpec` for several layers or for lint levels of the whole network",
-            )),
+/// The network written in `text` with its warnings, or every diagnostic
+/// (see [`NetworkSpec::from_dsl`](crate::NetworkSpec::from_dsl)).
+pub(crate) fn network(text: &str) -> Result<(Checked, Vec<Diagnostic>), ParseError> {
+    on_own_thread(text, |tokens| {
+        let end = end_of_tokens(&tokens);
+        let reading = read_tokens(tokens);
+        let refused = reading.refused();
+        let diagnostics = locate(reading.reports, text, end);
+        match reading.network {
+            Some(network) if !refused => Ok((network, diagnostics)),
+            _ => Err(ParseError { diagnostics }),
         }
-    }
+    })
+}
+
+/// The network written in `text` if it holds together, its lints aside:
+/// what a checkpoint's spec must be, since `NetworkSpec::new` accepts
+/// networks that the lints refuse (a constant init reproduced on purpose).
+pub(crate) fn structure(text: &str) -> Result<Checked, ParseError> {
+    on_own_thread(text, |tokens| {
+        let end = end_of_tokens(&tokens);
+        let reading = read_tokens(tokens);
+        let structural: Vec<Report> = reading
+            .reports
+            .into_iter()
+            .filter(|report| report.severity == Severity::Error && report.lint.is_none())
+            .collect();
+        match reading.network {
+            Some(network) if structural.is_empty() => Ok(network),
+            _ => Err(ParseError {
+                diagnostics: locate(structural, text, end),
+            }),
+        }
+    })
 }
 
 impl FromStr for Activation {
@@ -130,7 +68,7 @@ impl FromStr for Activation {
     /// ```
     fn from_str(text: &str) -> Result<Activation, ParseError> {
         read_fragment(text, |tokens, reports| match read::activation(tokens) {
-            Ok(call) => model::activation_alone(&call, reports),
+            Ok(call) => activation_alone(&call, reports),
             Err(error) => {
                 reports.syntax(error);
                 None
@@ -157,7 +95,7 @@ impl FromStr for Init {
     /// ```
     fn from_str(text: &str) -> Result<Init, ParseError> {
         read_fragment(text, |tokens, reports| match read::init(tokens) {
-            Ok((value, options)) => model::init_alone(&value, &options, reports),
+            Ok((value, options)) => init_alone(&value, &options, &layer::options_anywhere(), reports),
             Err(error) => {
                 reports.syntax(error);
                 None
@@ -230,7 +168,7 @@ fn on_own_thread<T: Send>(
 }
 
 /// One error about the whole text.
-fn one_error(text: &str, message: &str, help: &str) -> ParseError {
+pub(crate) fn one_error(text: &str, message: &str, help: &str) -> ParseError {
     ParseError {
         diagnostics: vec![Diagnostic {
             severity: Severity::Error,
@@ -301,6 +239,7 @@ fn position(text: &str, offset: usize) -> LineColumn {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::network::NetworkSpec;
 
     #[test]
     fn positions_count_lines_and_characters_from_one() {

@@ -1,12 +1,29 @@
 //! The weighted core that `dense` and `conv2d` share: `IN -> OUT`, the
 //! activation, the weight and bias inits, and the receptive field that
-//! makes a convolution's fans; its parameters and the checks of its fields.
+//! makes a convolution's fans; its tensors, the checks of its fields, its
+//! step of the signal analysis, and how it is read and written.
 
-use crate::rules::activation::Activation;
+use core::fmt;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::rules::activation::{Activation, MAX_ALPHA};
+use crate::rules::dsl::ast::{self, Body};
+use crate::rules::dsl::options::{OptionSpec, Options};
+use crate::rules::dsl::spans::LayerSpans;
+use crate::rules::dsl::syntax::Reader;
+use crate::rules::dsl::values::activation;
 use crate::rules::error::SpecError;
 use crate::rules::fans::Fans;
 use crate::rules::init::{Draw, Init};
+use crate::rules::keywords;
+use crate::rules::parameter::{ParameterSpec, Role};
 use crate::rules::part::Part;
+use crate::rules::signal::step::{SignalAt, Spread, Step, Stepped};
+use crate::rules::signal::values::{activated, factor_variance, mean, Values};
+use crate::rules::signal::windows::Windows;
+use crate::rules::tokens;
 
 /// `IN -> OUT, ACTIVATION` with its inits: all of `dense(…)`, and the
 /// part of `conv2d(…)` that is not its geometry. For a convolution, IN and
@@ -87,15 +104,6 @@ impl AffineSpec {
         self.biased
     }
 
-    /// How many biases: one per output, none with `bias = none`.
-    pub const fn bias_count(&self) -> usize {
-        if self.biased {
-            self.outputs
-        } else {
-            0
-        }
-    }
-
     /// The input width (channels for a convolution).
     pub const fn inputs(&self) -> usize {
         self.inputs
@@ -135,24 +143,30 @@ impl AffineSpec {
         self.weight.draw(self.activation, self.fans())
     }
 
-    /// What the biases are drawn from, with the scale resolved.
-    pub fn bias_draw(&self) -> Draw {
-        self.bias.draw(self.activation, self.fans())
-    }
-
-    /// Weights plus biases (if any), `None` if that overflows `usize`.
-    pub const fn parameter_count(&self) -> Option<usize> {
-        match self.inputs.checked_mul(self.receptive_field) {
-            Some(row) => match row.checked_mul(self.outputs) {
-                Some(weights) => weights.checked_add(self.bias_count()),
-                None => None,
-            },
-            None => None,
+    /// Its tensors: `weight` of PyTorch shape `shape`, held as `(OUT, IN ×
+    /// receptive field)`, and `bias` unless `bias = none`.
+    pub(crate) fn parameters(&self, shape: &[usize]) -> Vec<ParameterSpec> {
+        let weight = ParameterSpec::matrix(
+            keywords::WEIGHT,
+            Role::Weights,
+            shape,
+            [self.outputs, self.row_width()],
+            self.weight,
+        )
+        .resolved_with(self.activation, self.fans())
+        .derived_from(Init::derived(self.activation))
+        .branch_scaled();
+        let bias = ParameterSpec::vector(keywords::BIAS, Role::Biases, self.outputs, self.bias)
+            .resolved_with(self.activation, self.fans())
+            .derived_from(Init::zeros());
+        match self.biased {
+            true => vec![weight, bias],
+            false => vec![weight],
         }
     }
 
     /// The mistakes in the widths of layer `index`.
-    pub(crate) fn shape_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
+    pub(crate) fn size_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
         for (width, part) in [(self.inputs, Part::Inputs), (self.outputs, Part::Outputs)] {
             if width == 0 {
                 errors.push(SpecError::ZeroWidth { layer: index, part });
@@ -161,40 +175,256 @@ impl AffineSpec {
     }
 
     /// The mistakes in the activation and the inits of layer `index`.
-    pub(crate) fn init_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
-        super::activation_errors(self.activation, index, errors);
-        for (init, part) in [(self.weight, Part::WeightScale), (self.bias, Part::BiasScale)] {
-            if let Some((what, value)) = init.invalid_scale() {
-                errors.push(SpecError::InvalidScale {
-                    layer: index,
-                    part,
-                    what,
-                    value,
-                });
+    pub(crate) fn init_errors(
+        &self,
+        index: usize,
+        parameters: &[ParameterSpec],
+        errors: &mut Vec<SpecError>,
+    ) {
+        activation_errors(self.activation, index, errors);
+        ParameterSpec::init_errors(parameters, index, errors);
+    }
+
+    /// Set the init of `weight` or `bias`.
+    pub(crate) fn set_init(&mut self, parameter: &str, init: Init) -> bool {
+        match parameter {
+            keywords::WEIGHT => *self = self.with_weight(init),
+            keywords::BIAS => *self = self.with_bias(init),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Drop the biases (`bias = none`).
+    pub(crate) fn remove(&mut self, parameter: &str) -> bool {
+        let removed = parameter == keywords::BIAS;
+        if removed {
+            *self = self.without_bias();
+        }
+        removed
+    }
+
+    /// The step of the analysis: the pre-activation's variance at each
+    /// output position (`windows` for a convolution), then the
+    /// activation's moments. Constant weights leave the layer out (its
+    /// output is meant to start at a fixed value); a residual branch's last
+    /// layer at zero (ReZero) gives its activation of the bias, exactly,
+    /// for every input, and passes no gradient below it.
+    pub(crate) fn signal(&self, input: &Values, windows: Option<Windows>, at: &SignalAt) -> Stepped {
+        let weight = at.moments.first().copied().unwrap_or(0.0);
+        let bias = at.moments.get(1).copied().unwrap_or(0.0);
+        let constant = at.parameters.first().is_some_and(ParameterSpec::is_constant);
+        if !constant {
+            return self.forward(weight, bias, input, windows);
+        }
+        if let (0.0, Init::Constant { value }) = (weight, self.bias) {
+            if (at.ends_branch)() {
+                let second = self.activation.value(value).powi(2);
+                let values = Values::constant(second, true, at.output_plane, 1.0);
+                let step = Step::Zero { input: input.plane };
+                return Stepped {
+                    random: true,
+                    ..Stepped::plain(values, step)
+                };
             }
         }
-        // Scales are checked as the f32 values they become.
-        if !errors.iter().any(|error| error.layer() == Some(index)) {
-            for (draw, part) in [
-                (self.weight_draw(), Part::WeightScale),
-                (self.bias_draw(), Part::BiasScale),
-            ] {
-                let largest = draw.largest_magnitude();
-                if largest.is_nan() || largest > f64::from(f32::MAX) {
-                    errors.push(SpecError::ScaleOverflow {
-                        layer: index,
-                        part,
-                        largest,
-                    });
-                }
+        let step = Step::Affine {
+            variances: vec![input.mean()],
+            input: input.plane,
+            windows: None,
+            units: self.outputs,
+            weight,
+            activation: self.activation,
+            included: false,
+        };
+        Stepped::plain(input.uniform(at.output_plane), step)
+    }
+
+    /// [`AffineSpec::signal`] for random weights of second moment `weight`
+    /// and biases of second moment `bias`.
+    fn forward(&self, weight: f64, bias: f64, values: &Values, windows: Option<Windows>) -> Stepped {
+        let per_tap = self.inputs as f64 * weight;
+        let (variances, correlation) = match windows {
+            Some(windows) => {
+                let mut sums = vec![0.0; windows.output[0] * windows.output[1]];
+                windows.each(|output, input| sums[output] += values.field[input]);
+                let variances: Vec<f64> = sums.iter().map(|sum| per_tap * sum + bias).collect();
+                // Interior neighbours share their weights tap by tap.
+                let taps = windows.taps() as f64 * per_tap * values.mean();
+                let correlation = (taps * values.raw(windows.stride[1]) + bias) / (taps + bias);
+                (variances, if correlation.is_finite() { correlation } else { 1.0 })
             }
-        }
-        match self.bias {
-            Init::Orthogonal { .. } => errors.push(SpecError::OrthogonalBias { layer: index }),
-            Init::Scaled(scaling) if !scaling.is_plain() => {
-                errors.push(SpecError::AdjustedBias { layer: index })
-            }
-            _ => {}
+            None => (
+                vec![self.fans().fan_in as f64 * weight * values.mean() + bias],
+                0.0,
+            ),
+        };
+        let plane = windows.map(|windows| windows.output);
+        let spread = factor_variance(self.activation, mean(&variances), self.outputs);
+        Stepped {
+            values: activated(self.activation, &variances, correlation, plane),
+            step: Step::Affine {
+                variances,
+                input: values.plane,
+                windows,
+                units: self.outputs,
+                weight,
+                activation: self.activation,
+                included: true,
+            },
+            spread: Spread::Adds(spread),
+            random: true,
         }
     }
+
+    /// `name(IN -> OUT, ACTIVATION`: the start of the layer's text.
+    pub(crate) fn write_start(&self, f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
+        write!(
+            f,
+            "{name}({} -> {}, {}",
+            self.inputs, self.outputs, self.activation
+        )
+    }
+
+    /// `, init = …, bias = …)`: the inits where they are not the derived
+    /// one and zeros, and the closing parenthesis.
+    pub(crate) fn write_end(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.weight != Init::derived(self.activation) {
+            write!(f, ", {} = {}", keywords::INIT, self.weight)?;
+        }
+        if !self.biased {
+            write!(f, ", {} = {}", keywords::BIAS, keywords::NONE)?;
+        } else if self.bias != Init::zeros() {
+            write!(f, ", {} = {}", keywords::BIAS, self.bias)?;
+        }
+        f.write_str(")")
+    }
+
+    /// `.with_weight(…).with_bias(…)`, or `.without_bias()`: the inits of
+    /// the constant expression.
+    pub(crate) fn init_tokens(&self) -> TokenStream {
+        let weight = tokens::init(self.weight);
+        let bias = match self.biased {
+            true => {
+                let bias = tokens::init(self.bias);
+                quote!(.with_bias(#bias))
+            }
+            false => quote!(.without_bias()),
+        };
+        quote!(.with_weight(#weight) #bias)
+    }
+}
+
+/// The mistake in an activation's α, if any: it must be finite, at least
+/// 0 and at most [`MAX_ALPHA`].
+pub(crate) fn activation_errors(activation: Activation, index: usize, errors: &mut Vec<SpecError>) {
+    if let Some(alpha) = activation.parameter() {
+        if !alpha.is_finite() || !(0.0..=MAX_ALPHA).contains(&alpha) {
+            errors.push(SpecError::InvalidActivationParameter {
+                layer: index,
+                value: alpha,
+            });
+        }
+    }
+}
+
+/// The options of `dense`: the inits and what adjusts the weights'.
+pub(crate) const DENSE_OPTIONS: [OptionSpec; 5] = {
+    use crate::rules::dsl::options::{Expect, INIT_ADJUSTMENTS};
+    let [dist, mode, gain] = INIT_ADJUSTMENTS;
+    [
+        OptionSpec {
+            key: keywords::INIT,
+            expect: Expect::Scheme,
+        },
+        OptionSpec {
+            key: keywords::BIAS,
+            expect: Expect::SchemeOrNone,
+        },
+        dist,
+        mode,
+        gain,
+    ]
+};
+
+/// `IN -> OUT, ACTIVATION, OPTION…` as read, with the options the kind
+/// reads further (a convolution's window).
+pub(crate) struct ReadAffine {
+    pub(crate) affine: AffineSpec,
+    pub(crate) spans: LayerSpans,
+    pub(crate) options: Options,
+    pub(crate) complete: bool,
+    pub(crate) inputs_known: bool,
+    pub(crate) outputs_known: bool,
+}
+
+/// Read `IN -> OUT, ACTIVATION, OPTION…` for a layer written `layer`,
+/// which takes the options `allowed`. `None` when the layer's body is not
+/// of this form (the reader gives it only this form).
+pub(crate) fn read(layer: &ast::Layer, allowed: &[OptionSpec], reader: &mut Reader) -> Option<ReadAffine> {
+    let Body::Affine {
+        inputs,
+        outputs,
+        activation: call,
+        options,
+    } = &layer.body
+    else {
+        return None;
+    };
+    let kind = layer.kind.text.as_str();
+    let reports = &mut *reader.reports;
+    let width = |width: &ast::Width| width.value.and_then(|value| usize::try_from(value).ok());
+    let (input_width, output_width) = (width(inputs), width(outputs));
+    // The derived init is written at the activation, which names it.
+    let mut spans = LayerSpans::with_fallback(layer.kind.span, call.name.span);
+    spans.set(Part::Inputs, inputs.span);
+    spans.set(Part::Outputs, outputs.span);
+    for part in [Part::Bias, Part::BiasScale] {
+        spans.set(part, layer.kind.span);
+    }
+    for option in allowed {
+        spans.set(Part::Option(option.key), layer.kind.span);
+    }
+    let mut complete = true;
+    let activation = match activation(call, reports) {
+        Some((activation, parameter_span)) => {
+            spans.set(Part::ActivationParameter, parameter_span);
+            activation
+        }
+        None => {
+            complete = false;
+            Activation::Identity
+        }
+    };
+    let options = Options::collect(
+        options,
+        &format!("`{kind}`"),
+        allowed,
+        reader.options_anywhere,
+        reports,
+    );
+    complete &= options.complete;
+    let (weight, weight_complete) = options.weight(activation, call.name.span, &mut spans, reports);
+    complete &= weight_complete;
+    let mut affine =
+        AffineSpec::new(input_width.unwrap_or(1), output_width.unwrap_or(1), activation).with_weight(weight);
+    match options.init(keywords::BIAS) {
+        Some((bias, span, scale)) => {
+            spans.set(Part::Bias, span);
+            spans.set(Part::BiasScale, scale.unwrap_or(span));
+            affine = match bias {
+                Some(bias) => affine.with_bias(bias),
+                None => affine.without_bias(),
+            };
+        }
+        None => affine = affine.with_bias(Init::zeros()),
+    }
+    Some(ReadAffine {
+        affine,
+        spans,
+        options,
+        complete,
+        inputs_known: input_width.is_some(),
+        outputs_known: output_width.is_some(),
+    })
 }

@@ -120,9 +120,10 @@
 //! blocks](residual.md#zero-initialised-branch-ends)).
 
 use crate::rules::init::{Draw, Init};
-use crate::rules::layer::{LayerKind, LayerSpec};
+use crate::rules::layer::kind::ConstantInput;
+use crate::rules::layer::{LayerSpec, Node};
 use crate::rules::levels::{Level, Lint};
-use crate::rules::lint::Finding;
+use crate::rules::lint::{bias_draw, outputs, weight_draw, Finding};
 use crate::rules::part::Part;
 
 /// One constant layer: deny by default, with the truth about what follows.
@@ -145,7 +146,7 @@ pub(crate) fn constant_init(index: usize, layer: &LayerSpec, last: bool) -> Find
                 "constant weight init `{}` starts all {} outputs of this layer identical: they give the same \
                  value for every input until the loss, which wants each output different, pulls them apart",
                 layer.weight(),
-                layer.outputs()
+                outputs(layer)
             )
         } else {
             format!(
@@ -154,7 +155,7 @@ pub(crate) fn constant_init(index: usize, layer: &LayerSpec, last: bool) -> Find
                  pull them apart as they train, at a cost (measured on Fashion-MNIST: a constant(0.01) relu \
                  hidden layer under a random head ends 3 epochs at 0.832 test accuracy, the derived init at 0.859)",
                 layer.weight(),
-                layer.outputs()
+                outputs(layer)
             )
         },
         help: format!(
@@ -187,7 +188,7 @@ pub(crate) fn adjacent_constant(below: usize, index: usize, lower: &LayerSpec, l
              can tell them apart; `#[allow(constant_init)]` cannot lower this",
             below,
             index,
-            lower.outputs()
+            outputs(lower)
         ),
         help: "give at least one of the two layers random weights, e.g. the init derived from its activation"
             .into(),
@@ -199,11 +200,12 @@ pub(crate) fn adjacent_constant(below: usize, index: usize, lower: &LayerSpec, l
 /// constant for every input, so no gradient passes, and nothing at or below
 /// this layer ever learns.
 pub(crate) fn no_gradient(index: usize, layer: &LayerSpec) -> Option<Finding> {
-    let zero_weights = match layer.weight_draw() {
-        Draw::Constant { value } => value == 0.0,
-        draw => draw.is_constant_in_f32(),
+    let zero_weights = match weight_draw(layer) {
+        Some(Draw::Constant { value }) => value == 0.0,
+        Some(draw) => draw.is_constant_in_f32(),
+        None => false,
     };
-    let Draw::Constant { value: bias } = layer.bias_draw() else {
+    let Draw::Constant { value: bias } = bias_draw(layer) else {
         return None;
     };
     if !zero_weights || layer.activation().derivative(bias) != 0.0 {
@@ -234,11 +236,12 @@ pub(crate) fn no_gradient(index: usize, layer: &LayerSpec) -> Option<Finding> {
 /// pre-activation.
 pub(crate) fn no_gradient_after(index: usize, layers: &[LayerSpec]) -> Option<Finding> {
     let layer = &layers[index];
-    let zero_weights = match layer.weight_draw() {
-        Draw::Constant { value } => value == 0.0,
-        draw => draw.is_constant_in_f32(),
+    let zero_weights = match weight_draw(layer) {
+        Some(Draw::Constant { value }) => value == 0.0,
+        Some(draw) => draw.is_constant_in_f32(),
+        None => false,
     };
-    let Draw::Constant { value: bias } = layer.bias_draw() else {
+    let Draw::Constant { value: bias } = bias_draw(layer) else {
         return None;
     };
     if !zero_weights {
@@ -246,8 +249,12 @@ pub(crate) fn no_gradient_after(index: usize, layers: &[LayerSpec]) -> Option<Fi
     }
     let mut value = layer.activation().value(bias);
     for (at, after) in layers.iter().enumerate().skip(index + 1) {
-        match after.kind() {
-            LayerKind::Activation(activation) if activation.derivative(value) == 0.0 => {
+        let Node::Layer(kind) = after.kind().node() else {
+            return None;
+        };
+        match kind.constant_input(value) {
+            ConstantInput::Stops => {
+                let activation = kind.activation();
                 return Some(Finding {
                     lint: Lint::ConstantInit,
                     level: Level::Forbid,
@@ -264,12 +271,8 @@ pub(crate) fn no_gradient_after(index: usize, layers: &[LayerSpec]) -> Option<Fi
                     ),
                 });
             }
-            LayerKind::Activation(activation) => value = activation.value(value),
-            LayerKind::MaxPool2d(_)
-            | LayerKind::AvgPool2d(_)
-            | LayerKind::GlobalAvgPool2d
-            | LayerKind::Flatten => {}
-            _ => return None,
+            ConstantInput::Gives(next) => value = next,
+            ConstantInput::Ends => return None,
         }
     }
     None

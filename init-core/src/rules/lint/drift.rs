@@ -113,7 +113,7 @@
 
 use crate::rules::blocks;
 use crate::rules::init::Init;
-use crate::rules::layer::{LayerKind, LayerSpec};
+use crate::rules::layer::{LayerSpec, Marker, Node};
 use crate::rules::levels::{Level, Lint};
 use crate::rules::lint::{scientific, Finding};
 use crate::rules::part::Part;
@@ -133,8 +133,8 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
     let report = propagate(layers, 1.0);
     let derived_everywhere = layers
         .iter()
-        .filter(|layer| layer.affine().is_some())
-        .all(|layer| layer.weight() == Init::derived(layer.activation()));
+        .filter_map(LayerSpec::weights)
+        .all(|weights| weights.is_derived());
     let mut found = Vec::new();
     // Log2 sums rather than products: a deep sigmoid stack underflows f64.
     // A factor that is not a number (a moment past f64's range divided by
@@ -159,10 +159,16 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
     // input), and is reported at as a layer with weights is.
     let depths = blocks::depths(layers);
     let trunk = |index: &usize| depths[*index] == 0;
-    let resets = |index: usize| trunk(&index) && layers[index].norm().is_some();
+    let resets = |index: usize| {
+        trunk(&index)
+            && match layers[index].kind().node() {
+                Node::Layer(kind) => kind.normalizes(),
+                Node::Marker(_) => false,
+            }
+    };
     // A block's factor is its end's forward, its start's backward.
     let crossing =
-        |path: &mut dyn Iterator<Item = usize>, factors: &[f64], block: &dyn Fn(&LayerKind) -> bool| {
+        |path: &mut dyn Iterator<Item = usize>, factors: &[f64], block: &dyn Fn(Option<Marker>) -> bool| {
             let mut running = 0.0_f64;
             for index in path.filter(trunk) {
                 if resets(index) {
@@ -172,7 +178,7 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
                 if factors[index].abs() >= SETTLING_LOG2 {
                     running += factors[index];
                 }
-                let weighted = layers[index].affine().is_some() || block(layers[index].kind());
+                let weighted = layers[index].weights().is_some() || block(blocks::marker(&layers[index]));
                 if report[index].included && weighted && running.abs() > DRIFT_LIMIT_LOG2 {
                     return Some(index);
                 }
@@ -188,8 +194,8 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
         first..last
     };
     let whole = |range: &core::ops::Range<usize>| range.start == 0 && range.end == layers.len();
-    if let Some(index) = crossing(&mut (0..layers.len()), &forward, &|kind| {
-        *kind == LayerKind::ResidualEnd
+    if let Some(index) = crossing(&mut (0..layers.len()), &forward, &|marker| {
+        marker == Some(Marker::End)
     }) {
         let range = stretch(index);
         let drift = Drift {
@@ -207,8 +213,8 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
         };
         found.push(drift.diagnostic(layers, index, derived_everywhere));
     }
-    if let Some(index) = crossing(&mut (0..layers.len()).rev(), &backward, &|kind| {
-        matches!(kind, LayerKind::Residual { .. })
+    if let Some(index) = crossing(&mut (0..layers.len()).rev(), &backward, &|marker| {
+        matches!(marker, Some(Marker::Start { .. }))
     }) {
         let range = stretch(index);
         let drift = Drift {
@@ -256,7 +262,7 @@ impl Drift {
             format!("{} (2^{:.1})", scientific(total), self.total_log2)
         };
         let layer = &layers[index];
-        let block = matches!(layer.kind(), LayerKind::ResidualEnd | LayerKind::Residual { .. });
+        let block = matches!(blocks::marker(layer), Some(Marker::End | Marker::Start { .. }));
         let help = if block {
             "each residual block adds its branch's output to its input, so the second moment grows at every \
              block: scale each branch's last layer down (the derived branch scaling does, unless the branch's \
@@ -301,6 +307,7 @@ impl Drift {
 mod tests {
     use crate::rules::activation::Activation;
     use crate::rules::init::Init;
+    use crate::rules::layer::Conv2dSpec;
     use crate::rules::levels::{Level, Lint};
     use crate::rules::lint::check;
     use crate::rules::lint::tests::{lints, stack};
@@ -370,10 +377,17 @@ mod tests {
         for _ in 0..16 {
             layers.extend([
                 LayerSpec::residual(),
-                LayerSpec::conv2d(8, 8, Activation::Relu, [3, 3]).with_padding(Padding::uniform(1)),
-                LayerSpec::conv2d(8, 8, Activation::Identity, [3, 3])
-                    .with_padding(Padding::uniform(1))
-                    .without_bias(),
+                LayerSpec::of(
+                    Conv2dSpec::new(8, 8, Activation::Relu, [3, 3])
+                        .with_padding(Padding::uniform(1))
+                        .into(),
+                ),
+                LayerSpec::of(
+                    Conv2dSpec::new(8, 8, Activation::Identity, [3, 3])
+                        .with_padding(Padding::uniform(1))
+                        .into(),
+                )
+                .without_bias(),
                 LayerSpec::batch_norm(NormSpec::new(8).with_gamma(Init::zeros())),
                 LayerSpec::residual_end(),
             ]);

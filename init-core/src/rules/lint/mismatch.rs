@@ -94,9 +94,20 @@ pub(crate) fn init_mismatch(index: usize, layer: &LayerSpec) -> Option<Finding> 
             family.author(),
             matched.author()
         )
-    } else {
+    } else if (here - square).abs() <= 0.005 * square {
         format!(
             "the predicted variance factor is ×{here:.2} per layer here ({})",
+            per_layer_effect(square, activation)
+        )
+    } else {
+        // Fans that differ move the factor away from what it is where they
+        // are equal, which is what compounds through a deep stack.
+        let fans = layer.fans();
+        format!(
+            "the predicted variance factor is ×{here:.2} at this layer, whose fan-in and fan-out differ ({} and \
+             {}); between layers of equal width, {}",
+            fans.fan_in,
+            fans.fan_out,
             per_layer_effect(square, activation)
         )
     };

@@ -72,9 +72,10 @@ use core::fmt;
 use crate::rules::activation::Activation;
 use crate::rules::blocks;
 use crate::rules::flow;
-use crate::rules::layer::{LayerKind, LayerSpec};
-use crate::rules::levels::{Level, Lint};
-use crate::rules::network::NetworkSpec;
+use crate::rules::init::Draw;
+use crate::rules::keywords;
+use crate::rules::layer::{LayerSpec, Marker, Node};
+use crate::rules::levels::{Level, Lint, LintLevels};
 use crate::rules::part::Part;
 use crate::rules::shape::Shape;
 
@@ -86,7 +87,7 @@ pub struct Finding {
     /// Which lint found it.
     pub lint: Lint,
     /// Its level: found by the checks, the lint's default, or [`Level::Forbid`]
-    /// where no attribute may lower it; from [`NetworkSpec::lint`], the
+    /// where no attribute may lower it; from [`NetworkSpec::lint`](crate::NetworkSpec::lint), the
     /// level the spec's attributes resolve to.
     pub level: Level,
     /// The layer (0-based).
@@ -126,17 +127,15 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
     // flatten) keep two constant layers' units tied as they found them, so
     // neighbours are counted across them.
     let weighted: Vec<usize> = (0..layers.len())
-        .filter(|&index| layers[index].affine().is_some())
+        .filter(|&index| layers[index].weights().is_some())
         .collect();
     for (position, &index) in weighted.iter().enumerate() {
         let layer = &layers[index];
-        if layer.weight_is_constant() {
+        if constant_weights(layer) {
             // The hard cases say what happens instead; the general message
             // (the neurons are pulled apart) would contradict them.
             let tied_with = |lower: &LayerSpec, upper: &LayerSpec| {
-                lower.weight_is_constant()
-                    && lower.bias_draw().is_constant_in_f32()
-                    && upper.weight_is_constant()
+                constant_weights(lower) && bias_draw(lower).is_constant_in_f32() && constant_weights(upper)
             };
             // Neighbours only within one sequence: a block's end adds the
             // skip between them, and a shortcut runs beside the branch.
@@ -183,13 +182,17 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
             None => found.extend(scale::init_scale(index, layer)),
         }
         if layer.activation() == Activation::Softmax && index + 1 < layers.len() {
-            found.push(softmax::softmax_hidden(index, layer.outputs()));
+            found.push(softmax::softmax_hidden(index, outputs(layer)));
         }
     }
     // Softmax as a layer of its own, on the features it is given.
     for ((index, layer), shape) in layers.iter().enumerate().zip(flow::shapes(layers)) {
         // On an image, or after a mistake, validation has the say.
-        let hidden = *layer.kind() == LayerKind::Activation(Activation::Softmax) && index + 1 < layers.len();
+        let alone = match layer.kind().node() {
+            Node::Layer(kind) => kind.element_wise(),
+            Node::Marker(_) => false,
+        };
+        let hidden = alone && layer.activation() == Activation::Softmax && index + 1 < layers.len();
         if let (true, Some(Shape::Features(width))) = (hidden, shape) {
             found.push(softmax::softmax_hidden(index, width));
         }
@@ -200,37 +203,62 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
     found
 }
 
-impl NetworkSpec {
-    /// The lint findings for this network at the levels its attributes set
-    /// (a layer's own level, else the network's, else the lint's default;
-    /// `forbid` on the network cannot be lowered), leaving out those at
-    /// [`Level::Allow`]. The `network!` macro reports the same findings.
-    ///
-    /// ```
-    /// use netinit::{Activation, Init, LayerSpec, Level, Lint, NetworkSpec};
-    /// let deep = NetworkSpec::new(vec![
-    ///     LayerSpec::dense(256, 256, Activation::Relu).with_weight(Init::Normal { std: 1.0 });
-    ///     30
-    /// ])?;
-    /// let deep = deep.with_network_lint(Lint::InitScale, Level::Allow)?;
-    /// let lints: Vec<Lint> = deep.lint().iter().map(|d| d.lint).collect();
-    /// assert_eq!(lints, [Lint::SignalDrift, Lint::SignalDrift]);
-    ///
-    /// let quiet = deep.with_network_lint(Lint::SignalDrift, Level::Allow)?;
-    /// assert!(quiet.lint().is_empty());
-    /// # Ok::<(), netinit::SpecError>(())
-    /// ```
-    pub fn lint(&self) -> Vec<Finding> {
-        check(self.layers())
-            .into_iter()
-            .filter_map(|mut finding| {
-                if finding.level != Level::Forbid {
-                    finding.level = self.level(finding.lint, finding.layer);
-                }
-                (finding.level != Level::Allow).then_some(finding)
-            })
-            .collect()
+/// The lint findings for these layers at the levels the attributes set
+/// (see [`level`]), leaving out those at [`Level::Allow`].
+pub(crate) fn findings(layers: &[LayerSpec], network: &LintLevels) -> Vec<Finding> {
+    check(layers)
+        .into_iter()
+        .filter_map(|mut finding| {
+            if finding.level != Level::Forbid {
+                finding.level = level(layers, network, finding.lint, finding.layer);
+            }
+            (finding.level != Level::Allow).then_some(finding)
+        })
+        .collect()
+}
+
+/// The level `lint` has at layer `index`: `forbid` on the network, else
+/// the layer's own level (at a residual block's end, else its start's:
+/// `#[allow(…)] residual(…)` covers the block's findings), else the
+/// network's, else the lint's default.
+pub(crate) fn level(layers: &[LayerSpec], network: &LintLevels, lint: Lint, index: usize) -> Level {
+    let set = network.get(lint);
+    if set == Some(Level::Forbid) {
+        return Level::Forbid;
     }
+    let own = |at: usize| layers.get(at).and_then(|layer| layer.lint_levels().get(lint));
+    let start = match layers.get(index).and_then(blocks::marker) {
+        Some(Marker::End) => blocks::block_of(layers, index).map(|block| block.start),
+        _ => None,
+    };
+    own(index)
+        .or_else(|| start.and_then(own))
+        .or(set)
+        .unwrap_or(lint.default_level())
+}
+
+/// Whether the layer's weights that mix units start constant (false for a
+/// layer without them).
+pub(crate) fn constant_weights(layer: &LayerSpec) -> bool {
+    layer.weights().is_some_and(|weights| weights.is_constant())
+}
+
+/// What the layer's weights are drawn from, the branch scaling included;
+/// `None` for a layer without weights that mix units.
+pub(crate) fn weight_draw(layer: &LayerSpec) -> Option<Draw> {
+    layer.weights().map(|weights| weights.draw())
+}
+
+/// What the layer's biases are drawn from: zeros for a layer without them.
+pub(crate) fn bias_draw(layer: &LayerSpec) -> Draw {
+    layer
+        .parameter(keywords::BIAS)
+        .map_or(Draw::Constant { value: 0.0 }, |bias| bias.draw())
+}
+
+/// The units the layer's weights give (outputs, or output channels).
+pub(crate) fn outputs(layer: &LayerSpec) -> usize {
+    layer.weights().map_or(0, |weights| weights.matrix_shape()[0])
 }
 
 /// Three significant digits, in scientific notation when very large or

@@ -41,7 +41,7 @@ pub const SCALE_LIMIT: f64 = 2.0;
 
 pub(crate) fn init_scale(index: usize, layer: &LayerSpec) -> Option<Finding> {
     let weight = layer.weight();
-    if layer.weight_is_constant() {
+    if crate::rules::lint::constant_weights(layer) {
         return None;
     }
     let (activation, fans) = (layer.activation(), layer.fans());

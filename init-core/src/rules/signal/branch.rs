@@ -10,8 +10,7 @@
 //! (relu branches have a mean): both are counted.
 
 use crate::rules::blocks::{self, Block};
-use crate::rules::init::Init;
-use crate::rules::layer::{LayerKind, LayerSpec};
+use crate::rules::layer::{LayerSpec, Marker};
 use crate::rules::signal::propagate_forward;
 
 /// The range of factors the scaling puts on a layer; where the analysis
@@ -44,20 +43,19 @@ pub fn scale_branches(layers: &[LayerSpec]) -> Vec<LayerSpec> {
 /// (a normalization's `γ` the default ones); `init = zeros` or any other
 /// init written on it is kept as written.
 fn scaled_layer(layers: &[LayerSpec], block: &Block) -> Option<usize> {
-    let LayerKind::Residual { scaled: true } = layers[block.start].kind() else {
+    if blocks::marker(&layers[block.start]) != Some(Marker::Start { scaled: true }) {
         return None;
-    };
+    }
     let target = blocks::branch_end(layers, block)?;
     // A block nested after it adds what its own scaling says, which this
     // layer's factor cannot set.
     if (target..=block.branch_last()).any(|index| layers[index].kind().is_block_marker()) {
         return None;
     }
-    let layer = &layers[target];
-    let derived = match layer.norm() {
-        Some(norm) => norm.gamma() == Init::ones(),
-        None => layer.weight() == Init::derived(layer.activation()),
-    };
+    let derived = layers[target]
+        .parameters()
+        .iter()
+        .any(|parameter| parameter.is_branch_scaled() && parameter.is_derived());
     derived.then_some(target)
 }
 
@@ -105,7 +103,8 @@ fn branch_scale(layers: &mut [LayerSpec], block: &Block, target: usize, ratio: f
 mod tests {
     use super::*;
     use crate::rules::activation::Activation;
-    use crate::rules::layer::NormSpec;
+    use crate::rules::init::Init;
+    use crate::rules::layer::{Conv2dSpec, NormSpec};
     use crate::rules::signal::propagate;
 
     /// `blocks` residual blocks of width `width`, each branch given by `branch`.
@@ -163,10 +162,13 @@ mod tests {
         // 1/2), whose shortcut normalizes to about 1: scaled against the
         // block's input, no factor could make the block add 1/3 of it.
         let conv = |inputs, outputs, activation, kernel, stride| {
-            LayerSpec::conv2d(inputs, outputs, activation, kernel)
-                .with_stride(stride)
-                .with_padding(Padding::uniform(kernel[0] / 2))
-                .without_bias()
+            LayerSpec::of(
+                Conv2dSpec::new(inputs, outputs, activation, kernel)
+                    .with_stride(stride)
+                    .with_padding(Padding::uniform(kernel[0] / 2))
+                    .into(),
+            )
+            .without_bias()
         };
         let mut layers = vec![
             LayerSpec::input(Shape::image(3, 16, 16)),

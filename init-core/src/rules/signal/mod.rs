@@ -12,22 +12,29 @@
 //! Softmax is taken as the identity on its logits: it belongs on the last
 //! layer, where the loss gradient is taken with respect to the logits.
 //!
-//! Images are followed position by position (see `field.rs`): a
+//! Images are followed position by position: a
 //! convolution's zero padding leaves fewer taps at the borders, which the
 //! same recursion counts exactly, and pooling depends on how neighbouring
 //! values are correlated, which is followed too.
 
+mod backward;
 mod branch;
-mod field;
-mod pairs;
+mod forward;
+mod input;
+pub(crate) mod pairs;
+pub(crate) mod step;
+pub(crate) mod values;
+pub(crate) mod windows;
 
 use crate::rules::activation::Activation;
 use crate::rules::flow;
 use crate::rules::layer::LayerSpec;
+use crate::rules::limits::MAX_PLANE;
+use crate::rules::parameter::ParameterSpec;
 use crate::rules::shape::Shape;
 
 pub use branch::scale_branches;
-pub use field::{InputStatistics, StatisticsMismatch, IMAGE_NEIGHBOUR_CORRELATION};
+pub use input::{InputStatistics, StatisticsMismatch, IMAGE_NEIGHBOUR_CORRELATION};
 
 /// The predicted signal at one layer.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -99,30 +106,26 @@ impl LayerSignal {
 /// assert!((report[0].backward_cumulative - 1.0).abs() < 1e-9);
 /// ```
 pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSignal> {
-    field::propagate(
-        layers,
-        &weight_second_moments(layers),
-        &default_statistics(layers, input_second_moment),
-        Passes::Both,
-    )
+    both_ways(layers, &default_statistics(layers, input_second_moment))
 }
 
 /// [`propagate`] forward only: the backward fields stay at 1. The branch
 /// scaling needs no more, and runs it many times.
 pub(crate) fn propagate_forward(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSignal> {
-    field::propagate(
+    let analysed = analysed(layers);
+    forward::forward(
         layers,
-        &weight_second_moments(layers),
+        &analysed,
         &default_statistics(layers, input_second_moment),
-        Passes::Forward,
     )
+    .0
 }
 
-/// Which passes of the analysis to run.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Passes {
-    Forward,
-    Both,
+/// The analysis forward, then back.
+fn both_ways(layers: &[LayerSpec], input: &InputStatistics) -> Vec<LayerSignal> {
+    let (mut signals, steps) = forward::forward(layers, &analysed(layers), input);
+    backward::backward(&steps, &mut signals);
+    signals
 }
 
 /// The statistics [`propagate`] assumes for an input of second moment
@@ -132,9 +135,7 @@ fn default_statistics(layers: &[LayerSpec], input_second_moment: f64) -> InputSt
         // A plane too large to follow is refused by validation; here it is
         // taken as features, so a spec with that error is still analysed.
         Some(Shape::Image { height, width, .. })
-            if height
-                .checked_mul(width)
-                .is_some_and(|plane| plane <= flow::MAX_PLANE) =>
+            if height.checked_mul(width).is_some_and(|plane| plane <= MAX_PLANE) =>
         {
             InputStatistics::uniform_image([height, width], input_second_moment, IMAGE_NEIGHBOUR_CORRELATION)
         }
@@ -150,37 +151,43 @@ pub fn propagate_from(
     layers: &[LayerSpec],
     input: &InputStatistics,
 ) -> Result<Vec<LayerSignal>, StatisticsMismatch> {
-    field::fits(layers, input)?;
-    Ok(field::propagate(
-        layers,
-        &weight_second_moments(layers),
-        input,
-        Passes::Both,
-    ))
+    input::fits(layers, input)?;
+    Ok(both_ways(layers, input))
 }
 
-/// `E[w²]` of every layer's weights. Deep stacks repeat a few layer shapes,
-/// and a moment-matched gain costs a root search, so equal layers share one.
-fn weight_second_moments(layers: &[LayerSpec]) -> Vec<f64> {
-    let mut seen: Vec<(&LayerSpec, f64)> = Vec::new();
-    layers
-        .iter()
-        .map(|layer| {
-            if let Some(&(_, moment)) = seen.iter().find(|(other, _)| *other == layer) {
-                return moment;
+/// A layer's tensors, with the branch scaling, and `E[v²]` of each.
+pub(crate) struct Analysed {
+    pub(crate) parameters: Vec<ParameterSpec>,
+    pub(crate) moments: Vec<f64>,
+}
+
+/// Every layer's tensors and their second moments. Deep stacks repeat a
+/// few layers, and a moment-matched gain costs a root search, so equal
+/// layers share one.
+fn analysed(layers: &[LayerSpec]) -> Vec<Analysed> {
+    let mut seen: Vec<(&LayerSpec, usize)> = Vec::new();
+    let mut analysed: Vec<Analysed> = Vec::with_capacity(layers.len());
+    for (index, layer) in layers.iter().enumerate() {
+        let same = seen.iter().find(|(other, _)| *other == layer).map(|&(_, at)| at);
+        let (parameters, moments) = match same {
+            Some(at) => (analysed[at].parameters.clone(), analysed[at].moments.clone()),
+            None => {
+                seen.push((layer, index));
+                let parameters = layer.parameters();
+                let moments = parameters.iter().map(ParameterSpec::second_moment).collect();
+                (parameters, moments)
             }
-            let moment = layer.weight_second_moment();
-            seen.push((layer, moment));
-            moment
-        })
-        .collect()
+        };
+        analysed.push(Analysed { parameters, moments });
+    }
+    analysed
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::activation::Activation;
     use crate::rules::init::Init;
+    use crate::rules::layer::Conv2dSpec;
 
     fn stack(depth: usize, width: usize, activation: Activation, init: Init) -> Vec<LayerSpec> {
         vec![LayerSpec::dense(width, width, activation).with_weight(init); depth]
@@ -301,10 +308,13 @@ mod tests {
         // brings it to 1/4 whatever it was.
         let layers = [
             LayerSpec::input(Shape::image(8, 6, 6)),
-            LayerSpec::conv2d(8, 8, Activation::Identity, [3, 3])
-                .with_padding(Padding::uniform(1))
-                .with_weight(Init::Normal { std: 1.0 })
-                .without_bias(),
+            LayerSpec::of(
+                Conv2dSpec::new(8, 8, Activation::Identity, [3, 3])
+                    .with_padding(Padding::uniform(1))
+                    .into(),
+            )
+            .with_weight(Init::Normal { std: 1.0 })
+            .without_bias(),
             LayerSpec::batch_norm(NormSpec::new(8).with_gamma(Init::Constant { value: 0.5 })),
             LayerSpec::activation_layer(Activation::Relu),
         ];
@@ -344,9 +354,12 @@ mod tests {
         // without borders, which is what no padding gives on the interior.
         let layers = vec![
             LayerSpec::input(Shape::image(4, 7, 7)),
-            LayerSpec::conv2d(4, 4, Activation::Identity, [3, 3])
-                .with_padding(Padding::uniform(1))
-                .with_weight(Init::lecun_normal()),
+            LayerSpec::of(
+                Conv2dSpec::new(4, 4, Activation::Identity, [3, 3])
+                    .with_padding(Padding::uniform(1))
+                    .into(),
+            )
+            .with_weight(Init::lecun_normal()),
         ];
         let report = propagate(&layers, 1.0);
         let kept = (19.0_f64 / 21.0).powi(2);

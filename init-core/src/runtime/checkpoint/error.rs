@@ -120,7 +120,7 @@ pub enum CheckpointError {
         name: String,
     },
     /// A batch normalization's running variance below 0.
-    NegativeVariance {
+    Negative {
         /// The file.
         path: PathBuf,
         /// The tensor's name.
@@ -224,9 +224,9 @@ impl fmt::Display for CheckpointError {
                 index + 1,
                 if *shards == 1 { "" } else { "s" }
             ),
-            CheckpointError::NegativeVariance { path, name } => write!(
+            CheckpointError::Negative { path, name } => write!(
                 f,
-                "{}: tensor `{name}` holds a negative variance, which has no square root",
+                "{}: tensor `{name}` holds a negative value, where its values (a variance) are 0 or more",
                 path.display()
             ),
             CheckpointError::NonFinite { path, name } => {

@@ -21,13 +21,13 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
-use ndarray::{Array1, Array2, ArrayViewD};
+use ndarray::{Array2, ArrayViewD};
 use safetensors::tensor::{Dtype, SafeTensors};
 
 use crate::rules::network::NetworkSpec;
 use crate::rules::path::LayerPath;
 use crate::runtime::format::{Origin, SamplerFormat};
-use crate::runtime::layers::Layer;
+use crate::runtime::layers::{Layer, Tensor};
 use crate::runtime::network::Network;
 
 pub use error::CheckpointError;
@@ -112,7 +112,7 @@ impl NetworkSpec {
 /// How many values one block of an in-memory tensor holds while written.
 const BLOCK_VALUES: usize = 2 << 20;
 
-/// The network's weights and biases, named by layer path, as views.
+/// The network's tensors, named by layer path, as views in PyTorch's shapes.
 pub(crate) fn network_tensors(network: &Network) -> Vec<(String, ArrayViewD<'_, f32>)> {
     network
         .spec()
@@ -121,45 +121,18 @@ pub(crate) fn network_tensors(network: &Network) -> Vec<(String, ArrayViewD<'_, 
         .flatten()
         .zip(network.layers())
         .flat_map(|(path, layer)| {
-            // A convolution's `(out, in·kh·kw)` matrix is its `(out, in, kh, kw)` tensor.
-            let weight = layer
-                .weight()
-                .view()
-                .into_shape_with_order(ndarray::IxDyn(&layer.weight_shape()))
-                .expect("a layer's weight matrix holds its tensor in standard layout");
-            // A layer without biases (`bias = none`) has no bias tensor, as
-            // PyTorch's `bias=False` modules have none.
-            let bias = (!layer.bias().is_empty())
-                .then(|| (tensor_name(&path, "bias"), layer.bias().view().into_dyn()));
-            // A batch normalization's running statistics, named as PyTorch's
-            // buffers (its `num_batches_tracked` only counts steps, and
-            // PyTorch fills it in when a state_dict lacks it).
-            let running = match layer {
-                Layer::BatchNorm(norm) => vec![
-                    (
-                        tensor_name(&path, RUNNING_MEAN),
-                        norm.running_mean().view().into_dyn(),
-                    ),
-                    (
-                        tensor_name(&path, RUNNING_VARIANCE),
-                        norm.running_variance().view().into_dyn(),
-                    ),
-                ],
-                _ => Vec::new(),
-            };
-            [(tensor_name(&path, "weight"), weight)]
-                .into_iter()
-                .chain(bias)
-                .chain(running)
+            layer.tensors().iter().map(move |tensor| {
+                // A convolution's `(out, in·kh·kw)` matrix is its `(out, in, kh, kw)` tensor.
+                let values = tensor
+                    .values()
+                    .view()
+                    .into_shape_with_order(ndarray::IxDyn(tensor.spec().shape()))
+                    .expect("a tensor's matrix holds its values in standard layout");
+                (tensor_name(&path, tensor.name()), values)
+            })
         })
         .collect()
 }
-
-/// The name of a batch normalization's running mean, as PyTorch's.
-pub(crate) const RUNNING_MEAN: &str = "running_mean";
-
-/// The name of a batch normalization's running variance, as PyTorch's.
-pub(crate) const RUNNING_VARIANCE: &str = "running_var";
 
 /// The metadata that makes a file loadable alone: the spec's DSL text, the
 /// seed the weights were first sampled from, the sampler's format and
@@ -247,38 +220,23 @@ pub(crate) fn assemble(
     let mut layers = Vec::new();
     for (layer_path, layer) in spec.layer_paths().into_iter().zip(spec.layers()) {
         let Some(layer_path) = layer_path else { continue };
-        let weight_name = tensor_name(&layer_path, "weight");
-        let bias_name = tensor_name(&layer_path, "bias");
-        let matrix = (layer.weight_rows(), layer.weight_columns());
-        let weight = Array2::from_shape_vec(matrix, values(&weight_name, &layer.weight_shape())?)
-            .map_err(|error| CheckpointError::format(path, &error))?;
-        names.push(weight_name);
-        let bias = match layer.has_bias() {
-            true => Array1::from(values(&bias_name, &[layer.bias_count()])?),
-            false => Array1::zeros(0),
-        };
-        if layer.has_bias() {
-            names.push(bias_name);
-        }
-        let mut assembled = Layer::from_parts(layer, weight, bias);
-        if let Some(Layer::BatchNorm(norm)) = assembled.as_mut() {
-            let channels = [norm.channels()];
-            let (mean_name, variance_name) = (
-                tensor_name(&layer_path, RUNNING_MEAN),
-                tensor_name(&layer_path, RUNNING_VARIANCE),
-            );
-            let mean = Array1::from(values(&mean_name, &channels)?);
-            let variance = Array1::from(values(&variance_name, &channels)?);
-            if variance.iter().any(|&v| v < 0.0) {
-                return Err(CheckpointError::NegativeVariance {
+        let mut tensors = Vec::new();
+        for parameter in layer.parameters() {
+            let name = tensor_name(&layer_path, parameter.name());
+            let [rows, columns] = parameter.matrix_shape();
+            let read = values(&name, parameter.shape())?;
+            if parameter.is_nonnegative() && read.iter().any(|&value| value < 0.0) {
+                return Err(CheckpointError::Negative {
                     path: path.to_owned(),
-                    name: variance_name,
+                    name,
                 });
             }
-            norm.set_running(mean, variance);
-            names.extend([mean_name, variance_name]);
+            let matrix = Array2::from_shape_vec((rows, columns), read)
+                .map_err(|error| CheckpointError::format(path, &error))?;
+            tensors.push(Tensor::new(parameter, matrix));
+            names.push(name);
         }
-        layers.extend(assembled);
+        layers.push(Layer::from_tensors(layer, tensors));
     }
     Ok((layers, names))
 }

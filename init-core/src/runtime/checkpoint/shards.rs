@@ -16,16 +16,14 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use crate::rules::init::Draw;
-use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::network::NetworkSpec;
+use crate::rules::parameter::ParameterSpec;
 use crate::rules::path::LayerPath;
 use crate::runtime::checkpoint::stream::{self, tensor_bytes, Planned};
-use crate::runtime::checkpoint::{
-    atomic, metadata, tensor_name, CheckpointError, INDEX_SUFFIX, RUNNING_MEAN, RUNNING_VARIANCE,
-};
+use crate::runtime::checkpoint::{atomic, metadata, tensor_name, CheckpointError, INDEX_SUFFIX};
 use crate::runtime::format::Origin;
 use crate::runtime::generator::LayerStreams;
-use crate::runtime::layers::dense::{sample_bias, sample_rows};
+use crate::runtime::sampler;
 
 /// How many bytes of weights one block holds while it is written.
 const BLOCK_BYTES: usize = 8 << 20;
@@ -35,31 +33,8 @@ const BLOCK_BYTES: usize = 8 << 20;
 pub struct ShardedTensor {
     name: String,
     shape: Vec<usize>,
-    layer: usize,
     path: LayerPath,
-    part: TensorPart,
-}
-
-/// Which of a layer's tensors a sharded tensor is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum TensorPart {
-    Weight,
-    Bias,
-    /// A batch normalization's running mean: zeros at initialisation.
-    RunningMean,
-    /// A batch normalization's running variance: ones at initialisation.
-    RunningVariance,
-}
-
-impl TensorPart {
-    fn name(self) -> &'static str {
-        match self {
-            TensorPart::Weight => "weight",
-            TensorPart::Bias => "bias",
-            TensorPart::RunningMean => RUNNING_MEAN,
-            TensorPart::RunningVariance => RUNNING_VARIANCE,
-        }
-    }
+    parameter: ParameterSpec,
 }
 
 impl ShardedTensor {
@@ -109,31 +84,14 @@ impl NetworkSpec {
     pub fn shard_plan(&self, shard_bytes: u64) -> ShardPlan {
         let mut shards: Vec<Vec<ShardedTensor>> = Vec::new();
         let mut filled = 0;
-        for (layer, (path, spec)) in self.layer_paths().into_iter().zip(self.layers()).enumerate() {
+        for (path, spec) in self.layer_paths().into_iter().zip(self.layers()) {
             let Some(path) = path else { continue };
-            // A layer without biases has no bias tensor; a batch
-            // normalization has its running statistics too.
-            let bias = spec
-                .has_bias()
-                .then(|| (TensorPart::Bias, vec![spec.bias_count()]));
-            let running = match spec.kind() {
-                LayerKind::BatchNorm(norm) => vec![
-                    (TensorPart::RunningMean, vec![norm.features()]),
-                    (TensorPart::RunningVariance, vec![norm.features()]),
-                ],
-                _ => Vec::new(),
-            };
-            let parts = [(TensorPart::Weight, spec.weight_shape())]
-                .into_iter()
-                .chain(bias)
-                .chain(running);
-            for (part, shape) in parts {
+            for parameter in spec.parameters() {
                 let tensor = ShardedTensor {
-                    name: tensor_name(&path, part.name()),
-                    shape,
-                    layer,
+                    name: tensor_name(&path, parameter.name()),
+                    shape: parameter.shape().to_vec(),
                     path: path.clone(),
-                    part,
+                    parameter,
                 };
                 let bytes = tensor.bytes();
                 match shards.last_mut() {
@@ -236,7 +194,7 @@ impl NetworkSpec {
             &planned,
             |deliver| {
                 for tensor in tensors {
-                    if sample_blocks(&self.layers()[tensor.layer], origin, tensor, deliver).is_err() {
+                    if sample_blocks(origin, tensor, deliver).is_err() {
                         return;
                     }
                 }
@@ -268,36 +226,26 @@ fn index_json(
 }
 
 /// Sample one tensor a block of rows at a time (an orthogonal weight in one
-/// block) and hand each block's bytes to `deliver`; `Err` when it refuses one.
+/// block, a vector whole) and hand each block's bytes to `deliver`; `Err`
+/// when it refuses one.
 fn sample_blocks(
-    layer: &LayerSpec,
     origin: Origin,
     tensor: &ShardedTensor,
     deliver: &mut dyn FnMut(Vec<u8>) -> bool,
 ) -> Result<(), ()> {
     let streams = LayerStreams::new(origin, &tensor.path);
+    let parameter = &tensor.parameter;
+    let [rows, columns] = parameter.matrix_shape();
     // An allocation the system refuses stops the stream short; the writer
     // then finds fewer bytes than the header promised and keeps the old file.
-    let constant = |value: f32| vec![value; tensor.shape.iter().product()];
-    let vector = match tensor.part {
-        TensorPart::Weight => None,
-        TensorPart::Bias => Some(sample_bias(layer, &streams).map_err(|_| ())?.to_vec()),
-        TensorPart::RunningMean => Some(constant(0.0)),
-        TensorPart::RunningVariance => Some(constant(1.0)),
-    };
-    if let Some(values) = vector {
-        let bytes = stream::le_bytes(values.iter()).ok_or(())?;
-        return deliver(bytes).then_some(()).ok_or(());
-    }
-    let rows = layer.weight_rows();
-    let block = match layer.weight_draw() {
+    let block = match parameter.draw() {
         Draw::Orthogonal { .. } => rows,
-        _ => (BLOCK_BYTES / (4 * layer.weight_columns().max(1))).max(1),
+        _ => (BLOCK_BYTES / (4 * columns.max(1))).max(1),
     };
     let mut start = 0;
     while start < rows {
         let end = (start + block).min(rows);
-        let values = sample_rows(layer, &streams, start..end).map_err(|_| ())?;
+        let values = sampler::sample_block(parameter, &streams, start..end, 0..columns).map_err(|_| ())?;
         if !deliver(stream::le_bytes(values.iter()).ok_or(())?) {
             return Err(());
         }

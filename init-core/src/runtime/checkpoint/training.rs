@@ -8,14 +8,16 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use ndarray::Array1;
+use ndarray::{Array2, ArrayViewD, IxDyn};
 
+use crate::rules::parameter::ParameterSpec;
 use crate::rules::path::LayerPath;
 use crate::runtime::checkpoint::{
     metadata, network_tensors, read, write, CheckpointError, File, OPTIMIZER_PREFIX,
 };
 use crate::runtime::error::Error;
-use crate::runtime::network::{Mode, Network};
+use crate::runtime::mode::Mode;
+use crate::runtime::network::Network;
 use crate::runtime::train::loss::Loss;
 use crate::runtime::train::optim::{Moments, Optimizer};
 use crate::runtime::train::trainer::{Trainer, TrainerState};
@@ -37,6 +39,24 @@ fn moment_name(path: &LayerPath, tensor: &str, moment: &str) -> String {
     format!("{OPTIMIZER_PREFIX}layers.{path}.{tensor}.{moment}")
 }
 
+/// The shape a moment of `tensor` is saved in: the optimizer holds it as
+/// the tensor is held, a matrix, or a vector for a vector (so a
+/// convolution's are `(out, in·kh·kw)`, a normalization's `γ`'s `(1, N)`).
+fn saved_shape(tensor: &ParameterSpec) -> Vec<usize> {
+    match tensor.is_vector() {
+        true => vec![tensor.matrix_shape()[1]],
+        false => tensor.matrix_shape().to_vec(),
+    }
+}
+
+/// A moment's values as saved (see [`saved_shape`]).
+fn held<'a>(tensor: &ParameterSpec, values: &'a Array2<f32>) -> ArrayViewD<'a, f32> {
+    values
+        .view()
+        .into_shape_with_order(IxDyn(&saved_shape(tensor)))
+        .expect("a moment holds its tensor's values in standard layout")
+}
+
 impl Trainer {
     /// Write the whole training state to a safetensors file, atomically.
     /// The file is also a network checkpoint: [`Network::load`] reads its
@@ -45,29 +65,15 @@ impl Trainer {
         let (moments, steps, epochs) = self.state();
         let mut tensors = network_tensors(self.network());
         let paths = self.network().spec().layer_paths().into_iter().flatten();
-        for (path, moments) in paths.zip(moments) {
-            tensors.extend([
-                (
-                    moment_name(&path, "weight", "first"),
-                    moments.weight_first.view().into_dyn(),
-                ),
-                (
-                    moment_name(&path, "weight", "second"),
-                    moments.weight_second.view().into_dyn(),
-                ),
-            ]);
-            // A layer without biases has no bias moments.
-            if !moments.bias_first.is_empty() {
-                tensors.extend([
-                    (
-                        moment_name(&path, "bias", "first"),
-                        moments.bias_first.view().into_dyn(),
-                    ),
-                    (
-                        moment_name(&path, "bias", "second"),
-                        moments.bias_second.view().into_dyn(),
-                    ),
-                ]);
+        for ((path, layer), moments) in paths.zip(self.network().layers()).zip(moments) {
+            let trained = layer.tensors().iter().filter(|tensor| tensor.spec().trained());
+            for (tensor, moments) in trained.zip(moments) {
+                for (moment, values) in [("first", &moments.first), ("second", &moments.second)] {
+                    tensors.push((
+                        moment_name(&path, tensor.name(), moment),
+                        held(tensor.spec(), values),
+                    ));
+                }
             }
         }
         let mut metadata = metadata(self.network().spec(), self.network().origin());
@@ -90,32 +96,28 @@ impl Trainer {
         let spec = file.metadata.spec()?;
         let (layers, mut names) = file.layers(&spec)?;
         let mut moments = Vec::with_capacity(layers.len());
-        for (path, layer) in spec.layer_paths().into_iter().flatten().zip(&layers) {
-            let (rows, columns) = layer.weight().dim();
-            let mut matrix = |moment: &str| {
-                let name = moment_name(&path, "weight", moment);
-                let values = file.matrix(&name, rows, columns);
-                names.push(name);
-                values
-            };
-            let (weight_first, weight_second) = (matrix("first")?, matrix("second")?);
-            let biases = layer.bias().len();
-            let mut vector = |moment: &str| {
-                if biases == 0 {
-                    return Ok(Array1::zeros(0));
-                }
-                let name = moment_name(&path, "bias", moment);
-                let values = file.values(&name, &[biases]).map(Array1::from);
-                names.push(name);
-                values
-            };
-            let (bias_first, bias_second) = (vector("first")?, vector("second")?);
-            moments.push(Moments {
-                weight_first,
-                weight_second,
-                bias_first,
-                bias_second,
-            });
+        for (layer_path, layer) in spec.layer_paths().into_iter().flatten().zip(&layers) {
+            let mut layer_moments = Vec::new();
+            for tensor in layer.tensors().iter().filter(|tensor| tensor.spec().trained()) {
+                let mut read = |moment: &str| {
+                    let name = moment_name(&layer_path, tensor.name(), moment);
+                    let (rows, columns) = tensor.values().dim();
+                    let values = match tensor.spec().is_vector() {
+                        true => file.values(&name, &[columns]).map(|values| {
+                            Array2::from_shape_vec((1, columns), values)
+                                .expect("the values have the shape read")
+                        }),
+                        false => file.matrix(&name, rows, columns),
+                    };
+                    names.push(name);
+                    values
+                };
+                layer_moments.push(Moments {
+                    first: read("first")?,
+                    second: read("second")?,
+                });
+            }
+            moments.push(layer_moments);
         }
         file.only(&names, false)?;
         let mut network = Network::from_parts(spec, layers, file.metadata.origin()?);

@@ -1,10 +1,70 @@
-//! Activations applied to `f32` batches, row by row for softmax.
+//! Activations at run time: applied to `f32` batches (row by row for
+//! softmax), and their derivatives; the activation layer's forward and
+//! backward passes, and the helpers dense layers and convolutions apply
+//! their activations with.
 
-use ndarray::{Array2, ArrayViewMut2, Axis};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use crate::rules::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
+use crate::runtime::error::Error;
 use crate::runtime::layers::gelu;
+use crate::runtime::layers::{Back, Compute, Computed, Io, Tensor};
+use crate::runtime::mode::Mode;
+use crate::runtime::scratch;
+
+impl Compute for Activation {
+    /// The activation of each value, the input kept where the derivative needs it.
+    fn forward(&self, _: &[Tensor], input: ArrayView2<f32>, _: Io, _: Mode) -> Computed {
+        activated(*self, scratch::copy(input))
+    }
+
+    /// `δ ⊙ φ'(z)` (the row Jacobian for softmax), passed on below.
+    fn backward(
+        &self,
+        _: &[Tensor],
+        computed: &Computed,
+        back: Back<'_>,
+        delta: &mut Array2<f32>,
+        _: Option<&mut Vec<Array2<f32>>>,
+    ) -> Option<Array2<f32>> {
+        if !back.fused_top {
+            through(*self, computed, delta);
+        }
+        Some(core::mem::take(delta))
+    }
+
+    fn step_buffers(&self, _: &[Tensor], _: &mut [Tensor], _: &Computed) -> bool {
+        true
+    }
+
+    fn check_batch(&self, _: usize, _: Io, _: Mode) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// `activation` applied to a batch of pre-activations, which are kept
+/// where its derivative needs them (see [`needs_pre`]).
+pub(crate) fn activated(activation: Activation, pre: Array2<f32>) -> Computed {
+    if needs_pre(activation) {
+        let mut out = scratch::copy(pre.view());
+        apply(activation, out.view_mut());
+        Computed::new(Some(pre), out)
+    } else {
+        // The output alone gives this activation's derivative.
+        let mut out = pre;
+        apply(activation, out.view_mut());
+        Computed::new(None, out)
+    }
+}
+
+/// The gradient `delta` with respect to an activation's outputs, in place,
+/// as the one with respect to its pre-activations (see [`backward`]).
+pub(crate) fn through(activation: Activation, computed: &Computed, delta: &mut Array2<f32>) {
+    // Without a pre-activation, the output gives the derivative.
+    let pre = computed.pre.as_ref().unwrap_or(&computed.out);
+    backward(activation, pre, &computed.out, delta);
+}
 
 /// Values per task when an element-wise pass is shared between threads:
 /// each value depends on itself alone, so the split changes no bit.

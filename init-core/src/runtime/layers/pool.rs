@@ -1,17 +1,128 @@
-//! Pooling: the largest value or the mean of each window of each channel,
-//! forward and back. Each (example, channel) plane is its own task, so the
-//! bits do not depend on the thread count.
+//! Pooling at run time: the largest value or the mean of each window of
+//! each channel (`max_pool2d`, `avg_pool2d`, and `global_avg_pool2d`, one
+//! window a plane), forward and back. Each (example, channel) plane is its
+//! own task, so the bits do not depend on the thread count.
 
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
-use crate::rules::layer::PoolSpec;
+use crate::rules::layer::{AvgPool2dSpec, GlobalAvgPool2dSpec, MaxPool2dSpec, PoolSpec};
 use crate::rules::shape::Shape;
+use crate::runtime::error::Error;
+use crate::runtime::layers::{Back, Compute, Computed, Io, Tensor};
+use crate::runtime::mode::Mode;
 use crate::runtime::scratch;
+
+impl Compute for MaxPool2dSpec {
+    /// Each window's largest value, and where it was.
+    fn forward(&self, _: &[Tensor], input: ArrayView2<f32>, io: Io, _: Mode) -> Computed {
+        let (out, winners) = max_forward(input, &Window::of(&self.0, io.input, io.output));
+        Computed::new(None, out).keeping(Winners(winners))
+    }
+
+    /// Each window's gradient to where its largest value was.
+    fn backward(
+        &self,
+        _: &[Tensor],
+        computed: &Computed,
+        back: Back<'_>,
+        delta: &mut Array2<f32>,
+        _: Option<&mut Vec<Array2<f32>>>,
+    ) -> Option<Array2<f32>> {
+        let Winners(winners) = computed
+            .kept::<Winners>()
+            .expect("a max pooling keeps its winners");
+        let window = Window::of(&self.0, back.io.input, back.io.output);
+        Some(max_backward(delta.view(), winners, &window))
+    }
+
+    fn step_buffers(&self, _: &[Tensor], _: &mut [Tensor], _: &Computed) -> bool {
+        true
+    }
+
+    fn check_batch(&self, _: usize, _: Io, _: Mode) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+impl Compute for AvgPool2dSpec {
+    /// Each window's mean.
+    fn forward(&self, _: &[Tensor], input: ArrayView2<f32>, io: Io, _: Mode) -> Computed {
+        Computed::new(
+            None,
+            average_forward(input, &Window::of(&self.0, io.input, io.output)),
+        )
+    }
+
+    /// Each window's gradient shared by its values.
+    fn backward(
+        &self,
+        _: &[Tensor],
+        _: &Computed,
+        back: Back<'_>,
+        delta: &mut Array2<f32>,
+        _: Option<&mut Vec<Array2<f32>>>,
+    ) -> Option<Array2<f32>> {
+        let window = Window::of(&self.0, back.io.input, back.io.output);
+        Some(average_backward(delta.view(), &window))
+    }
+
+    fn step_buffers(&self, _: &[Tensor], _: &mut [Tensor], _: &Computed) -> bool {
+        true
+    }
+
+    fn check_batch(&self, _: usize, _: Io, _: Mode) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+impl Compute for GlobalAvgPool2dSpec {
+    /// Each channel's mean: one window a plane.
+    fn forward(&self, _: &[Tensor], input: ArrayView2<f32>, io: Io, _: Mode) -> Computed {
+        Computed::new(None, average_forward(input, &Window::global(io.input)))
+    }
+
+    fn backward(
+        &self,
+        _: &[Tensor],
+        _: &Computed,
+        back: Back<'_>,
+        delta: &mut Array2<f32>,
+        _: Option<&mut Vec<Array2<f32>>>,
+    ) -> Option<Array2<f32>> {
+        Some(average_backward(delta.view(), &Window::global(back.io.input)))
+    }
+
+    fn step_buffers(&self, _: &[Tensor], _: &mut [Tensor], _: &Computed) -> bool {
+        true
+    }
+
+    fn check_batch(&self, _: usize, _: Io, _: Mode) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// Where each window of a max pooling found its largest value; back to the
+/// thread's spares when dropped.
+pub(crate) struct Winners(Vec<u32>);
+
+impl Winners {
+    /// The index, within its window, of each window's largest value.
+    #[cfg(test)]
+    pub(crate) fn indices(&self) -> &[u32] {
+        &self.0
+    }
+}
+
+impl Drop for Winners {
+    fn drop(&mut self) {
+        scratch::recycle_indices(core::mem::take(&mut self.0));
+    }
+}
 
 /// Where a pooling's windows fall on its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Window {
+struct Window {
     pub(crate) channels: usize,
     pub(crate) input: [usize; 2],
     pub(crate) kernel: [usize; 2],
@@ -21,7 +132,7 @@ pub(crate) struct Window {
 
 impl Window {
     /// The windows of `spec` on an image of shape `input` giving `output`.
-    pub(crate) fn of(spec: &PoolSpec, input: Shape, output: Shape) -> Window {
+    fn of(spec: &PoolSpec, input: Shape, output: Shape) -> Window {
         let (Some(plane), Some(output_plane)) = (input.plane(), output.plane()) else {
             unreachable!("a checked network gives a pooling an image and takes one from it")
         };
@@ -35,7 +146,7 @@ impl Window {
     }
 
     /// The whole plane as one window: a global pooling.
-    pub(crate) fn global(input: Shape) -> Window {
+    fn global(input: Shape) -> Window {
         let Some(plane) = input.plane() else {
             unreachable!("a checked network gives a global pooling an image")
         };
@@ -93,7 +204,7 @@ fn planes<T: Send>(
 
 /// The largest value of each window, and where in its plane it was (the
 /// first of equal values), for the backward pass.
-pub(crate) fn max_forward(input: ArrayView2<f32>, window: &Window) -> (Array2<f32>, Vec<u32>) {
+fn max_forward(input: ArrayView2<f32>, window: &Window) -> (Array2<f32>, Vec<u32>) {
     let (batch, plane, positions) = (input.nrows(), window.plane(), window.positions());
     // Every value and winner is written below.
     let mut values = scratch::overwritten(batch, window.channels * positions);
@@ -162,7 +273,7 @@ fn first_largest((best, at): (f32, u32), (candidate, tap): (f32, u32)) -> (f32, 
 
 /// The gradient with respect to a max pooling's input: each output's
 /// gradient to the input that won its window.
-pub(crate) fn max_backward(delta: ArrayView2<f32>, indices: &[u32], window: &Window) -> Array2<f32> {
+fn max_backward(delta: ArrayView2<f32>, indices: &[u32], window: &Window) -> Array2<f32> {
     let (plane, positions) = (window.plane(), window.positions());
     // Each plane is cleared by its task, while it is in cache.
     let mut gradient = scratch::overwritten(delta.nrows(), window.channels * plane);
@@ -183,7 +294,7 @@ pub(crate) fn max_backward(delta: ArrayView2<f32>, indices: &[u32], window: &Win
 }
 
 /// The mean of each window.
-pub(crate) fn average_forward(input: ArrayView2<f32>, window: &Window) -> Array2<f32> {
+fn average_forward(input: ArrayView2<f32>, window: &Window) -> Array2<f32> {
     let batch = input.nrows();
     // Every value is written below.
     let mut values = scratch::overwritten(batch, window.channels * window.positions());
@@ -203,7 +314,7 @@ pub(crate) fn average_forward(input: ArrayView2<f32>, window: &Window) -> Array2
 
 /// The gradient with respect to an average pooling's input: each output's
 /// gradient shared equally by its window.
-pub(crate) fn average_backward(delta: ArrayView2<f32>, window: &Window) -> Array2<f32> {
+fn average_backward(delta: ArrayView2<f32>, window: &Window) -> Array2<f32> {
     let (plane, positions) = (window.plane(), window.positions());
     let scale = 1.0 / (window.kernel[0] * window.kernel[1]) as f32;
     // Each plane is cleared by its task, while it is in cache.

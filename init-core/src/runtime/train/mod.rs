@@ -2,6 +2,9 @@
 //! epochs of shuffled mini-batches.
 
 pub mod backprop;
+pub mod evaluate;
+#[cfg(test)]
+mod gradcheck;
 pub mod loss;
 pub mod optim;
 pub mod trainer;

@@ -1,6 +1,6 @@
 //! How weights move along their gradients: SGD with momentum and Adam.
 
-use ndarray::{Array1, Array2};
+use ndarray::Array2;
 
 use crate::runtime::error::Error;
 use crate::runtime::layers::Layer;
@@ -102,24 +102,26 @@ impl Optimizer {
     }
 }
 
-/// Optimizer state for one layer.
+/// Optimizer state for one trained tensor: its first and second moments
+/// (SGD's velocity is the first), shaped as the tensor is held.
 #[derive(Clone, Debug)]
 pub(crate) struct Moments {
-    pub(crate) weight_first: Array2<f32>,
-    pub(crate) weight_second: Array2<f32>,
-    pub(crate) bias_first: Array1<f32>,
-    pub(crate) bias_second: Array1<f32>,
+    pub(crate) first: Array2<f32>,
+    pub(crate) second: Array2<f32>,
 }
 
 impl Moments {
-    /// Zero moments shaped like `layer`'s parameters.
-    pub(crate) fn zeros_like(layer: &Layer) -> Moments {
-        Moments {
-            weight_first: Array2::zeros(layer.weight().raw_dim()),
-            weight_second: Array2::zeros(layer.weight().raw_dim()),
-            bias_first: Array1::zeros(layer.bias().raw_dim()),
-            bias_second: Array1::zeros(layer.bias().raw_dim()),
-        }
+    /// Zero moments for each trained tensor of `layer`, in its order.
+    pub(crate) fn zeros_like(layer: &Layer) -> Vec<Moments> {
+        layer
+            .tensors()
+            .iter()
+            .filter(|tensor| tensor.spec().trained())
+            .map(|tensor| Moments {
+                first: Array2::zeros(tensor.values().raw_dim()),
+                second: Array2::zeros(tensor.values().raw_dim()),
+            })
+            .collect()
     }
 }
 

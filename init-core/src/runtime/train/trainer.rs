@@ -5,10 +5,10 @@ use rand::Rng;
 
 use crate::runtime::error::Error;
 use crate::runtime::generator::generator;
-use crate::runtime::layers::Layer;
+use crate::runtime::layers::Tensor;
 use crate::runtime::network::Network;
 use crate::runtime::scratch;
-use crate::runtime::train::backprop::check_count;
+use crate::runtime::train::evaluate::check_count;
 use crate::runtime::train::loss::{Loss, Targets};
 use crate::runtime::train::optim::{update, Moments, Optimizer};
 
@@ -17,7 +17,7 @@ pub(crate) struct TrainerState {
     pub(crate) network: Network,
     pub(crate) loss: Loss,
     pub(crate) optimizer: Optimizer,
-    pub(crate) moments: Vec<Moments>,
+    pub(crate) moments: Vec<Vec<Moments>>,
     pub(crate) steps: i32,
     pub(crate) epochs: u64,
 }
@@ -50,13 +50,13 @@ pub struct Trainer {
     network: Network,
     loss: Loss,
     optimizer: Optimizer,
-    moments: Vec<Moments>,
+    moments: Vec<Vec<Moments>>,
     steps: i32,
     epochs: u64,
     /// Buffers shaped like the network and its moments: a step writes its
     /// result here and swaps it in only when every value is finite, so no
     /// step copies the network.
-    spare: Option<(Network, Vec<Moments>)>,
+    spare: Option<(Network, Vec<Vec<Moments>>)>,
 }
 
 impl Trainer {
@@ -98,7 +98,7 @@ impl Trainer {
     }
 
     /// The optimizer's state per layer, and the counts, for a checkpoint.
-    pub(crate) fn state(&self) -> (&[Moments], i32, u64) {
+    pub(crate) fn state(&self) -> (&[Vec<Moments>], i32, u64) {
         (&self.moments, self.steps, self.epochs)
     }
 
@@ -137,13 +137,11 @@ impl Trainer {
     /// finite is an [`Error::NonFinite`] and is not applied: the weights and
     /// the optimizer's state stay as they were.
     pub fn step(&mut self, inputs: ArrayView2<f32>, targets: Targets) -> Result<f32, Error> {
-        let (loss, gradients, statistics) = self
-            .network
-            .gradients_and_statistics(inputs, targets, self.loss)?;
+        let (loss, gradients, cache) = self.network.gradients_and_cache(inputs, targets, self.loss)?;
         if !loss.is_finite() {
             return Err(Error::NonFinite { what: "loss" });
         }
-        if !gradients.weights.iter().all(finite) || !gradients.biases.iter().all(finite) {
+        if !gradients.iter().all(|(_, _, gradient)| finite(gradient)) {
             return Err(Error::NonFinite { what: "gradients" });
         }
         // Written to the spare buffers, swapped in only when every value is finite.
@@ -153,42 +151,37 @@ impl Trainer {
         };
         let steps = self.steps.saturating_add(1);
         let mut finite = true;
+        let gradients = gradients.into_layers();
         let layers = self.network.layers().iter().zip(&self.moments);
         let spares = network.layers_mut().iter_mut().zip(moments.iter_mut());
-        for (((layer, moments), (spare, spare_moments)), (weight_gradient, bias_gradient)) in layers
-            .zip(spares)
-            .zip(gradients.weights.iter().zip(&gradients.biases))
+        for (((layer, current_moments), (spare, spare_moments)), gradients) in
+            layers.zip(spares).zip(&gradients)
         {
-            finite &= update(
-                self.optimizer,
-                steps,
-                standard(weight_gradient),
-                [
-                    standard(layer.weight()),
-                    standard(&moments.weight_first),
-                    standard(&moments.weight_second),
-                ],
-                [
-                    standard_mut(spare.weight_mut()),
-                    standard_mut(spare_moments.weight_first.view_mut()),
-                    standard_mut(spare_moments.weight_second.view_mut()),
-                ],
-            );
-            finite &= update(
-                self.optimizer,
-                steps,
-                standard(bias_gradient),
-                [
-                    standard(layer.bias()),
-                    standard(&moments.bias_first),
-                    standard(&moments.bias_second),
-                ],
-                [
-                    standard_mut(spare.bias_mut()),
-                    standard_mut(spare_moments.bias_first.view_mut()),
-                    standard_mut(spare_moments.bias_second.view_mut()),
-                ],
-            );
+            let trained = |tensor: &&Tensor| tensor.spec().trained();
+            let current = layer.tensors().iter().filter(trained).zip(current_moments);
+            let next = spare
+                .tensors_mut()
+                .iter_mut()
+                .filter(|tensor| tensor.spec().trained())
+                .zip(spare_moments.iter_mut());
+            for (((tensor, moments), (next, next_moments)), (_, gradient)) in current.zip(next).zip(gradients)
+            {
+                finite &= update(
+                    self.optimizer,
+                    steps,
+                    standard(gradient),
+                    [
+                        standard(tensor.values()),
+                        standard(&moments.first),
+                        standard(&moments.second),
+                    ],
+                    [
+                        standard_mut(next.values_mut()),
+                        standard_mut(next_moments.first.view_mut()),
+                        standard_mut(next_moments.second.view_mut()),
+                    ],
+                );
+            }
         }
         if !finite {
             self.spare = Some((network, moments));
@@ -196,19 +189,13 @@ impl Trainer {
                 what: "updated weights",
             });
         }
-        // The batch normalizations' running statistics: the spare's are a
-        // step old, so they are the current ones moved toward this batch's.
-        for (layer, used) in &statistics {
-            if let (Layer::BatchNorm(now), Layer::BatchNorm(next)) =
-                (&self.network.layers()[*layer], &mut network.layers_mut()[*layer])
-            {
-                next.copy_running(now);
-                next.update(used);
-                finite &= next
-                    .running_mean()
-                    .iter()
-                    .chain(next.running_variance())
-                    .all(|v| v.is_finite());
+        // The buffers (a batch normalization's running statistics): the
+        // spare's are a step old, so they are the current ones moved as
+        // this batch's forward pass says.
+        for (stage, computed) in self.network.stages().iter().zip(&cache.stages) {
+            if let (Some((kind, _)), Some(layer)) = (stage.kind(), stage.layer()) {
+                let current = self.network.layers()[layer].tensors();
+                finite &= kind.step_buffers(current, network.layers_mut()[layer].tensors_mut(), computed);
             }
         }
         if !finite {
@@ -221,7 +208,10 @@ impl Trainer {
         let moments = std::mem::replace(&mut self.moments, moments);
         self.spare = Some((network, moments));
         self.steps = steps;
-        gradients.weights.into_iter().for_each(scratch::recycle);
+        gradients
+            .into_iter()
+            .flatten()
+            .for_each(|(_, gradient)| scratch::recycle(gradient));
         Ok(loss)
     }
 

@@ -1,88 +1,88 @@
-//! Layer normalization: each example's features brought to mean 0 and
-//! variance 1 (the variance over the features, divided by `N` as
-//! PyTorch's), then scaled by `γ` and shifted by `β`. `γ` is kept as the
-//! `1 × N` weight matrix of a [`Dense`] and `β` as its biases, so the
-//! optimizer, the checkpoints and the sampler treat them as any layer's.
+//! Layer normalization at run time: each example's features brought to
+//! mean 0 and variance 1 (the variance over the features, divided by `N`
+//! as PyTorch's), then scaled by `γ` (the tensor `weight`, held as one row)
+//! and shifted by `β` (`bias`).
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
 
-use crate::rules::layer::{LayerSpec, NormSpec};
+use crate::rules::layer::LayerNormSpec;
 use crate::runtime::error::Error;
-use crate::runtime::generator::LayerStreams;
-use crate::runtime::layers::dense::Dense;
+use crate::runtime::layers::{vector, Back, Compute, Computed, Io, Tensor};
+use crate::runtime::mode::Mode;
 use crate::runtime::scratch;
 
-/// A layer normalization: `γ`, `β` and `ε`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LayerNorm {
-    parameters: Dense,
+/// `γ` (`weight`), then `β` (`bias`).
+const GAMMA: usize = 0;
+const BETA: usize = 1;
+
+impl Compute for LayerNormSpec {
+    /// `γ ⊙ x̂ + β`, keeping `x̂` for the backward pass.
+    fn forward(&self, tensors: &[Tensor], input: ArrayView2<f32>, _: Io, _: Mode) -> Computed {
+        let norm = Norm::of(self, tensors);
+        let (out, normalized) = norm.forward(input);
+        Computed::new(Some(normalized), out)
+    }
+
+    fn backward(
+        &self,
+        tensors: &[Tensor],
+        computed: &Computed,
+        back: Back<'_>,
+        delta: &mut Array2<f32>,
+        gradients: Option<&mut Vec<Array2<f32>>>,
+    ) -> Option<Array2<f32>> {
+        let normalized = computed.pre.as_ref().expect("a layer normalization keeps x̂");
+        let norm = Norm::of(self, tensors);
+        let (gamma, beta, below) = norm.backward(back.input, normalized, delta.view(), back.below);
+        if let Some(gradients) = gradients {
+            gradients.extend([gamma, beta.insert_axis(Axis(0))]);
+        }
+        below
+    }
+
+    fn step_buffers(&self, _: &[Tensor], _: &mut [Tensor], _: &Computed) -> bool {
+        true
+    }
+
+    fn check_batch(&self, _: usize, _: Io, _: Mode) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// A layer normalization's `γ`, `β` and `ε`, as a pass uses them.
+struct Norm<'a> {
+    gamma: ArrayView1<'a, f32>,
+    beta: ArrayView1<'a, f32>,
     epsilon: f64,
 }
 
-impl LayerNorm {
-    /// The scales `γ`, one per feature.
-    pub fn gamma(&self) -> ArrayView1<'_, f32> {
-        self.parameters.weight().row(0)
-    }
-
-    /// The shifts `β`, one per feature.
-    pub fn beta(&self) -> &Array1<f32> {
-        self.parameters.bias()
-    }
-
-    /// `ε`, added to the variance before its square root.
-    pub fn epsilon(&self) -> f64 {
-        self.epsilon
-    }
-
-    /// The features normalised together.
-    pub fn features(&self) -> usize {
-        self.parameters.weight().ncols()
-    }
-
-    /// `γ` as a `1 × N` matrix and `β` as biases: what the optimizer and the
-    /// checkpoints see.
-    pub(crate) fn parameters(&self) -> &Dense {
-        &self.parameters
-    }
-
-    pub(crate) fn parameters_mut(&mut self) -> &mut Dense {
-        &mut self.parameters
-    }
-
-    /// A normalization from `γ` (`1 × N`) and `β`, whose shapes are already
-    /// checked against `spec`.
-    pub(crate) fn from_parts(parameters: Dense, spec: &NormSpec) -> LayerNorm {
-        LayerNorm {
-            parameters,
-            epsilon: spec.epsilon(),
+impl<'a> Norm<'a> {
+    fn of(spec: &LayerNormSpec, tensors: &'a [Tensor]) -> Norm<'a> {
+        Norm {
+            gamma: vector(tensors, GAMMA).expect("a layer normalization has γ"),
+            beta: vector(tensors, BETA).expect("a layer normalization has β"),
+            epsilon: spec.0.epsilon(),
         }
     }
 
-    /// `γ` and `β` of `layer`, sampled from its streams as a dense layer's
-    /// one row of weights and its biases.
-    pub(crate) fn sample(
-        layer: &LayerSpec,
-        spec: &NormSpec,
-        streams: &LayerStreams,
-    ) -> Result<LayerNorm, Error> {
-        Ok(LayerNorm::from_parts(Dense::sample(layer, streams)?, spec))
+    fn features(&self) -> usize {
+        self.gamma.len()
     }
 
     /// The output `γ ⊙ x̂ + β` of a batch `(n, N)` and its normalized values
     /// `x̂`, which the backward pass needs.
-    pub(crate) fn forward(&self, input: ArrayView2<f32>) -> (Array2<f32>, Array2<f32>) {
+    fn forward(&self, input: ArrayView2<f32>) -> (Array2<f32>, Array2<f32>) {
         let mut normalized = scratch::copy(input);
         for mut row in normalized.rows_mut() {
             let (mean, inverse) = self.moments(row.view());
             row.mapv_inplace(|x| ((f64::from(x) - mean) * inverse) as f32);
         }
         let mut out = scratch::copy(normalized.view());
-        let gamma = self.gamma();
+        let gamma = self.gamma;
         for mut row in out.rows_mut() {
             Zip::from(&mut row)
                 .and(gamma)
-                .and(self.beta())
+                .and(self.beta)
                 .for_each(|value, &scale, &shift| *value = *value * scale + shift);
         }
         (out, normalized)
@@ -92,7 +92,7 @@ impl LayerNorm {
     /// with respect to the output, and with `below` the gradient with
     /// respect to the input: `(1/σ)·(g − mean(g) − x̂·mean(g ⊙ x̂))` per
     /// example, `g = δ ⊙ γ`.
-    pub(crate) fn backward(
+    fn backward(
         &self,
         input: ArrayView2<f32>,
         normalized: &Array2<f32>,
@@ -103,7 +103,7 @@ impl LayerNorm {
         let beta_gradient = delta.sum_axis(Axis(0));
         let gradient = below.then(|| {
             let mut gradient = scratch::copy(delta);
-            let gamma = self.gamma();
+            let gamma = self.gamma;
             let features = self.features().max(1) as f64;
             for ((mut row, x), x_hat) in gradient
                 .rows_mut()

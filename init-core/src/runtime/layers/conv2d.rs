@@ -1,96 +1,73 @@
-//! The convolution: `activation(W ⊛ x + b)` with `W` stored `(out, in, kh,
-//! kw)` like PyTorch's `Conv2d`, computed as matrix products (im2col): each
-//! output position's receptive field becomes a column, and the weights, as
-//! an `(out, in·kh·kw)` matrix, multiply each image's columns through the
-//! same gemm kernels the dense layers use. A task builds the columns of a
-//! few images; each image's products stay small enough for the cache.
+//! The convolution at run time: `activation(W ⊛ x + b)` with `W` stored
+//! `(out, in, kh, kw)` like PyTorch's `Conv2d`, computed as matrix products
+//! (im2col): each output position's receptive field becomes a column, and
+//! the weights, as an `(out, in·kh·kw)` matrix, multiply each image's
+//! columns through the same gemm kernels the dense layers use. A task
+//! builds the columns of a few images; each image's products stay small
+//! enough for the cache.
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
-use crate::rules::activation::Activation;
-use crate::rules::layer::{Conv2dSpec, LayerSpec};
+use crate::rules::layer::Conv2dSpec;
 use crate::rules::shape::Shape;
 use crate::runtime::error::Error;
-use crate::runtime::generator::LayerStreams;
-use crate::runtime::layers::dense::Dense;
+use crate::runtime::layers::activation;
+use crate::runtime::layers::{values, vector, Back, Compute, Computed, Io, Tensor};
+use crate::runtime::mode::Mode;
 use crate::runtime::product::{product_add_into, product_into};
 use crate::runtime::scratch::{self, Scratch};
 
-/// One convolution: its weights as the `(out, in·kh·kw)` matrix that
-/// `(out, in, kh, kw)` is in memory, its biases and its activation.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Conv2d {
-    parameters: Dense,
-    kernel: [usize; 2],
-}
+/// `weight`, then `bias` unless `bias = none`.
+const WEIGHT: usize = 0;
+const BIAS: usize = 1;
 
-impl Conv2d {
-    /// The weights as an `(out, in·kh·kw)` matrix: row `o` holds output
-    /// channel `o`'s kernel, input channel by input channel, each row by
-    /// row, as PyTorch's `(out, in, kh, kw)` tensor is stored.
-    pub fn weight(&self) -> &Array2<f32> {
-        self.parameters.weight()
+impl Compute for Conv2dSpec {
+    /// `W ⊛ x + b`, then the activation.
+    fn forward(&self, tensors: &[Tensor], input: ArrayView2<f32>, io: Io, _: Mode) -> Computed {
+        let geometry = Geometry::of(self, io.input, io.output);
+        let pre = forward(values(tensors, WEIGHT), vector(tensors, BIAS), input, &geometry);
+        activation::activated(self.affine().activation(), pre)
     }
 
-    /// The weight tensor's shape, `[out, in, kh, kw]`.
-    pub fn weight_shape(&self) -> [usize; 4] {
-        let [height, width] = self.kernel;
-        [self.outputs(), self.inputs(), height, width]
-    }
-
-    /// The `out` biases.
-    pub fn bias(&self) -> &Array1<f32> {
-        self.parameters.bias()
-    }
-
-    /// The activation.
-    pub fn activation(&self) -> Activation {
-        self.parameters.activation()
-    }
-
-    /// The input channels.
-    pub fn inputs(&self) -> usize {
-        self.parameters.inputs() / (self.kernel[0] * self.kernel[1]).max(1)
-    }
-
-    /// The output channels.
-    pub fn outputs(&self) -> usize {
-        self.parameters.outputs()
-    }
-
-    /// The kernel's `[height, width]`.
-    pub fn kernel(&self) -> [usize; 2] {
-        self.kernel
-    }
-
-    /// The weights and biases as a dense layer's: what the optimizer and
-    /// the checkpoints see.
-    pub(crate) fn parameters(&self) -> &Dense {
-        &self.parameters
-    }
-
-    pub(crate) fn parameters_mut(&mut self) -> &mut Dense {
-        &mut self.parameters
-    }
-
-    /// A convolution from its `(out, in·kh·kw)` weights and biases, whose
-    /// shapes are already checked against `spec`.
-    pub(crate) fn from_parts(parameters: Dense, spec: &Conv2dSpec) -> Conv2d {
-        Conv2d {
-            parameters,
-            kernel: spec.kernel(),
+    /// `δ = δ ⊙ φ'(z)`, then the weights', the biases' and (below) the
+    /// input's gradients from the columns.
+    fn backward(
+        &self,
+        tensors: &[Tensor],
+        computed: &Computed,
+        back: Back<'_>,
+        delta: &mut Array2<f32>,
+        gradients: Option<&mut Vec<Array2<f32>>>,
+    ) -> Option<Array2<f32>> {
+        if !back.fused_top {
+            activation::through(self.affine().activation(), computed, delta);
         }
+        let geometry = Geometry::of(self, back.io.input, back.io.output);
+        let bias = vector(tensors, BIAS);
+        let (weight, bias_gradient, below) = backward(
+            values(tensors, WEIGHT),
+            bias.map_or(0, |bias| bias.len()),
+            back.input,
+            delta.view(),
+            &geometry,
+            back.below,
+        );
+        if let Some(gradients) = gradients {
+            gradients.push(weight);
+            if bias.is_some() {
+                gradients.push(bias_gradient.insert_axis(Axis(0)));
+            }
+        }
+        below
     }
 
-    /// The weights and biases of `layer`, sampled from its streams as a
-    /// dense layer's rows are: output channel `o` is row `o`.
-    pub(crate) fn sample(
-        layer: &LayerSpec,
-        spec: &Conv2dSpec,
-        streams: &LayerStreams,
-    ) -> Result<Conv2d, Error> {
-        Ok(Conv2d::from_parts(Dense::sample(layer, streams)?, spec))
+    fn step_buffers(&self, _: &[Tensor], _: &mut [Tensor], _: &Computed) -> bool {
+        true
+    }
+
+    fn check_batch(&self, _: usize, _: Io, _: Mode) -> Result<(), Error> {
+        Ok(())
     }
 }
 
@@ -219,12 +196,17 @@ fn columns(images: ArrayView2<f32>, geometry: &Geometry) -> Scratch {
 /// The pre-activation `(n, out·oh·ow)` of a batch `(n, c·h·w)`: for each
 /// image, `W · columns + b`, an `(out, oh·ow)` product written straight
 /// into the image's row, which holds it channel by channel.
-pub(crate) fn forward(parameters: &Dense, input: ArrayView2<f32>, geometry: &Geometry) -> Array2<f32> {
-    let (outputs, positions) = (parameters.outputs(), geometry.positions());
+fn forward(
+    weight: ArrayView2<f32>,
+    bias: Option<ArrayView1<f32>>,
+    input: ArrayView2<f32>,
+    geometry: &Geometry,
+) -> Array2<f32> {
+    let (outputs, positions) = (weight.nrows(), geometry.positions());
     // Every value is written below, each task its images' rows.
     let mut pre = scratch::overwritten(input.nrows(), outputs * positions);
     let row_length = (outputs * positions).max(1);
-    let (weight, bias) = (parameters.weight().view(), parameters.bias());
+    let bias = bias.unwrap_or_else(|| ArrayView1::from(&[]));
     pre.as_slice_mut()
         .expect("a fresh array is contiguous")
         .par_chunks_mut(row_length * IMAGES_PER_TASK)
@@ -247,17 +229,17 @@ pub(crate) fn forward(parameters: &Dense, input: ArrayView2<f32>, geometry: &Geo
 /// c·h·w)`: the weights' `(out, c·kh·kw)`, the biases', and with `below`
 /// the input's `(n, c·h·w)`. Each task sums its images' shares in order,
 /// and the tasks' shares are summed in the tasks' order.
-pub(crate) fn backward(
-    parameters: &Dense,
+fn backward(
+    weight: ArrayView2<f32>,
+    biases: usize,
     input: ArrayView2<f32>,
     delta: ArrayView2<f32>,
     geometry: &Geometry,
     below: bool,
 ) -> (Array2<f32>, Array1<f32>, Option<Array2<f32>>) {
-    let (outputs, positions) = (parameters.outputs(), geometry.positions());
+    let (outputs, positions) = (weight.nrows(), geometry.positions());
     let plane_values = geometry.channels * geometry.plane();
     let tasks = input.nrows().div_ceil(IMAGES_PER_TASK);
-    let weight = parameters.weight().view();
 
     // Every value is written below: each task clears its images' share,
     // while it is in cache, before adding into it.
@@ -277,7 +259,7 @@ pub(crate) fn backward(
         .map(|(task, mut gradient)| {
             let columns = columns(task_rows(input, task), geometry);
             let mut weight_share = Array2::zeros(weight.raw_dim());
-            let mut bias_share = Array1::zeros(parameters.bias().len());
+            let mut bias_share = Array1::zeros(biases);
             // Gradient on the columns, one image at a time: small enough
             // for the cache, and written whole by each product.
             let mut on_columns = gradient
@@ -306,12 +288,9 @@ pub(crate) fn backward(
         })
         .collect();
     let mut shares = shares.into_iter();
-    let (mut weight_gradient, mut bias_gradient) = shares.next().unwrap_or_else(|| {
-        (
-            Array2::zeros(weight.raw_dim()),
-            Array1::zeros(parameters.bias().len()),
-        )
-    });
+    let (mut weight_gradient, mut bias_gradient) = shares
+        .next()
+        .unwrap_or_else(|| (Array2::zeros(weight.raw_dim()), Array1::zeros(biases)));
     for (share_weight, share_bias) in shares {
         weight_gradient += &share_weight;
         bias_gradient += &share_bias;
@@ -392,7 +371,6 @@ fn add_columns(on_columns: ArrayView2<f32>, geometry: &Geometry, gradient: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::activation::Activation;
 
     /// The gradient with respect to the input by its definition:
     /// `din[c, y, x] = Σ W[o, c, i, j] · δ[o, oy, ox]` over the outputs whose
@@ -453,14 +431,20 @@ mod tests {
             let weight = Array2::from_shape_fn((outputs, inputs * kernel[0] * kernel[1]), |(r, c)| {
                 ((r * 7 + c * 5) % 13) as f32 / 6.0 - 1.0
             });
-            let parameters = Dense::from_parts(weight.clone(), Array1::zeros(outputs), Activation::Identity);
             let input = Array2::from_shape_fn((batch, inputs * height * width), |(r, c)| {
                 ((r + 3 * c) % 7) as f32
             });
             let delta = Array2::from_shape_fn((batch, outputs * output[0] * output[1]), |(r, c)| {
                 ((r * 3 + c * 11) % 17) as f32 / 8.0 - 1.0
             });
-            let (_, _, gradient) = backward(&parameters, input.view(), delta.view(), &geometry, true);
+            let (_, _, gradient) = backward(
+                weight.view(),
+                outputs,
+                input.view(),
+                delta.view(),
+                &geometry,
+                true,
+            );
             let expected = by_definition(&weight, delta.view(), &geometry);
             let gradient = gradient.expect("asked for");
             let worst = gradient

@@ -1,0 +1,152 @@
+//! An activation as a layer of its own (`relu`, `leaky_relu(0.1)`, as in
+//! the original ResNet's relu after a block's sum): applied value by value,
+//! the shape unchanged. The activation is the kind: [`Activation`] itself.
+
+use core::fmt;
+
+use proc_macro2::TokenStream;
+
+use crate::rules::activation::Activation;
+use crate::rules::dsl::ast::{self, Body};
+use crate::rules::dsl::options::OptionSpec;
+use crate::rules::dsl::spans::LayerSpans;
+use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
+use crate::rules::dsl::values::activation;
+use crate::rules::error::SpecError;
+use crate::rules::init::Init;
+use crate::rules::keywords;
+use crate::rules::layer::affine::activation_errors;
+use crate::rules::layer::kind::{ConstantInput, Given, Kind};
+use crate::rules::parameter::ParameterSpec;
+use crate::rules::part::Part;
+use crate::rules::pytorch::python::{self, Export, Python};
+use crate::rules::shape::Shape;
+use crate::rules::signal::step::{SignalAt, Step, Stepped};
+use crate::rules::signal::values::{activated, Values};
+use crate::rules::tokens;
+
+impl Kind for Activation {
+    fn keyword(&self) -> &'static str {
+        self.name()
+    }
+
+    fn parameters(&self) -> Vec<ParameterSpec> {
+        Vec::new()
+    }
+
+    fn activation(&self) -> Activation {
+        *self
+    }
+
+    fn needs_input(&self) -> bool {
+        true
+    }
+
+    fn implied_input(&self) -> Option<Shape> {
+        None
+    }
+
+    fn writes_outputs(&self) -> bool {
+        false
+    }
+
+    fn reshapes_only(&self) -> bool {
+        false
+    }
+
+    fn fixes_output(&self) -> bool {
+        false
+    }
+
+    fn normalizes(&self) -> bool {
+        false
+    }
+
+    fn element_wise(&self) -> bool {
+        true
+    }
+
+    fn size_errors(&self, _: usize, _: &mut Vec<SpecError>) {}
+
+    fn init_errors(&self, layer: usize, _: &[ParameterSpec], errors: &mut Vec<SpecError>) {
+        activation_errors(*self, layer, errors);
+    }
+
+    /// The shape it is given, but for softmax on an image, which netinit
+    /// does not compute per position.
+    fn output(&self, given: &Given) -> Result<Option<Shape>, SpecError> {
+        match (self, given.shape) {
+            (Activation::Softmax, Some(Shape::Image { .. })) => {
+                Err(SpecError::SoftmaxOnImage { layer: given.layer })
+            }
+            _ => Ok(given.shape),
+        }
+    }
+
+    fn constant_input(&self, value: f64) -> ConstantInput {
+        match self.derivative(value) {
+            0.0 => ConstantInput::Stops,
+            _ => ConstantInput::Gives(self.value(value)),
+        }
+    }
+
+    /// Its input is taken as Gaussian: exactly so after a weighted layer
+    /// whose activation is the identity (which validation refuses for
+    /// activations whose init would differ, but not for tanh, sigmoid or
+    /// softmax), an approximation after anything else.
+    fn signal(&self, values: &Values, _: &SignalAt) -> Stepped {
+        let (variances, correlation) = match &values.gaussian {
+            Some(gaussian) if gaussian.activation == Activation::Identity => {
+                (gaussian.variances.clone(), gaussian.correlation)
+            }
+            _ => (values.field.clone(), values.correlation),
+        };
+        let activated = activated(*self, &variances, correlation, values.plane);
+        let step = Step::Activation {
+            variances,
+            activation: *self,
+        };
+        Stepped::plain(activated, step)
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
+    }
+
+    fn pytorch(&self, _: &Export) -> Python {
+        Python {
+            module: None,
+            step: (*self != Activation::Identity).then(|| python::activation(*self, "x")),
+        }
+    }
+
+    fn tokens(&self) -> TokenStream {
+        tokens::activation(*self)
+    }
+
+    fn set_init(&mut self, _: &str, _: Init) -> bool {
+        false
+    }
+
+    fn remove(&mut self, _: &str) -> bool {
+        false
+    }
+}
+
+impl Read for Activation {
+    const KEYWORDS: &'static [&'static str] = keywords::ACTIVATIONS;
+    const LISTED: bool = false;
+    const FORM: Form = Form::Call;
+    const EXAMPLE: &'static str = "`relu`";
+    const OPTIONS: &'static [OptionSpec] = &[];
+
+    fn model(layer: &ast::Layer, reader: &mut Reader) -> Option<Modelled<Activation>> {
+        let Body::Activation(call) = &layer.body else {
+            return None;
+        };
+        let (activation, parameter_span) = activation(call, reader.reports)?;
+        let mut spans = LayerSpans::at(call.name.span);
+        spans.set(Part::ActivationParameter, parameter_span);
+        Some(Modelled::known(activation, spans))
+    }
+}

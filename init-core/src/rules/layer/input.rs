@@ -1,0 +1,206 @@
+//! `input(C, H, W)` or `input(N)`: the shape of the network's input, which
+//! comes first and is required before spatial layers. It passes the
+//! values on as they are.
+
+use core::fmt;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::rules::activation::Activation;
+use crate::rules::dsl::ast::{self, Body};
+use crate::rules::dsl::options::{OptionSpec, Options};
+use crate::rules::dsl::spans::LayerSpans;
+use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
+use crate::rules::error::SpecError;
+use crate::rules::init::Init;
+use crate::rules::keywords;
+use crate::rules::layer::kind::{ConstantInput, Given, Kind};
+use crate::rules::parameter::ParameterSpec;
+use crate::rules::part::Part;
+use crate::rules::pytorch::python::{Export, Python};
+use crate::rules::shape::Shape;
+use crate::rules::signal::step::{SignalAt, Step, Stepped};
+use crate::rules::signal::values::Values;
+use crate::rules::tokens;
+
+/// `input(C, H, W)` or `input(N)`: what one example of the network's input is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InputSpec(pub Shape);
+
+impl InputSpec {
+    /// The network's input is one example of `shape`.
+    pub const fn new(shape: Shape) -> InputSpec {
+        InputSpec(shape)
+    }
+}
+
+impl Kind for InputSpec {
+    fn keyword(&self) -> &'static str {
+        keywords::INPUT
+    }
+
+    fn parameters(&self) -> Vec<ParameterSpec> {
+        Vec::new()
+    }
+
+    fn activation(&self) -> Activation {
+        Activation::Identity
+    }
+
+    fn needs_input(&self) -> bool {
+        false
+    }
+
+    fn implied_input(&self) -> Option<Shape> {
+        Some(self.0)
+    }
+
+    fn writes_outputs(&self) -> bool {
+        false
+    }
+
+    fn reshapes_only(&self) -> bool {
+        false
+    }
+
+    fn fixes_output(&self) -> bool {
+        true
+    }
+
+    fn normalizes(&self) -> bool {
+        false
+    }
+
+    fn element_wise(&self) -> bool {
+        false
+    }
+
+    fn size_errors(&self, layer: usize, errors: &mut Vec<SpecError>) {
+        if self.0.is_empty() {
+            errors.push(SpecError::ZeroWidth {
+                layer,
+                part: Part::Inputs,
+            });
+        }
+    }
+
+    fn init_errors(&self, _: usize, _: &[ParameterSpec], _: &mut Vec<SpecError>) {}
+
+    /// Its shape, first; anywhere else a mistake.
+    fn output(&self, given: &Given) -> Result<Option<Shape>, SpecError> {
+        match given.layer {
+            0 => Ok((!self.0.is_empty()).then_some(self.0)),
+            layer => Err(SpecError::MisplacedInput { layer }),
+        }
+    }
+
+    fn constant_input(&self, value: f64) -> ConstantInput {
+        ConstantInput::Gives(value)
+    }
+
+    fn signal(&self, input: &Values, at: &SignalAt) -> Stepped {
+        let values = Values {
+            plane: at.output_plane,
+            ..input.clone()
+        };
+        Stepped::plain(values, Step::Through { input: input.plane })
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Shape::Features(features) => write!(f, "{}({features})", keywords::INPUT),
+            Shape::Image {
+                channels,
+                height,
+                width,
+            } => write!(f, "{}({channels}, {height}, {width})", keywords::INPUT),
+        }
+    }
+
+    /// An image's rows of values as PyTorch's `(n, C, H, W)`.
+    fn pytorch(&self, _: &Export) -> Python {
+        let step = match self.0 {
+            Shape::Image {
+                channels,
+                height,
+                width,
+            } => Some(format!("x.reshape(-1, {channels}, {height}, {width})")),
+            Shape::Features(_) => None,
+        };
+        Python { module: None, step }
+    }
+
+    fn tokens(&self) -> TokenStream {
+        let private = tokens::private();
+        let shape = tokens::shape(self.0);
+        quote!(#private::InputSpec::new(#shape))
+    }
+
+    fn set_init(&mut self, _: &str, _: Init) -> bool {
+        false
+    }
+
+    fn remove(&mut self, _: &str) -> bool {
+        false
+    }
+}
+
+impl Read for InputSpec {
+    const KEYWORDS: &'static [&'static str] = &[keywords::INPUT];
+    const LISTED: bool = true;
+    const FORM: Form = Form::Sizes;
+    const EXAMPLE: &'static str = "`input(C, H, W)` or `input(N)`";
+    const OPTIONS: &'static [OptionSpec] = &[];
+
+    fn model(layer: &ast::Layer, reader: &mut Reader) -> Option<Modelled<InputSpec>> {
+        let Body::Sizes {
+            sizes,
+            options,
+            parens,
+        } = &layer.body
+        else {
+            return None;
+        };
+        let mut spans = LayerSpans::at(layer.kind.span);
+        let options = Options::collect(options, "`input`", &[], reader.options_anywhere, reader.reports);
+        let values: Vec<Option<usize>> = sizes
+            .iter()
+            .map(|size| size.value.and_then(|value| usize::try_from(value).ok()))
+            .collect();
+        // A zero size is reported at its own number.
+        let zero = sizes.iter().zip(&values).find(|(_, value)| **value == Some(0));
+        spans.set(Part::Inputs, zero.map_or(*parens, |(size, _)| size.span));
+        let known = values.iter().all(Option::is_some);
+        let shape = match values.as_slice() {
+            [features] => Shape::Features(features.unwrap_or(1)),
+            [channels, height, width] => {
+                Shape::image(channels.unwrap_or(1), height.unwrap_or(1), width.unwrap_or(1))
+            }
+            _ => {
+                reader.reports.at(
+                    *parens,
+                    format!(
+                        "`input` takes three sizes for an image, `(C, H, W)`, or one for features, `(N)`; found {}",
+                        sizes.len()
+                    ),
+                    "write e.g. `input(1, 28, 28)` for one-channel 28 × 28 images, or `input(784)`",
+                );
+                return Some(Modelled {
+                    kind: InputSpec(Shape::Features(1)),
+                    spans,
+                    complete: false,
+                    inputs_known: false,
+                    outputs_known: false,
+                });
+            }
+        };
+        Some(Modelled {
+            kind: InputSpec(shape),
+            spans,
+            complete: options.complete,
+            inputs_known: known,
+            outputs_known: known,
+        })
+    }
+}

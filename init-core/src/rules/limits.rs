@@ -1,0 +1,23 @@
+//! The limits netinit holds every network to, in one place: every check
+//! and every message that names one reads it here.
+
+/// The longest side of a plane [`MAX_PLANE`] allows.
+pub const MAX_SIDE: usize = 8192;
+
+/// The most positions a plane may have: 8192 × 8192. The signal analysis
+/// follows every position of a plane, at compile time too.
+pub const MAX_PLANE: usize = MAX_SIDE * MAX_SIDE;
+
+/// The most values one example may have between two layers (2^31), so
+/// that a batch's index arithmetic stays well inside `usize` and `u32`.
+pub const MAX_VALUES: usize = 1 << 31;
+
+/// The most parameters a network may have: what a sampler's buffer of
+/// 8-byte values can address (`isize::MAX` bytes). A network within it can
+/// still need more memory than a machine has; `NetworkSpec::try_init`
+/// reports that.
+pub const MAX_PARAMETERS: usize = isize::MAX as usize / 8;
+
+/// The smallest `ε` a normalization takes: an example whose features are
+/// all equal has its gradient multiplied by `1/√ε`, at most 10^6 from here.
+pub const MIN_EPSILON: f64 = 1e-12;

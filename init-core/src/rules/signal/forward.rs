@@ -1,0 +1,175 @@
+//! The forward pass of the analysis: each layer's kind takes its step
+//! ([`Kind::signal`](crate::rules::layer::kind::Kind::signal)); here are the
+//! walk, a residual block's markers (its input kept, its branch and skip
+//! added), and the spread of a typical network's factor.
+
+use crate::rules::blocks;
+use crate::rules::flow;
+use crate::rules::layer::{LayerSpec, Marker, Node};
+use crate::rules::signal::input::InputStatistics;
+use crate::rules::signal::step::{SignalAt, Spread, Step, Stepped};
+use crate::rules::signal::values::{mean, positions, Values};
+use crate::rules::signal::{Analysed, LayerSignal};
+
+/// An open residual block, on the way forward: its input, the spread
+/// there, and the branch's output once its shortcut begins.
+struct OpenBlock {
+    input: Values,
+    spread: f64,
+    branch: Option<Values>,
+    /// Whether a layer of the branch draws random weights; without one,
+    /// the branch is a function of its input alone.
+    random: bool,
+}
+
+/// The sum of a branch's output and what it is added to. Where the
+/// branch draws random weights (`random`), their fluctuations are
+/// uncorrelated at init (its weights are independent of the skip), so
+/// their second moments add, plus twice the product of their means:
+/// `E[(a + b)²] = E[a²] + E[b²] + 2 E[a] E[b]`. A branch without random
+/// weights (a normalization, an activation) is a function of the skip, and
+/// is taken as fully correlated with it: `(√E[a²] + √E[b²])²`, exact for
+/// a normalization of values whose mean is zero, an upper bound otherwise.
+fn added(branch: &Values, skip: &Values, random: bool) -> Values {
+    let mean_of = |values: &Values| (values.mean_ratio * values.mean()).max(0.0).sqrt();
+    let (mean_a, mean_b) = (mean_of(branch), mean_of(skip));
+    let cross = 2.0 * mean_a * mean_b;
+    let sum = |a: f64, b: f64| match random {
+        true => a + b + cross,
+        false => (a.sqrt() + b.sqrt()).powi(2),
+    };
+    let field: Vec<f64> = if branch.field.len() == skip.field.len() {
+        branch
+            .field
+            .iter()
+            .zip(&skip.field)
+            .map(|(&a, &b)| sum(a, b))
+            .collect()
+    } else {
+        vec![sum(branch.mean(), skip.mean()); branch.field.len()]
+    };
+    let second = mean(&field);
+    let centred = |values: &Values| values.mean() * (1.0 - values.mean_ratio);
+    let (spread_a, spread_b) = (centred(branch), centred(skip));
+    Values {
+        field,
+        plane: branch.plane,
+        mean_ratio: if second > 0.0 {
+            ((mean_a + mean_b).powi(2) / second).min(1.0)
+        } else {
+            0.0
+        },
+        correlation: if spread_a + spread_b > 0.0 {
+            (branch.correlation * spread_a + skip.correlation * spread_b) / (spread_a + spread_b)
+        } else {
+            0.0
+        },
+        gaussian: None,
+    }
+}
+
+/// Every layer's signal on the way forward, and the steps the backward
+/// pass takes back; `analysed` holds each layer's tensors and their second
+/// moments.
+pub(crate) fn forward(
+    layers: &[LayerSpec],
+    analysed: &[Analysed],
+    input: &InputStatistics,
+) -> (Vec<LayerSignal>, Vec<Step>) {
+    let shapes = flow::shapes(layers);
+    let mut values = Values {
+        field: input.second_moments.clone(),
+        plane: input.plane,
+        mean_ratio: input.mean_ratio,
+        correlation: input.neighbour_correlation,
+        gaussian: None,
+    };
+    let input_mean = values.mean();
+    // The sum of the layers' Var(f) so far (see `typical_second_moment`).
+    let mut spread = 0.0;
+    let mut signals = Vec::with_capacity(layers.len());
+    let mut steps = Vec::with_capacity(layers.len());
+    let mut open: Vec<OpenBlock> = Vec::new();
+    for (index, (layer, shape)) in layers.iter().zip(&shapes).enumerate() {
+        let mut before = values.mean();
+        let output_plane = shape.and_then(|shape| shape.plane());
+        let Stepped {
+            values: next,
+            step,
+            spread: spreads,
+            random,
+        } = match layer.kind().node() {
+            Node::Layer(kind) => {
+                let at = SignalAt {
+                    parameters: &analysed[index].parameters,
+                    moments: &analysed[index].moments,
+                    output_plane,
+                    ends_branch: &|| blocks::ends_a_branch(layers, index),
+                };
+                kind.signal(&values, &at)
+            }
+            Node::Marker(Marker::Start { .. }) => {
+                open.push(OpenBlock {
+                    input: values.clone(),
+                    spread,
+                    branch: None,
+                    random: false,
+                });
+                Stepped::plain(values.clone(), Step::Open)
+            }
+            Node::Marker(Marker::Shortcut) => match open.last_mut() {
+                Some(block) => {
+                    block.branch = Some(values.clone());
+                    spread = block.spread;
+                    Stepped::plain(block.input.clone(), Step::Split)
+                }
+                None => Stepped::plain(values.clone(), Step::Through { input: values.plane }),
+            },
+            Node::Marker(Marker::End) => match open.pop() {
+                Some(block) => {
+                    // The block's factor: its output over its input.
+                    before = block.input.mean();
+                    spread = block.spread;
+                    let sum = match &block.branch {
+                        Some(branch) => added(branch, &values, block.random),
+                        None => added(&values, &block.input, block.random),
+                    };
+                    let positions = positions(output_plane);
+                    Stepped::plain(sum, Step::Join { positions })
+                }
+                None => Stepped::plain(values.clone(), Step::Through { input: values.plane }),
+            },
+        };
+        values = next;
+        // Random weights make every block around them a random branch.
+        // (A zero end's constant, or a normalization's random γ, is no
+        // function of the skip either.)
+        if random {
+            open.iter_mut().for_each(|block| block.random = true);
+        }
+        let variance = match &step {
+            Step::Affine { variances, .. } | Step::Activation { variances, .. } => mean(variances),
+            _ => values.mean(),
+        };
+        match spreads {
+            Spread::Keeps => {}
+            Spread::Adds(variance) => spread += variance,
+            Spread::Resets => spread = 0.0,
+        }
+        let after = values.mean();
+        signals.push(LayerSignal {
+            included: step.included(),
+            preactivation_variance: variance,
+            activation: layer.activation(),
+            activation_second_moment: after,
+            typical_second_moment: after * (-spread / 2.0).exp(),
+            forward_factor: after / before,
+            forward_cumulative: after / input_mean,
+            backward_factor: 1.0,
+            backward_cumulative: 1.0,
+            output_gradient: 1.0,
+        });
+        steps.push(step);
+    }
+    (signals, steps)
+}

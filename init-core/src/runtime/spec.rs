@@ -1,0 +1,151 @@
+//! What the run time adds to a [`NetworkSpec`]: sampling its network, or
+//! any block of any of its tensors alone. (Its checkpoints, written as they
+//! are sampled, are in `checkpoint/shards.rs`.)
+
+use std::ops::Range;
+
+use ndarray::Array2;
+
+use crate::rules::network::NetworkSpec;
+use crate::rules::validate::SpecError;
+use crate::runtime::error::Error;
+use crate::runtime::format::Origin;
+use crate::runtime::generator::LayerStreams;
+use crate::runtime::layers::Layer;
+use crate::runtime::network::Network;
+use crate::runtime::sampler;
+
+impl NetworkSpec {
+    /// Sample every layer's weights and biases with its init, from `seed`.
+    ///
+    /// The same seed gives bit-identical weights on every platform and for
+    /// any number of threads; each layer has its own streams, so changing
+    /// one layer leaves the others as they were (see the `generator` docs).
+    /// One exception: an orthogonal layer in the counter format is the Q of
+    /// a QR whose matrix kernels follow the processor's vector instructions,
+    /// so processors of different families (AVX2, AVX-512, NEON) may differ
+    /// in its last bits; its bits never depend on the thread count.
+    ///
+    /// ```
+    /// use netinit::{Activation, LayerSpec, NetworkSpec};
+    /// let spec = NetworkSpec::new(vec![LayerSpec::dense(784, 256, Activation::Relu)])?;
+    /// let network = spec.init(42);
+    /// assert_eq!(network.layers()[0].weight().dim(), (256, 784));
+    /// assert_eq!(network, spec.init(42));
+    /// # Ok::<(), netinit::SpecError>(())
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the system will not give the memory the weights need, with the
+    /// message [`NetworkSpec::try_init`] returns as an error (never an
+    /// abort). The spec's checks bound the size to what can be addressed,
+    /// not to what this machine has.
+    pub fn init(&self, origin: impl Into<Origin>) -> Network {
+        self.try_init(origin).unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// [`NetworkSpec::init`], with an allocation the system refuses as an
+    /// [`Error::Allocation`] instead of a panic.
+    pub fn try_init(&self, origin: impl Into<Origin>) -> Result<Network, Error> {
+        let origin = origin.into();
+        let layers = self
+            .layer_paths()
+            .iter()
+            .zip(self.layers())
+            .filter_map(|(path, layer)| {
+                Some(Layer::sample(layer, &LayerStreams::new(origin, path.as_ref()?)))
+            })
+            .collect::<Result<Vec<Layer>, Error>>()?;
+        Ok(Network::from_parts(self.clone(), layers, Some(origin)))
+    }
+
+    /// Rows `rows` of tensor `tensor` of layer `layer` alone (its matrix's
+    /// rows: a convolution's output channels), bit-identical to the same
+    /// rows of `self.init(origin)`: a tensor-parallel shard without sampling
+    /// the rest (orthogonal init, which couples all rows, computes them all).
+    ///
+    /// ```
+    /// use netinit::{Activation, LayerSpec, NetworkSpec};
+    /// use netinit::ndarray::s;
+    /// let spec = NetworkSpec::new(vec![LayerSpec::dense(784, 256, Activation::Relu)])?;
+    /// let shard = spec.sample_rows(7, 0, "weight", 64..128)?;
+    /// assert_eq!(shard, spec.init(7).layers()[0].weight().slice(s![64..128, ..]));
+    /// # Ok::<(), netinit::Error>(())
+    /// ```
+    pub fn sample_rows(
+        &self,
+        origin: impl Into<Origin>,
+        layer: usize,
+        tensor: &str,
+        rows: Range<usize>,
+    ) -> Result<Array2<f32>, Error> {
+        let columns = self
+            .layers()
+            .get(layer)
+            .and_then(|spec| spec.parameter(tensor))
+            .map_or(0, |parameter| parameter.matrix_shape()[1]);
+        self.sample_block(origin, layer, tensor, rows, 0..columns)
+    }
+
+    /// The block `rows × columns` of tensor `tensor` of layer `layer` (a
+    /// convolution's weights as their `(out, in·kh·kw)` matrix, a vector
+    /// as one row) alone, bit-identical to the same block of
+    /// `self.init(origin)`: a column shard of tensor parallelism, or any
+    /// rectangle. In the counter format only the block is sampled; in the
+    /// 0.1 format its whole rows are.
+    ///
+    /// ```
+    /// use netinit::{Activation, LayerSpec, NetworkSpec};
+    /// use netinit::ndarray::s;
+    /// let spec = NetworkSpec::new(vec![LayerSpec::dense(784, 256, Activation::Relu)])?;
+    /// let block = spec.sample_block(7, 0, "weight", 64..128, 392..784)?;
+    /// assert_eq!(block, spec.init(7).layers()[0].weight().slice(s![64..128, 392..784]));
+    /// # Ok::<(), netinit::Error>(())
+    /// ```
+    pub fn sample_block(
+        &self,
+        origin: impl Into<Origin>,
+        layer: usize,
+        tensor: &str,
+        rows: Range<usize>,
+        columns: Range<usize>,
+    ) -> Result<Array2<f32>, Error> {
+        let layers = self.layers();
+        let no_such_layer = SpecError::NoSuchLayer {
+            index: layer,
+            layers: layers.len(),
+        };
+        let paths = self.layer_paths();
+        let (Some(spec), Some(Some(path))) = (layers.get(layer), paths.get(layer)) else {
+            return Err(no_such_layer.into());
+        };
+        let Some(parameter) = spec.parameter(tensor) else {
+            return Err(Error::NoSuchTensor {
+                layer,
+                name: tensor.to_owned(),
+                names: spec
+                    .parameters()
+                    .iter()
+                    .map(|parameter| parameter.name())
+                    .collect(),
+            });
+        };
+        let [all_rows, all_columns] = parameter.matrix_shape();
+        if rows.start > rows.end || rows.end > all_rows {
+            return Err(Error::RowRange {
+                start: rows.start,
+                end: rows.end,
+                rows: all_rows,
+            });
+        }
+        if columns.start > columns.end || columns.end > all_columns {
+            return Err(Error::ColumnRange {
+                start: columns.start,
+                end: columns.end,
+                columns: all_columns,
+            });
+        }
+        sampler::sample_block(&parameter, &LayerStreams::new(origin.into(), path), rows, columns)
+    }
+}
