@@ -11,7 +11,7 @@ use std::path::Path;
 use netinit::dsl::Severity;
 use netinit::{
     Activation, Conv2dSpec, Init, LayerKind, LayerSpec, Level, Lint, NetworkSpec, NormSpec, Padding, Shape,
-    SpecError,
+    SpecError, StructureError,
 };
 use proptest::prelude::*;
 
@@ -193,11 +193,11 @@ fn forbid_cannot_be_lowered() {
     .unwrap();
     assert_eq!(
         built.with_network_lint(Lint::ConstantInit, Level::Forbid),
-        Err(SpecError::LintForbidden {
+        Err(SpecError::Structure(StructureError::LintForbidden {
             layer: 0,
             lint: Lint::ConstantInit,
             level: Level::Allow
-        })
+        }))
     );
 }
 

@@ -1,7 +1,7 @@
 //! The run-time lint API returns, as values, what the macro reports at
 //! compile time for the same network (the tests/ui cases show the latter).
 
-use netinit::{Activation, Init, LayerSpec, Level, Lint, NetworkSpec, Part};
+use netinit::{Activation, Init, InitError, LayerSpec, Level, Lint, NetworkSpec, Part};
 
 fn lints(spec: &NetworkSpec) -> Vec<(Lint, Level, usize)> {
     spec.lint().iter().map(|d| (d.lint, d.level, d.layer)).collect()
@@ -104,11 +104,11 @@ fn scales_are_checked_as_the_f32_weights_they_become() {
     assert!(
         matches!(
             huge,
-            Err(netinit::SpecError::ScaleOverflow {
+            Err(netinit::SpecError::Init(InitError::ScaleOverflow {
                 layer: 0,
                 part: Part::BiasScale,
                 ..
-            })
+            }))
         ),
         "{huge:?}"
     );
@@ -118,7 +118,10 @@ fn scales_are_checked_as_the_f32_weights_they_become() {
                 .with_gain(1e308),
         ),
     )]);
-    assert!(matches!(gain, Err(netinit::SpecError::ScaleOverflow { .. })));
+    assert!(matches!(
+        gain,
+        Err(netinit::SpecError::Init(InitError::ScaleOverflow { .. }))
+    ));
     // α has a range: past it the matched gains cannot be sampled in f32.
     for activation in [Activation::Elu(1e154), Activation::LeakyRelu(1e50)] {
         let error = NetworkSpec::new(vec![LayerSpec::dense(8, 8, activation)]).unwrap_err();

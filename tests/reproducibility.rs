@@ -240,3 +240,53 @@ fn layers_without_weights_redraw_nothing_and_channels_shard_as_rows() {
     // The pooling (spec layer 2) has no weights to sample.
     assert!(CNN.sample_rows(5, 2, "weight", 0..1).is_err());
 }
+
+#[test]
+fn any_block_of_any_tensor_alone_equals_that_block_of_the_full_sample() {
+    // Every kind's tensors: weights, biases, γ and β, running statistics.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/every_kind.net"
+    ))
+    .unwrap();
+    let spec: NetworkSpec = text.parse().unwrap();
+    let mut checked = 0;
+    for format in SamplerFormat::ALL {
+        let origin = Origin::new(13, format);
+        let full = spec.init(origin);
+        let paths = spec.layer_paths();
+        let with_parameters = paths.iter().enumerate().filter(|(_, path)| path.is_some());
+        for ((index, _), layer) in with_parameters.zip(full.layers()) {
+            for tensor in layer.tensors() {
+                let [rows, columns] = tensor.spec().matrix_shape();
+                let blocks = [
+                    (0..rows, 0..columns),
+                    (rows - 1..rows, 0..columns),
+                    (rows / 3..rows / 3 + 1, columns / 2..columns),
+                    (rows / 4..rows.div_ceil(2), columns / 3..columns.div_ceil(3)),
+                ];
+                for (rows, columns) in blocks {
+                    let name = tensor.name();
+                    let alone = spec
+                        .sample_block(origin, index, name, rows.clone(), columns.clone())
+                        .unwrap();
+                    let whole = tensor
+                        .values()
+                        .slice(s![rows.clone(), columns.clone()])
+                        .to_owned();
+                    assert_eq!(
+                        alone, whole,
+                        "{format}: layer {index} `{name}` [{rows:?}, {columns:?}]"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    // The walk above skipped no tensor: 4 blocks of each of the fixture's 24
+    // (7 convolution and dense weights, 5 biases, 2 batch norms' γ, β and
+    // running statistics, 2 layer norms' γ and β), in both formats.
+    let tensors: usize = spec.layers().iter().map(|layer| layer.parameters().len()).sum();
+    assert_eq!(tensors, 24);
+    assert_eq!(checked, 4 * tensors * SamplerFormat::ALL.len());
+}

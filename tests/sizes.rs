@@ -1,7 +1,7 @@
 //! Nothing the checks accept panics or aborts: sizes are bounded in bytes,
 //! memory the system refuses is an error, huge inputs cost their length.
 
-use netinit::{Activation, Init, LayerSpec, NetworkSpec, SpecError};
+use netinit::{Activation, Init, LayerSpec, NetworkSpec, SizeError, SpecError};
 
 #[test]
 fn a_network_past_what_can_be_addressed_is_refused_by_the_checks() {
@@ -9,7 +9,7 @@ fn a_network_past_what_can_be_addressed_is_refused_by_the_checks() {
     let layers = vec![LayerSpec::dense(1 << 30, 1 << 30, Activation::Relu)];
     assert!(matches!(
         NetworkSpec::new(layers),
-        Err(SpecError::TooManyParameters { layer: 0, .. })
+        Err(SpecError::Size(SizeError::TooManyParameters { layer: 0, .. }))
     ));
     let error = "dense(1073741824 -> 1073741824, relu)"
         .parse::<NetworkSpec>()

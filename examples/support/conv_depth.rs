@@ -7,7 +7,7 @@
 //! (a) 20 convolutions of 32 channels, 3 × 3, padding 1, at 28 × 28;
 //! (b) the same with a 2 × 2 max pooling after convolutions 7 and 14.
 //! Each with He (matched), Xavier and N(0, 1) on relu. Writes
-//! conv-depth.png and prints the tables the README shows.
+//! conv-depth.png and prints the tables the book shows (`docs/src/studies.md`).
 
 use std::error::Error;
 use std::path::Path;

@@ -25,15 +25,13 @@ pub use rules::init::{
 /// The layer kinds' specs, [`LayerKind`] and [`LayerSpec`]: every kind the
 /// table lists is exported here, and through the facade.
 pub mod layers {
-    pub use crate::rules::layer::{
-        AffineSpec, AvgPool2dSpec, BatchNormSpec, Conv2dSpec, FlattenSpec, GlobalAvgPool2dSpec, InputSpec,
-        LayerKind, LayerNormSpec, LayerSpec, MaxPool2dSpec, NormSpec, Padding, PoolSpec, DEFAULT_EPSILON,
-    };
+    pub use crate::rules::layer::public::*;
 }
 pub use layers::*;
 /// The name [`AffineSpec`] had while dense was the only kind with weights.
 #[deprecated(since = "0.2.0", note = "renamed `AffineSpec`: dense and conv2d share it")]
 pub type DenseSpec = AffineSpec;
+pub use rules::error::{ChainError, Diagnosis, InitError, SizeError, SpecError, StructureError};
 pub use rules::levels::{Level, Lint, LintLevels};
 pub use rules::limits::{MAX_PARAMETERS, MAX_PLANE, MAX_SIDE, MAX_VALUES, MIN_EPSILON};
 pub use rules::lint::{Finding, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
@@ -44,7 +42,7 @@ pub use rules::path::LayerPath;
 pub use rules::shape::Shape;
 pub use rules::signal;
 pub use rules::summary::Summary;
-pub use rules::validate::{validate, SpecError};
+pub use rules::validate::validate;
 
 #[cfg(feature = "runtime")]
 pub use runtime::checkpoint::{self, CheckpointError};

@@ -4,7 +4,7 @@
 //! analysis, run time) goes first to last and asks here where a marker's
 //! block begins.
 
-use crate::rules::error::SpecError;
+use crate::rules::error::{SpecError, StructureError};
 use crate::rules::layer::{LayerSpec, Marker, Node};
 
 /// The marker `layer` is, if it is one.
@@ -149,17 +149,17 @@ pub fn structure_errors(layers: &[LayerSpec], errors: &mut Vec<SpecError>) {
             Some(Marker::Shortcut) => match open.last_mut() {
                 Some((start, shortcut @ None)) => {
                     if *start + 1 == index {
-                        errors.push(SpecError::EmptyBranch {
+                        errors.push(SpecError::Structure(StructureError::EmptyBranch {
                             layer: *start,
                             part: "branch",
-                        });
+                        }));
                     }
                     *shortcut = Some(index);
                 }
-                _ => errors.push(SpecError::MisplacedMarker {
+                _ => errors.push(SpecError::Structure(StructureError::MisplacedMarker {
                     layer: index,
                     marker: "shortcut",
-                }),
+                })),
             },
             Some(Marker::End) => match open.pop() {
                 Some((start, shortcut)) => {
@@ -168,22 +168,25 @@ pub fn structure_errors(layers: &[LayerSpec], errors: &mut Vec<SpecError>) {
                         None => (start, "branch"),
                     };
                     if first + 1 == index {
-                        errors.push(SpecError::EmptyBranch { layer: first, part });
+                        errors.push(SpecError::Structure(StructureError::EmptyBranch {
+                            layer: first,
+                            part,
+                        }));
                     }
                 }
-                None => errors.push(SpecError::MisplacedMarker {
+                None => errors.push(SpecError::Structure(StructureError::MisplacedMarker {
                     layer: index,
                     marker: "end",
-                }),
+                })),
             },
             _ => {}
         }
     }
     for (start, _) in open {
-        errors.push(SpecError::MisplacedMarker {
+        errors.push(SpecError::Structure(StructureError::MisplacedMarker {
             layer: start,
             marker: "residual",
-        });
+        }));
     }
 }
 
@@ -302,22 +305,22 @@ mod tests {
         assert_eq!(
             errors,
             [
-                SpecError::MisplacedMarker {
+                SpecError::Structure(StructureError::MisplacedMarker {
                     layer: 0,
                     marker: "shortcut"
-                },
-                SpecError::EmptyBranch {
+                }),
+                SpecError::Structure(StructureError::EmptyBranch {
                     layer: 1,
                     part: "branch"
-                },
-                SpecError::MisplacedMarker {
+                }),
+                SpecError::Structure(StructureError::MisplacedMarker {
                     layer: 3,
                     marker: "end"
-                },
-                SpecError::MisplacedMarker {
+                }),
+                SpecError::Structure(StructureError::MisplacedMarker {
                     layer: 4,
                     marker: "residual"
-                },
+                }),
             ]
         );
     }

@@ -4,7 +4,7 @@
 //! walk, a residual block's markers, and the bound on what any layer gives.
 
 use crate::rules::blocks;
-use crate::rules::error::SpecError;
+use crate::rules::error::{ChainError, SizeError, SpecError, StructureError};
 use crate::rules::layer::kind::{Given, Kind};
 use crate::rules::layer::{LayerSpec, Marker, Node};
 use crate::rules::limits::{MAX_PLANE, MAX_VALUES};
@@ -19,7 +19,7 @@ fn bounded(layer: usize, shape: Shape) -> Result<Shape, SpecError> {
     };
     match (height.checked_mul(width), shape.size()) {
         (Some(plane), Some(size)) if plane <= MAX_PLANE && size <= MAX_VALUES => Ok(shape),
-        _ => Err(SpecError::ShapeTooLarge { layer, shape }),
+        _ => Err(SpecError::Size(SizeError::ShapeTooLarge { layer, shape })),
     }
 }
 
@@ -76,12 +76,14 @@ pub(crate) fn step(
                 return Ok(input);
             };
             match (given(block.branch_last()), given(block.skip())) {
-                (Some(branch), Some(skip)) if branch != skip => Err(SpecError::ResidualShape {
-                    layer: index,
-                    branch,
-                    skip,
-                    shortcut: block.shortcut.is_some(),
-                }),
+                (Some(branch), Some(skip)) if branch != skip => {
+                    Err(SpecError::Chain(ChainError::ResidualShape {
+                        layer: index,
+                        branch,
+                        skip,
+                        shortcut: block.shortcut.is_some(),
+                    }))
+                }
                 // Unknown where the branch's shape is: an earlier mistake
                 // in it says nothing about the layers after the block.
                 (branch, _) => Ok(branch),
@@ -90,7 +92,9 @@ pub(crate) fn step(
         Node::Layer(kind)
             if first_layer(layers) == Some(index) && input_shape(layers).is_none() && kind.needs_input() =>
         {
-            Err(SpecError::MissingInput { layer: index })
+            Err(SpecError::Structure(StructureError::MissingInput {
+                layer: index,
+            }))
         }
         Node::Layer(kind) => kind.output(&given_to(layers, index, input, earlier)),
     }?;

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 
 use crate::rules::dsl::text::{self, one_error};
 use crate::rules::dsl::{print, Diagnostic, ParseError};
+use crate::rules::error::{SpecError, StructureError};
 use crate::rules::flow;
 use crate::rules::init::Init;
 use crate::rules::layer::LayerSpec;
@@ -19,7 +20,7 @@ use crate::rules::pytorch;
 use crate::rules::shape::Shape;
 use crate::rules::signal::scale_branches;
 use crate::rules::summary::Summary;
-use crate::rules::validate::{validate, SpecError};
+use crate::rules::validate::validate;
 
 /// A network description: its layers in order.
 ///
@@ -36,7 +37,7 @@ impl NetworkSpec {
     /// the error ([`validate`] lists them all).
     ///
     /// ```
-    /// use netinit::{Activation, LayerSpec, NetworkSpec, SpecError};
+    /// use netinit::{Activation, ChainError, LayerSpec, NetworkSpec, SpecError};
     /// let spec = NetworkSpec::new(vec![
     ///     LayerSpec::dense(784, 256, Activation::Relu),
     ///     LayerSpec::dense(256, 10, Activation::Softmax),
@@ -47,7 +48,8 @@ impl NetworkSpec {
     ///     LayerSpec::dense(784, 256, Activation::Relu),
     ///     LayerSpec::dense(128, 10, Activation::Softmax),
     /// ]);
-    /// assert_eq!(broken, Err(SpecError::ShapeMismatch { layer: 1, expected: 256, found: 128 }));
+    /// let mismatch = ChainError::ShapeMismatch { layer: 1, expected: 256, found: 128 };
+    /// assert_eq!(broken, Err(SpecError::Chain(mismatch)));
     /// # Ok::<(), SpecError>(())
     /// ```
     pub fn new(layers: Vec<LayerSpec>) -> Result<NetworkSpec, SpecError> {
@@ -127,7 +129,7 @@ impl NetworkSpec {
     /// The same network with `lint` set to `level` on the whole network,
     /// as `#![deny(lint)]` does in the DSL (replacing the level set there
     /// before). A `forbid` that a layer's own attribute would lower is a
-    /// [`SpecError::LintForbidden`].
+    /// [`StructureError::LintForbidden`](crate::StructureError::LintForbidden).
     pub fn with_network_lint(&self, lint: Lint, level: Level) -> Result<NetworkSpec, SpecError> {
         NetworkSpec::with_lints(self.layers.to_vec(), self.lints.with(lint, level))
     }
@@ -302,7 +304,10 @@ impl NetworkSpec {
         let count = layers.len();
         let slot = layers
             .get_mut(index)
-            .ok_or(SpecError::NoSuchLayer { index, layers: count })?;
+            .ok_or(SpecError::Structure(StructureError::NoSuchLayer {
+                index,
+                layers: count,
+            }))?;
         *slot = layer;
         NetworkSpec::with_lints(layers, self.lints)
     }
@@ -374,6 +379,7 @@ impl FromStr for LayerSpec {
 mod tests {
     use super::*;
     use crate::rules::activation::Activation;
+    use crate::rules::error::ChainError;
     use crate::rules::layer::tests::card;
 
     #[test]
@@ -390,15 +396,18 @@ mod tests {
         let wider = LayerSpec::dense(784, 512, Activation::Relu);
         assert_eq!(
             spec.with_layer(2, wider),
-            Err(SpecError::NoSuchLayer { index: 2, layers: 2 })
+            Err(SpecError::Structure(StructureError::NoSuchLayer {
+                index: 2,
+                layers: 2
+            }))
         );
         assert_eq!(
             spec.with_layer(0, wider),
-            Err(SpecError::ShapeMismatch {
+            Err(SpecError::Chain(ChainError::ShapeMismatch {
                 layer: 1,
                 expected: 512,
                 found: 256
-            })
+            }))
         );
         let zeros = card()[1].with_weight(Init::zeros());
         assert_eq!(spec.with_layer(1, zeros).unwrap().layers()[1], zeros);

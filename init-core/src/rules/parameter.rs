@@ -6,7 +6,7 @@
 //! list, so none of it names a kind or a tensor.
 
 use crate::rules::activation::Activation;
-use crate::rules::error::SpecError;
+use crate::rules::error::{InitError, SpecError};
 use crate::rules::fans::Fans;
 use crate::rules::init::{Draw, Init};
 use crate::rules::part::Part;
@@ -303,12 +303,12 @@ impl ParameterSpec {
             if let Some(error) = parameter.refused_in_its_role(layer, true) {
                 errors.push(error);
             } else if let Some((what, value)) = parameter.init.invalid_scale() {
-                errors.push(SpecError::InvalidScale {
+                errors.push(SpecError::Init(InitError::InvalidScale {
                     layer,
                     part: parameter.scale_part(),
                     what,
                     value,
-                });
+                }));
             }
         }
         // Scales are checked as the f32 values they become.
@@ -316,11 +316,11 @@ impl ParameterSpec {
             for parameter in parameters {
                 let largest = parameter.draw().largest_magnitude();
                 if largest.is_nan() || largest > f64::from(f32::MAX) {
-                    errors.push(SpecError::ScaleOverflow {
+                    errors.push(SpecError::Init(InitError::ScaleOverflow {
                         layer,
                         part: parameter.scale_part(),
                         largest,
-                    });
+                    }));
                 }
             }
         }
@@ -334,15 +334,17 @@ impl ParameterSpec {
     fn refused_in_its_role(&self, layer: usize, first: bool) -> Option<SpecError> {
         match (self.role, self.init, first) {
             (Role::PerFeature, Init::Scaled(_) | Init::Orthogonal { .. }, true) => {
-                Some(SpecError::NormInit {
+                Some(SpecError::Init(InitError::NormInit {
                     layer,
                     part: self.part,
                     init: self.init,
-                })
+                }))
             }
-            (Role::Biases, Init::Orthogonal { .. }, false) => Some(SpecError::OrthogonalBias { layer }),
+            (Role::Biases, Init::Orthogonal { .. }, false) => {
+                Some(SpecError::Init(InitError::OrthogonalBias { layer }))
+            }
             (Role::Biases, Init::Scaled(scaling), false) if !scaling.is_plain() => {
-                Some(SpecError::AdjustedBias { layer })
+                Some(SpecError::Init(InitError::AdjustedBias { layer }))
             }
             _ => None,
         }

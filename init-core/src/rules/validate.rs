@@ -3,14 +3,13 @@
 
 use crate::rules::activation::Activation;
 use crate::rules::blocks;
+use crate::rules::error::{ChainError, SizeError, SpecError, StructureError};
 use crate::rules::flow;
 use crate::rules::init::Init;
 use crate::rules::layer::{LayerSpec, Node};
 use crate::rules::levels::{Level, LintLevels};
 use crate::rules::limits::MAX_PARAMETERS;
 use crate::rules::parameter::trained_count;
-
-pub use crate::rules::error::SpecError;
 
 /// Every mistake in these layers under the network's lint levels, in order
 /// (empty when they are usable): each layer's own sizes, then how its shape
@@ -22,7 +21,7 @@ pub use crate::rules::error::SpecError;
 pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecError> {
     let mut errors = Vec::new();
     if layers.is_empty() {
-        errors.push(SpecError::Empty);
+        errors.push(SpecError::Structure(StructureError::Empty));
     }
     blocks::structure_errors(layers, &mut errors);
     let mut total: Option<usize> = Some(0);
@@ -59,14 +58,14 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
             .and_then(|sum| count.and_then(|count| sum.checked_add(count)))
             .filter(|&sum| sum <= MAX_PARAMETERS);
         if running.is_none() && total.is_some() {
-            errors.push(SpecError::TooManyParameters {
+            errors.push(SpecError::Size(SizeError::TooManyParameters {
                 layer: index,
                 tensors: parameters
                     .iter()
                     .filter(|parameter| parameter.trained())
                     .map(|parameter| (parameter.name(), parameter.shape().to_vec()))
                     .collect(),
-            });
+            }));
         }
         total = running;
         if let Some(kind) = kind {
@@ -75,11 +74,11 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
         errors.extend(unfused_activation(layers, index));
         for (lint, level) in layer.lint_levels().iter() {
             if network_lints.get(lint) == Some(Level::Forbid) && level != Level::Forbid {
-                errors.push(SpecError::LintForbidden {
+                errors.push(SpecError::Structure(StructureError::LintForbidden {
                     layer: index,
                     lint,
                     level,
-                });
+                }));
             }
         }
     }
@@ -108,17 +107,18 @@ fn unfused_activation(layers: &[LayerSpec], index: usize) -> Option<SpecError> {
     let differs = Init::derived(activation).draw(activation, weights.fans())
         != Init::derived(Activation::Identity).draw(Activation::Identity, weights.fans());
     (kind.element_wise() && previous.activation() == Activation::Identity && differs).then(|| {
-        SpecError::UnfusedActivation {
+        SpecError::Chain(ChainError::UnfusedActivation {
             layer: index,
             activation,
             previous: previous.kind().name(),
-        }
+        })
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::error::InitError;
     use crate::rules::layer::tests::card;
     use crate::rules::part::Part;
     use crate::rules::shape::Shape;
@@ -139,19 +139,19 @@ mod tests {
         wrong[5] = LayerSpec::dense(5, 3, Activation::Softmax);
         assert_eq!(
             validate(&wrong, &LintLevels::NONE),
-            [SpecError::FeatureMismatch {
+            [SpecError::Chain(ChainError::FeatureMismatch {
                 layer: 5,
                 given: Shape::image(1, 2, 2),
                 previous: "flatten",
                 found: 5
-            }]
+            })]
         );
         assert_eq!(
             validate(
                 &[relu, LayerSpec::dense(4, 3, Activation::Softmax)],
                 &LintLevels::NONE
             ),
-            [SpecError::MissingInput { layer: 0 }]
+            [SpecError::Structure(StructureError::MissingInput { layer: 0 })]
         );
         let softmax_on_image = [
             LayerSpec::input(Shape::image(1, 4, 4)),
@@ -159,7 +159,7 @@ mod tests {
         ];
         assert_eq!(
             validate(&softmax_on_image, &LintLevels::NONE),
-            [SpecError::SoftmaxOnImage { layer: 1 }]
+            [SpecError::Chain(ChainError::SoftmaxOnImage { layer: 1 })]
         );
         let through_flatten = [
             LayerSpec::input(Shape::image(1, 4, 4)),
@@ -169,11 +169,11 @@ mod tests {
         ];
         assert_eq!(
             validate(&through_flatten, &LintLevels::NONE),
-            [SpecError::UnfusedActivation {
+            [SpecError::Chain(ChainError::UnfusedActivation {
                 layer: 3,
                 activation: Activation::Gelu,
                 previous: "conv2d"
-            }]
+            })]
         );
         // Logits then softmax (or tanh, sigmoid): the derived init is the
         // identity's either way, so the spelling is free.
@@ -187,11 +187,11 @@ mod tests {
         let unfused = [LayerSpec::dense(4, 4, Activation::Identity), relu];
         assert_eq!(
             validate(&unfused, &LintLevels::NONE),
-            [SpecError::UnfusedActivation {
+            [SpecError::Chain(ChainError::UnfusedActivation {
                 layer: 1,
                 activation: Activation::Relu,
                 previous: "dense"
-            }]
+            })]
         );
         let bad_alpha = [
             LayerSpec::input(Shape::Features(4)),
@@ -199,10 +199,10 @@ mod tests {
         ];
         assert_eq!(
             validate(&bad_alpha, &LintLevels::NONE),
-            [SpecError::InvalidActivationParameter {
+            [SpecError::Init(InitError::InvalidActivationParameter {
                 layer: 1,
                 value: -0.5
-            }]
+            })]
         );
     }
 
@@ -223,34 +223,37 @@ mod tests {
         assert_eq!(errors.len(), 5, "{errors:?}");
         assert_eq!(
             errors[0],
-            SpecError::ZeroWidth {
+            SpecError::Size(SizeError::ZeroWidth {
                 layer: 0,
                 part: Part::Inputs
-            }
+            })
         );
         assert!(matches!(
             errors[1],
-            SpecError::InvalidActivationParameter { layer: 0, .. }
+            SpecError::Init(InitError::InvalidActivationParameter { layer: 0, .. })
         ));
         assert_eq!(
             errors[2],
-            SpecError::ShapeMismatch {
+            SpecError::Chain(ChainError::ShapeMismatch {
                 layer: 1,
                 expected: 256,
                 found: 100
-            }
+            })
         );
         assert_eq!(
             errors[3],
-            SpecError::InvalidScale {
+            SpecError::Init(InitError::InvalidScale {
                 layer: 1,
                 part: Part::WeightScale,
                 what: "std",
                 value: -1.0
-            }
+            })
         );
-        assert_eq!(errors[4], SpecError::OrthogonalBias { layer: 1 });
-        assert_eq!(validate(&[], &LintLevels::NONE), vec![SpecError::Empty]);
+        assert_eq!(errors[4], SpecError::Init(InitError::OrthogonalBias { layer: 1 }));
+        assert_eq!(
+            validate(&[], &LintLevels::NONE),
+            vec![SpecError::Structure(StructureError::Empty)]
+        );
     }
 
     #[test]
@@ -258,10 +261,10 @@ mod tests {
         let layers = [LayerSpec::dense(usize::MAX / 2, 4, Activation::Relu)];
         assert_eq!(
             validate(&layers, &LintLevels::NONE),
-            vec![SpecError::TooManyParameters {
+            vec![SpecError::Size(SizeError::TooManyParameters {
                 layer: 0,
                 tensors: vec![("weight", vec![4, usize::MAX / 2]), ("bias", vec![4])]
-            }]
+            })]
         );
     }
 }

@@ -3,7 +3,7 @@
 //! key, its stream and its index, so any rectangle of any tensor can be
 //! sampled alone, on any number of threads, with the same bits.
 //!
-//! The format, which the README documents and golden values pin:
+//! The format, which the book documents (`docs/src/runtime.md`) and golden values pin:
 //!
 //! * Elements come in groups of 64: group `g` is elements `64g..64g + 64` of
 //!   the tensor (row-major), made from the words of Philox4x32-10 at the 16

@@ -3,9 +3,9 @@
 use core::fmt;
 
 use crate::rules::activation::Activation;
+use crate::rules::error::SpecError;
 use crate::rules::init::Init;
 use crate::rules::shape::Shape;
-use crate::rules::validate::SpecError;
 use crate::runtime::train::loss::Loss;
 
 /// A run-time error of netinit. Nothing in the library panics on user input;

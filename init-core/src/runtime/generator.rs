@@ -1,7 +1,7 @@
 //! The seeded generator: ChaCha8 keys per layer, then, by the sampler
 //! format, Philox counters per element or ChaCha8 streams per row.
 //!
-//! Reproducibility rests on three choices, each documented in the README:
+//! Reproducibility rests on three choices, each documented in the book (`docs/src/runtime.md`):
 //!
 //! * **A portable generator.** ChaCha8 (`rand_chacha::ChaCha8Rng`) is a
 //!   specified cipher: the same key, stream and position give the same words on

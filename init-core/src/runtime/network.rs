@@ -425,9 +425,9 @@ fn compute_block(stage: &Stage, previous: ArrayView2<f32>, other: ArrayView2<f32
 mod tests {
     use super::*;
     use crate::rules::activation::Activation;
+    use crate::rules::error::{SpecError, StructureError};
     use crate::rules::init::Init;
     use crate::rules::layer::LayerSpec;
-    use crate::rules::validate::SpecError;
     use ndarray::s;
 
     fn spec(layers: Vec<LayerSpec>) -> NetworkSpec {
@@ -495,7 +495,10 @@ mod tests {
         let network = spec(vec![LayerSpec::dense(3, 4, Activation::Relu)]);
         assert_eq!(
             network.sample_rows(0, 1, "weight", 0..1),
-            Err(Error::Spec(SpecError::NoSuchLayer { index: 1, layers: 1 }))
+            Err(Error::Spec(SpecError::Structure(StructureError::NoSuchLayer {
+                index: 1,
+                layers: 1
+            })))
         );
         assert_eq!(
             network.sample_rows(0, 0, "weight", 2..5),

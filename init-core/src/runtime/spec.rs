@@ -1,13 +1,15 @@
 //! What the run time adds to a [`NetworkSpec`]: sampling its network, or
-//! any block of any of its tensors alone. (Its checkpoints, written as they
-//! are sampled, are in `checkpoint/shards.rs`.)
+//! any block of any of its tensors alone, and its checkpoints (loaded into
+//! it, or written as they are sampled; the work is in `checkpoint/`).
 
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
 
+use crate::rules::error::{SpecError, StructureError};
 use crate::rules::network::NetworkSpec;
-use crate::rules::validate::SpecError;
+use crate::runtime::checkpoint::{self, CheckpointError, ShardPlan};
 use crate::runtime::error::Error;
 use crate::runtime::format::Origin;
 use crate::runtime::generator::LayerStreams;
@@ -112,10 +114,10 @@ impl NetworkSpec {
         columns: Range<usize>,
     ) -> Result<Array2<f32>, Error> {
         let layers = self.layers();
-        let no_such_layer = SpecError::NoSuchLayer {
+        let no_such_layer = SpecError::Structure(StructureError::NoSuchLayer {
             index: layer,
             layers: layers.len(),
-        };
+        });
         let paths = self.layer_paths();
         let (Some(spec), Some(Some(path))) = (layers.get(layer), paths.get(layer)) else {
             return Err(no_such_layer.into());
@@ -147,5 +149,48 @@ impl NetworkSpec {
             });
         }
         sampler::sample_block(&parameter, &LayerStreams::new(origin.into(), path), rows, columns)
+    }
+
+    /// The weights of a safetensors file loaded into this spec: a typed
+    /// error names the tensor that is missing, extra, of another dtype or
+    /// shape, or not finite. The file's own spec text, if any, is not read.
+    /// A path ending in `.safetensors.index.json` reads a sharded set.
+    pub fn load_weights(&self, path: impl AsRef<Path>) -> Result<Network, CheckpointError> {
+        checkpoint::load_weights(self, path.as_ref())
+    }
+
+    /// The shards of at most `shard_bytes` bytes of tensor data each (a
+    /// tensor larger than that alone in its shard) that hold this network.
+    pub fn shard_plan(&self, shard_bytes: u64) -> ShardPlan {
+        checkpoint::shard_plan(self, shard_bytes)
+    }
+
+    /// Sample the network from `origin` straight into one safetensors file
+    /// at `path`, as [`Network::save`] would write `self.init(origin)`,
+    /// without holding the network in memory; `progress` is told the bytes
+    /// written as they are.
+    pub fn write_initial(
+        &self,
+        origin: impl Into<Origin>,
+        path: &Path,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), CheckpointError> {
+        checkpoint::write_initial(self, origin.into(), path, progress)
+    }
+
+    /// Write every shard of at most `shard_bytes` beside `output`
+    /// (`dir/model.safetensors` gives `dir/model-00001-of-0000N.safetensors`,
+    /// …), then the index `dir/model.safetensors.index.json`; with `only`,
+    /// shard `only` (from 0) alone and the index. The old index is removed
+    /// first, so an index marks a finished set. Returns the files written.
+    pub fn write_sharded(
+        &self,
+        origin: impl Into<Origin>,
+        output: &Path,
+        shard_bytes: u64,
+        only: Option<usize>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Vec<PathBuf>, CheckpointError> {
+        checkpoint::write_sharded(self, origin.into(), output, shard_bytes, only, progress)
     }
 }

@@ -153,7 +153,7 @@ impl Outcome {
 }
 
 /// A `.net` file read into memory, named as the user gave it.
-struct Source {
+struct SpecFile {
     /// The path as typed on the command line, for messages.
     name: String,
     /// The file's contents.
@@ -404,10 +404,10 @@ fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 /// Reads `path`, or reports `error: cannot read `PATH`: …` and gives `None`.
-fn read_source(path: &Path, styled: bool) -> Option<Source> {
+fn read_source(path: &Path, styled: bool) -> Option<SpecFile> {
     let name = path.display().to_string();
     match fs::read_to_string(path) {
-        Ok(text) => Some(Source { name, text }),
+        Ok(text) => Some(SpecFile { name, text }),
         Err(error) => {
             let message = format!("cannot read `{name}`: {error}");
             eprintln!("{}", render::render_message(Severity::Error, &message, styled));
@@ -429,7 +429,7 @@ fn denied(mut diagnostic: Diagnostic) -> Diagnostic {
 
 /// Renders every diagnostic to stderr, each followed by a blank line as
 /// rustc does, and counts them.
-fn report(diagnostics: &[Diagnostic], source: &Source, styled: bool) -> Tally {
+fn report(diagnostics: &[Diagnostic], source: &SpecFile, styled: bool) -> Tally {
     let mut tally = Tally::default();
     for diagnostic in diagnostics {
         match diagnostic.severity {
@@ -444,7 +444,7 @@ fn report(diagnostics: &[Diagnostic], source: &Source, styled: bool) -> Tally {
 
 /// The closing line of a file that failed, e.g. ``error: could not check
 /// `net.net` due to 2 previous errors; 1 warning emitted``.
-fn report_failure(verb: &str, source: &Source, tally: Tally, styled: bool) {
+fn report_failure(verb: &str, source: &SpecFile, tally: Tally, styled: bool) {
     let mut message = format!("could not {verb} `{}`", source.name);
     if tally.errors > 0 {
         message += &format!(" due to {}", counted(tally.errors, "previous error"));
@@ -457,7 +457,7 @@ fn report_failure(verb: &str, source: &Source, tally: Tally, styled: bool) {
 
 /// The closing line of a file that passed with warnings, e.g. ``warning:
 /// `net.net` generated 1 warning``; nothing for a clean file.
-fn report_warnings_emitted(source: &Source, tally: Tally, styled: bool) {
+fn report_warnings_emitted(source: &SpecFile, tally: Tally, styled: bool) {
     if tally.warnings == 0 {
         return;
     }

@@ -8,12 +8,13 @@ use crate::rules::blocks;
 use crate::rules::dsl::model::Model;
 use crate::rules::dsl::report::{Report, Reports};
 use crate::rules::dsl::{Checked, Severity};
+use crate::rules::error::{ChainError, InitError, SizeError, SpecError};
 use crate::rules::layer::{LayerSpec, Marker, Node};
 use crate::rules::levels::{Level, Lint};
 use crate::rules::lint;
 use crate::rules::part::Part;
 use crate::rules::signal::scale_branches;
-use crate::rules::validate::{validate, SpecError};
+use crate::rules::validate::validate;
 
 /// Record every finding of the model in `reports`; the network's layers,
 /// with the derived branch scaling, and its lint levels, when it holds
@@ -32,13 +33,14 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<Checked> {
         // Where the layer sits and how it chains say nothing against its inits.
         let about_numbers = matches!(
             error,
-            SpecError::ZeroWidth { .. }
-                | SpecError::TooManyParameters { .. }
-                | SpecError::InvalidScale { .. }
-                | SpecError::ScaleOverflow { .. }
-                | SpecError::InvalidActivationParameter { .. }
-                | SpecError::OrthogonalBias { .. }
-                | SpecError::AdjustedBias { .. }
+            SpecError::Size(SizeError::ZeroWidth { .. } | SizeError::TooManyParameters { .. })
+                | SpecError::Init(
+                    InitError::InvalidScale { .. }
+                        | InitError::ScaleOverflow { .. }
+                        | InitError::InvalidActivationParameter { .. }
+                        | InitError::OrthogonalBias { .. }
+                        | InitError::AdjustedBias { .. }
+                )
         );
         if let (Some(layer), true) = (error.layer(), about_numbers) {
             broken[layer] = true;
@@ -118,13 +120,15 @@ fn note(lint: Lint, level: Level, written: Option<Level>) -> Option<String> {
 /// layer as `dense(1 -> 1, identity)`, an activation as the identity.)
 fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
     match *error {
-        SpecError::ShapeMismatch { layer, .. }
-        | SpecError::ChannelMismatch { layer, .. }
-        | SpecError::FeatureMismatch { layer, .. }
-        | SpecError::NeedsFlatten { layer, .. }
-        | SpecError::NeedsImage { layer, .. }
-        | SpecError::NormWidth { layer, .. }
-        | SpecError::NormOnImage { layer, .. } => {
+        SpecError::Chain(
+            ChainError::ShapeMismatch { layer, .. }
+            | ChainError::ChannelMismatch { layer, .. }
+            | ChainError::FeatureMismatch { layer, .. }
+            | ChainError::NeedsFlatten { layer, .. }
+            | ChainError::NeedsImage { layer, .. }
+            | ChainError::NormWidth { layer, .. }
+            | ChainError::NormOnImage { layer, .. },
+        ) => {
             // Back to the last dense layer or normalization, whose width alone
             // fixes the shape: a layer not understood on the way leaves the
             // shape unknown.
@@ -142,16 +146,16 @@ fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
             !model.layers[layer].inputs_known || unknown_before
         }
         // A size that could not be read stands in as 1.
-        SpecError::NormOfOne { layer } => !model.layers[layer].inputs_known,
+        SpecError::Size(SizeError::NormOfOne { layer }) => !model.layers[layer].inputs_known,
         // A width that could not be read, in the block or before it (the
         // skip's shape comes from there): the shapes compared are not what
         // the user wrote.
-        SpecError::ResidualShape { layer, .. } => {
+        SpecError::Chain(ChainError::ResidualShape { layer, .. }) => {
             model.layers[..layer].iter().any(|before| !before.outputs_known)
         }
         // The layer blamed (the last before it but `flatten`) was not
         // understood: it stands in with the identity.
-        SpecError::UnfusedActivation { layer, .. } => model.layers[..layer]
+        SpecError::Chain(ChainError::UnfusedActivation { layer, .. }) => model.layers[..layer]
             .iter()
             .rev()
             .find(|before| !reshapes_only(&before.spec))

@@ -10,7 +10,7 @@ use crate::rules::dsl::ast::{LayerOption, Number, OptionValue};
 use crate::rules::dsl::report::{unknown_name, Reports};
 use crate::rules::dsl::spans::LayerSpans;
 use crate::rules::dsl::values::{init, pair};
-use crate::rules::error::SpecError;
+use crate::rules::error::{InitError, SpecError};
 use crate::rules::fans::FanMode;
 use crate::rules::init::{Distribution, Init};
 use crate::rules::keywords;
@@ -430,12 +430,12 @@ pub fn init_alone(
         return None;
     }
     if let Some((what, value)) = init.invalid_scale() {
-        let error = SpecError::InvalidScale {
+        let error = SpecError::Init(InitError::InvalidScale {
             layer: 0,
             part: Part::WeightScale,
             what,
             value,
-        };
+        });
         reports.at(spans.of(Part::WeightScale), error.message(), error.help());
         return None;
     }

@@ -8,7 +8,7 @@ use crate::rules::activation::Activation;
 use crate::rules::dsl::ast::{Arg, Call, Number, OptionValue};
 use crate::rules::dsl::init_call::{InitArgument, InitCallError};
 use crate::rules::dsl::report::{unknown_name, Reports};
-use crate::rules::error::SpecError;
+use crate::rules::error::{InitError, SpecError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
 
@@ -50,10 +50,10 @@ pub fn activation_alone(call: &Call, reports: &mut Reports) -> Option<Activation
     let (activation, parameter_span) = activation(call, reports)?;
     if let Some(alpha) = activation.parameter() {
         if !alpha.is_finite() || alpha < 0.0 {
-            let error = SpecError::InvalidActivationParameter {
+            let error = SpecError::Init(InitError::InvalidActivationParameter {
                 layer: 0,
                 value: alpha,
-            };
+            });
             reports.at(parameter_span, error.message(), error.help());
             return None;
         }

@@ -12,11 +12,12 @@ use crate::rules::dsl::options::OptionSpec;
 use crate::rules::dsl::spans::LayerSpans;
 use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
 use crate::rules::dsl::values::activation;
-use crate::rules::error::SpecError;
+use crate::rules::error::{ChainError, SpecError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::affine::activation_errors;
 use crate::rules::layer::kind::{ConstantInput, Given, Kind};
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::part::Part;
 use crate::rules::pytorch::python::{self, Export, Python};
@@ -24,6 +25,27 @@ use crate::rules::shape::Shape;
 use crate::rules::signal::step::{SignalAt, Step, Stepped};
 use crate::rules::signal::values::{activated, Values};
 use crate::rules::tokens;
+
+impl LayerSpec {
+    /// An activation as a layer of its own (`relu` after a block, as in
+    /// the original ResNet): applied value by value, the shape unchanged.
+    ///
+    /// ```
+    /// use netinit::{Activation, LayerSpec, NetworkSpec, Shape};
+    /// let spec = NetworkSpec::new(vec![
+    ///     LayerSpec::input(Shape::image(1, 28, 28)),
+    ///     LayerSpec::max_pool2d([2, 2], [2, 2]),
+    ///     LayerSpec::activation_layer(Activation::Relu),
+    ///     LayerSpec::flatten(),
+    ///     LayerSpec::dense(196, 10, Activation::Softmax),
+    /// ])?;
+    /// assert_eq!(spec.output_shapes()[2], Shape::image(1, 14, 14));
+    /// # Ok::<(), netinit::SpecError>(())
+    /// ```
+    pub const fn activation_layer(activation: Activation) -> LayerSpec {
+        LayerSpec::of(LayerKind::Activation(activation))
+    }
+}
 
 impl Kind for Activation {
     fn keyword(&self) -> &'static str {
@@ -77,7 +99,9 @@ impl Kind for Activation {
     fn output(&self, given: &Given) -> Result<Option<Shape>, SpecError> {
         match (self, given.shape) {
             (Activation::Softmax, Some(Shape::Image { .. })) => {
-                Err(SpecError::SoftmaxOnImage { layer: given.layer })
+                Err(SpecError::Chain(ChainError::SoftmaxOnImage {
+                    layer: given.layer,
+                }))
             }
             _ => Ok(given.shape),
         }

@@ -14,7 +14,7 @@ use crate::rules::dsl::options::{OptionSpec, Options};
 use crate::rules::dsl::spans::LayerSpans;
 use crate::rules::dsl::syntax::Reader;
 use crate::rules::dsl::values::activation;
-use crate::rules::error::SpecError;
+use crate::rules::error::{InitError, SizeError, SpecError};
 use crate::rules::fans::Fans;
 use crate::rules::init::{Draw, Init};
 use crate::rules::keywords;
@@ -169,7 +169,7 @@ impl AffineSpec {
     pub(crate) fn size_errors(&self, index: usize, errors: &mut Vec<SpecError>) {
         for (width, part) in [(self.inputs, Part::Inputs), (self.outputs, Part::Outputs)] {
             if width == 0 {
-                errors.push(SpecError::ZeroWidth { layer: index, part });
+                errors.push(SpecError::Size(SizeError::ZeroWidth { layer: index, part }));
             }
         }
     }
@@ -320,10 +320,10 @@ impl AffineSpec {
 pub(crate) fn activation_errors(activation: Activation, index: usize, errors: &mut Vec<SpecError>) {
     if let Some(alpha) = activation.parameter() {
         if !alpha.is_finite() || !(0.0..=MAX_ALPHA).contains(&alpha) {
-            errors.push(SpecError::InvalidActivationParameter {
+            errors.push(SpecError::Init(InitError::InvalidActivationParameter {
                 layer: index,
                 value: alpha,
-            });
+            }));
         }
     }
 }

@@ -14,11 +14,12 @@ use crate::rules::activation::Activation;
 use crate::rules::dsl::ast;
 use crate::rules::dsl::options::OptionSpec;
 use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
-use crate::rules::error::SpecError;
+use crate::rules::error::{ChainError, SpecError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::kind::{ConstantInput, Given, Kind};
 use crate::rules::layer::norm::{self, NormSpec, NORM_OPTIONS};
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::parameter::{ParameterSpec, Role};
 use crate::rules::pytorch::python::{Export, Python};
 use crate::rules::shape::Shape;
@@ -35,6 +36,27 @@ impl BatchNormSpec {
     /// A batch normalization of `norm`'s channels, inits and `ε`.
     pub const fn new(norm: NormSpec) -> BatchNormSpec {
         BatchNormSpec(norm)
+    }
+}
+
+impl LayerSpec {
+    /// `batch_norm(C)` over `C` channels of an image (or `C` features)
+    /// with `γ` ones, `β` zeros and `ε` 1e-5; its running statistics start
+    /// at mean 0 and variance 1, as PyTorch's.
+    ///
+    /// ```
+    /// use netinit::{Activation, LayerSpec, NetworkSpec, NormSpec, Shape};
+    /// let spec = NetworkSpec::new(vec![
+    ///     LayerSpec::input(Shape::image(1, 28, 28)),
+    ///     LayerSpec::conv2d(1, 8, Activation::Identity, [3, 3]).without_bias(),
+    ///     LayerSpec::batch_norm(NormSpec::new(8)),
+    ///     LayerSpec::activation_layer(Activation::Relu),
+    /// ])?;
+    /// assert_eq!(spec.output_shapes()[2], Shape::image(8, 26, 26));
+    /// # Ok::<(), netinit::SpecError>(())
+    /// ```
+    pub const fn batch_norm(norm: NormSpec) -> LayerSpec {
+        LayerSpec::of(LayerKind::BatchNorm(BatchNormSpec::new(norm)))
     }
 }
 
@@ -105,14 +127,14 @@ impl Kind for BatchNormSpec {
         };
         let found = self.0.features();
         if channels != found && channels != 0 && found != 0 {
-            return Err(SpecError::NormWidth {
+            return Err(SpecError::Chain(ChainError::NormWidth {
                 layer: given.layer,
                 kind: keywords::BATCH_NORM,
                 unit,
                 given: channels,
                 found,
                 previous: given.previous,
-            });
+            }));
         }
         Ok(given.shape)
     }

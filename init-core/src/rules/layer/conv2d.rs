@@ -13,12 +13,13 @@ use crate::rules::activation::Activation;
 use crate::rules::dsl::ast;
 use crate::rules::dsl::options::{Expect, OptionSpec, Value};
 use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
-use crate::rules::error::SpecError;
+use crate::rules::error::{ChainError, SizeError, SpecError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::affine::{self, AffineSpec, DENSE_OPTIONS};
 use crate::rules::layer::kind::{ConstantInput, Given, Kind};
 use crate::rules::layer::window::{geometry_errors, image, window_output};
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::number::Pair;
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::part::Part;
@@ -151,12 +152,35 @@ impl Conv2dSpec {
         geometry_errors(index, self.kernel, self.stride, errors);
         let odd = self.kernel[0] % 2 == 1 && self.kernel[1] % 2 == 1;
         if self.padding == Padding::Same && (self.stride != [1, 1] || !odd) {
-            errors.push(SpecError::SamePadding {
+            errors.push(SpecError::Size(SizeError::SamePadding {
                 layer: index,
                 kernel: self.kernel,
                 stride: self.stride,
-            });
+            }));
         }
+    }
+}
+
+impl LayerSpec {
+    /// A convolution with a `[height, width]` kernel, stride 1 and no
+    /// padding (see [`Conv2dSpec`] for the others), the init derived from
+    /// its activation with fans counting the receptive field, and zero biases.
+    ///
+    /// ```
+    /// use netinit::{Activation, Fans, LayerSpec};
+    /// let layer = LayerSpec::conv2d(32, 64, Activation::Relu, [3, 3]);
+    /// assert_eq!(layer.fans(), Fans { fan_in: 32 * 9, fan_out: 64 * 9 });
+    /// assert_eq!(layer.parameter_count(), Some(64 * 32 * 9 + 64));
+    /// ```
+    pub const fn conv2d(
+        inputs: usize,
+        outputs: usize,
+        activation: Activation,
+        kernel: [usize; 2],
+    ) -> LayerSpec {
+        LayerSpec::of(LayerKind::Conv2d(Conv2dSpec::new(
+            inputs, outputs, activation, kernel,
+        )))
     }
 }
 
@@ -211,7 +235,7 @@ impl Kind for Conv2dSpec {
     fn init_errors(&self, layer: usize, parameters: &[ParameterSpec], errors: &mut Vec<SpecError>) {
         self.affine.init_errors(layer, parameters, errors);
         if self.affine.activation() == Activation::Softmax {
-            errors.push(SpecError::SoftmaxOnImage { layer });
+            errors.push(SpecError::Chain(ChainError::SoftmaxOnImage { layer }));
         }
     }
 
@@ -222,12 +246,12 @@ impl Kind for Conv2dSpec {
         };
         let found = self.affine.inputs();
         if channels != found && found != 0 && channels != 0 {
-            return Err(SpecError::ChannelMismatch {
+            return Err(SpecError::Chain(ChainError::ChannelMismatch {
                 layer: given.layer,
                 expected: channels,
                 found,
                 previous: given.previous,
-            });
+            }));
         }
         let [height, width] = self.output_size(given.layer, size)?;
         Ok(Some(Shape::image(self.affine.outputs(), height, width)))

@@ -12,17 +12,32 @@ use crate::rules::activation::Activation;
 use crate::rules::dsl::ast;
 use crate::rules::dsl::options::OptionSpec;
 use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
-use crate::rules::error::SpecError;
+use crate::rules::error::{ChainError, SpecError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::affine::{self, AffineSpec, DENSE_OPTIONS};
 use crate::rules::layer::kind::{ConstantInput, Given, Kind};
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::pytorch::python::{self, Export, Python};
 use crate::rules::shape::Shape;
 use crate::rules::signal::step::{SignalAt, Stepped};
 use crate::rules::signal::values::Values;
 use crate::rules::tokens;
+
+impl LayerSpec {
+    /// A dense layer with the init derived from its activation and zero biases.
+    ///
+    /// ```
+    /// use netinit::{Activation, Init, LayerSpec};
+    /// let layer = LayerSpec::dense(784, 256, Activation::Relu);
+    /// assert_eq!(layer.weight(), Init::he_normal());
+    /// assert_eq!(layer.bias(), Init::zeros());
+    /// ```
+    pub const fn dense(inputs: usize, outputs: usize, activation: Activation) -> LayerSpec {
+        LayerSpec::of(LayerKind::Dense(AffineSpec::new(inputs, outputs, activation)))
+    }
+}
 
 impl Kind for AffineSpec {
     fn keyword(&self) -> &'static str {
@@ -81,24 +96,24 @@ impl Kind for AffineSpec {
         match given.shape {
             Some(Shape::Features(expected)) if expected != found && expected != 0 && found != 0 => {
                 Err(match given.previous_writes_outputs {
-                    true => SpecError::ShapeMismatch {
+                    true => SpecError::Chain(ChainError::ShapeMismatch {
                         layer: given.layer,
                         expected,
                         found,
-                    },
-                    false => SpecError::FeatureMismatch {
+                    }),
+                    false => SpecError::Chain(ChainError::FeatureMismatch {
                         layer: given.layer,
                         given: given.flattened.unwrap_or(Shape::Features(expected)),
                         previous: given.previous,
                         found,
-                    },
+                    }),
                 })
             }
-            Some(image @ Shape::Image { .. }) => Err(SpecError::NeedsFlatten {
+            Some(image @ Shape::Image { .. }) => Err(SpecError::Chain(ChainError::NeedsFlatten {
                 layer: given.layer,
                 given: image,
                 previous: given.previous,
-            }),
+            })),
             _ => Ok(Some(Shape::Features(self.outputs()))),
         }
     }

@@ -15,6 +15,7 @@ use crate::rules::error::SpecError;
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::kind::{ConstantInput, Given, Kind};
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::pytorch::python::{Export, Python};
 use crate::rules::shape::Shape;
@@ -25,6 +26,13 @@ use crate::rules::tokens;
 /// `flatten`: an image's values as features.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FlattenSpec;
+
+impl LayerSpec {
+    /// `flatten`: an image's values as features.
+    pub const fn flatten() -> LayerSpec {
+        LayerSpec::of(LayerKind::Flatten(FlattenSpec))
+    }
+}
 
 impl Kind for FlattenSpec {
     fn keyword(&self) -> &'static str {

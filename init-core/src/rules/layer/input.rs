@@ -12,10 +12,11 @@ use crate::rules::dsl::ast::{self, Body};
 use crate::rules::dsl::options::{OptionSpec, Options};
 use crate::rules::dsl::spans::LayerSpans;
 use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
-use crate::rules::error::SpecError;
+use crate::rules::error::{SizeError, SpecError, StructureError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::kind::{ConstantInput, Given, Kind};
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::part::Part;
 use crate::rules::pytorch::python::{Export, Python};
@@ -32,6 +33,13 @@ impl InputSpec {
     /// The network's input is one example of `shape`.
     pub const fn new(shape: Shape) -> InputSpec {
         InputSpec(shape)
+    }
+}
+
+impl LayerSpec {
+    /// The input's shape: `input(C, H, W)` or `input(N)`, the first layer of a network.
+    pub const fn input(shape: Shape) -> LayerSpec {
+        LayerSpec::of(LayerKind::Input(InputSpec::new(shape)))
     }
 }
 
@@ -78,10 +86,10 @@ impl Kind for InputSpec {
 
     fn size_errors(&self, layer: usize, errors: &mut Vec<SpecError>) {
         if self.0.is_empty() {
-            errors.push(SpecError::ZeroWidth {
+            errors.push(SpecError::Size(SizeError::ZeroWidth {
                 layer,
                 part: Part::Inputs,
-            });
+            }));
         }
     }
 
@@ -91,7 +99,7 @@ impl Kind for InputSpec {
     fn output(&self, given: &Given) -> Result<Option<Shape>, SpecError> {
         match given.layer {
             0 => Ok((!self.0.is_empty()).then_some(self.0)),
-            layer => Err(SpecError::MisplacedInput { layer }),
+            layer => Err(SpecError::Structure(StructureError::MisplacedInput { layer })),
         }
     }
 

@@ -12,11 +12,12 @@ use crate::rules::activation::Activation;
 use crate::rules::dsl::ast;
 use crate::rules::dsl::options::OptionSpec;
 use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
-use crate::rules::error::SpecError;
+use crate::rules::error::{ChainError, SpecError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::kind::{ConstantInput, Given, Kind};
 use crate::rules::layer::norm::{self, NormSpec, NORM_OPTIONS};
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::pytorch::python::{Export, Python};
 use crate::rules::shape::Shape;
@@ -32,6 +33,25 @@ impl LayerNormSpec {
     /// A layer normalization of `norm`'s features, inits and `ε`.
     pub const fn new(norm: NormSpec) -> LayerNormSpec {
         LayerNormSpec(norm)
+    }
+}
+
+impl LayerSpec {
+    /// `layer_norm(N)` with `γ` ones, `β` zeros and `ε` 1e-5 (see
+    /// [`NormSpec`] for the others).
+    ///
+    /// ```
+    /// use netinit::{Activation, LayerSpec, NetworkSpec, NormSpec};
+    /// let spec = NetworkSpec::new(vec![
+    ///     LayerSpec::dense(784, 256, Activation::Relu),
+    ///     LayerSpec::layer_norm(NormSpec::new(256)),
+    ///     LayerSpec::dense(256, 10, Activation::Softmax),
+    /// ])?;
+    /// assert_eq!(spec.layers()[1].parameter_count(), Some(512));
+    /// # Ok::<(), netinit::SpecError>(())
+    /// ```
+    pub const fn layer_norm(norm: NormSpec) -> LayerSpec {
+        LayerSpec::of(LayerKind::LayerNorm(LayerNormSpec::new(norm)))
     }
 }
 
@@ -89,20 +109,20 @@ impl Kind for LayerNormSpec {
         let found = self.0.features();
         match given.shape {
             Some(Shape::Features(features)) if features != found && features != 0 && found != 0 => {
-                Err(SpecError::NormWidth {
+                Err(SpecError::Chain(ChainError::NormWidth {
                     layer: given.layer,
                     kind: keywords::LAYER_NORM,
                     unit: "features",
                     given: features,
                     found,
                     previous: given.previous,
-                })
+                }))
             }
-            Some(image @ Shape::Image { .. }) => Err(SpecError::NormOnImage {
+            Some(image @ Shape::Image { .. }) => Err(SpecError::Chain(ChainError::NormOnImage {
                 layer: given.layer,
                 given: image,
                 previous: given.previous,
-            }),
+            })),
             _ => Ok(Some(Shape::Features(found))),
         }
     }

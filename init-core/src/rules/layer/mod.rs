@@ -34,16 +34,24 @@ use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
 use crate::rules::keywords;
 use crate::rules::tokens;
 
-pub use affine::AffineSpec;
-pub use batch_norm::BatchNormSpec;
-pub use conv2d::{Conv2dSpec, Padding};
-pub use flatten::FlattenSpec;
-pub use input::InputSpec;
-pub use layer_norm::LayerNormSpec;
-pub use marker::Marker;
-pub use norm::{NormSpec, DEFAULT_EPSILON};
-pub use pool::{AvgPool2dSpec, GlobalAvgPool2dSpec, MaxPool2dSpec, PoolSpec};
-pub use spec::LayerSpec;
+pub(crate) use marker::Marker;
+pub use public::*;
+
+/// What the crate exports of the layers: each kind's spec and its options'
+/// types, [`LayerKind`] and [`LayerSpec`] (the crate's `layers` module is
+/// this list).
+pub mod public {
+    pub use super::affine::AffineSpec;
+    pub use super::batch_norm::BatchNormSpec;
+    pub use super::conv2d::{Conv2dSpec, Padding};
+    pub use super::flatten::FlattenSpec;
+    pub use super::input::InputSpec;
+    pub use super::layer_norm::LayerNormSpec;
+    pub use super::norm::{NormSpec, DEFAULT_EPSILON};
+    pub use super::pool::{AvgPool2dSpec, GlobalAvgPool2dSpec, MaxPool2dSpec, PoolSpec};
+    pub use super::spec::LayerSpec;
+    pub use super::LayerKind;
+}
 
 use crate::rules::activation::Activation;
 use kind::Kind;

@@ -14,7 +14,7 @@ use crate::rules::dsl::ast::{self, Body};
 use crate::rules::dsl::options::{Expect, OptionSpec, Options};
 use crate::rules::dsl::spans::LayerSpans;
 use crate::rules::dsl::syntax::{Modelled, Reader};
-use crate::rules::error::SpecError;
+use crate::rules::error::{InitError, SizeError, SpecError};
 use crate::rules::fans::Fans;
 use crate::rules::init::Init;
 use crate::rules::keywords;
@@ -111,11 +111,11 @@ impl NormSpec {
     /// the batch).
     pub(crate) fn size_errors(&self, index: usize, errors: &mut Vec<SpecError>, per_example: bool) {
         match self.features {
-            0 => errors.push(SpecError::ZeroWidth {
+            0 => errors.push(SpecError::Size(SizeError::ZeroWidth {
                 layer: index,
                 part: Part::Inputs,
-            }),
-            1 if per_example => errors.push(SpecError::NormOfOne { layer: index }),
+            })),
+            1 if per_example => errors.push(SpecError::Size(SizeError::NormOfOne { layer: index })),
             _ => {}
         }
     }
@@ -131,10 +131,10 @@ impl NormSpec {
     ) {
         ParameterSpec::init_errors(parameters, index, errors);
         if !(self.epsilon.is_finite() && self.epsilon >= MIN_EPSILON) {
-            errors.push(SpecError::InvalidEpsilon {
+            errors.push(SpecError::Init(InitError::InvalidEpsilon {
                 layer: index,
                 value: self.epsilon,
-            });
+            }));
         }
     }
 

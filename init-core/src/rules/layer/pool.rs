@@ -18,6 +18,7 @@ use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::kind::{ConstantInput, Given, Kind};
 use crate::rules::layer::window::{geometry_errors, image, window_output};
+use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::number::Pair;
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::part::Part;
@@ -316,6 +317,23 @@ macro_rules! pooling {
             false
         }
     };
+}
+
+impl LayerSpec {
+    /// `max_pool2d`: the largest value of each `[height, width]` window, moved by `stride`.
+    pub const fn max_pool2d(kernel: [usize; 2], stride: [usize; 2]) -> LayerSpec {
+        LayerSpec::of(LayerKind::MaxPool2d(MaxPool2dSpec::new(kernel, stride)))
+    }
+
+    /// `avg_pool2d`: the mean of each `[height, width]` window, moved by `stride`.
+    pub const fn avg_pool2d(kernel: [usize; 2], stride: [usize; 2]) -> LayerSpec {
+        LayerSpec::of(LayerKind::AvgPool2d(AvgPool2dSpec::new(kernel, stride)))
+    }
+
+    /// `global_avg_pool2d`: each channel's mean.
+    pub const fn global_avg_pool2d() -> LayerSpec {
+        LayerSpec::of(LayerKind::GlobalAvgPool2d(GlobalAvgPool2dSpec))
+    }
 }
 
 impl Kind for MaxPool2dSpec {

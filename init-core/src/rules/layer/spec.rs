@@ -8,13 +8,9 @@ use crate::rules::activation::Activation;
 use crate::rules::fans::Fans;
 use crate::rules::init::Init;
 use crate::rules::keywords;
-use crate::rules::layer::{
-    AffineSpec, AvgPool2dSpec, BatchNormSpec, Conv2dSpec, FlattenSpec, GlobalAvgPool2dSpec, InputSpec,
-    LayerKind, LayerNormSpec, MaxPool2dSpec, Node, NormSpec,
-};
+use crate::rules::layer::{LayerKind, Node};
 use crate::rules::levels::{Level, Lint, LintLevels};
 use crate::rules::parameter::{trained_count, ParameterSpec, Role};
-use crate::rules::shape::Shape;
 use crate::rules::tokens;
 
 /// One layer: its kind, the lint levels its attributes set, and the factor
@@ -41,119 +37,6 @@ impl LayerSpec {
             lints: LintLevels::NONE,
             branch_scale: 1.0,
         }
-    }
-
-    /// A dense layer with the init derived from its activation and zero biases.
-    ///
-    /// ```
-    /// use netinit::{Activation, Init, LayerSpec};
-    /// let layer = LayerSpec::dense(784, 256, Activation::Relu);
-    /// assert_eq!(layer.weight(), Init::he_normal());
-    /// assert_eq!(layer.bias(), Init::zeros());
-    /// ```
-    pub const fn dense(inputs: usize, outputs: usize, activation: Activation) -> LayerSpec {
-        LayerSpec::of(LayerKind::Dense(AffineSpec::new(inputs, outputs, activation)))
-    }
-
-    /// A convolution with a `[height, width]` kernel, stride 1 and no
-    /// padding (see [`Conv2dSpec`] for the others), the init derived from
-    /// its activation with fans counting the receptive field, and zero biases.
-    ///
-    /// ```
-    /// use netinit::{Activation, Fans, LayerSpec};
-    /// let layer = LayerSpec::conv2d(32, 64, Activation::Relu, [3, 3]);
-    /// assert_eq!(layer.fans(), Fans { fan_in: 32 * 9, fan_out: 64 * 9 });
-    /// assert_eq!(layer.parameter_count(), Some(64 * 32 * 9 + 64));
-    /// ```
-    pub const fn conv2d(
-        inputs: usize,
-        outputs: usize,
-        activation: Activation,
-        kernel: [usize; 2],
-    ) -> LayerSpec {
-        LayerSpec::of(LayerKind::Conv2d(Conv2dSpec::new(
-            inputs, outputs, activation, kernel,
-        )))
-    }
-
-    /// The input's shape: `input(C, H, W)` or `input(N)`, the first layer of a network.
-    pub const fn input(shape: Shape) -> LayerSpec {
-        LayerSpec::of(LayerKind::Input(InputSpec::new(shape)))
-    }
-
-    /// `max_pool2d`: the largest value of each `[height, width]` window, moved by `stride`.
-    pub const fn max_pool2d(kernel: [usize; 2], stride: [usize; 2]) -> LayerSpec {
-        LayerSpec::of(LayerKind::MaxPool2d(MaxPool2dSpec::new(kernel, stride)))
-    }
-
-    /// `avg_pool2d`: the mean of each `[height, width]` window, moved by `stride`.
-    pub const fn avg_pool2d(kernel: [usize; 2], stride: [usize; 2]) -> LayerSpec {
-        LayerSpec::of(LayerKind::AvgPool2d(AvgPool2dSpec::new(kernel, stride)))
-    }
-
-    /// `global_avg_pool2d`: each channel's mean.
-    pub const fn global_avg_pool2d() -> LayerSpec {
-        LayerSpec::of(LayerKind::GlobalAvgPool2d(GlobalAvgPool2dSpec))
-    }
-
-    /// `flatten`: an image's values as features.
-    pub const fn flatten() -> LayerSpec {
-        LayerSpec::of(LayerKind::Flatten(FlattenSpec))
-    }
-
-    /// `layer_norm(N)` with `γ` ones, `β` zeros and `ε` 1e-5 (see
-    /// [`NormSpec`] for the others).
-    ///
-    /// ```
-    /// use netinit::{Activation, LayerSpec, NetworkSpec, NormSpec};
-    /// let spec = NetworkSpec::new(vec![
-    ///     LayerSpec::dense(784, 256, Activation::Relu),
-    ///     LayerSpec::layer_norm(NormSpec::new(256)),
-    ///     LayerSpec::dense(256, 10, Activation::Softmax),
-    /// ])?;
-    /// assert_eq!(spec.layers()[1].parameter_count(), Some(512));
-    /// # Ok::<(), netinit::SpecError>(())
-    /// ```
-    pub const fn layer_norm(norm: NormSpec) -> LayerSpec {
-        LayerSpec::of(LayerKind::LayerNorm(LayerNormSpec::new(norm)))
-    }
-
-    /// `batch_norm(C)` over `C` channels of an image (or `C` features)
-    /// with `γ` ones, `β` zeros and `ε` 1e-5; its running statistics start
-    /// at mean 0 and variance 1, as PyTorch's.
-    ///
-    /// ```
-    /// use netinit::{Activation, LayerSpec, NetworkSpec, NormSpec, Shape};
-    /// let spec = NetworkSpec::new(vec![
-    ///     LayerSpec::input(Shape::image(1, 28, 28)),
-    ///     LayerSpec::conv2d(1, 8, Activation::Identity, [3, 3]).without_bias(),
-    ///     LayerSpec::batch_norm(NormSpec::new(8)),
-    ///     LayerSpec::activation_layer(Activation::Relu),
-    /// ])?;
-    /// assert_eq!(spec.output_shapes()[2], Shape::image(8, 26, 26));
-    /// # Ok::<(), netinit::SpecError>(())
-    /// ```
-    pub const fn batch_norm(norm: NormSpec) -> LayerSpec {
-        LayerSpec::of(LayerKind::BatchNorm(BatchNormSpec::new(norm)))
-    }
-
-    /// An activation as a layer of its own (`relu` after a block, as in
-    /// the original ResNet): applied value by value, the shape unchanged.
-    ///
-    /// ```
-    /// use netinit::{Activation, LayerSpec, NetworkSpec, Shape};
-    /// let spec = NetworkSpec::new(vec![
-    ///     LayerSpec::input(Shape::image(1, 28, 28)),
-    ///     LayerSpec::max_pool2d([2, 2], [2, 2]),
-    ///     LayerSpec::activation_layer(Activation::Relu),
-    ///     LayerSpec::flatten(),
-    ///     LayerSpec::dense(196, 10, Activation::Softmax),
-    /// ])?;
-    /// assert_eq!(spec.output_shapes()[2], Shape::image(1, 14, 14));
-    /// # Ok::<(), netinit::SpecError>(())
-    /// ```
-    pub const fn activation_layer(activation: Activation) -> LayerSpec {
-        LayerSpec::of(LayerKind::Activation(activation))
     }
 
     /// `residual(…)`: opens a residual block whose output is its input

@@ -2,7 +2,7 @@
 //! `max_pool2d`, `avg_pool2d`, `global_avg_pool2d`): the image they take,
 //! the checks of a kernel and a stride, and the output size a window gives.
 
-use crate::rules::error::SpecError;
+use crate::rules::error::{ChainError, SizeError, SpecError};
 use crate::rules::keywords;
 use crate::rules::layer::kind::Given;
 use crate::rules::part::Part;
@@ -17,11 +17,11 @@ pub(crate) fn image(given: &Given) -> Result<Option<(usize, [usize; 2])>, SpecEr
             height,
             width,
         }) => Ok(Some((channels, [height, width]))),
-        Some(Shape::Features(features)) => Err(SpecError::NeedsImage {
+        Some(Shape::Features(features)) => Err(SpecError::Chain(ChainError::NeedsImage {
             layer: given.layer,
             given: features,
             previous: given.previous,
-        }),
+        })),
         None => Ok(None),
     }
 }
@@ -34,16 +34,16 @@ pub(crate) fn geometry_errors(
     errors: &mut Vec<SpecError>,
 ) {
     if kernel.contains(&0) {
-        errors.push(SpecError::ZeroSize {
+        errors.push(SpecError::Size(SizeError::ZeroSize {
             layer: index,
             part: Part::Option(keywords::KERNEL),
-        });
+        }));
     }
     if stride.contains(&0) {
-        errors.push(SpecError::ZeroSize {
+        errors.push(SpecError::Size(SizeError::ZeroSize {
             layer: index,
             part: Part::Option(keywords::STRIDE),
-        });
+        }));
     }
 }
 
@@ -64,13 +64,13 @@ pub(crate) fn window_output(
         let sides = padding.map_or(0, |padding| padding[axis]);
         let padded = input[axis].saturating_add(sides.saturating_mul(2));
         if kernel[axis] > padded {
-            return Err(SpecError::KernelTooLarge {
+            return Err(SpecError::Chain(ChainError::KernelTooLarge {
                 layer,
                 axis,
                 kernel: kernel[axis],
                 input: input[axis],
                 padding: padding.map(|padding| padding[axis]),
-            });
+            }));
         }
         output[axis] = (padded - kernel[axis]) / stride[axis].max(1) + 1;
     }

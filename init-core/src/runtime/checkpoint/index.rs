@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use crate::rules::network::NetworkSpec;
 use crate::runtime::checkpoint::{
-    assemble, read, CheckpointError, File, Metadata, SAMPLER_KEY, SEED_KEY, SPEC_KEY,
+    assemble, read, spec_tensors, tensor_name, CheckpointError, File, Metadata, SAMPLER_KEY, SEED_KEY,
+    SPEC_KEY,
 };
 use crate::runtime::network::Network;
 
@@ -34,12 +35,9 @@ pub(crate) fn load(path: &Path, spec: Option<&NetworkSpec>) -> Result<Network, C
         Some(spec) => (spec.clone(), None),
         None => (metadata.spec()?, metadata.origin()?),
     };
-    let needed: BTreeMap<String, Vec<usize>> = spec
-        .shard_plan(u64::MAX)
-        .shards()
-        .iter()
-        .flatten()
-        .map(|tensor| (tensor.name().to_owned(), tensor.shape().to_vec()))
+    let needed: BTreeMap<String, Vec<usize>> = spec_tensors(&spec)
+        .into_iter()
+        .map(|(path, parameter)| (tensor_name(&path, parameter.name()), parameter.shape().to_vec()))
         .collect();
     if let Some(name) = needed.keys().find(|name| !weight_map.contains_key(*name)) {
         return Err(CheckpointError::MissingTensor {

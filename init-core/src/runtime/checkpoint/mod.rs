@@ -25,6 +25,7 @@ use ndarray::{Array2, ArrayViewD};
 use safetensors::tensor::{Dtype, SafeTensors};
 
 use crate::rules::network::NetworkSpec;
+use crate::rules::parameter::ParameterSpec;
 use crate::rules::path::LayerPath;
 use crate::runtime::format::{Origin, SamplerFormat};
 use crate::runtime::layers::{Layer, Tensor};
@@ -32,6 +33,7 @@ use crate::runtime::network::Network;
 
 pub use error::CheckpointError;
 pub use index::INDEX_SUFFIX;
+pub(crate) use shards::{shard_plan, write_initial, write_sharded};
 pub use shards::{ShardPlan, ShardedTensor};
 
 /// The metadata key of the spec's DSL text.
@@ -49,6 +51,22 @@ pub const OPTIMIZER_PREFIX: &str = "optimizer.";
 /// PyTorch names a `ModuleList`'s parameters.
 pub fn tensor_name(path: &LayerPath, tensor: &str) -> String {
     format!("layers.{path}.{tensor}")
+}
+
+/// Every tensor of `spec`'s layers, in the order a file holds them, with its
+/// layer's path.
+pub(crate) fn spec_tensors(spec: &NetworkSpec) -> Vec<(LayerPath, ParameterSpec)> {
+    spec.layer_paths()
+        .into_iter()
+        .zip(spec.layers())
+        .filter_map(|(path, layer)| Some((path?, layer)))
+        .flat_map(|(path, layer)| {
+            let parameters = layer.parameters();
+            parameters
+                .into_iter()
+                .map(move |parameter| (path.clone(), parameter))
+        })
+        .collect()
 }
 
 impl Network {
@@ -91,22 +109,16 @@ impl Network {
     }
 }
 
-impl NetworkSpec {
-    /// The weights of a safetensors file loaded into this spec: a typed
-    /// error names the tensor that is missing, extra, of another dtype or
-    /// shape, or not finite. The file's own spec text, if any, is not read.
-    /// A path ending in `.safetensors.index.json` reads a sharded set.
-    pub fn load_weights(&self, path: impl AsRef<Path>) -> Result<Network, CheckpointError> {
-        let path = path.as_ref();
-        if index::is_index(path) {
-            return index::load(path, Some(self));
-        }
-        let bytes = read(path)?;
-        let file = File::parse(&bytes, path)?;
-        let (layers, names) = file.layers(self)?;
-        file.only(&names, true)?;
-        Ok(Network::from_parts(self.clone(), layers, None))
+/// [`NetworkSpec::load_weights`]: the weights of the file at `path` in `spec`.
+pub(crate) fn load_weights(spec: &NetworkSpec, path: &Path) -> Result<Network, CheckpointError> {
+    if index::is_index(path) {
+        return index::load(path, Some(spec));
     }
+    let bytes = read(path)?;
+    let file = File::parse(&bytes, path)?;
+    let (layers, names) = file.layers(spec)?;
+    file.only(&names, true)?;
+    Ok(Network::from_parts(spec.clone(), layers, None))
 }
 
 /// How many values one block of an in-memory tensor holds while written.

@@ -20,7 +20,9 @@ use crate::rules::network::NetworkSpec;
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::path::LayerPath;
 use crate::runtime::checkpoint::stream::{self, tensor_bytes, Planned};
-use crate::runtime::checkpoint::{atomic, metadata, tensor_name, CheckpointError, INDEX_SUFFIX};
+use crate::runtime::checkpoint::{
+    atomic, metadata, spec_tensors, tensor_name, CheckpointError, INDEX_SUFFIX,
+};
 use crate::runtime::format::Origin;
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::sampler;
@@ -78,130 +80,117 @@ impl ShardPlan {
     }
 }
 
-impl NetworkSpec {
-    /// The shards of at most `shard_bytes` bytes of tensor data each (a
-    /// tensor larger than that alone in its shard) that hold this network.
-    pub fn shard_plan(&self, shard_bytes: u64) -> ShardPlan {
-        let mut shards: Vec<Vec<ShardedTensor>> = Vec::new();
-        let mut filled = 0;
-        for (path, spec) in self.layer_paths().into_iter().zip(self.layers()) {
-            let Some(path) = path else { continue };
-            for parameter in spec.parameters() {
-                let tensor = ShardedTensor {
-                    name: tensor_name(&path, parameter.name()),
-                    shape: parameter.shape().to_vec(),
-                    path: path.clone(),
-                    parameter,
-                };
-                let bytes = tensor.bytes();
-                match shards.last_mut() {
-                    Some(shard) if filled + bytes <= shard_bytes => {
-                        filled += bytes;
-                        shard.push(tensor);
-                    }
-                    _ => {
-                        filled = bytes;
-                        shards.push(vec![tensor]);
-                    }
-                }
+/// The plan of shards of at most `shard_bytes` each ([`NetworkSpec::shard_plan`]).
+pub(crate) fn shard_plan(spec: &NetworkSpec, shard_bytes: u64) -> ShardPlan {
+    let mut shards: Vec<Vec<ShardedTensor>> = Vec::new();
+    let mut filled = 0;
+    for (path, parameter) in spec_tensors(spec) {
+        let tensor = ShardedTensor {
+            name: tensor_name(&path, parameter.name()),
+            shape: parameter.shape().to_vec(),
+            path,
+            parameter,
+        };
+        let bytes = tensor.bytes();
+        match shards.last_mut() {
+            Some(shard) if filled + bytes <= shard_bytes => {
+                filled += bytes;
+                shard.push(tensor);
+            }
+            _ => {
+                filled = bytes;
+                shards.push(vec![tensor]);
             }
         }
-        ShardPlan { shards }
     }
+    ShardPlan { shards }
+}
 
-    /// Sample the network from `seed` straight into one safetensors file at
-    /// `path`, as [`Network::save`](crate::Network::save) would write
-    /// `self.init(seed)`, without holding the network in memory.
-    pub fn write_initial(
-        &self,
-        origin: impl Into<Origin>,
-        path: &Path,
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<(), CheckpointError> {
-        let plan = self.shard_plan(u64::MAX);
-        let tensors = plan.shards.first().map(Vec::as_slice).unwrap_or_default();
-        self.write_tensors(origin.into(), tensors, path, progress)
+/// [`NetworkSpec::write_initial`]: the network sampled into one file.
+pub(crate) fn write_initial(
+    spec: &NetworkSpec,
+    origin: Origin,
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), CheckpointError> {
+    let plan = shard_plan(spec, u64::MAX);
+    let tensors = plan.shards.first().map(Vec::as_slice).unwrap_or_default();
+    write_tensors(spec, origin, tensors, path, progress)
+}
+
+/// [`NetworkSpec::write_sharded`]: the network sampled into shards and their index.
+pub(crate) fn write_sharded(
+    spec: &NetworkSpec,
+    origin: Origin,
+    output: &Path,
+    shard_bytes: u64,
+    only: Option<usize>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<PathBuf>, CheckpointError> {
+    let plan = shard_plan(spec, shard_bytes);
+    if let Some(index) = only.filter(|&index| index >= plan.shards.len()) {
+        return Err(CheckpointError::NoSuchShard {
+            index,
+            shards: plan.shards.len(),
+        });
     }
-
-    /// Write every shard of at most `shard_bytes` beside `output`
-    /// (`dir/model.safetensors` gives `dir/model-00001-of-0000N.safetensors`,
-    /// …), then the index `dir/model.safetensors.index.json`; with `only`,
-    /// shard `only` (from 0) alone and the index. The old index is removed
-    /// first, so an index marks a finished set. Returns the files written.
-    pub fn write_sharded(
-        &self,
-        origin: impl Into<Origin>,
-        output: &Path,
-        shard_bytes: u64,
-        only: Option<usize>,
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<Vec<PathBuf>, CheckpointError> {
-        let origin = origin.into();
-        let plan = self.shard_plan(shard_bytes);
-        if let Some(index) = only.filter(|&index| index >= plan.shards.len()) {
-            return Err(CheckpointError::NoSuchShard {
-                index,
-                shards: plan.shards.len(),
+    let directory = output.parent().unwrap_or(Path::new(""));
+    let name = output.file_name().map(|name| name.to_string_lossy().into_owned());
+    let stem = name
+        .as_deref()
+        .map_or("model", |name| name.strip_suffix(".safetensors").unwrap_or(name));
+    let index_path = directory.join(format!("{stem}{INDEX_SUFFIX}"));
+    if let Err(source) = std::fs::remove_file(&index_path) {
+        if source.kind() != std::io::ErrorKind::NotFound {
+            return Err(CheckpointError::Io {
+                path: index_path,
+                action: "remove the old index",
+                source,
             });
         }
-        let directory = output.parent().unwrap_or(Path::new(""));
-        let name = output.file_name().map(|name| name.to_string_lossy().into_owned());
-        let stem = name
-            .as_deref()
-            .map_or("model", |name| name.strip_suffix(".safetensors").unwrap_or(name));
-        let index_path = directory.join(format!("{stem}{INDEX_SUFFIX}"));
-        if let Err(source) = std::fs::remove_file(&index_path) {
-            if source.kind() != std::io::ErrorKind::NotFound {
-                return Err(CheckpointError::Io {
-                    path: index_path,
-                    action: "remove the old index",
-                    source,
-                });
-            }
-        }
-        let mut written = Vec::new();
-        for (index, tensors) in plan.shards.iter().enumerate() {
-            if only.is_some_and(|only| only != index) {
-                continue;
-            }
-            let path = directory.join(plan.file_name(stem, index));
-            self.write_tensors(origin, tensors, &path, progress)?;
-            written.push(path);
-        }
-        let index = index_json(self, origin, &plan, stem)
-            .map_err(|error| CheckpointError::format(&index_path, &error))?;
-        atomic::write(&index_path, index.as_bytes())?;
-        written.push(index_path);
-        Ok(written)
     }
+    let mut written = Vec::new();
+    for (index, tensors) in plan.shards.iter().enumerate() {
+        if only.is_some_and(|only| only != index) {
+            continue;
+        }
+        let path = directory.join(plan.file_name(stem, index));
+        write_tensors(spec, origin, tensors, &path, progress)?;
+        written.push(path);
+    }
+    let index = index_json(spec, origin, &plan, stem)
+        .map_err(|error| CheckpointError::format(&index_path, &error))?;
+    atomic::write(&index_path, index.as_bytes())?;
+    written.push(index_path);
+    Ok(written)
+}
 
-    /// Sample `tensors` (of this spec's plan) from `origin` into a file at `path`.
-    fn write_tensors(
-        &self,
-        origin: Origin,
-        tensors: &[ShardedTensor],
-        path: &Path,
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<(), CheckpointError> {
-        let planned: Vec<Planned> = tensors
-            .iter()
-            .map(|tensor| (tensor.name.clone(), tensor.shape.clone()))
-            .collect();
-        let metadata = metadata(self, Some(origin));
-        stream::write(
-            path,
-            &metadata,
-            &planned,
-            |deliver| {
-                for tensor in tensors {
-                    if sample_blocks(origin, tensor, deliver).is_err() {
-                        return;
-                    }
+/// Sample `tensors` (of `spec`'s plan) from `origin` into a file at `path`.
+fn write_tensors(
+    spec: &NetworkSpec,
+    origin: Origin,
+    tensors: &[ShardedTensor],
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), CheckpointError> {
+    let planned: Vec<Planned> = tensors
+        .iter()
+        .map(|tensor| (tensor.name.clone(), tensor.shape.clone()))
+        .collect();
+    let metadata = metadata(spec, Some(origin));
+    stream::write(
+        path,
+        &metadata,
+        &planned,
+        |deliver| {
+            for tensor in tensors {
+                if sample_blocks(origin, tensor, deliver).is_err() {
+                    return;
                 }
-            },
-            progress,
-        )
-    }
+            }
+        },
+        progress,
+    )
 }
 
 /// `model.safetensors.index.json`: where each tensor is, and the total size.
