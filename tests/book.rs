@@ -6,7 +6,9 @@
 //! * every relative link, image and reference in `README.md` and the book's
 //!   `.md` files points at a file that exists, every `#anchor` at a heading of
 //!   its file (by the slug rule of GitHub and mdBook), and `SUMMARY.md` lists
-//!   every chapter.
+//!   every chapter;
+//! * every diagnostic quoted from a trybuild case (its `--> tests/ui/…`
+//!   line says which) is, line for line, in that case's `.stderr`.
 //!
 //! Standard library only: `rustc --edition 2021 --test tests/book.rs` builds
 //! it alone, run from the package root.
@@ -249,6 +251,77 @@ fn every_link_and_anchor_resolves() {
     assert!(
         problems.is_empty(),
         "{} broken:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// The diagnostics quoted in a text: each runs from a line that starts with
+/// `error` or `warning` to the blank line before the next such line, or to
+/// the end of its fenced block.
+fn quoted_diagnostics(markdown: &str) -> Vec<String> {
+    let mut diagnostics = Vec::new();
+    let mut current: Option<String> = None;
+    let mut fenced = false;
+    for line in markdown.lines() {
+        let starts = line.starts_with("error") || line.starts_with("warning");
+        if line.starts_with("```") || (fenced && starts) {
+            diagnostics.extend(current.take());
+            if line.starts_with("```") {
+                fenced = !fenced;
+                continue;
+            }
+        }
+        if fenced && starts {
+            current = Some(String::new());
+        }
+        if let Some(text) = current.as_mut() {
+            text.push_str(line.trim_end());
+            text.push('\n');
+        }
+    }
+    diagnostics
+        .into_iter()
+        .map(|text| text.trim_end().to_owned() + "\n")
+        .collect()
+}
+
+/// The trybuild case a diagnostic points at: `tests/ui/fail/name.rs`.
+fn ui_case(diagnostic: &str) -> Option<&str> {
+    let (_, after) = diagnostic.split_once("--> tests/ui/")?;
+    let end = after.find(".rs:")?;
+    Some(&after[..end])
+}
+
+#[test]
+fn every_quoted_diagnostic_is_the_compilers() {
+    let root = root();
+    let mut files = vec![root.join("README.md")];
+    files.extend(markdown_under(&root.join(BOOK)));
+    let (mut checked, mut problems) = (0, Vec::new());
+    for file in files {
+        for diagnostic in quoted_diagnostics(&read(&file)) {
+            let Some(case) = ui_case(&diagnostic) else {
+                continue;
+            };
+            let stderr = read(&root.join(format!("tests/ui/{case}.stderr")));
+            let stderr: String = stderr
+                .lines()
+                .map(|line| line.trim_end().to_owned() + "\n")
+                .collect();
+            checked += 1;
+            if !stderr.contains(&diagnostic) {
+                problems.push(format!(
+                    "{}: not in tests/ui/{case}.stderr:\n{diagnostic}",
+                    file.display()
+                ));
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} quoted diagnostics found");
+    assert!(
+        problems.is_empty(),
+        "{} quoted diagnostic(s) differ from what the compiler says:\n{}",
         problems.len(),
         problems.join("\n")
     );

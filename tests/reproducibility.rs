@@ -237,8 +237,18 @@ fn layers_without_weights_redraw_nothing_and_channels_shard_as_rows() {
         let block = CNN.sample_block(origin, 1, "weight", 0..32, 3..7).unwrap();
         assert_eq!(block, full.layers()[0].weight().slice(s![.., 3..7]), "{format}");
     }
-    // The pooling (spec layer 2) has no weights to sample.
-    assert!(CNN.sample_rows(5, 2, "weight", 0..1).is_err());
+    // The pooling (spec layer 2) has no tensor to sample; past the last layer, no layer.
+    let pooling = CNN.sample_rows(5, 2, "weight", 0..1).unwrap_err();
+    assert!(matches!(pooling, netinit::Error::NoSuchTensor { layer: 2, ref names, .. } if names.is_empty()));
+    assert_eq!(
+        pooling.to_string(),
+        "layer 2 has no tensor `weight`: it has no parameters"
+    );
+    let past = CNN.sample_rows(5, 9, "weight", 0..1).unwrap_err();
+    assert_eq!(
+        past.to_string(),
+        "invalid network: there is no layer 9: the network has layers 0..5; give an index below 5"
+    );
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! The rules of netinit, and with the `runtime` feature its sampler and network.
 //!
 //! Without default features this crate is plain code whose only
-//! dependencies are `libm` (for bit-reproducible `exp`, `erf`, `tanh`) and
-//! the DSL's reader, `syn` and `proc-macro2`: activations and their
+//! dependencies are `libm` (for bit-reproducible `exp`, `erf`, `tanh`), the
+//! DSL's reader, `syn` and `proc-macro2`, and `quote`, with which each kind
+//! writes the constant the macro expands to: activations and their
 //! moment-matched gains, init schemes and fans, network descriptions and
 //! their validation, the mean-field signal analysis, the lints and the DSL.
 //! The `network!` macro runs exactly this code at compile time. Users depend

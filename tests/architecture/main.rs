@@ -1,4 +1,4 @@
-//! Architecture checks: keep the code's layout as the refactor makes it.
+//! Architecture checks: keep the code's layout as it is meant to be (`docs/src/layout.md`).
 //!
 //! 1. **No import cycle between modules.** A module is a file. An edge goes from the file
 //!    that writes a path (in a `use` tree, or inline in code, types and patterns) to the

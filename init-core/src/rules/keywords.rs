@@ -33,10 +33,6 @@ pub const RESIDUAL_OPTIONS: &[&str] = &[SHORTCUT, SCALE];
 
 /// The tensor PyTorch calls `weight`: a layer's weights, a normalization's `γ`.
 pub const WEIGHT: &str = "weight";
-/// A batch normalization's running mean, as PyTorch names the buffer.
-pub const RUNNING_MEAN: &str = "running_mean";
-/// A batch normalization's running variance, as PyTorch names the buffer.
-pub const RUNNING_VAR: &str = "running_var";
 
 /// `init = INIT`: the weight init.
 pub const INIT: &str = "init";
@@ -185,3 +181,20 @@ pub const DENY: &str = "deny";
 pub const FORBID: &str = "forbid";
 /// The lint levels, as listed in messages.
 pub const LEVELS: &[&str] = &[ALLOW, WARN, DENY, FORBID];
+
+/// Whether `word` is `keyword`, in a `const fn` (where `==` on strings is
+/// not available).
+pub(crate) const fn same(word: &str, keyword: &str) -> bool {
+    let (word, keyword) = (word.as_bytes(), keyword.as_bytes());
+    if word.len() != keyword.len() {
+        return false;
+    }
+    let mut at = 0;
+    while at < word.len() {
+        if word[at] != keyword[at] {
+            return false;
+        }
+        at += 1;
+    }
+    true
+}

@@ -50,7 +50,7 @@ pub enum Error {
         /// The names its tensors have.
         names: Vec<&'static str>,
     },
-    /// A block asked for columns the layer does not have.
+    /// A block asked for columns the tensor does not have.
     ColumnRange {
         /// The first column asked for.
         start: usize,
@@ -153,7 +153,7 @@ pub enum Error {
     /// A step whose loss, gradients or updated weights are not finite: it
     /// was not applied.
     NonFinite {
-        /// What was not finite: `loss`, `gradients` or `updated weights`.
+        /// What was not finite: `loss`, `gradients` or `updated parameters`.
         what: &'static str,
     },
 }
@@ -234,7 +234,7 @@ impl fmt::Display for Error {
                 f,
                 "layer {layer} (counting the layers with parameters) is {found}, but the network's description has \
                  {expected} there: a layer put in through `layers_mut` must be what it replaces; change its values \
-                 with `weight_mut` and `bias_mut`"
+                 through `tensors_mut`"
             ),
             Error::NonFiniteInput { row, column } => write!(
                 f,

@@ -131,7 +131,7 @@ fn vector(
         SamplerFormat::ChaChaRows => {
             // One stream for the whole vector: drawn whole, then cut.
             let [_, length] = parameter.matrix_shape();
-            let mut wide = zeroed::<f64>(length, "the biases")?;
+            let mut wide = zeroed::<f64>(length, "a layer's tensor")?;
             sample::fill(&mut wide, draw, &mut streams.bias());
             values
                 .iter_mut()

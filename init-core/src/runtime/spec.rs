@@ -18,7 +18,7 @@ use crate::runtime::network::Network;
 use crate::runtime::sampler;
 
 impl NetworkSpec {
-    /// Sample every layer's weights and biases with its init, from `seed`.
+    /// Sample every tensor of every layer with its init, from `seed`.
     ///
     /// The same seed gives bit-identical weights on every platform and for
     /// any number of threads; each layer has its own streams, so changing
@@ -114,15 +114,13 @@ impl NetworkSpec {
         columns: Range<usize>,
     ) -> Result<Array2<f32>, Error> {
         let layers = self.layers();
-        let no_such_layer = SpecError::Structure(StructureError::NoSuchLayer {
-            index: layer,
-            layers: layers.len(),
-        });
-        let paths = self.layer_paths();
-        let (Some(spec), Some(Some(path))) = (layers.get(layer), paths.get(layer)) else {
-            return Err(no_such_layer.into());
+        let Some(spec) = layers.get(layer) else {
+            let layers = layers.len();
+            return Err(SpecError::Structure(StructureError::NoSuchLayer { index: layer, layers }).into());
         };
-        let Some(parameter) = spec.parameter(tensor) else {
+        // A layer without parameters has no path, and no tensor to name.
+        let path = self.layer_paths().swap_remove(layer);
+        let (Some(path), Some(parameter)) = (path, spec.parameter(tensor)) else {
             return Err(Error::NoSuchTensor {
                 layer,
                 name: tensor.to_owned(),
@@ -148,7 +146,12 @@ impl NetworkSpec {
                 columns: all_columns,
             });
         }
-        sampler::sample_block(&parameter, &LayerStreams::new(origin.into(), path), rows, columns)
+        sampler::sample_block(
+            &parameter,
+            &LayerStreams::new(origin.into(), &path),
+            rows,
+            columns,
+        )
     }
 
     /// The weights of a safetensors file loaded into this spec: a typed

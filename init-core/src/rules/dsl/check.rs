@@ -129,9 +129,9 @@ fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
             | ChainError::NormWidth { layer, .. }
             | ChainError::NormOnImage { layer, .. },
         ) => {
-            // Back to the last dense layer or normalization, whose width alone
-            // fixes the shape: a layer not understood on the way leaves the
-            // shape unknown.
+            // Back to the last layer whose own sizes fix the shape it gives
+            // (`input`, a dense layer, a layer normalization): a layer not
+            // understood on the way leaves the shape unknown.
             let mut unknown_before = false;
             for before in model.layers[..layer].iter().rev() {
                 let dense = fixes_its_width(&before.spec);

@@ -47,6 +47,18 @@ impl LayerSpec {
     }
 }
 
+impl Activation {
+    /// It has no tensor to set: unchanged.
+    pub(crate) const fn with_init(self, _: &str, _: Init) -> Self {
+        self
+    }
+
+    /// It has no tensor to drop: unchanged.
+    pub(crate) const fn without(self, _: &str) -> Self {
+        self
+    }
+}
+
 impl Kind for Activation {
     fn keyword(&self) -> &'static str {
         self.name()
@@ -146,14 +158,6 @@ impl Kind for Activation {
 
     fn tokens(&self) -> TokenStream {
         tokens::activation(*self)
-    }
-
-    fn set_init(&mut self, _: &str, _: Init) -> bool {
-        false
-    }
-
-    fn remove(&mut self, _: &str) -> bool {
-        false
     }
 }
 

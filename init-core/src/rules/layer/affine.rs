@@ -185,23 +185,26 @@ impl AffineSpec {
         ParameterSpec::init_errors(parameters, index, errors);
     }
 
-    /// Set the init of `weight` or `bias`.
-    pub(crate) fn set_init(&mut self, parameter: &str, init: Init) -> bool {
-        match parameter {
-            keywords::WEIGHT => *self = self.with_weight(init),
-            keywords::BIAS => *self = self.with_bias(init),
-            _ => return false,
+    /// With its tensor `parameter` (`weight` or `bias`) drawn from `init`;
+    /// unchanged for another name.
+    pub(crate) const fn with_init(self, parameter: &str, init: Init) -> AffineSpec {
+        if keywords::same(parameter, keywords::WEIGHT) {
+            self.with_weight(init)
+        } else if keywords::same(parameter, keywords::BIAS) {
+            self.with_bias(init)
+        } else {
+            self
         }
-        true
     }
 
-    /// Drop the biases (`bias = none`).
-    pub(crate) fn remove(&mut self, parameter: &str) -> bool {
-        let removed = parameter == keywords::BIAS;
-        if removed {
-            *self = self.without_bias();
+    /// Without biases when `parameter` is `bias` (`bias = none`); unchanged
+    /// for another name.
+    pub(crate) const fn without(self, parameter: &str) -> AffineSpec {
+        if keywords::same(parameter, keywords::BIAS) {
+            self.without_bias()
+        } else {
+            self
         }
-        removed
     }
 
     /// The step of the analysis: the pre-activation's variance at each

@@ -26,6 +26,11 @@ use crate::rules::shape::Shape;
 use crate::rules::signal::step::{SignalAt, Stepped};
 use crate::rules::signal::values::Values;
 
+/// The running mean's name, as PyTorch's `state_dict` has the buffer.
+const RUNNING_MEAN: &str = "running_mean";
+/// The running variance's name, as PyTorch's `state_dict` has the buffer.
+const RUNNING_VAR: &str = "running_var";
+
 /// `batch_norm(C)`: each channel (or feature) normalised over the batch in
 /// training, by its running statistics in evaluation, then scaled by `γ`
 /// and shifted by `β`.
@@ -36,6 +41,16 @@ impl BatchNormSpec {
     /// A batch normalization of `norm`'s channels, inits and `ε`.
     pub const fn new(norm: NormSpec) -> BatchNormSpec {
         BatchNormSpec(norm)
+    }
+
+    /// With `γ` (`weight`) or `β` (`bias`) drawn from `init`.
+    pub(crate) const fn with_init(self, parameter: &str, init: Init) -> BatchNormSpec {
+        BatchNormSpec(self.0.with_init(parameter, init))
+    }
+
+    /// `γ` and `β` are not optional: unchanged.
+    pub(crate) const fn without(self, _: &str) -> Self {
+        self
     }
 }
 
@@ -72,8 +87,8 @@ impl Kind for BatchNormSpec {
         let channels = self.0.features();
         let mut parameters = self.0.parameters();
         parameters.extend([
-            ParameterSpec::vector(keywords::RUNNING_MEAN, Role::Buffer, channels, Init::zeros()),
-            ParameterSpec::vector(keywords::RUNNING_VAR, Role::Buffer, channels, Init::ones()).nonnegative(),
+            ParameterSpec::vector(RUNNING_MEAN, Role::Buffer, channels, Init::zeros()),
+            ParameterSpec::vector(RUNNING_VAR, Role::Buffer, channels, Init::ones()).nonnegative(),
         ]);
         parameters
     }
@@ -169,14 +184,6 @@ impl Kind for BatchNormSpec {
 
     fn tokens(&self) -> TokenStream {
         self.0.tokens(quote!(BatchNormSpec))
-    }
-
-    fn set_init(&mut self, parameter: &str, init: Init) -> bool {
-        self.0.set_init(parameter, init)
-    }
-
-    fn remove(&mut self, _: &str) -> bool {
-        false
     }
 }
 

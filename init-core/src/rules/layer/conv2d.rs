@@ -159,6 +159,17 @@ impl Conv2dSpec {
             }));
         }
     }
+
+    /// With its tensor `parameter` (`weight` or `bias`) drawn from `init`;
+    /// unchanged for another name.
+    pub(crate) const fn with_init(self, parameter: &str, init: Init) -> Conv2dSpec {
+        self.with_affine(self.affine.with_init(parameter, init))
+    }
+
+    /// Without biases when `parameter` is `bias` (`bias = none`).
+    pub(crate) const fn without(self, parameter: &str) -> Conv2dSpec {
+        self.with_affine(self.affine.without(parameter))
+    }
 }
 
 impl LayerSpec {
@@ -334,20 +345,6 @@ impl Kind for Conv2dSpec {
                 .with_padding(#padding)
                 #inits
         }
-    }
-
-    fn set_init(&mut self, parameter: &str, init: Init) -> bool {
-        let mut affine = self.affine;
-        let set = affine.set_init(parameter, init);
-        *self = self.with_affine(affine);
-        set
-    }
-
-    fn remove(&mut self, parameter: &str) -> bool {
-        let mut affine = self.affine;
-        let removed = affine.remove(parameter);
-        *self = self.with_affine(affine);
-        removed
     }
 }
 

@@ -13,7 +13,6 @@ use crate::rules::dsl::ast;
 use crate::rules::dsl::options::OptionSpec;
 use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
 use crate::rules::error::{ChainError, SpecError};
-use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::affine::{self, AffineSpec, DENSE_OPTIONS};
 use crate::rules::layer::kind::{ConstantInput, Given, Kind};
@@ -152,14 +151,6 @@ impl Kind for AffineSpec {
         let activation = tokens::activation(AffineSpec::activation(self));
         let inits = self.init_tokens();
         quote!(#private::AffineSpec::new(#inputs, #outputs, #activation) #inits)
-    }
-
-    fn set_init(&mut self, parameter: &str, init: Init) -> bool {
-        AffineSpec::set_init(self, parameter, init)
-    }
-
-    fn remove(&mut self, parameter: &str) -> bool {
-        AffineSpec::remove(self, parameter)
     }
 }
 

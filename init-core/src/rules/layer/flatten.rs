@@ -34,6 +34,18 @@ impl LayerSpec {
     }
 }
 
+impl FlattenSpec {
+    /// It has no tensor to set: unchanged.
+    pub(crate) const fn with_init(self, _: &str, _: Init) -> Self {
+        self
+    }
+
+    /// It has no tensor to drop: unchanged.
+    pub(crate) const fn without(self, _: &str) -> Self {
+        self
+    }
+}
+
 impl Kind for FlattenSpec {
     fn keyword(&self) -> &'static str {
         keywords::FLATTEN
@@ -109,14 +121,6 @@ impl Kind for FlattenSpec {
     fn tokens(&self) -> TokenStream {
         let private = tokens::private();
         quote!(#private::FlattenSpec)
-    }
-
-    fn set_init(&mut self, _: &str, _: Init) -> bool {
-        false
-    }
-
-    fn remove(&mut self, _: &str) -> bool {
-        false
     }
 }
 

@@ -34,6 +34,16 @@ impl InputSpec {
     pub const fn new(shape: Shape) -> InputSpec {
         InputSpec(shape)
     }
+
+    /// It has no tensor to set: unchanged.
+    pub(crate) const fn with_init(self, _: &str, _: Init) -> Self {
+        self
+    }
+
+    /// It has no tensor to drop: unchanged.
+    pub(crate) const fn without(self, _: &str) -> Self {
+        self
+    }
 }
 
 impl LayerSpec {
@@ -143,14 +153,6 @@ impl Kind for InputSpec {
         let private = tokens::private();
         let shape = tokens::shape(self.0);
         quote!(#private::InputSpec::new(#shape))
-    }
-
-    fn set_init(&mut self, _: &str, _: Init) -> bool {
-        false
-    }
-
-    fn remove(&mut self, _: &str) -> bool {
-        false
     }
 }
 

@@ -9,7 +9,6 @@ use proc_macro2::TokenStream;
 
 use crate::rules::activation::Activation;
 use crate::rules::error::SpecError;
-use crate::rules::init::Init;
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::pytorch::python::{Export, Python};
 use crate::rules::shape::Shape;
@@ -94,14 +93,6 @@ pub trait Kind: fmt::Debug {
 
     /// A constant expression that builds it, for the macro's expansion.
     fn tokens(&self) -> TokenStream;
-
-    /// Set the init of its tensor `parameter` (`weight` or `bias`, as
-    /// PyTorch names them); `false` when it has no such tensor.
-    fn set_init(&mut self, parameter: &str, init: Init) -> bool;
-
-    /// Drop its tensor `parameter` where that is optional (`bias = none`);
-    /// `false` when it cannot.
-    fn remove(&mut self, parameter: &str) -> bool;
 }
 
 /// What a layer is given, as the shape check sees it.

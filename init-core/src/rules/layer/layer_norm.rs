@@ -34,6 +34,16 @@ impl LayerNormSpec {
     pub const fn new(norm: NormSpec) -> LayerNormSpec {
         LayerNormSpec(norm)
     }
+
+    /// With `γ` (`weight`) or `β` (`bias`) drawn from `init`.
+    pub(crate) const fn with_init(self, parameter: &str, init: Init) -> LayerNormSpec {
+        LayerNormSpec(self.0.with_init(parameter, init))
+    }
+
+    /// `γ` and `β` are not optional: unchanged.
+    pub(crate) const fn without(self, _: &str) -> Self {
+        self
+    }
 }
 
 impl LayerSpec {
@@ -152,14 +162,6 @@ impl Kind for LayerNormSpec {
 
     fn tokens(&self) -> TokenStream {
         self.0.tokens(quote!(LayerNormSpec))
-    }
-
-    fn set_init(&mut self, parameter: &str, init: Init) -> bool {
-        self.0.set_init(parameter, init)
-    }
-
-    fn remove(&mut self, _: &str) -> bool {
-        false
     }
 }
 

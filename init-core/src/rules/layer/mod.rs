@@ -1,10 +1,14 @@
 //! The layer kinds, listed once. A kind is a type with its rules in a
-//! module of its own here ([`Kind`](kind::Kind) and
-//! [`Read`](crate::rules::dsl::syntax::Read)) and its computation in
-//! `runtime/layers/`; the table below makes [`LayerKind`] of them, and
-//! every dispatch over kinds, here and in the run time, is generated from
-//! it. Adding a kind is its two modules and one line of the table; the
-//! compiler names anything else it must fill in.
+//! module here ([`Kind`](kind::Kind) and
+//! [`Read`](crate::rules::dsl::syntax::Read), its `LayerSpec` constructor,
+//! and the `const fn`s `with_init` and `without` that the builders call)
+//! and its computation in `runtime/layers/`; the table below makes
+//! [`LayerKind`] of them, and every dispatch over kinds, here and in the
+//! run time, is generated from it. Adding a kind is those two modules, a
+//! line in the table, its `mod` lines and its type in [`public`], and its
+//! keyword in `rules/keywords.rs` (the book's chapter on the layout lists
+//! the rest: UI cases, docs); the compiler names anything else it must fill
+//! in.
 //!
 //! A residual block is not a kind: its start, shortcut and end are
 //! markers in the flat list of layers (see `rules/blocks.rs`), which every
@@ -28,9 +32,11 @@ mod window;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::rules::activation::Activation;
 use crate::rules::dsl::ast;
 use crate::rules::dsl::options::OptionSpec;
 use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
+use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::tokens;
 
@@ -53,7 +59,6 @@ pub mod public {
     pub use super::LayerKind;
 }
 
-use crate::rules::activation::Activation;
 use kind::Kind;
 
 /// The table: each kind's variant of [`LayerKind`], its type, and its doc.
@@ -154,11 +159,31 @@ macro_rules! define_kinds {
                 }
             }
 
-            /// The layer's kind as its rules, to change; `None` for a marker.
-            pub(crate) fn kind_mut(&mut self) -> Option<&mut dyn Kind> {
+            /// The same kind with its tensor `parameter` (as PyTorch names it)
+            /// drawn from `init`; unchanged without such a tensor. Each kind's
+            /// type has this as a `const fn` of its own.
+            pub(crate) const fn with_init(self, parameter: &str, init: Init) -> LayerKind {
                 match self {
-                    $( LayerKind::$variant(kind) => Some(kind), )*
-                    LayerKind::Residual { .. } | LayerKind::Shortcut | LayerKind::ResidualEnd => None,
+                    $( LayerKind::$variant(kind) => LayerKind::$variant(kind.with_init(parameter, init)), )*
+                    LayerKind::Residual { .. } | LayerKind::Shortcut | LayerKind::ResidualEnd => self,
+                }
+            }
+
+            /// The same kind without its tensor `parameter` where that is
+            /// optional (`bias = none`); unchanged otherwise.
+            pub(crate) const fn without(self, parameter: &str) -> LayerKind {
+                match self {
+                    $( LayerKind::$variant(kind) => LayerKind::$variant(kind.without(parameter)), )*
+                    LayerKind::Residual { .. } | LayerKind::Shortcut | LayerKind::ResidualEnd => self,
+                }
+            }
+
+            /// Whether the kind marks a residual block's structure (its start, its
+            /// shortcut or its end) rather than computing on its own.
+            pub const fn is_block_marker(&self) -> bool {
+                match self {
+                    $( LayerKind::$variant(_) => false, )*
+                    LayerKind::Residual { .. } | LayerKind::Shortcut | LayerKind::ResidualEnd => true,
                 }
             }
 
@@ -218,12 +243,6 @@ impl LayerKind {
             Node::Layer(kind) => !kind.parameters().is_empty(),
             Node::Marker(_) => false,
         }
-    }
-
-    /// Whether the kind marks a residual block's structure (its start, its
-    /// shortcut or its end) rather than computing on its own.
-    pub fn is_block_marker(&self) -> bool {
-        matches!(self.node(), Node::Marker(_))
     }
 }
 

@@ -138,14 +138,16 @@ impl NormSpec {
         }
     }
 
-    /// Set `γ`'s init (`weight`) or `β`'s (`bias`).
-    pub(crate) fn set_init(&mut self, parameter: &str, init: Init) -> bool {
-        match parameter {
-            keywords::WEIGHT => *self = self.with_gamma(init),
-            keywords::BIAS => *self = self.with_beta(init),
-            _ => return false,
+    /// With `γ` (`weight`) or `β` (`bias`) drawn from `init`; unchanged
+    /// for another name.
+    pub(crate) const fn with_init(self, parameter: &str, init: Init) -> NormSpec {
+        if keywords::same(parameter, keywords::WEIGHT) {
+            self.with_gamma(init)
+        } else if keywords::same(parameter, keywords::BIAS) {
+            self.with_beta(init)
+        } else {
+            self
         }
-        true
     }
 
     /// The step of the analysis (`per_example`: a layer normalization,

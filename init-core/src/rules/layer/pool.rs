@@ -253,12 +253,44 @@ impl MaxPool2dSpec {
     pub const fn new(kernel: [usize; 2], stride: [usize; 2]) -> MaxPool2dSpec {
         MaxPool2dSpec(PoolSpec::new(kernel, stride))
     }
+
+    /// It has no tensor to set: unchanged.
+    pub(crate) const fn with_init(self, _: &str, _: Init) -> Self {
+        self
+    }
+
+    /// It has no tensor to drop: unchanged.
+    pub(crate) const fn without(self, _: &str) -> Self {
+        self
+    }
 }
 
 impl AvgPool2dSpec {
     /// A window of `kernel` moved by `stride`.
     pub const fn new(kernel: [usize; 2], stride: [usize; 2]) -> AvgPool2dSpec {
         AvgPool2dSpec(PoolSpec::new(kernel, stride))
+    }
+
+    /// It has no tensor to set: unchanged.
+    pub(crate) const fn with_init(self, _: &str, _: Init) -> Self {
+        self
+    }
+
+    /// It has no tensor to drop: unchanged.
+    pub(crate) const fn without(self, _: &str) -> Self {
+        self
+    }
+}
+
+impl GlobalAvgPool2dSpec {
+    /// It has no tensor to set: unchanged.
+    pub(crate) const fn with_init(self, _: &str, _: Init) -> Self {
+        self
+    }
+
+    /// It has no tensor to drop: unchanged.
+    pub(crate) const fn without(self, _: &str) -> Self {
+        self
     }
 }
 
@@ -307,14 +339,6 @@ macro_rules! pooling {
         /// The mean or the largest of equal values is that value.
         fn constant_input(&self, value: f64) -> ConstantInput {
             ConstantInput::Gives(value)
-        }
-
-        fn set_init(&mut self, _: &str, _: Init) -> bool {
-            false
-        }
-
-        fn remove(&mut self, _: &str) -> bool {
-            false
         }
     };
 }

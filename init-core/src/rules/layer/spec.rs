@@ -148,14 +148,14 @@ impl LayerSpec {
 
     /// The same layer with its tensor `weight` (a normalization's `γ`)
     /// drawn from `weight` (a layer without one is unchanged).
-    pub fn with_weight(self, weight: Init) -> LayerSpec {
+    pub const fn with_weight(self, weight: Init) -> LayerSpec {
         self.with_init(keywords::WEIGHT, weight)
     }
 
     /// The same layer with its tensor `bias` (a normalization's `β`) drawn
     /// from `bias`, a dense layer or convolution given biases if it had
     /// none (a layer without them is unchanged).
-    pub fn with_bias(self, bias: Init) -> LayerSpec {
+    pub const fn with_bias(self, bias: Init) -> LayerSpec {
         self.with_init(keywords::BIAS, bias)
     }
 
@@ -163,25 +163,28 @@ impl LayerSpec {
     /// are not optional is unchanged).
     ///
     /// ```
-    /// use netinit::{Activation, LayerSpec};
-    /// let layer = LayerSpec::dense(256, 128, Activation::Relu).without_bias();
-    /// assert!(layer.parameter("bias").is_none());
-    /// assert_eq!(layer.parameter_count(), Some(256 * 128));
+    /// use netinit::{Activation, Init, LayerSpec};
+    /// // The builders are `const fn`s: a layer can be a constant.
+    /// const HIDDEN: LayerSpec =
+    ///     LayerSpec::dense(256, 128, Activation::Relu).with_weight(Init::he_uniform()).without_bias();
+    /// assert!(HIDDEN.parameter("bias").is_none());
+    /// assert_eq!(HIDDEN.weight(), Init::he_uniform());
+    /// assert_eq!(HIDDEN.parameter_count(), Some(256 * 128));
     /// ```
-    pub fn without_bias(mut self) -> LayerSpec {
-        if let Some(kind) = self.kind.kind_mut() {
-            kind.remove(keywords::BIAS);
+    pub const fn without_bias(self) -> LayerSpec {
+        LayerSpec {
+            kind: self.kind.without(keywords::BIAS),
+            ..self
         }
-        self
     }
 
     /// The same layer with its tensor `parameter` drawn from `init` (a
     /// layer without such a tensor is unchanged).
-    pub(crate) fn with_init(mut self, parameter: &str, init: Init) -> LayerSpec {
-        if let Some(kind) = self.kind.kind_mut() {
-            kind.set_init(parameter, init);
+    pub(crate) const fn with_init(self, parameter: &str, init: Init) -> LayerSpec {
+        LayerSpec {
+            kind: self.kind.with_init(parameter, init),
+            ..self
         }
-        self
     }
 
     /// The same layer, marked as meant to start constant (a zero-initialised

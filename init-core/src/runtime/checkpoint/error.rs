@@ -119,7 +119,8 @@ pub enum CheckpointError {
         /// The tensor's name.
         name: String,
     },
-    /// A batch normalization's running variance below 0.
+    /// A negative value in a tensor whose values cannot be (a batch
+    /// normalization's running variance).
     Negative {
         /// The file.
         path: PathBuf,

@@ -70,7 +70,8 @@ pub(crate) fn spec_tensors(spec: &NetworkSpec) -> Vec<(LayerPath, ParameterSpec)
 }
 
 impl Network {
-    /// Write the weights and biases to a safetensors file at `path`,
+    /// Write every tensor (weights, biases, a normalization's `γ`, `β` and
+    /// running statistics) to a safetensors file at `path`,
     /// atomically: on any error the file that was there is left intact.
     ///
     /// ```

@@ -186,7 +186,7 @@ impl Trainer {
         if !finite {
             self.spare = Some((network, moments));
             return Err(Error::NonFinite {
-                what: "updated weights",
+                what: "updated parameters",
             });
         }
         // The buffers (a batch normalization's running statistics): the
