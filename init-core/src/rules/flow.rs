@@ -28,10 +28,11 @@ fn bounded(layer: usize, shape: Shape) -> Result<Shape, SpecError> {
 /// normalization's features); `None` when they say nothing (a network that
 /// starts with a spatial layer, which validation refuses).
 pub(crate) fn input_shape(layers: &[LayerSpec]) -> Option<Shape> {
-    match layers.get(first_layer(layers)?)?.kind().node() {
-        Node::Layer(kind) => kind.implied_input(),
-        Node::Marker(_) => None,
-    }
+    layers
+        .get(first_layer(layers)?)?
+        .kind()
+        .rules()
+        .and_then(|kind| kind.implied_input())
 }
 
 /// The first layer that is not a residual block's start: the one that
@@ -104,10 +105,7 @@ pub(crate) fn step(
 /// What layer `index` is given: `input`, and the layer that made its shape.
 fn given_to(layers: &[LayerSpec], index: usize, input: Option<Shape>, earlier: &[Option<Shape>]) -> Given {
     let previous = shaping_layer(layers, index);
-    let kind = previous.and_then(|previous| match layers[previous].kind().node() {
-        Node::Layer(kind) => Some(kind),
-        Node::Marker(_) => None,
-    });
+    let kind = previous.and_then(|previous| layers[previous].kind().rules());
     let flattened = match (previous, kind) {
         (Some(at), Some(kind)) if kind.reshapes_only() => {
             let before = match at {
@@ -131,10 +129,10 @@ fn given_to(layers: &[LayerSpec], index: usize, input: Option<Shape>, earlier: &
 /// activations keep the shape they are given, so the messages name the
 /// layer before them.
 fn shaping_layer(layers: &[LayerSpec], index: usize) -> Option<usize> {
-    (0..index)
-        .rev()
-        .find(|&previous| match layers[previous].kind().node() {
-            Node::Layer(kind) => !kind.element_wise(),
-            Node::Marker(_) => true,
-        })
+    (0..index).rev().find(|&previous| {
+        layers[previous]
+            .kind()
+            .rules()
+            .is_none_or(|kind| !kind.element_wise())
+    })
 }

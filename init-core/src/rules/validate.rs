@@ -6,7 +6,7 @@ use crate::rules::blocks;
 use crate::rules::error::{ChainError, SizeError, SpecError, StructureError};
 use crate::rules::flow;
 use crate::rules::init::Init;
-use crate::rules::layer::{LayerSpec, Node};
+use crate::rules::layer::LayerSpec;
 use crate::rules::levels::{Level, LintLevels};
 use crate::rules::limits::MAX_PARAMETERS;
 use crate::rules::parameter::trained_count;
@@ -32,10 +32,7 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
             .copied()
             .unwrap_or_else(|| flow::input_shape(layers));
         let before = errors.len();
-        let kind = match layer.kind().node() {
-            Node::Layer(kind) => Some(kind),
-            Node::Marker(_) => None,
-        };
+        let kind = layer.kind().rules();
         if let Some(kind) = kind {
             kind.size_errors(index, &mut errors);
         }
@@ -92,16 +89,11 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
 /// the layer would change its derived init: not for tanh, sigmoid or
 /// softmax, whose init is the identity's.
 fn unfused_activation(layers: &[LayerSpec], index: usize) -> Option<SpecError> {
-    let Node::Layer(kind) = layers[index].kind().node() else {
-        return None;
-    };
+    let kind = layers[index].kind().rules()?;
     let previous = layers[..index]
         .iter()
         .rev()
-        .find(|previous| match previous.kind().node() {
-            Node::Layer(kind) => !kind.reshapes_only(),
-            Node::Marker(_) => true,
-        })?;
+        .find(|previous| previous.kind().rules().is_none_or(|kind| !kind.reshapes_only()))?;
     let weights = previous.weights()?;
     let activation = kind.activation();
     let differs = Init::derived(activation).draw(activation, weights.fans())

@@ -9,7 +9,7 @@ use crate::rules::dsl::model::Model;
 use crate::rules::dsl::report::{Report, Reports};
 use crate::rules::dsl::{Checked, Severity};
 use crate::rules::error::{ChainError, InitError, SizeError, SpecError};
-use crate::rules::layer::{LayerSpec, Marker, Node};
+use crate::rules::layer::{LayerSpec, Marker};
 use crate::rules::levels::{Level, Lint};
 use crate::rules::lint;
 use crate::rules::part::Part;
@@ -166,18 +166,12 @@ fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
 
 /// Whether `layer` alone fixes the shape it gives (see [`Kind::fixes_output`](crate::rules::layer::kind::Kind::fixes_output)).
 fn fixes_its_width(layer: &LayerSpec) -> bool {
-    match layer.kind().node() {
-        Node::Layer(kind) => kind.fixes_output(),
-        Node::Marker(_) => false,
-    }
+    layer.kind().rules().is_some_and(|kind| kind.fixes_output())
 }
 
 /// Whether `layer` only changes the shape of what it passes on (`flatten`).
 fn reshapes_only(layer: &LayerSpec) -> bool {
-    match layer.kind().node() {
-        Node::Layer(kind) => kind.reshapes_only(),
-        Node::Marker(_) => false,
-    }
+    layer.kind().rules().is_some_and(|kind| kind.reshapes_only())
 }
 
 fn span_of(model: &Model, layer: Option<usize>, part: Part) -> Span {

@@ -227,6 +227,14 @@ macro_rules! define_kinds {
 each_kind!(define_kinds);
 
 impl LayerKind {
+    /// The kind's rules; `None` for a residual block's marker.
+    pub(crate) fn rules(&self) -> Option<&dyn Kind> {
+        match self.node() {
+            Node::Layer(kind) => Some(kind),
+            Node::Marker(_) => None,
+        }
+    }
+
     /// The keyword the DSL writes it with (`residual` for a block's start
     /// and end, `shortcut` for its shortcut).
     pub fn name(&self) -> &'static str {
@@ -239,10 +247,7 @@ impl LayerKind {
 
     /// Whether the kind has parameters (and so a [`LayerPath`](crate::rules::path::LayerPath)).
     pub fn has_parameters(&self) -> bool {
-        match self.node() {
-            Node::Layer(kind) => !kind.parameters().is_empty(),
-            Node::Marker(_) => false,
-        }
+        self.rules().is_some_and(|kind| !kind.parameters().is_empty())
     }
 }
 

@@ -8,7 +8,7 @@ use crate::rules::activation::Activation;
 use crate::rules::fans::Fans;
 use crate::rules::init::Init;
 use crate::rules::keywords;
-use crate::rules::layer::{LayerKind, Node};
+use crate::rules::layer::LayerKind;
 use crate::rules::levels::{Level, Lint, LintLevels};
 use crate::rules::parameter::{trained_count, ParameterSpec, Role};
 use crate::rules::tokens;
@@ -118,10 +118,7 @@ impl LayerSpec {
     /// assert_eq!(names, ["weight"]);
     /// ```
     pub fn parameters(&self) -> Vec<ParameterSpec> {
-        let mut parameters = match self.kind.node() {
-            Node::Layer(kind) => kind.parameters(),
-            Node::Marker(_) => Vec::new(),
-        };
+        let mut parameters = self.kind.rules().map_or_else(Vec::new, |kind| kind.parameters());
         for parameter in &mut parameters {
             if parameter.is_branch_scaled() {
                 *parameter = parameter.with_scale(self.branch_scale);
@@ -222,10 +219,9 @@ impl LayerSpec {
     /// The activation the layer applies to its output (a dense layer's or a
     /// convolution's, an activation layer's own); the identity for the rest.
     pub fn activation(&self) -> Activation {
-        match self.kind.node() {
-            Node::Layer(kind) => kind.activation(),
-            Node::Marker(_) => Activation::Identity,
-        }
+        self.kind
+            .rules()
+            .map_or(Activation::Identity, |kind| kind.activation())
     }
 
     /// The init of the tensor `weight` (a normalization's `γ`); zeros for a

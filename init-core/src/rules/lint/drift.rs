@@ -113,7 +113,7 @@
 
 use crate::rules::blocks;
 use crate::rules::init::Init;
-use crate::rules::layer::{LayerSpec, Marker, Node};
+use crate::rules::layer::{LayerSpec, Marker};
 use crate::rules::levels::{Level, Lint};
 use crate::rules::lint::{scientific, Finding};
 use crate::rules::part::Part;
@@ -159,13 +159,8 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
     // input), and is reported at as a layer with weights is.
     let depths = blocks::depths(layers);
     let trunk = |index: &usize| depths[*index] == 0;
-    let resets = |index: usize| {
-        trunk(&index)
-            && match layers[index].kind().node() {
-                Node::Layer(kind) => kind.normalizes(),
-                Node::Marker(_) => false,
-            }
-    };
+    let resets =
+        |index: usize| trunk(&index) && layers[index].kind().rules().is_some_and(|kind| kind.normalizes());
     // A block's factor is its end's forward, its start's backward.
     let crossing =
         |path: &mut dyn Iterator<Item = usize>, factors: &[f64], block: &dyn Fn(Option<Marker>) -> bool| {

@@ -74,7 +74,7 @@ use crate::rules::blocks;
 use crate::rules::flow;
 use crate::rules::init::Draw;
 use crate::rules::keywords;
-use crate::rules::layer::{LayerSpec, Marker, Node};
+use crate::rules::layer::{LayerSpec, Marker};
 use crate::rules::levels::{Level, Lint, LintLevels};
 use crate::rules::part::Part;
 use crate::rules::shape::Shape;
@@ -188,10 +188,7 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
     // Softmax as a layer of its own, on the features it is given.
     for ((index, layer), shape) in layers.iter().enumerate().zip(flow::shapes(layers)) {
         // On an image, or after a mistake, validation has the say.
-        let alone = match layer.kind().node() {
-            Node::Layer(kind) => kind.element_wise(),
-            Node::Marker(_) => false,
-        };
+        let alone = layer.kind().rules().is_some_and(|kind| kind.element_wise());
         let hidden = alone && layer.activation() == Activation::Softmax && index + 1 < layers.len();
         if let (true, Some(Shape::Features(width))) = (hidden, shape) {
             found.push(softmax::softmax_hidden(index, width));

@@ -66,8 +66,7 @@ impl Trainer {
         let mut tensors = network_tensors(self.network());
         let paths = self.network().spec().layer_paths().into_iter().flatten();
         for ((path, layer), moments) in paths.zip(self.network().layers()).zip(moments) {
-            let trained = layer.tensors().iter().filter(|tensor| tensor.spec().trained());
-            for (tensor, moments) in trained.zip(moments) {
+            for (tensor, moments) in layer.trained().zip(moments) {
                 for (moment, values) in [("first", &moments.first), ("second", &moments.second)] {
                     tensors.push((
                         moment_name(&path, tensor.name(), moment),
@@ -98,7 +97,7 @@ impl Trainer {
         let mut moments = Vec::with_capacity(layers.len());
         for (layer_path, layer) in spec.layer_paths().into_iter().flatten().zip(&layers) {
             let mut layer_moments = Vec::new();
-            for tensor in layer.tensors().iter().filter(|tensor| tensor.spec().trained()) {
+            for tensor in layer.trained() {
                 let mut read = |moment: &str| {
                     let name = moment_name(&layer_path, tensor.name(), moment);
                     let (rows, columns) = tensor.values().dim();

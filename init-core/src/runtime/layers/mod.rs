@@ -107,6 +107,17 @@ impl Layer {
         &mut self.tensors
     }
 
+    /// The tensors training changes (a buffer is state, not a parameter),
+    /// in its kind's order: the ones gradients and optimizer moments are for.
+    pub(crate) fn trained(&self) -> impl Iterator<Item = &Tensor> {
+        self.tensors.iter().filter(|tensor| tensor.spec().trained())
+    }
+
+    /// [`Layer::trained`], to change.
+    pub(crate) fn trained_mut(&mut self) -> impl Iterator<Item = &mut Tensor> {
+        self.tensors.iter_mut().filter(|tensor| tensor.spec().trained())
+    }
+
     /// The tensor PyTorch names `name`, if the layer has one.
     ///
     /// ```

@@ -114,9 +114,7 @@ impl Moments {
     /// Zero moments for each trained tensor of `layer`, in its order.
     pub(crate) fn zeros_like(layer: &Layer) -> Vec<Moments> {
         layer
-            .tensors()
-            .iter()
-            .filter(|tensor| tensor.spec().trained())
+            .trained()
             .map(|tensor| Moments {
                 first: Array2::zeros(tensor.values().raw_dim()),
                 second: Array2::zeros(tensor.values().raw_dim()),

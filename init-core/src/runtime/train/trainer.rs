@@ -5,7 +5,6 @@ use rand::Rng;
 
 use crate::runtime::error::Error;
 use crate::runtime::generator::generator;
-use crate::runtime::layers::Tensor;
 use crate::runtime::network::Network;
 use crate::runtime::scratch;
 use crate::runtime::train::evaluate::check_count;
@@ -157,13 +156,8 @@ impl Trainer {
         for (((layer, current_moments), (spare, spare_moments)), gradients) in
             layers.zip(spares).zip(&gradients)
         {
-            let trained = |tensor: &&Tensor| tensor.spec().trained();
-            let current = layer.tensors().iter().filter(trained).zip(current_moments);
-            let next = spare
-                .tensors_mut()
-                .iter_mut()
-                .filter(|tensor| tensor.spec().trained())
-                .zip(spare_moments.iter_mut());
+            let current = layer.trained().zip(current_moments);
+            let next = spare.trained_mut().zip(spare_moments.iter_mut());
             for (((tensor, moments), (next, next_moments)), (_, gradient)) in current.zip(next).zip(gradients)
             {
                 finite &= update(
