@@ -191,8 +191,10 @@ impl ParameterSpec {
         [self.rows, self.columns]
     }
 
-    /// Whether it is a vector (held as one row; the optimizer's moments of
-    /// it are saved as a vector too), rather than a matrix.
+    /// Whether it is drawn as a vector, from its layer's second stream (a
+    /// bias, `β`, a running statistic), rather than as a matrix's rows;
+    /// held as one row either way, and its optimizer moments saved as a
+    /// vector. A normalization's `γ` is a one-row matrix.
     pub fn is_vector(&self) -> bool {
         self.vector
     }
@@ -229,7 +231,7 @@ impl ParameterSpec {
 
     /// The factor the derived branch scaling puts on it (1 but for the
     /// tensor it scales).
-    pub fn scale(&self) -> f64 {
+    pub fn branch_scale(&self) -> f64 {
         self.scale
     }
 
@@ -294,10 +296,12 @@ impl ParameterSpec {
         }
     }
 
-    /// The mistakes in these tensors' inits, for layer `layer`: scales that
-    /// are negative or not finite, then (where the layer has no mistake
-    /// yet) scales whose values pass f32's range, then inits the tensor's
-    /// role refuses.
+    /// The mistakes in these tensors' inits, for layer `layer`: for each
+    /// trained tensor, an init its role refuses outright (a normalization's
+    /// `γ` or `β` from a scheme with fans) or else a scale that is negative
+    /// or not finite; then, where the layer has no mistake yet, scales
+    /// whose values pass f32's range, buffers' included; then the inits a
+    /// bias refuses (orthogonal, or adjusted by `dist`, `mode` or `gain`).
     pub(crate) fn init_errors(parameters: &[ParameterSpec], layer: usize, errors: &mut Vec<SpecError>) {
         for parameter in parameters.iter().filter(|parameter| parameter.trained()) {
             if let Some(error) = parameter.refused_in_its_role(layer, true) {

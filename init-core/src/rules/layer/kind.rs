@@ -37,12 +37,15 @@ pub trait Kind: fmt::Debug {
     fn needs_input(&self) -> bool;
 
     /// The shape a network that starts with it takes, where its own sizes
-    /// say it (`input(…)`, a dense layer's input width, a layer
-    /// normalization's features).
+    /// say it (`input(…)`, a dense layer's input width, a normalization's
+    /// features).
     fn implied_input(&self) -> Option<Shape>;
 
-    /// Whether its output is called its `outputs` in messages, a width it
-    /// writes itself (`dense(… -> OUT)`), rather than features it passes on.
+    /// Whether the features it gives are a width it writes itself
+    /// (`dense(… -> OUT)`): a dense layer after it that takes another width
+    /// is told of this layer's outputs, rather than of the features
+    /// something else gives. (A convolution writes `-> OUT` too, but gives
+    /// an image.)
     fn writes_outputs(&self) -> bool;
 
     /// Whether it passes its input on unchanged but for its shape
