@@ -5,7 +5,7 @@
 
 use crate::rules::blocks;
 use crate::rules::error::{ChainError, SizeError, SpecError, StructureError};
-use crate::rules::layer::kind::{Given, Kind};
+use crate::rules::layer::kind::Given;
 use crate::rules::layer::{LayerSpec, Marker, Node};
 use crate::rules::limits::{MAX_PLANE, MAX_VALUES};
 use crate::rules::shape::Shape;
@@ -91,7 +91,9 @@ pub(crate) fn step(
             }
         }
         Node::Layer(kind)
-            if first_layer(layers) == Some(index) && input_shape(layers).is_none() && kind.needs_input() =>
+            if first_layer(layers) == Some(index)
+                && input_shape(layers).is_none()
+                && kind.properties().needs_input =>
         {
             Err(SpecError::Structure(StructureError::MissingInput {
                 layer: index,
@@ -107,7 +109,7 @@ fn given_to(layers: &[LayerSpec], index: usize, input: Option<Shape>, earlier: &
     let previous = shaping_layer(layers, index);
     let kind = previous.and_then(|previous| layers[previous].kind().rules());
     let flattened = match (previous, kind) {
-        (Some(at), Some(kind)) if kind.reshapes_only() => {
+        (Some(at), Some(kind)) if kind.properties().reshapes_only => {
             let before = match at {
                 0 => input_shape(layers),
                 _ => earlier.get(at - 1).copied().flatten(),
@@ -120,7 +122,7 @@ fn given_to(layers: &[LayerSpec], index: usize, input: Option<Shape>, earlier: &
         layer: index,
         shape: input,
         previous: previous.map_or("input", |previous| layers[previous].kind().name()),
-        previous_writes_outputs: kind.is_some_and(Kind::writes_outputs),
+        previous_writes_outputs: kind.is_some_and(|kind| kind.properties().writes_outputs),
         flattened,
     }
 }
@@ -133,6 +135,6 @@ fn shaping_layer(layers: &[LayerSpec], index: usize) -> Option<usize> {
         layers[previous]
             .kind()
             .rules()
-            .is_none_or(|kind| !kind.element_wise())
+            .is_none_or(|kind| !kind.properties().element_wise)
     })
 }

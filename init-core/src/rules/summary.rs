@@ -58,7 +58,8 @@ impl<'a> Summary<'a> {
             };
             let activation = match layer.kind().node() {
                 Node::Layer(kind)
-                    if !kind.normalizes() && (kind.element_wise() || layer.weights().is_some()) =>
+                    if !kind.properties().normalizes
+                        && (kind.properties().element_wise || layer.weights().is_some()) =>
                 {
                     kind.activation().to_string()
                 }

@@ -90,15 +90,17 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
 /// softmax, whose init is the identity's.
 fn unfused_activation(layers: &[LayerSpec], index: usize) -> Option<SpecError> {
     let kind = layers[index].kind().rules()?;
-    let previous = layers[..index]
-        .iter()
-        .rev()
-        .find(|previous| previous.kind().rules().is_none_or(|kind| !kind.reshapes_only()))?;
+    let previous = layers[..index].iter().rev().find(|previous| {
+        previous
+            .kind()
+            .rules()
+            .is_none_or(|kind| !kind.properties().reshapes_only)
+    })?;
     let weights = previous.weights()?;
     let activation = kind.activation();
     let differs = Init::derived(activation).draw(activation, weights.fans())
         != Init::derived(Activation::Identity).draw(Activation::Identity, weights.fans());
-    (kind.element_wise() && previous.activation() == Activation::Identity && differs).then(|| {
+    (kind.properties().element_wise && previous.activation() == Activation::Identity && differs).then(|| {
         SpecError::Chain(ChainError::UnfusedActivation {
             layer: index,
             activation,

@@ -362,16 +362,21 @@ impl Network {
     /// Every layer is what the spec has in its place: `layers_mut` lets a
     /// layer of another kind or shape in, which no stage could run.
     fn check_layers(&self) -> Result<(), Error> {
-        let specs = self
-            .spec
-            .layers()
-            .iter()
-            .filter(|layer| layer.kind().has_parameters());
-        for (index, (layer, spec)) in self.layers.iter().zip(specs).enumerate() {
+        for stage in &self.stages {
+            let Stage::Kind {
+                spec,
+                layer: Some(index),
+                ..
+            } = stage
+            else {
+                continue;
+            };
+            // `layers_mut` changes layers, never their number.
+            let layer = &self.layers[*index];
             if !layer.fits(spec) {
                 let declared = spec.parameters();
                 return Err(Error::LayerMismatch {
-                    layer: index,
+                    layer: *index,
                     expected: described(
                         spec,
                         declared

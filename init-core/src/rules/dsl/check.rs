@@ -164,14 +164,20 @@ fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
     }
 }
 
-/// Whether `layer` alone fixes the shape it gives (see [`Kind::fixes_output`](crate::rules::layer::kind::Kind::fixes_output)).
+/// Whether `layer` alone fixes the shape it gives (see [`Properties::fixes_output`](crate::rules::layer::kind::Properties::fixes_output)).
 fn fixes_its_width(layer: &LayerSpec) -> bool {
-    layer.kind().rules().is_some_and(|kind| kind.fixes_output())
+    layer
+        .kind()
+        .rules()
+        .is_some_and(|kind| kind.properties().fixes_output)
 }
 
 /// Whether `layer` only changes the shape of what it passes on (`flatten`).
 fn reshapes_only(layer: &LayerSpec) -> bool {
-    layer.kind().rules().is_some_and(|kind| kind.reshapes_only())
+    layer
+        .kind()
+        .rules()
+        .is_some_and(|kind| kind.properties().reshapes_only)
 }
 
 fn span_of(model: &Model, layer: Option<usize>, part: Part) -> Span {

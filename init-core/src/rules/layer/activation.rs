@@ -16,7 +16,7 @@ use crate::rules::error::{ChainError, SpecError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::affine::activation_errors;
-use crate::rules::layer::kind::{ConstantInput, Given, Kind};
+use crate::rules::layer::kind::{ConstantInput, Given, Kind, Properties};
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::part::Part;
@@ -72,32 +72,16 @@ impl Kind for Activation {
         *self
     }
 
-    fn needs_input(&self) -> bool {
-        true
+    fn properties(&self) -> Properties {
+        Properties {
+            needs_input: true,
+            element_wise: true,
+            ..Properties::NONE
+        }
     }
 
     fn implied_input(&self) -> Option<Shape> {
         None
-    }
-
-    fn writes_outputs(&self) -> bool {
-        false
-    }
-
-    fn reshapes_only(&self) -> bool {
-        false
-    }
-
-    fn fixes_output(&self) -> bool {
-        false
-    }
-
-    fn normalizes(&self) -> bool {
-        false
-    }
-
-    fn element_wise(&self) -> bool {
-        true
     }
 
     fn size_errors(&self, _: usize, _: &mut Vec<SpecError>) {}

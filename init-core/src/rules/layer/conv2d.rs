@@ -17,7 +17,7 @@ use crate::rules::error::{ChainError, SizeError, SpecError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::affine::{self, AffineSpec, DENSE_OPTIONS};
-use crate::rules::layer::kind::{ConstantInput, Given, Kind};
+use crate::rules::layer::kind::{ConstantInput, Given, Kind, Properties};
 use crate::rules::layer::window::{geometry_errors, image, window_output};
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::number::Pair;
@@ -210,32 +210,15 @@ impl Kind for Conv2dSpec {
         self.affine.activation()
     }
 
-    fn needs_input(&self) -> bool {
-        true
+    fn properties(&self) -> Properties {
+        Properties {
+            needs_input: true,
+            ..Properties::NONE
+        }
     }
 
     fn implied_input(&self) -> Option<Shape> {
         None
-    }
-
-    fn writes_outputs(&self) -> bool {
-        false
-    }
-
-    fn reshapes_only(&self) -> bool {
-        false
-    }
-
-    fn fixes_output(&self) -> bool {
-        false
-    }
-
-    fn normalizes(&self) -> bool {
-        false
-    }
-
-    fn element_wise(&self) -> bool {
-        false
     }
 
     fn size_errors(&self, layer: usize, errors: &mut Vec<SpecError>) {

@@ -15,7 +15,7 @@ use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
 use crate::rules::error::{ChainError, SpecError};
 use crate::rules::keywords;
 use crate::rules::layer::affine::{self, AffineSpec, DENSE_OPTIONS};
-use crate::rules::layer::kind::{ConstantInput, Given, Kind};
+use crate::rules::layer::kind::{ConstantInput, Given, Kind, Properties};
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::pytorch::python::{self, Export, Python};
@@ -51,32 +51,16 @@ impl Kind for AffineSpec {
         AffineSpec::activation(self)
     }
 
-    fn needs_input(&self) -> bool {
-        false
+    fn properties(&self) -> Properties {
+        Properties {
+            writes_outputs: true,
+            fixes_output: true,
+            ..Properties::NONE
+        }
     }
 
     fn implied_input(&self) -> Option<Shape> {
         Some(Shape::Features(self.inputs()))
-    }
-
-    fn writes_outputs(&self) -> bool {
-        true
-    }
-
-    fn reshapes_only(&self) -> bool {
-        false
-    }
-
-    fn fixes_output(&self) -> bool {
-        true
-    }
-
-    fn normalizes(&self) -> bool {
-        false
-    }
-
-    fn element_wise(&self) -> bool {
-        false
     }
 
     fn size_errors(&self, layer: usize, errors: &mut Vec<SpecError>) {

@@ -14,7 +14,7 @@ use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
 use crate::rules::error::SpecError;
 use crate::rules::init::Init;
 use crate::rules::keywords;
-use crate::rules::layer::kind::{ConstantInput, Given, Kind};
+use crate::rules::layer::kind::{ConstantInput, Given, Kind, Properties};
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::pytorch::python::{Export, Python};
@@ -59,32 +59,15 @@ impl Kind for FlattenSpec {
         Activation::Identity
     }
 
-    fn needs_input(&self) -> bool {
-        false
+    fn properties(&self) -> Properties {
+        Properties {
+            reshapes_only: true,
+            ..Properties::NONE
+        }
     }
 
     fn implied_input(&self) -> Option<Shape> {
         None
-    }
-
-    fn writes_outputs(&self) -> bool {
-        false
-    }
-
-    fn reshapes_only(&self) -> bool {
-        true
-    }
-
-    fn fixes_output(&self) -> bool {
-        false
-    }
-
-    fn normalizes(&self) -> bool {
-        false
-    }
-
-    fn element_wise(&self) -> bool {
-        false
     }
 
     fn size_errors(&self, _: usize, _: &mut Vec<SpecError>) {}

@@ -15,7 +15,7 @@ use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
 use crate::rules::error::{SizeError, SpecError, StructureError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
-use crate::rules::layer::kind::{ConstantInput, Given, Kind};
+use crate::rules::layer::kind::{ConstantInput, Given, Kind, Properties};
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::part::Part;
@@ -66,32 +66,15 @@ impl Kind for InputSpec {
         Activation::Identity
     }
 
-    fn needs_input(&self) -> bool {
-        false
+    fn properties(&self) -> Properties {
+        Properties {
+            fixes_output: true,
+            ..Properties::NONE
+        }
     }
 
     fn implied_input(&self) -> Option<Shape> {
         Some(self.0)
-    }
-
-    fn writes_outputs(&self) -> bool {
-        false
-    }
-
-    fn reshapes_only(&self) -> bool {
-        false
-    }
-
-    fn fixes_output(&self) -> bool {
-        true
-    }
-
-    fn normalizes(&self) -> bool {
-        false
-    }
-
-    fn element_wise(&self) -> bool {
-        false
     }
 
     fn size_errors(&self, layer: usize, errors: &mut Vec<SpecError>) {

@@ -31,40 +31,13 @@ pub trait Kind: fmt::Debug {
     /// convolution's, an activation layer's own; the identity for the rest.
     fn activation(&self) -> Activation;
 
-    /// Whether it needs to be told its input's shape when it comes first
-    /// (a convolution, a pooling, an activation): it has no width of its
-    /// own that says it.
-    fn needs_input(&self) -> bool;
+    /// What the passes over a network ask of every kind alike.
+    fn properties(&self) -> Properties;
 
     /// The shape a network that starts with it takes, where its own sizes
     /// say it (`input(…)`, a dense layer's input width, a normalization's
     /// features).
     fn implied_input(&self) -> Option<Shape>;
-
-    /// Whether the features it gives are a width it writes itself
-    /// (`dense(… -> OUT)`): a dense layer after it that takes another width
-    /// is told of this layer's outputs, rather than of the features
-    /// something else gives. (A convolution writes `-> OUT` too, but gives
-    /// an image.)
-    fn writes_outputs(&self) -> bool;
-
-    /// Whether it passes its input on unchanged but for its shape
-    /// (`flatten`): an activation after it belongs to the layer before.
-    fn reshapes_only(&self) -> bool;
-
-    /// Whether the shape it gives follows from its own sizes, whatever it
-    /// is given (`input(…)`, a dense layer's width, a layer normalization's
-    /// features): a mistake before it says nothing about the layers after.
-    fn fixes_output(&self) -> bool;
-
-    /// Whether it normalizes what it is given (`layer_norm`, `batch_norm`):
-    /// the signal's scale starts again after it, whatever came before.
-    fn normalizes(&self) -> bool;
-
-    /// Whether it applies a function to each value alone (an activation
-    /// layer): the shape it gives is the one it is given, and messages
-    /// about that shape name the layer before it.
-    fn element_wise(&self) -> bool;
 
     /// The mistakes in its own sizes (widths, window, features), as layer
     /// `layer`: reported before how it chains to the layer before.
@@ -98,6 +71,48 @@ pub trait Kind: fmt::Debug {
     fn tokens(&self) -> TokenStream;
 }
 
+/// What the passes over a network ask of every kind alike, as one value: a
+/// kind names the properties it has on [`Properties::NONE`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Properties {
+    /// Whether it needs to be told its input's shape when it comes first
+    /// (a convolution, a pooling, an activation): it has no width of its
+    /// own that says it.
+    pub(crate) needs_input: bool,
+    /// Whether the features it gives are a width it writes itself
+    /// (`dense(… -> OUT)`): a dense layer after it that takes another width
+    /// is told of this layer's outputs, rather than of the features
+    /// something else gives. (A convolution writes `-> OUT` too, but gives
+    /// an image.)
+    pub(crate) writes_outputs: bool,
+    /// Whether it passes its input on unchanged but for its shape
+    /// (`flatten`): an activation after it belongs to the layer before.
+    pub(crate) reshapes_only: bool,
+    /// Whether the shape it gives follows from its own sizes, whatever it
+    /// is given (`input(…)`, a dense layer's width, a layer normalization's
+    /// features): a mistake before it says nothing about the layers after.
+    pub(crate) fixes_output: bool,
+    /// Whether it normalizes what it is given (`layer_norm`, `batch_norm`):
+    /// the signal's scale starts again after it, whatever came before.
+    pub(crate) normalizes: bool,
+    /// Whether it applies a function to each value alone (an activation
+    /// layer): the shape it gives is the one it is given, and messages
+    /// about that shape name the layer before it.
+    pub(crate) element_wise: bool,
+}
+
+impl Properties {
+    /// None of them: a kind with all its properties false.
+    pub(crate) const NONE: Properties = Properties {
+        needs_input: false,
+        writes_outputs: false,
+        reshapes_only: false,
+        fixes_output: false,
+        normalizes: false,
+        element_wise: false,
+    };
+}
+
 /// What a layer is given, as the shape check sees it.
 #[derive(Clone, Copy, Debug)]
 pub struct Given {
@@ -109,7 +124,7 @@ pub struct Given {
     /// shape they are given, so they are passed over): `input` for the
     /// network's input.
     pub previous: &'static str,
-    /// Whether that layer writes its output width itself (see [`Kind::writes_outputs`]).
+    /// Whether that layer writes its output width itself (see [`Properties::writes_outputs`]).
     pub previous_writes_outputs: bool,
     /// Where that layer is `flatten`, the image it flattened.
     pub flattened: Option<Shape>,

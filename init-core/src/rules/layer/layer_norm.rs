@@ -15,7 +15,7 @@ use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
 use crate::rules::error::{ChainError, SpecError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
-use crate::rules::layer::kind::{ConstantInput, Given, Kind};
+use crate::rules::layer::kind::{ConstantInput, Given, Kind, Properties};
 use crate::rules::layer::norm::{self, NormSpec, NORM_OPTIONS};
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::parameter::ParameterSpec;
@@ -78,32 +78,16 @@ impl Kind for LayerNormSpec {
         Activation::Identity
     }
 
-    fn needs_input(&self) -> bool {
-        false
+    fn properties(&self) -> Properties {
+        Properties {
+            fixes_output: true,
+            normalizes: true,
+            ..Properties::NONE
+        }
     }
 
     fn implied_input(&self) -> Option<Shape> {
         Some(Shape::Features(self.0.features()))
-    }
-
-    fn writes_outputs(&self) -> bool {
-        false
-    }
-
-    fn reshapes_only(&self) -> bool {
-        false
-    }
-
-    fn fixes_output(&self) -> bool {
-        true
-    }
-
-    fn normalizes(&self) -> bool {
-        true
-    }
-
-    fn element_wise(&self) -> bool {
-        false
     }
 
     fn size_errors(&self, layer: usize, errors: &mut Vec<SpecError>) {

@@ -16,7 +16,7 @@ use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
 use crate::rules::error::SpecError;
 use crate::rules::init::Init;
 use crate::rules::keywords;
-use crate::rules::layer::kind::{ConstantInput, Given, Kind};
+use crate::rules::layer::kind::{ConstantInput, Given, Kind, Properties};
 use crate::rules::layer::window::{geometry_errors, image, window_output};
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::number::Pair;
@@ -306,32 +306,15 @@ macro_rules! pooling {
             Activation::Identity
         }
 
-        fn needs_input(&self) -> bool {
-            true
+        fn properties(&self) -> Properties {
+            Properties {
+                needs_input: true,
+                ..Properties::NONE
+            }
         }
 
         fn implied_input(&self) -> Option<Shape> {
             None
-        }
-
-        fn writes_outputs(&self) -> bool {
-            false
-        }
-
-        fn reshapes_only(&self) -> bool {
-            false
-        }
-
-        fn fixes_output(&self) -> bool {
-            false
-        }
-
-        fn normalizes(&self) -> bool {
-            false
-        }
-
-        fn element_wise(&self) -> bool {
-            false
         }
 
         fn init_errors(&self, _: usize, _: &[ParameterSpec], _: &mut Vec<SpecError>) {}

@@ -159,8 +159,13 @@ pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
     // input), and is reported at as a layer with weights is.
     let depths = blocks::depths(layers);
     let trunk = |index: &usize| depths[*index] == 0;
-    let resets =
-        |index: usize| trunk(&index) && layers[index].kind().rules().is_some_and(|kind| kind.normalizes());
+    let resets = |index: usize| {
+        trunk(&index)
+            && layers[index]
+                .kind()
+                .rules()
+                .is_some_and(|kind| kind.properties().normalizes)
+    };
     // A block's factor is its end's forward, its start's backward.
     let crossing =
         |path: &mut dyn Iterator<Item = usize>, factors: &[f64], block: &dyn Fn(Option<Marker>) -> bool| {

@@ -188,7 +188,10 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
     // Softmax as a layer of its own, on the features it is given.
     for ((index, layer), shape) in layers.iter().enumerate().zip(flow::shapes(layers)) {
         // On an image, or after a mistake, validation has the say.
-        let alone = layer.kind().rules().is_some_and(|kind| kind.element_wise());
+        let alone = layer
+            .kind()
+            .rules()
+            .is_some_and(|kind| kind.properties().element_wise);
         let hidden = alone && layer.activation() == Activation::Softmax && index + 1 < layers.len();
         if let (true, Some(Shape::Features(width))) = (hidden, shape) {
             found.push(softmax::softmax_hidden(index, width));
