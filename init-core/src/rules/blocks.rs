@@ -40,11 +40,6 @@ impl Block {
             None => self.start,
         }
     }
-
-    /// The branch's layers.
-    pub fn branch(&self) -> core::ops::Range<usize> {
-        self.start + 1..self.branch_last() + 1
-    }
 }
 
 /// The block that the marker at `index` (a `shortcut` or a block's end)
@@ -74,47 +69,82 @@ pub fn block_of(layers: &[LayerSpec], index: usize) -> Option<Block> {
     None
 }
 
-/// Every well-formed block, in the order their ends come (inner blocks
-/// before the blocks around them).
-pub fn blocks(layers: &[LayerSpec]) -> Vec<Block> {
-    (0..layers.len())
-        .filter(|&index| marker(&layers[index]) == Some(Marker::End))
-        .filter_map(|index| block_of(layers, index))
-        .collect()
+/// Where the blocks are, found in one pass: every block, and each block's
+/// branch end.
+/// The passes that ask these of many layers build it once, so that their
+/// work stays linear in the layers.
+#[derive(Clone, Debug, Default)]
+pub struct Nesting {
+    /// Every well-formed block, in the order their ends come.
+    blocks: Vec<Block>,
+    /// For each block of `blocks`, its branch's last layer with parameters
+    /// that is not in a block nested in it.
+    branch_ends: Vec<Option<usize>>,
+    /// For each layer, whether it is one of `branch_ends`.
+    ends_branch: Vec<bool>,
 }
 
-/// The block a layer is directly in (not in a block nested in it), by its
-/// `residual` marker; `None` at the top.
-pub fn parent(layers: &[LayerSpec], index: usize) -> Option<usize> {
-    let mut depth = 0_usize;
-    for before in (0..index).rev() {
-        match marker(&layers[before]) {
-            Some(Marker::End) => depth += 1,
-            Some(Marker::Start { .. }) if depth == 0 => return Some(before),
-            Some(Marker::Start { .. }) => depth -= 1,
-            _ => {}
+impl Nesting {
+    /// The nesting of `layers`. A marker out of place opens or closes
+    /// nothing (validation reports it).
+    pub fn of(layers: &[LayerSpec]) -> Nesting {
+        // Each open block: its start, its shortcut, its branch end so far.
+        let mut open: Vec<(usize, Option<usize>, Option<usize>)> = Vec::new();
+        let mut nesting = Nesting {
+            ends_branch: vec![false; layers.len()],
+            ..Nesting::default()
+        };
+        for (index, layer) in layers.iter().enumerate() {
+            match marker(layer) {
+                Some(Marker::Start { .. }) => open.push((index, None, None)),
+                Some(Marker::Shortcut) => {
+                    if let Some((_, shortcut @ None, _)) = open.last_mut() {
+                        *shortcut = Some(index);
+                    }
+                }
+                Some(Marker::End) => {
+                    if let Some((start, shortcut, branch_end)) = open.pop() {
+                        nesting.blocks.push(Block {
+                            start,
+                            shortcut,
+                            end: index,
+                        });
+                        nesting.branch_ends.push(branch_end);
+                        if let Some(end) = branch_end {
+                            nesting.ends_branch[end] = true;
+                        }
+                    }
+                }
+                None => {
+                    if let Some((_, None, branch_end)) = open.last_mut() {
+                        if layer.kind().has_parameters() {
+                            *branch_end = Some(index);
+                        }
+                    }
+                }
+            }
         }
+        nesting
     }
-    None
-}
 
-/// The branch's last layer with parameters, not one in a block nested in
-/// it: where the derived branch scaling goes, and where a zero init is the
-/// ReZero start (the skip carries the signal meanwhile).
-pub fn branch_end(layers: &[LayerSpec], block: &Block) -> Option<usize> {
-    block
-        .branch()
-        .rev()
-        .find(|&index| layers[index].kind().has_parameters() && parent(layers, index) == Some(block.start))
-}
+    /// Every well-formed block, in the order their ends come (inner blocks
+    /// before the blocks around them).
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
 
-/// Whether layer `index` is the last layer with parameters of a block's branch.
-pub fn ends_a_branch(layers: &[LayerSpec], index: usize) -> bool {
-    parent(layers, index).is_some_and(|start| {
-        blocks(layers)
-            .iter()
-            .any(|block| block.start == start && branch_end(layers, block) == Some(index))
-    })
+    /// The branch's last layer with parameters, not one in a block nested
+    /// in it, of the `which`-th block of [`Nesting::blocks`]: where the
+    /// derived branch scaling goes, and where a zero init is the ReZero
+    /// start (the skip carries the signal meanwhile).
+    pub fn branch_end(&self, which: usize) -> Option<usize> {
+        self.branch_ends.get(which).copied().flatten()
+    }
+
+    /// Whether layer `index` is the last layer with parameters of a block's branch.
+    pub fn ends_a_branch(&self, index: usize) -> bool {
+        self.ends_branch.get(index).copied().unwrap_or(false)
+    }
 }
 
 /// How many blocks each layer is inside: 0 for the network's trunk (a
@@ -251,7 +281,8 @@ mod tests {
             dense(),
             LayerSpec::residual_end(),
         ];
-        let found = blocks(&layers);
+        let nesting = Nesting::of(&layers);
+        let found = nesting.blocks();
         assert_eq!(
             found,
             [
@@ -269,9 +300,8 @@ mod tests {
         );
         assert_eq!((found[0].branch_last(), found[0].skip()), (3, 2));
         assert_eq!((found[1].branch_last(), found[1].skip()), (4, 6));
-        assert_eq!(parent(&layers, 3), Some(2));
-        assert_eq!(parent(&layers, 6), Some(0));
-        assert_eq!(parent(&layers, 0), None);
+        assert_eq!((nesting.branch_end(0), nesting.branch_end(1)), (Some(3), Some(1)));
+        assert!(nesting.ends_a_branch(3) && nesting.ends_a_branch(1) && !nesting.ends_a_branch(6));
         let mut errors = Vec::new();
         structure_errors(&layers, &mut errors);
         assert_eq!(errors, []);

@@ -129,6 +129,7 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
     let weighted: Vec<usize> = (0..layers.len())
         .filter(|&index| layers[index].weights().is_some())
         .collect();
+    let nesting = blocks::Nesting::of(layers);
     for (position, &index) in weighted.iter().enumerate() {
         let layer = &layers[index];
         if constant_weights(layer) {
@@ -159,7 +160,7 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
             // A residual branch that starts at zero (ReZero, zero-γ) is a
             // choice: the skip carries the signal, and the layer's distinct
             // inputs pull its rows apart at the first step.
-            let zero_branch = blocks::ends_a_branch(layers, index);
+            let zero_branch = nesting.ends_a_branch(index);
             if !tied_below
                 && !tied_above
                 && !zero_branch

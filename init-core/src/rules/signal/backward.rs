@@ -158,9 +158,15 @@ pub(crate) fn backward(steps: &[Step], signals: &mut [LayerSignal]) {
                 });
             }
             Step::Pool { windows, average } => {
-                let incoming = gradient
-                    .take()
-                    .unwrap_or_else(|| vec![1.0; windows.output[0] * windows.output[1]]);
+                // A block whose branch and skip differ in shape (an error
+                // validation reports) brings a gradient of another plane:
+                // its mean, spread over the windows' outputs.
+                let outputs = windows.output[0] * windows.output[1];
+                let incoming = match gradient.take() {
+                    Some(incoming) if incoming.len() == outputs => incoming,
+                    Some(incoming) => vec![mean(&incoming); outputs],
+                    None => vec![1.0; outputs],
+                };
                 let share = if *average {
                     (windows.taps() as f64).powi(-2)
                 } else {

@@ -3,9 +3,10 @@
 //! walk, a residual block's markers (its input kept, its branch and skip
 //! added), and the spread of a typical network's factor.
 
-use crate::rules::blocks;
+use crate::rules::blocks::Nesting;
 use crate::rules::flow;
 use crate::rules::layer::{LayerSpec, Marker, Node};
+use crate::rules::shape::Shape;
 use crate::rules::signal::input::InputStatistics;
 use crate::rules::signal::step::{SignalAt, Spread, Step, Stepped};
 use crate::rules::signal::values::{mean, positions, Values};
@@ -13,6 +14,7 @@ use crate::rules::signal::{Analysed, LayerSignal};
 
 /// An open residual block, on the way forward: its input, the spread
 /// there, and the branch's output once its shortcut begins.
+#[derive(Clone)]
 struct OpenBlock {
     input: Values,
     spread: f64,
@@ -76,23 +78,83 @@ pub(crate) fn forward(
     analysed: &[Analysed],
     input: &InputStatistics,
 ) -> (Vec<LayerSignal>, Vec<Step>) {
-    let shapes = flow::shapes(layers);
-    let mut values = Values {
-        field: input.second_moments.clone(),
-        plane: input.plane,
-        mean_ratio: input.mean_ratio,
-        correlation: input.neighbour_correlation,
-        gaussian: None,
-    };
-    let input_mean = values.mean();
-    // The sum of the layers' Var(f) so far (see `typical_second_moment`).
-    let mut spread = 0.0;
+    let around = Around::of(layers);
+    let mut walk = Walk::start(input);
     let mut signals = Vec::with_capacity(layers.len());
     let mut steps = Vec::with_capacity(layers.len());
-    let mut open: Vec<OpenBlock> = Vec::new();
-    for (index, (layer, shape)) in layers.iter().zip(&shapes).enumerate() {
+    for (index, layer) in layers.iter().enumerate() {
+        let (signal, step) = walk.step(layer, index, &around, &analysed[index]);
+        signals.push(signal);
+        steps.push(step);
+    }
+    (signals, steps)
+}
+
+/// What the walk asks of the layers around the one it is at: the shapes
+/// between them and where the blocks are, each found once.
+pub(crate) struct Around {
+    shapes: Vec<Option<Shape>>,
+    nesting: Nesting,
+}
+
+impl Around {
+    /// The shapes and the nesting of `layers`.
+    pub(crate) fn of(layers: &[LayerSpec]) -> Around {
+        Around {
+            shapes: flow::shapes(layers),
+            nesting: Nesting::of(layers),
+        }
+    }
+
+    /// Where the blocks are.
+    pub(crate) fn nesting(&self) -> &Nesting {
+        &self.nesting
+    }
+}
+
+/// The forward pass, a layer at a time: what it holds after a layer is all
+/// the layers after it need, so a walk can be kept at a layer and taken on
+/// from there again (the branch scaling tries factors on one layer and
+/// walks only from it to its block's end).
+#[derive(Clone)]
+pub(crate) struct Walk {
+    values: Values,
+    input_mean: f64,
+    /// The sum of the layers' Var(f) so far (see `typical_second_moment`).
+    spread: f64,
+    open: Vec<OpenBlock>,
+}
+
+impl Walk {
+    /// Before the first layer, at `input`.
+    pub(crate) fn start(input: &InputStatistics) -> Walk {
+        let values = Values {
+            field: input.second_moments.clone(),
+            plane: input.plane,
+            mean_ratio: input.mean_ratio,
+            correlation: input.neighbour_correlation,
+            gaussian: None,
+        };
+        Walk {
+            input_mean: values.mean(),
+            values,
+            spread: 0.0,
+            open: Vec::new(),
+        }
+    }
+
+    /// Layer `index`, `layer`, with its tensors `analysed`: its signal, and
+    /// the step the backward pass takes back.
+    pub(crate) fn step(
+        &mut self,
+        layer: &LayerSpec,
+        index: usize,
+        around: &Around,
+        analysed: &Analysed,
+    ) -> (LayerSignal, Step) {
+        let values = &self.values;
         let mut before = values.mean();
-        let output_plane = shape.and_then(|shape| shape.plane());
+        let output_plane = around.shapes[index].and_then(|shape| shape.plane());
         let Stepped {
             values: next,
             step,
@@ -101,38 +163,38 @@ pub(crate) fn forward(
         } = match layer.kind().node() {
             Node::Layer(kind) => {
                 let at = SignalAt {
-                    parameters: &analysed[index].parameters,
-                    moments: &analysed[index].moments,
+                    parameters: &analysed.parameters,
+                    moments: &analysed.moments,
                     output_plane,
-                    ends_branch: &|| blocks::ends_a_branch(layers, index),
+                    ends_branch: &|| around.nesting.ends_a_branch(index),
                 };
-                kind.signal(&values, &at)
+                kind.signal(values, &at)
             }
             Node::Marker(Marker::Start { .. }) => {
-                open.push(OpenBlock {
+                self.open.push(OpenBlock {
                     input: values.clone(),
-                    spread,
+                    spread: self.spread,
                     branch: None,
                     random: false,
                 });
                 Stepped::plain(values.clone(), Step::Open)
             }
-            Node::Marker(Marker::Shortcut) => match open.last_mut() {
+            Node::Marker(Marker::Shortcut) => match self.open.last_mut() {
                 Some(block) => {
                     block.branch = Some(values.clone());
-                    spread = block.spread;
+                    self.spread = block.spread;
                     Stepped::plain(block.input.clone(), Step::Split)
                 }
                 None => Stepped::plain(values.clone(), Step::Through { input: values.plane }),
             },
-            Node::Marker(Marker::End) => match open.pop() {
+            Node::Marker(Marker::End) => match self.open.pop() {
                 Some(block) => {
                     // The block's factor: its output over its input.
                     before = block.input.mean();
-                    spread = block.spread;
+                    self.spread = block.spread;
                     let sum = match &block.branch {
-                        Some(branch) => added(branch, &values, block.random),
-                        None => added(&values, &block.input, block.random),
+                        Some(branch) => added(branch, values, block.random),
+                        None => added(values, &block.input, block.random),
                     };
                     let positions = positions(output_plane);
                     Stepped::plain(sum, Step::Join { positions })
@@ -140,36 +202,35 @@ pub(crate) fn forward(
                 None => Stepped::plain(values.clone(), Step::Through { input: values.plane }),
             },
         };
-        values = next;
+        self.values = next;
         // Random weights make every block around them a random branch.
         // (A zero end's constant, or a normalization's random γ, is no
         // function of the skip either.)
         if random {
-            open.iter_mut().for_each(|block| block.random = true);
+            self.open.iter_mut().for_each(|block| block.random = true);
         }
         let variance = match &step {
             Step::Affine { variances, .. } | Step::Activation { variances, .. } => mean(variances),
-            _ => values.mean(),
+            _ => self.values.mean(),
         };
         match spreads {
             Spread::Keeps => {}
-            Spread::Adds(variance) => spread += variance,
-            Spread::Resets => spread = 0.0,
+            Spread::Adds(variance) => self.spread += variance,
+            Spread::Resets => self.spread = 0.0,
         }
-        let after = values.mean();
-        signals.push(LayerSignal {
+        let after = self.values.mean();
+        let signal = LayerSignal {
             included: step.included(),
             preactivation_variance: variance,
             activation: layer.activation(),
             activation_second_moment: after,
-            typical_second_moment: after * (-spread / 2.0).exp(),
+            typical_second_moment: after * (-self.spread / 2.0).exp(),
             forward_factor: after / before,
-            forward_cumulative: after / input_mean,
+            forward_cumulative: after / self.input_mean,
             backward_factor: 1.0,
             backward_cumulative: 1.0,
             output_gradient: 1.0,
-        });
-        steps.push(step);
+        };
+        (signal, step)
     }
-    (signals, steps)
 }

@@ -26,6 +26,8 @@ pub(crate) mod step;
 pub(crate) mod values;
 pub(crate) mod windows;
 
+use std::collections::HashMap;
+
 use crate::rules::activation::Activation;
 use crate::rules::flow;
 use crate::rules::layer::LayerSpec;
@@ -109,18 +111,6 @@ pub fn propagate(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSig
     both_ways(layers, &default_statistics(layers, input_second_moment))
 }
 
-/// [`propagate`] forward only: the backward fields stay at 1. The branch
-/// scaling needs no more, and runs it many times.
-pub(crate) fn propagate_forward(layers: &[LayerSpec], input_second_moment: f64) -> Vec<LayerSignal> {
-    let analysed = analysed(layers);
-    forward::forward(
-        layers,
-        &analysed,
-        &default_statistics(layers, input_second_moment),
-    )
-    .0
-}
-
 /// The analysis forward, then back.
 fn both_ways(layers: &[LayerSpec], input: &InputStatistics) -> Vec<LayerSignal> {
     let (mut signals, steps) = forward::forward(layers, &analysed(layers), input);
@@ -130,7 +120,7 @@ fn both_ways(layers: &[LayerSpec], input: &InputStatistics) -> Vec<LayerSignal> 
 
 /// The statistics [`propagate`] assumes for an input of second moment
 /// `input_second_moment`.
-fn default_statistics(layers: &[LayerSpec], input_second_moment: f64) -> InputStatistics {
+pub(crate) fn default_statistics(layers: &[LayerSpec], input_second_moment: f64) -> InputStatistics {
     match flow::input_shape(layers) {
         // A plane too large to follow is refused by validation; here it is
         // taken as features, so a spec with that error is still analysed.
@@ -161,26 +151,41 @@ pub(crate) struct Analysed {
     pub(crate) moments: Vec<f64>,
 }
 
-/// Every layer's tensors and their second moments. Deep stacks repeat a
-/// few layers, and a moment-matched gain costs a root search, so equal
-/// layers share one.
-fn analysed(layers: &[LayerSpec]) -> Vec<Analysed> {
-    let mut seen: Vec<(&LayerSpec, usize)> = Vec::new();
-    let mut analysed: Vec<Analysed> = Vec::with_capacity(layers.len());
-    for (index, layer) in layers.iter().enumerate() {
-        let same = seen.iter().find(|(other, _)| *other == layer).map(|&(_, at)| at);
-        let (parameters, moments) = match same {
-            Some(at) => (analysed[at].parameters.clone(), analysed[at].moments.clone()),
-            None => {
-                seen.push((layer, index));
-                let parameters = layer.parameters();
-                let moments = parameters.iter().map(ParameterSpec::second_moment).collect();
-                (parameters, moments)
-            }
-        };
-        analysed.push(Analysed { parameters, moments });
+/// Layers' tensors and their second moments. Deep stacks repeat a few
+/// layers, and a moment-matched gain costs a root search, so equal layers
+/// (but for the branch scaling, a factor on the moment) share one,
+/// looked up by their text in a hash map: the cost stays linear in the
+/// layers however many distinct ones there are.
+#[derive(Default)]
+pub(crate) struct Moments {
+    known: HashMap<String, Vec<f64>>,
+}
+
+impl Moments {
+    /// `layer`'s tensors and their second moments.
+    pub(crate) fn of(&mut self, layer: &LayerSpec) -> Analysed {
+        let parameters = layer.parameters();
+        let unscaled = layer.with_branch_scale(1.0);
+        let moments = self.known.entry(format!("{unscaled:?}")).or_insert_with(|| {
+            unscaled
+                .parameters()
+                .iter()
+                .map(ParameterSpec::second_moment)
+                .collect()
+        });
+        let moments = parameters
+            .iter()
+            .zip(moments.iter())
+            .map(|(parameter, &moment)| moment * parameter.branch_scale() * parameter.branch_scale())
+            .collect();
+        Analysed { parameters, moments }
     }
-    analysed
+}
+
+/// Every layer's tensors and their second moments.
+fn analysed(layers: &[LayerSpec]) -> Vec<Analysed> {
+    let mut moments = Moments::default();
+    layers.iter().map(|layer| moments.of(layer)).collect()
 }
 
 #[cfg(test)]
