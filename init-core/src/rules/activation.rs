@@ -2,6 +2,8 @@
 //! init family and gain that suit each of them.
 
 use core::fmt;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use crate::rules::gaussian::expectation;
 use crate::rules::keywords;
@@ -10,6 +12,25 @@ use crate::rules::number::written;
 /// The largest α `leaky_relu(α)` and `elu(α)` take: past it, the gains
 /// that match them are too small or too large to sample in f32.
 pub const MAX_ALPHA: f64 = 1000.0;
+
+/// The most Gaussian moments a thread keeps (see `Activation::remembered`).
+const REMEMBERED: usize = 1 << 14;
+
+/// An expectation the analysis takes of an activation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Moment {
+    Mean,
+    Second,
+    Fourth,
+    DerivativeSecond,
+}
+
+/// `(moment, activation, variance's bits)`: the moments computed on this thread.
+type Known = HashMap<(Moment, (u8, u64), u64), f64>;
+
+thread_local! {
+    static KNOWN: RefCell<Known> = RefCell::new(HashMap::new());
+}
 
 /// SELU's scale λ (Klambauer et al., 2017).
 pub const SELU_LAMBDA: f64 = 1.050_700_987_355_480_5;
@@ -195,7 +216,7 @@ impl Activation {
             Activation::Identity | Activation::Softmax => 0.0,
             Activation::Relu => (variance / (2.0 * core::f64::consts::PI)).sqrt(),
             Activation::LeakyRelu(alpha) => (1.0 - alpha) * (variance / (2.0 * core::f64::consts::PI)).sqrt(),
-            _ => expectation(|x| self.value(x), variance),
+            _ => self.remembered(Moment::Mean, variance, |x| self.value(x)),
         }
     }
 
@@ -205,8 +226,14 @@ impl Activation {
             Activation::Identity | Activation::Softmax => variance,
             Activation::Relu => variance / 2.0,
             Activation::LeakyRelu(alpha) => variance * (1.0 + alpha * alpha) / 2.0,
-            _ => expectation(|x| self.value(x).powi(2), variance),
+            _ => self.remembered(Moment::Second, variance, |x| self.value(x).powi(2)),
         }
+    }
+
+    /// `E[φ(z)⁴]` for `z ~ N(0, variance)`: how much a layer's factor on
+    /// the second moment varies between draws.
+    pub fn fourth_moment(self, variance: f64) -> f64 {
+        self.remembered(Moment::Fourth, variance, |x| self.value(x).powi(4))
     }
 
     /// `E[φ'(z)²]` for `z ~ N(0, variance)`: how much of a gradient's
@@ -216,7 +243,45 @@ impl Activation {
             Activation::Identity | Activation::Softmax => 1.0,
             Activation::Relu => 0.5,
             Activation::LeakyRelu(alpha) => (1.0 + alpha * alpha) / 2.0,
-            _ => expectation(|x| self.derivative(x).powi(2), variance),
+            _ => self.remembered(Moment::DerivativeSecond, variance, |x| self.derivative(x).powi(2)),
+        }
+    }
+
+    /// `E[f(z)]`, the `moment` of this activation, from the moments this
+    /// thread has computed, or computed and kept. An expectation is a
+    /// quadrature of a few thousand points, and the analysis asks for the
+    /// same ones again and again: every block of a deep stack sees the
+    /// same variance after its normalization, and in the macro the core
+    /// runs unoptimised. At most [`REMEMBERED`] are kept.
+    fn remembered(self, moment: Moment, variance: f64, f: impl Fn(f64) -> f64) -> f64 {
+        let key = (moment, self.tag(), variance.to_bits());
+        if let Some(known) = KNOWN.with_borrow(|known| known.get(&key).copied()) {
+            return known;
+        }
+        let value = expectation(f, variance);
+        KNOWN.with_borrow_mut(|known| {
+            if known.len() >= REMEMBERED {
+                known.clear();
+            }
+            known.insert(key, value);
+        });
+        value
+    }
+
+    /// The activation as a key: its variant and its parameter's bits.
+    fn tag(self) -> (u8, u64) {
+        match self {
+            Activation::Identity => (0, 0),
+            Activation::Relu => (1, 0),
+            Activation::LeakyRelu(alpha) => (2, alpha.to_bits()),
+            Activation::Elu(alpha) => (3, alpha.to_bits()),
+            Activation::Gelu => (4, 0),
+            Activation::Silu => (5, 0),
+            Activation::Selu => (6, 0),
+            Activation::Softplus => (7, 0),
+            Activation::Tanh => (8, 0),
+            Activation::Sigmoid => (9, 0),
+            Activation::Softmax => (10, 0),
         }
     }
 

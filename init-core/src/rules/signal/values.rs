@@ -160,6 +160,6 @@ pub fn factor_variance(activation: Activation, variance: f64, outputs: usize) ->
     if second <= 0.0 || outputs == 0 {
         return 0.0;
     }
-    let fourth = crate::rules::gaussian::expectation(|x| activation.value(x).powi(4), variance);
+    let fourth = activation.fourth_moment(variance);
     (fourth / (second * second) - 1.0) / outputs as f64
 }
