@@ -47,24 +47,44 @@ fn first_layer(layers: &[LayerSpec]) -> Option<usize> {
 /// left it unknown).
 pub(crate) fn shapes(layers: &[LayerSpec]) -> Vec<Option<Shape>> {
     let mut shapes = Vec::with_capacity(layers.len());
+    let mut previous = None;
     for index in 0..layers.len() {
         let input = shapes.last().copied().unwrap_or_else(|| input_shape(layers));
-        let shape = step(layers, index, input, &shapes).ok().flatten();
+        let shape = step(layers, index, input, &shapes, previous).ok().flatten();
         shapes.push(shape);
+        previous = shaping(layers, index, previous);
     }
     shapes
+}
+
+/// The last layer up to layer `index` that made its output's shape, given
+/// `previous`, the last one before it: activations keep the shape they
+/// are given, so the messages name the layer before them. Carried along
+/// the walk, so that no layer looks back over a run of activations.
+pub(crate) fn shaping(layers: &[LayerSpec], index: usize, previous: Option<usize>) -> Option<usize> {
+    let element_wise = layers[index]
+        .kind()
+        .rules()
+        .is_some_and(|kind| kind.properties().element_wise);
+    if element_wise {
+        previous
+    } else {
+        Some(index)
+    }
 }
 
 /// The shape layer `index` gives for an input of shape `input` (`None`
 /// where an earlier mistake left it unknown), or the mistake in how it
 /// chains to the layer before; `earlier` holds what the layers before it
-/// gave, which a residual block's markers take. After a mistake, the shape
+/// gave, which a residual block's markers take, and `previous` is the last
+/// layer before it that made its input's shape (see [`shaping`]). After a mistake, the shape
 /// is known again where the layer alone fixes it (a dense layer's width).
 pub(crate) fn step(
     layers: &[LayerSpec],
     index: usize,
     input: Option<Shape>,
     earlier: &[Option<Shape>],
+    previous: Option<usize>,
 ) -> Result<Option<Shape>, SpecError> {
     let given = |at: usize| earlier.get(at).copied().flatten();
     let shape = match layers[index].kind().node() {
@@ -99,14 +119,20 @@ pub(crate) fn step(
                 layer: index,
             }))
         }
-        Node::Layer(kind) => kind.output(&given_to(layers, index, input, earlier)),
+        Node::Layer(kind) => kind.output(&given_to(layers, index, input, earlier, previous)),
     }?;
     shape.map(|shape| bounded(index, shape)).transpose()
 }
 
-/// What layer `index` is given: `input`, and the layer that made its shape.
-fn given_to(layers: &[LayerSpec], index: usize, input: Option<Shape>, earlier: &[Option<Shape>]) -> Given {
-    let previous = shaping_layer(layers, index);
+/// What layer `index` is given: `input`, and the layer that made its
+/// shape, `previous`.
+fn given_to(
+    layers: &[LayerSpec],
+    index: usize,
+    input: Option<Shape>,
+    earlier: &[Option<Shape>],
+    previous: Option<usize>,
+) -> Given {
     let kind = previous.and_then(|previous| layers[previous].kind().rules());
     let flattened = match (previous, kind) {
         (Some(at), Some(kind)) if kind.properties().reshapes_only => {
@@ -125,16 +151,4 @@ fn given_to(layers: &[LayerSpec], index: usize, input: Option<Shape>, earlier: &
         previous_writes_outputs: kind.is_some_and(|kind| kind.properties().writes_outputs),
         flattened,
     }
-}
-
-/// The last layer before layer `index` that made its input's shape:
-/// activations keep the shape they are given, so the messages name the
-/// layer before them.
-fn shaping_layer(layers: &[LayerSpec], index: usize) -> Option<usize> {
-    (0..index).rev().find(|&previous| {
-        layers[previous]
-            .kind()
-            .rules()
-            .is_none_or(|kind| !kind.properties().element_wise)
-    })
 }

@@ -8,6 +8,17 @@ pub const MAX_SIDE: usize = 8192;
 /// follows every position of a plane, at compile time too.
 pub const MAX_PLANE: usize = MAX_SIDE * MAX_SIDE;
 
+/// The most groups (`( )`, `[ ]`, `{ }`) the DSL nests: a residual block
+/// inside another takes one level, a layer's arguments and an init's one
+/// more each. The reader recurses into groups, so a bound keeps its stack
+/// bounded.
+pub const MAX_NESTING: usize = 64;
+
+/// The most characters a number in the DSL may have: enough for any
+/// f64 written without an exponent (`1e-308` takes 310), and far below
+/// where reading its digits would take time.
+pub const MAX_LITERAL: usize = 400;
+
 /// The most values one example may have between two layers (2^31), so
 /// that a batch's index arithmetic stays well inside `usize` and `u32`.
 pub const MAX_VALUES: usize = 1 << 31;

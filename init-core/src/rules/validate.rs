@@ -26,6 +26,9 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
     blocks::structure_errors(layers, &mut errors);
     let mut total: Option<usize> = Some(0);
     let mut shapes = Vec::with_capacity(layers.len());
+    // The last layer that made a shape, and the last that did more than
+    // reshape: carried along, so that no layer looks back over a run.
+    let (mut shaping, mut computing) = (None, None);
     for (index, layer) in layers.iter().enumerate() {
         let shape = shapes
             .last()
@@ -39,7 +42,7 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
         // A layer whose own sizes are wrong is not also checked against its
         // input; what it gives is still known where it alone fixes that.
         let own = errors.len() > before;
-        let next = match flow::step(layers, index, if own { None } else { shape }, &shapes) {
+        let next = match flow::step(layers, index, if own { None } else { shape }, &shapes, shaping) {
             Ok(next) => next,
             Err(error) => {
                 if !own {
@@ -68,7 +71,11 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
         if let Some(kind) = kind {
             kind.init_errors(index, &parameters, &mut errors);
         }
-        errors.extend(unfused_activation(layers, index));
+        errors.extend(computing.and_then(|previous| unfused_activation(layers, index, previous)));
+        shaping = flow::shaping(layers, index, shaping);
+        if kind.is_none_or(|kind| !kind.properties().reshapes_only) {
+            computing = Some(index);
+        }
         for (lint, level) in layer.lint_levels().iter() {
             if network_lints.get(lint) == Some(Level::Forbid) && level != Level::Forbid {
                 errors.push(SpecError::Structure(StructureError::LintForbidden {
@@ -87,15 +94,11 @@ pub fn validate(layers: &[LayerSpec], network_lints: &LintLevels) -> Vec<SpecErr
 /// be between them): that layer's activation written apart, so its init
 /// would be derived for the identity. Only where naming the activation in
 /// the layer would change its derived init: not for tanh, sigmoid or
-/// softmax, whose init is the identity's.
-fn unfused_activation(layers: &[LayerSpec], index: usize) -> Option<SpecError> {
+/// softmax, whose init is the identity's. `previous` is the last layer
+/// before layer `index` that does more than reshape.
+fn unfused_activation(layers: &[LayerSpec], index: usize, previous: usize) -> Option<SpecError> {
     let kind = layers[index].kind().rules()?;
-    let previous = layers[..index].iter().rev().find(|previous| {
-        previous
-            .kind()
-            .rules()
-            .is_none_or(|kind| !kind.properties().reshapes_only)
-    })?;
+    let previous = &layers[previous];
     let weights = previous.weights()?;
     let activation = kind.activation();
     let differs = Init::derived(activation).draw(activation, weights.fans())

@@ -12,9 +12,18 @@ use netinit::dsl::{Diagnostic, Severity};
 /// the diagnostic's byte range says.
 pub fn render(diagnostic: &Diagnostic, path: &str, text: &str, styled: bool) -> String {
     let span = annotation_span(&diagnostic.location.bytes, text);
-    let snippet = Snippet::source(text)
+    // Only the lines the span is on, and of a long line only the part
+    // around the span: annotate-snippets reads all of the source it is
+    // given, so a file of ten thousand diagnostics would be read ten
+    // thousand times.
+    let lines = lines_around(text, &span);
+    let window = char_boundary_at_or_before(text, span.start.saturating_sub(CONTEXT)).max(lines.start)
+        ..char_boundary_at_or_after(text, span.end.saturating_add(CONTEXT)).min(lines.end);
+    let start = diagnostic.location.start;
+    let snippet = Snippet::source(&text[window.clone()])
+        .line_start(start.line)
         .path(path)
-        .annotation(AnnotationKind::Primary.span(span));
+        .annotation(AnnotationKind::Primary.span(span.start - window.start..span.end - window.start));
     // Help and notes may quote the user's text; keep control characters
     // out of the terminal.
     let help = diagnostic
@@ -29,7 +38,35 @@ pub fn render(diagnostic: &Diagnostic, path: &str, text: &str, styled: bool) -> 
     let report = [Group::with_title(title)
         .element(snippet)
         .elements(help.chain(notes))];
-    renderer(styled).render(&report)
+    let rendered = renderer(styled).render(&report);
+    // Where the line is cut, the snippet counts its columns from the cut:
+    // the origin's column is put back to the one the library computed.
+    match window.start == lines.start {
+        true => rendered,
+        false => {
+            let path = normalize_untrusted_str(path);
+            let cut_column = text[window.start..span.start].chars().count() + 1;
+            rendered.replacen(
+                &format!("{path}:{}:{cut_column}", start.line),
+                &format!("{path}:{}:{}", start.line, start.column),
+                1,
+            )
+        }
+    }
+}
+
+/// How much of a long line around a span the rendering keeps on each
+/// side, in bytes: far more than a terminal's width, which
+/// annotate-snippets trims to.
+const CONTEXT: usize = 512;
+
+/// The lines `span` is on, without the last one's line break.
+fn lines_around(text: &str, span: &Range<usize>) -> Range<usize> {
+    let start = text[..span.start].rfind('\n').map_or(0, |newline| newline + 1);
+    let end = text[span.end..]
+        .find('\n')
+        .map_or(text.len(), |newline| span.end + newline);
+    start..end
 }
 
 /// Renders a message that points at no source, such as a file's closing
@@ -63,6 +100,16 @@ fn annotation_span(bytes: &Range<usize>, text: &str) -> Range<usize> {
     let start = char_boundary_at_or_before(text, bytes.start);
     let end = char_boundary_at_or_before(text, bytes.end).max(start);
     start..end
+}
+
+/// The smallest character boundary of `text` not before `index`.
+fn char_boundary_at_or_after(text: &str, index: usize) -> usize {
+    let mut index = index.min(text.len());
+    // Terminates: the text's length is always a boundary.
+    while !text.is_char_boundary(index) {
+        index += 1;
+    }
+    index
 }
 
 /// The largest character boundary of `text` not after `index`.
@@ -171,6 +218,28 @@ mod tests {
             let rendered = render(&diagnostic, "net.net", text, false);
             assert!(rendered.contains("net.net:1:"), "{rendered}");
         }
+    }
+
+    #[test]
+    fn a_span_far_along_a_long_line_keeps_its_column() {
+        // Only a window of the line around the span is rendered (see
+        // `CONTEXT`); the origin still gives the column in the whole line.
+        let text = format!(
+            "{}dense(256 -> 10, sofmax),\nnext",
+            "dense(4 -> 4, relu), ".repeat(500)
+        );
+        let start = text.find("sofmax").unwrap();
+        let diagnostic = error_at(&text, start..start + "sofmax".len());
+        let rendered = render(&diagnostic, "net.net", &text, false);
+        let column = text[..start].chars().count() + 1;
+        assert!(
+            rendered.contains(&format!("--> net.net:1:{column}")),
+            "{rendered}"
+        );
+        let source_line = line_with(&rendered, "sofmax),");
+        let caret_line = line_with(&rendered, "^^^^^^");
+        assert_eq!(caret_line.find('^'), source_line.find("sofmax"), "{rendered}");
+        assert!(!rendered.contains("next"), "{rendered}");
     }
 
     #[test]

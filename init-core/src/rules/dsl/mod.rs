@@ -12,6 +12,7 @@
 
 pub(crate) mod ast;
 mod check;
+mod depth;
 mod diagnostic;
 mod init_call;
 mod model;
@@ -85,8 +86,16 @@ impl Reading {
 /// Read an invocation's tokens: the macro's entry point.
 #[doc(hidden)]
 pub fn read_tokens(tokens: TokenStream) -> Reading {
-    let mut reports = report::Reports::default();
     let item_form = read::looks_like_item(&tokens);
+    if let Some(report) = depth::too_deep(&tokens) {
+        return Reading {
+            item_form,
+            item: None,
+            network: None,
+            reports: vec![report],
+        };
+    }
+    let mut reports = report::Reports::default();
     let Some(invocation) = read::invocation(tokens, item_form, &mut reports) else {
         return Reading {
             item_form,

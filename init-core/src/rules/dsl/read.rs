@@ -15,6 +15,7 @@ use crate::rules::dsl::report::{unknown_name, Reports};
 use crate::rules::dsl::syntax::Form;
 use crate::rules::keywords::{self, LEVELS};
 use crate::rules::layer::{self, Marker};
+use crate::rules::limits::MAX_LITERAL;
 use crate::rules::suggest;
 
 /// Read the invocation in the form [`looks_like_item`] chose; `None` when
@@ -483,6 +484,7 @@ fn read_whole(input: ParseStream, words: &Words, reports: &mut Reports) -> syn::
             span: minus.spans[0],
         });
     }
+    not_too_long(input, "a whole number this size has no more than 20 digits")?;
     if input.peek(LitFloat) {
         let literal: LitFloat = input.parse()?;
         reports.at(
@@ -518,7 +520,10 @@ fn read_whole(input: ParseStream, words: &Words, reports: &mut Reports) -> syn::
         Err(_) => {
             reports.at(
                 literal.span(),
-                format!("width `{literal}` does not fit in 64 bits"),
+                format!(
+                    "width `{}` does not fit in 64 bits",
+                    suggest::shortened(&literal.to_string())
+                ),
                 "use a smaller width",
             );
             None
@@ -542,12 +547,37 @@ fn no_suffix(suffix: &str, digits: &str, span: proc_macro2::Span) -> syn::Result
     }
 }
 
+/// An error, saying `fix`, when the next token is a literal longer than
+/// [`MAX_LITERAL`] characters. syn reads a number's digits into a big
+/// integer whose every step walks the digits so far, so a number of
+/// 100,000 digits took 20 s; no width or scale needs more than a few
+/// dozen characters (a plainly written `1e-308` a few hundred).
+fn not_too_long(input: ParseStream, fix: &str) -> syn::Result<()> {
+    let Some((literal, _)) = input.cursor().literal() else {
+        return Ok(());
+    };
+    let text = literal.to_string();
+    let length = text.chars().count();
+    if length <= MAX_LITERAL {
+        return Ok(());
+    }
+    Err(syn::Error::new(
+        literal.span(),
+        format!(
+            "`{}` is {length} characters long, and netinit reads numbers of at most {MAX_LITERAL} \
+             characters; {fix}",
+            suggest::shortened(&text)
+        ),
+    ))
+}
+
 /// `-`? then an integer or float literal.
 fn read_number(input: ParseStream) -> syn::Result<Number> {
     let negative = input.peek(Token![-]);
     if negative {
         input.parse::<Token![-]>()?;
     }
+    not_too_long(input, "write it with an exponent, e.g. `1e-30`")?;
     let (magnitude, span) = if input.peek(LitFloat) {
         let literal: LitFloat = input.parse()?;
         no_suffix(literal.suffix(), literal.base10_digits(), literal.span())?;

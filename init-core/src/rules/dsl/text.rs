@@ -9,13 +9,15 @@
 
 use core::str::FromStr;
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 
 use crate::rules::activation::Activation;
 use crate::rules::dsl::options::init_alone;
 use crate::rules::dsl::report::{Report, Reports};
 use crate::rules::dsl::values::activation_alone;
-use crate::rules::dsl::{read, read_tokens, Checked, Diagnostic, LineColumn, Location, ParseError, Severity};
+use crate::rules::dsl::{
+    depth, read, read_tokens, Checked, Diagnostic, LineColumn, Location, ParseError, Severity,
+};
 use crate::rules::init::Init;
 use crate::rules::layer;
 
@@ -131,7 +133,12 @@ fn on_own_thread<T: Send>(
     work: impl FnOnce(TokenStream) -> Result<T, ParseError> + Send,
 ) -> Result<T, ParseError> {
     let run = || match text.parse::<TokenStream>() {
-        Ok(tokens) => work(tokens),
+        Ok(tokens) => match depth::too_deep(&tokens) {
+            Some(report) => Err(ParseError {
+                diagnostics: locate(vec![report], text, text.len()),
+            }),
+            None => work(tokens),
+        },
         Err(error) => Err(ParseError {
             diagnostics: locate(
                 vec![Report {
@@ -178,7 +185,7 @@ pub(crate) fn one_error(text: &str, message: &str, help: &str) -> ParseError {
             notes: Vec::new(),
             location: Location {
                 start: LineColumn { line: 1, column: 1 },
-                end: position(text, text.len()),
+                end: positions(text, vec![text.len()])[0].1,
                 bytes: 0..text.len(),
             },
         }],
@@ -197,12 +204,37 @@ fn end_of_tokens(tokens: &TokenStream) -> usize {
 
 /// The reports with their spans turned into locations in `text`; a span
 /// with no source (syn's "unexpected end of input" at the top level) is
-/// placed at `end`. Must run on the thread that tokenized `text`.
+/// placed at `end`. Must run on the thread that tokenized `text`. One
+/// pass over the text finds every line and column, however many reports
+/// there are.
 fn locate(reports: Vec<Report>, text: &str, end: usize) -> Vec<Diagnostic> {
+    let ranges: Vec<core::ops::Range<usize>> = reports
+        .iter()
+        .map(|report| {
+            let bytes = match report.span.source_text() {
+                Some(_) => report.span.byte_range(),
+                None => end..end,
+            };
+            bytes.start.min(text.len())..bytes.end.min(text.len())
+        })
+        .collect();
+    let positions = positions(
+        text,
+        ranges.iter().flat_map(|bytes| [bytes.start, bytes.end]).collect(),
+    );
+    let position = |offset: usize| {
+        let at = positions.partition_point(|&(known, _)| known < offset);
+        positions[at].1
+    };
     reports
         .into_iter()
-        .map(|report| Diagnostic {
-            location: location(report.span, text, end),
+        .zip(ranges)
+        .map(|(report, bytes)| Diagnostic {
+            location: Location {
+                start: position(bytes.start),
+                end: position(bytes.end),
+                bytes,
+            },
             severity: report.severity,
             lint: report.lint,
             message: report.message,
@@ -212,28 +244,27 @@ fn locate(reports: Vec<Report>, text: &str, end: usize) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// Where `span` is in `text`; a span with no source is placed at `end`.
-fn location(span: Span, text: &str, end: usize) -> Location {
-    let bytes = match span.source_text() {
-        Some(_) => span.byte_range(),
-        None => end..end,
-    };
-    let bytes = bytes.start.min(text.len())..bytes.end.min(text.len());
-    Location {
-        start: position(text, bytes.start),
-        end: position(text, bytes.end),
-        bytes,
+/// The line and column (both from 1, columns in characters: those that
+/// start before the offset) of each byte offset in `offsets`, sorted by
+/// offset, in one pass over `text`.
+fn positions(text: &str, mut offsets: Vec<usize>) -> Vec<(usize, LineColumn)> {
+    offsets.sort_unstable();
+    offsets.dedup();
+    let mut found = Vec::with_capacity(offsets.len());
+    let mut pending = offsets.into_iter().peekable();
+    let (mut line, mut column) = (1, 1);
+    for (index, character) in text.char_indices() {
+        while let Some(offset) = pending.next_if(|&offset| offset <= index) {
+            found.push((offset, LineColumn { line, column }));
+        }
+        if character == '\n' {
+            (line, column) = (line + 1, 1);
+        } else {
+            column += 1;
+        }
     }
-}
-
-/// The line and column (both from 1, columns in characters) of byte `offset`.
-fn position(text: &str, offset: usize) -> LineColumn {
-    let before = text.get(..offset).unwrap_or(text);
-    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
-    LineColumn {
-        line: before.matches('\n').count() + 1,
-        column: before[line_start..].chars().count() + 1,
-    }
+    found.extend(pending.map(|offset| (offset, LineColumn { line, column })));
+    found
 }
 
 #[cfg(test)]
@@ -244,10 +275,14 @@ mod tests {
     #[test]
     fn positions_count_lines_and_characters_from_one() {
         let text = "ab\nγδ x";
-        assert_eq!(position(text, 0), LineColumn { line: 1, column: 1 });
-        assert_eq!(position(text, 3), LineColumn { line: 2, column: 1 });
-        // γ and δ are two bytes each: byte 7 is the third character.
-        assert_eq!(position(text, 7), LineColumn { line: 2, column: 3 });
+        let found = positions(text, vec![7, 0, 3, 3, 11]);
+        let at = |line, column| LineColumn { line, column };
+        // γ and δ are two bytes each: byte 7 is the third character; the
+        // text's end (byte 10) and past it are after its last character.
+        assert_eq!(
+            found,
+            [(0, at(1, 1)), (3, at(2, 1)), (7, at(2, 3)), (11, at(2, 5))]
+        );
     }
 
     #[test]
