@@ -249,9 +249,11 @@ impl AffineSpec {
         let per_tap = self.inputs as f64 * weight;
         let (variances, correlation) = match windows {
             Some(windows) => {
-                let mut sums = vec![0.0; windows.output[0] * windows.output[1]];
-                windows.each(|output, input| sums[output] += values.field[input]);
-                let variances: Vec<f64> = sums.iter().map(|sum| per_tap * sum + bias).collect();
+                let variances: Vec<f64> = windows
+                    .sums(&values.field)
+                    .iter()
+                    .map(|sum| per_tap * sum + bias)
+                    .collect();
                 // Interior neighbours share their weights tap by tap.
                 let taps = windows.taps() as f64 * per_tap * values.mean();
                 let correlation = (taps * values.raw(windows.stride[1]) + bias) / (taps + bias);

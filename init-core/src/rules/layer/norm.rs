@@ -23,7 +23,7 @@ use crate::rules::number::written;
 use crate::rules::parameter::{ParameterSpec, Role};
 use crate::rules::part::Part;
 use crate::rules::signal::step::{SignalAt, Spread, Step, Stepped};
-use crate::rules::signal::values::Values;
+use crate::rules::signal::values::{positions, Values};
 use crate::rules::tokens;
 
 /// PyTorch's default `ε`, added to the variance before its square root.
@@ -213,7 +213,11 @@ impl NormSpec {
         // A batch normalization keeps an image's plane: per channel it is an
         // affine map, which keeps the centred neighbour correlation.
         let (field, plane, correlation) = match (per_example, values.plane) {
-            (false, Some(plane)) => (vec![second; plane[0] * plane[1]], Some(plane), values.correlation),
+            (false, Some(plane)) => (
+                vec![second; positions(Some(plane))],
+                Some(plane),
+                values.correlation,
+            ),
             _ => (vec![second], None, 0.0),
         };
         let normalized = Values {

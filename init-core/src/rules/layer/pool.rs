@@ -27,7 +27,7 @@ use crate::rules::shape::Shape;
 use crate::rules::signal::pairs::max_moment;
 use crate::rules::signal::step::{SignalAt, Step, Stepped};
 use crate::rules::signal::values::{mean, Values};
-use crate::rules::signal::windows::Windows;
+use crate::rules::signal::windows::{mean_power_along, Windows};
 use crate::rules::tokens;
 
 /// A pooling window: its kernel and stride, `[height, width]` each.
@@ -115,9 +115,11 @@ impl PoolSpec {
             false => largest(&windows, values),
         };
         let taps = windows.taps();
-        let mut sums = vec![0.0; output[0] * output[1]];
-        windows.each(|out, at| sums[out] += values.field[at]);
-        let field = sums.iter().map(|sum| factor * sum / taps as f64).collect();
+        let field = windows
+            .sums(&values.field)
+            .iter()
+            .map(|sum| factor * sum / taps as f64)
+            .collect();
         let pooled = Values {
             field,
             plane: Some(output),
@@ -132,7 +134,9 @@ impl PoolSpec {
 /// An average pooling adds `K²` values with their correlations: the factor
 /// on the second moment, and the mean's share after it.
 fn averaged(windows: &Windows, values: &Values) -> (f64, f64) {
-    let factor = windows.mean_over_pairs(|distance| values.raw(distance));
+    // E[h(p) h(q)] / E[h²] = m + (1 - m) ρ^distance over the pairs.
+    let factor =
+        values.mean_ratio + (1.0 - values.mean_ratio) * windows.mean_power_over_pairs(values.correlation);
     (factor, (values.mean_ratio / factor).min(1.0))
 }
 
@@ -152,7 +156,7 @@ fn largest(windows: &Windows, values: &Values) -> (f64, f64) {
         ),
         None => (Activation::Identity, values.mean(), values.correlation),
     };
-    let pairs = windows.mean_over_pairs(|distance| correlation.max(0.0).powi(distance as i32));
+    let pairs = windows.mean_power_over_pairs(correlation.max(0.0));
     // Over distinct pairs only: the mean above counts each tap with itself.
     let distinct = if taps > 1 {
         (pairs * (taps * taps) as f64 - taps as f64) / (taps * (taps - 1)) as f64
@@ -427,15 +431,7 @@ impl Kind for GlobalAvgPool2dSpec {
         let Some(plane) = values.plane else {
             return Stepped::plain(values.clone(), Step::Through { input: None });
         };
-        let along = |length: usize| {
-            let mut total = 0.0;
-            for a in 0..length {
-                for b in 0..length {
-                    total += values.correlation.powi(a.abs_diff(b) as i32);
-                }
-            }
-            total / (length * length).max(1) as f64
-        };
+        let along = |length: usize| mean_power_along(length, values.correlation);
         let shared = values.mean_ratio + (1.0 - values.mean_ratio) * along(plane[0]) * along(plane[1]);
         let pooled = Values {
             field: vec![values.mean() * shared],

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::rules::signal::step::Step;
-use crate::rules::signal::values::mean;
+use crate::rules::signal::values::{mean, positions};
 use crate::rules::signal::LayerSignal;
 
 /// An open residual block, on the way back: the gradient at its output
@@ -88,7 +88,7 @@ pub(crate) fn backward(steps: &[Step], signals: &mut [LayerSignal]) {
             }
             Step::Zero { input } => {
                 signals[index].backward_cumulative = relative(top_norm, above_norm);
-                gradient = Some(vec![0.0; input.map_or(1, |[height, width]| height * width)]);
+                gradient = Some(vec![0.0; positions(*input)]);
             }
             Step::Affine {
                 variances,
@@ -102,7 +102,7 @@ pub(crate) fn backward(steps: &[Step], signals: &mut [LayerSignal]) {
                 let incoming = gradient.take();
                 if !included {
                     let mean = incoming.as_ref().map_or(1.0, |g| mean(g));
-                    gradient = Some(vec![mean; input.map_or(1, |[height, width]| height * width)]);
+                    gradient = Some(vec![mean; positions(*input)]);
                     signals[index].backward_cumulative = relative(top_norm, above_norm);
                     continue;
                 }
@@ -131,7 +131,10 @@ pub(crate) fn backward(steps: &[Step], signals: &mut [LayerSignal]) {
                         .map(|&v| mean * activation.derivative_second_moment(v))
                         .collect()
                 };
-                let norm = units * pre.iter().sum::<f64>();
+                // Summed over every output position: the mean times their
+                // number, also where a large plane is followed as its mean.
+                let outputs = windows.map_or(1, |windows| windows.output[0] * windows.output[1]);
+                let norm = units * mean(&pre) * outputs as f64;
                 // No gradient reaches a branch whose last layer is zero:
                 // such a layer neither sets the scale nor divides by it.
                 if norm > 0.0 {
@@ -149,19 +152,15 @@ pub(crate) fn backward(steps: &[Step], signals: &mut [LayerSignal]) {
                 pooled = 1.0;
                 let per_tap = units * weight;
                 gradient = Some(match windows {
-                    Some(windows) => {
-                        let mut below = vec![0.0; windows.input[0] * windows.input[1]];
-                        windows.each(|output, at| below[at] += per_tap * pre[output]);
-                        below
-                    }
-                    None => vec![per_tap * mean(&pre); input.map_or(1, |[height, width]| height * width)],
+                    Some(windows) => windows.spread(&pre).iter().map(|sum| per_tap * sum).collect(),
+                    None => vec![per_tap * mean(&pre); positions(*input)],
                 });
             }
             Step::Pool { windows, average } => {
                 // A block whose branch and skip differ in shape (an error
                 // validation reports) brings a gradient of another plane:
                 // its mean, spread over the windows' outputs.
-                let outputs = windows.output[0] * windows.output[1];
+                let outputs = positions(Some(windows.output));
                 let incoming = match gradient.take() {
                     Some(incoming) if incoming.len() == outputs => incoming,
                     Some(incoming) => vec![mean(&incoming); outputs],
@@ -172,17 +171,19 @@ pub(crate) fn backward(steps: &[Step], signals: &mut [LayerSignal]) {
                 } else {
                     1.0 / windows.taps() as f64
                 };
-                let mut below = vec![0.0; windows.input[0] * windows.input[1]];
-                windows.each(|output, at| below[at] += share * incoming[output]);
-                pooled *= below.iter().sum::<f64>() / incoming.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+                let below: Vec<f64> = windows.spread(&incoming).iter().map(|sum| share * sum).collect();
+                let total =
+                    |values: &[f64], [height, width]: [usize; 2]| mean(values) * (height * width) as f64;
+                pooled *=
+                    total(&below, windows.input) / total(&incoming, windows.output).max(f64::MIN_POSITIVE);
                 signals[index].backward_cumulative = relative(top_norm, above_norm);
                 gradient = Some(below);
             }
             Step::Global { plane } => {
-                let positions = (plane[0] * plane[1]) as f64;
+                let pooled_over = (plane[0] * plane[1]) as f64;
                 let incoming = gradient.take().map_or(1.0, |g| mean(&g));
-                let below = vec![incoming / (positions * positions); plane[0] * plane[1]];
-                pooled *= 1.0 / positions;
+                let below = vec![incoming / (pooled_over * pooled_over); positions(Some(*plane))];
+                pooled *= 1.0 / pooled_over;
                 signals[index].backward_cumulative = relative(top_norm, above_norm);
                 gradient = Some(below);
             }
@@ -221,7 +222,7 @@ pub(crate) fn backward(steps: &[Step], signals: &mut [LayerSignal]) {
                 let incoming = gradient.take();
                 signals[index].backward_cumulative = relative(top_norm, above_norm);
                 gradient = incoming.map(|g| match input {
-                    Some([height, width]) if g.len() != height * width => vec![mean(&g); height * width],
+                    Some(_) if g.len() != positions(*input) => vec![mean(&g); positions(*input)],
                     None if g.len() != 1 => vec![mean(&g)],
                     _ => g,
                 });

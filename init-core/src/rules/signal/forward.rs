@@ -128,8 +128,13 @@ pub(crate) struct Walk {
 impl Walk {
     /// Before the first layer, at `input`.
     pub(crate) fn start(input: &InputStatistics) -> Walk {
+        // A plane past `MAX_FOLLOWED` positions is followed as its mean.
+        let field = match input.second_moments.len() == positions(input.plane) {
+            true => input.second_moments.clone(),
+            false => vec![mean(&input.second_moments)],
+        };
         let values = Values {
-            field: input.second_moments.clone(),
+            field,
             plane: input.plane,
             mean_ratio: input.mean_ratio,
             correlation: input.neighbour_correlation,

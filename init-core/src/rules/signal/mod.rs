@@ -15,7 +15,11 @@
 //! Images are followed position by position: a
 //! convolution's zero padding leaves fewer taps at the borders, which the
 //! same recursion counts exactly, and pooling depends on how neighbouring
-//! values are correlated, which is followed too.
+//! values are correlated, which is followed too. A plane past
+//! 65,536 positions (256 × 256) is followed
+//! as its mean, its windows counting their taps on average: every layer's
+//! step then costs at most as much as on that plane, whatever the
+//! declared sizes.
 
 mod backward;
 mod branch;
@@ -127,7 +131,13 @@ pub(crate) fn default_statistics(layers: &[LayerSpec], input_second_moment: f64)
         Some(Shape::Image { height, width, .. })
             if height.checked_mul(width).is_some_and(|plane| plane <= MAX_PLANE) =>
         {
-            InputStatistics::uniform_image([height, width], input_second_moment, IMAGE_NEIGHBOUR_CORRELATION)
+            InputStatistics {
+                // One value for a plane followed as its mean (see `MAX_FOLLOWED`).
+                second_moments: vec![input_second_moment; values::positions(Some([height, width]))],
+                plane: Some([height, width]),
+                mean_ratio: 0.0,
+                neighbour_correlation: IMAGE_NEIGHBOUR_CORRELATION,
+            }
         }
         _ => InputStatistics::features(input_second_moment),
     }

@@ -70,9 +70,23 @@ impl Values {
     }
 }
 
-/// The positions of `plane`, 1 for features.
+/// The most positions of a plane the analysis follows one by one (256 ×
+/// 256, more than ImageNet's 224 × 224). A larger plane is followed as one
+/// value, the mean over its positions, which its borders move by a share
+/// of the order of the layers' reach over its side: the analysis then
+/// costs the same for any plane, and holds no more than this per value.
+pub const MAX_FOLLOWED: usize = 1 << 16;
+
+/// The values the analysis keeps for `plane`: one per position up to
+/// [`MAX_FOLLOWED`], else one; 1 for features.
 pub fn positions(plane: Option<[usize; 2]>) -> usize {
-    plane.map_or(1, |[height, width]| height * width)
+    match plane {
+        Some([height, width]) => height
+            .checked_mul(width)
+            .filter(|&positions| positions <= MAX_FOLLOWED)
+            .unwrap_or(1),
+        None => 1,
+    }
 }
 
 /// The mean of `values` (0 for none).
