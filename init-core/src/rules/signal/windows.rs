@@ -102,7 +102,7 @@ impl Windows {
         // Where a window's start reaches 0, its end passes n, its start
         // passes n, and where its end passes 0: the count is linear between.
         let first_at = |from: i128| -> i128 { (from.max(0) + stride - 1) / stride };
-        let mut cuts = vec![
+        let mut cuts = [
             0,
             outputs,
             first_at(padding),
