@@ -29,7 +29,7 @@ pub(crate) const MAX_STEPS: usize = 24;
 /// One walk forward does it: the walk is kept at each scaled layer, and at
 /// its block's end the factors are tried from there, over the layers from
 /// the scaled one to the end alone. The work is linear in the layers (at
-/// most [`MAX_STEPS`] tries of each block's tail).
+/// most 24 tries of each block's tail).
 pub fn scale_branches(layers: &[LayerSpec]) -> Vec<LayerSpec> {
     scale_counting(layers).0
 }
