@@ -162,8 +162,8 @@ pub use init_core::{ChainError, Diagnosis, InitError, SizeError, SpecError, Stru
 pub use init_core::{signal, Finding, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 // Sampling, the network and training.
 pub use init_core::{
-    checkpoint, fill, generator, CheckpointError, Error, Evaluation, Generator, Gradients, Layer, Loss, Mode,
-    Network, Optimizer, Origin, SamplerFormat, Targets, Tensor, Trainer,
+    checkpoint, files, fill, generator, CheckpointError, Error, Evaluation, Generator, Gradients, Layer,
+    Loss, Mode, Network, Optimizer, Origin, SamplerFormat, Targets, Tensor, Trainer,
 };
 
 pub mod data;

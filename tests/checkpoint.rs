@@ -687,10 +687,42 @@ fn a_sharded_set_loads_through_its_index_and_bad_indexes_are_typed_errors() {
     let error = Network::load(&index).unwrap_err();
     assert!(
         matches!(&error, CheckpointError::ShardMismatch { path, key: "netinit.seed", index, found }
-            if path == &written[1] && index == "5" && found == "6"),
+            if path == &written[1] && index.as_deref() == Some("5") && found.as_deref() == Some("6")),
         "{error:?}"
     );
     assert!(error.to_string().contains("do not make one network"), "{error}");
+
+    // The same shard with its seed stripped, or with no metadata at all,
+    // does not pass for lack of a value to compare: its draw is unknown.
+    let stripped = |keys: &[&str]| {
+        let bytes = fs::read(&other_seed[0]).unwrap();
+        let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+        let mut metadata = header.metadata().clone().unwrap_or_default();
+        keys.iter().for_each(|key| {
+            metadata.remove(*key);
+        });
+        let tensors = safetensors::SafeTensors::deserialize(&bytes).unwrap().tensors();
+        let metadata = (!metadata.is_empty()).then_some(metadata);
+        fs::write(&written[1], safetensors::serialize(tensors, metadata).unwrap()).unwrap();
+        Network::load(&index).unwrap_err()
+    };
+    let error = stripped(&["netinit.seed"]);
+    assert!(
+        matches!(&error, CheckpointError::ShardMismatch { key: "netinit.seed", index, found: None, .. }
+            if index.as_deref() == Some("5")),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("seed` is nothing, but its index says `5`"),
+        "{error}"
+    );
+    let error = stripped(&["netinit.spec", "netinit.seed", "netinit.sampler"]);
+    assert!(
+        matches!(&error, CheckpointError::ShardMismatch { found: None, .. }),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -776,4 +808,55 @@ fn a_residual_network_round_trips_and_wrapping_layers_in_a_block_moves_none_but_
             "{scaled} {drawn}"
         );
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn shards_that_are_links_out_of_the_folder_or_fifos_are_refused() {
+    use std::os::unix::fs::symlink;
+    let spec: NetworkSpec = "dense(64 -> 64, relu), dense(64 -> 10, softmax)".parse().unwrap();
+    let directory = scratch("sharded-links");
+    let _ = fs::remove_dir_all(&directory);
+    fs::create_dir_all(&directory).unwrap();
+    let written = spec
+        .write_sharded(5, &directory.join("model.safetensors"), 18_000, None, &mut |_| {})
+        .unwrap();
+    let index = directory.join("model.safetensors.index.json");
+    let first = written[0].clone();
+
+    // A link to a file in the folder is followed.
+    let kept = directory.join("kept.bin");
+    fs::rename(&first, &kept).unwrap();
+    symlink("kept.bin", &first).unwrap();
+    assert_eq!(Network::load(&index).unwrap(), spec.init(5));
+
+    // A link out of the folder is an error naming the shard and its target.
+    let outside = scratch("outside-shard.bin");
+    fs::copy(&kept, &outside).unwrap();
+    fs::remove_file(&first).unwrap();
+    symlink(&outside, &first).unwrap();
+    let error = Network::load(&index).unwrap_err();
+    assert!(
+        matches!(&error, CheckpointError::Index { path, reason } if path == &index
+            && reason.contains("is a symbolic link to") && reason.contains("outside the index's folder")),
+        "{error:?}"
+    );
+
+    // A FIFO in a shard's place is refused at once instead of blocking the
+    // load until something writes to it.
+    fs::remove_file(&first).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&first).status();
+    if made.is_ok_and(|status| status.success()) {
+        let error = Network::load(&index).unwrap_err();
+        assert!(
+            matches!(&error, CheckpointError::Io { path, .. } if path == &first),
+            "{error:?}"
+        );
+        assert!(
+            error.to_string().contains("not a regular file: it is a FIFO"),
+            "{error}"
+        );
+    }
+    fs::remove_dir_all(&directory).unwrap();
+    fs::remove_file(&outside).unwrap();
 }

@@ -167,3 +167,40 @@ fn init_reproduces_the_0_1_format_on_request() {
     );
     fs::remove_file(&output).unwrap();
 }
+
+#[test]
+fn check_refuses_a_device_a_folder_and_a_fifo_instead_of_reading_them() {
+    // /dev/zero was read until memory ran out; a FIFO blocked the command.
+    let output = netinit(&["check", "/dev/zero"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("cannot read `/dev/zero`: not a regular file: it is a character device"),
+        "{stderr}"
+    );
+    let folder = std::env::temp_dir();
+    let output = netinit(&["check", folder.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("it is a directory"));
+    let fifo = std::env::temp_dir().join(format!("netinit-cli-{}-fifo.net", std::process::id()));
+    let _ = fs::remove_file(&fifo);
+    if Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|status| status.success())
+    {
+        let output = netinit(&["check", fifo.to_str().unwrap()]);
+        fs::remove_file(&fifo).unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert!(text(&output.stderr).contains("it is a FIFO"));
+    }
+    // A description past 16 MiB is refused before it is read.
+    let large = net_file("large.net", &" ".repeat((16 << 20) + 1));
+    let output = netinit(&["check", large.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("a description is at most"),
+        "{}",
+        text(&output.stderr)
+    );
+}

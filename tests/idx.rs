@@ -1,11 +1,46 @@
 //! The IDX reader against real files, truncated ones and corrupt ones:
 //! every failure is a typed error that names the file.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use netinit::data::{read_images, read_labels, DataError, FashionMnist};
+
+/// The system's allocator, counting the largest block each thread asks
+/// for: what a read stores, measured, not guessed.
+struct Counting;
+
+thread_local! {
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note(size: usize) {
+    let _ = LARGEST.try_with(|largest| largest.set(largest.get().max(size)));
+}
+
+// SAFETY: every call goes to `System` as it came; the counting touches a
+// thread-local `Cell` only.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(pointer, layout) }
+    }
+
+    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, size: usize) -> *mut u8 {
+        note(size);
+        unsafe { System.realloc(pointer, layout, size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 /// A fresh folder for one test.
 fn folder(name: &str) -> PathBuf {
@@ -176,6 +211,30 @@ fn missing_data_says_how_to_install_it() {
 }
 
 #[test]
+fn data_that_is_not_a_folder_or_a_file_says_what_it_is() {
+    // `--data` names a folder: a file, a device or a FIFO there is not
+    // "not found".
+    let error = FashionMnist::load(Path::new("/dev/zero")).unwrap_err();
+    assert!(matches!(error, DataError::Io { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .contains("not a folder: it is a character device"),
+        "{error}"
+    );
+    // One of the four files a folder: not a regular file, said so.
+    let dir = folder("kinds");
+    fs::create_dir_all(dir.join("train-images-idx3-ubyte.gz")).unwrap();
+    let error = FashionMnist::load(&dir).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("not a regular file: it is a directory"),
+        "{error}"
+    );
+}
+
+#[test]
 fn image_and_label_counts_must_agree() {
     let dir = folder("counts");
     write(&dir, "train-images-idx3-ubyte", &images(3, 28, 28));
@@ -265,6 +324,47 @@ fn a_header_claiming_more_than_the_file_holds_reads_no_more_than_the_file() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_gzip_body_shorter_than_its_claim_is_counted_not_stored() {
+    // 4.29 billion images claimed, 300 MiB of them present (zeros, as 300
+    // gzip members of 1 MiB): truncated, found by counting, with no block
+    // of the body's size ever asked for (before, the read stored all 300 MiB
+    // and then reported the truncation).
+    let dir = folder("short-claim");
+    let mut bytes = Vec::new();
+    for word in [0x0000_0803_u32, u32::MAX, 28, 28] {
+        bytes.extend_from_slice(&word.to_be_bytes());
+    }
+    let mut claim = gzip(&bytes);
+    let mebibyte_of_zeros = gzip(&vec![0_u8; 1 << 20]);
+    for _ in 0..300 {
+        claim.extend_from_slice(&mebibyte_of_zeros);
+    }
+    write(&dir, "claim.gz", &claim);
+    LARGEST.with(|largest| largest.set(0));
+    let error = read_images(&dir.join("claim.gz"), (28, 28)).unwrap_err();
+    let largest = LARGEST.with(Cell::get);
+    match error {
+        DataError::Truncated { expected, found, .. } => {
+            assert_eq!(expected, 16 + u64::from(u32::MAX) * 784);
+            assert_eq!(found, 16 + (300 << 20));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(largest < 1 << 20, "a block of {largest} bytes");
+    // A plain file's length says it at once.
+    let mut plain = bytes.clone();
+    plain.extend(std::iter::repeat_n(0_u8, 1 << 20));
+    write(&dir, "claim", &plain);
+    LARGEST.with(|largest| largest.set(0));
+    let error = read_images(&dir.join("claim"), (28, 28)).unwrap_err();
+    assert!(
+        matches!(error, DataError::Truncated { found, .. } if found == 16 + (1 << 20)),
+        "{error:?}"
+    );
+    assert!(LARGEST.with(Cell::get) < 1 << 20);
 }
 
 #[test]

@@ -50,6 +50,8 @@ pub use runtime::checkpoint::{self, CheckpointError};
 #[cfg(feature = "runtime")]
 pub use runtime::error::Error;
 #[cfg(feature = "runtime")]
+pub use runtime::files;
+#[cfg(feature = "runtime")]
 pub use runtime::fill;
 #[cfg(feature = "runtime")]
 pub use runtime::format::{Origin, SamplerFormat};

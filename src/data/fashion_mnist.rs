@@ -1,12 +1,13 @@
 //! Fashion-MNIST: 70,000 28×28 greyscale images of clothes in 10 classes.
 
-use std::env;
 use std::path::{Path, PathBuf};
+use std::{env, fs, io};
 
 use ndarray::Array2;
 
 use super::error::DataError;
 use super::idx::{read_images, read_labels};
+use crate::files;
 
 /// The ten classes, by label.
 pub const CLASS_NAMES: [&str; 10] = [
@@ -78,15 +79,36 @@ impl FashionMnist {
     /// Read the four files from `dir` (`train-images-idx3-ubyte[.gz]`,
     /// `train-labels-idx1-ubyte[.gz]`, `t10k-…`), gzip or plain.
     pub fn load(dir: &Path) -> Result<FashionMnist, DataError> {
-        if !dir.is_dir() {
-            return Err(DataError::Missing {
-                path: dir.to_owned(),
-                hint: format!(
-                    "install Debian's `dataset-fashion-mnist` package (it fills {}), or name a folder with \
-                     the four IDX files",
-                    FashionMnist::SYSTEM_DIR
-                ),
-            });
+        match fs::metadata(dir) {
+            Ok(metadata) if metadata.is_dir() => {}
+            Ok(metadata) => {
+                return Err(DataError::Io {
+                    path: dir.to_owned(),
+                    source: io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!(
+                            "not a folder: it is {}; name the folder that holds the four IDX files",
+                            files::kind_of(metadata.file_type())
+                        ),
+                    ),
+                })
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                return Err(DataError::Missing {
+                    path: dir.to_owned(),
+                    hint: format!(
+                        "install Debian's `dataset-fashion-mnist` package (it fills {}), or name a folder \
+                         with the four IDX files",
+                        FashionMnist::SYSTEM_DIR
+                    ),
+                })
+            }
+            Err(source) => {
+                return Err(DataError::Io {
+                    path: dir.to_owned(),
+                    source,
+                })
+            }
         }
         let train = read_set(dir, "train")?;
         let test = read_set(dir, "t10k")?;
@@ -114,18 +136,26 @@ fn read_set(dir: &Path, prefix: &str) -> Result<Dataset, DataError> {
     Ok(Dataset { images, labels })
 }
 
-/// `name.gz` if it exists, else `name`.
+/// `name.gz` if it exists, else `name`; one that exists but is no regular
+/// file (a folder, a FIFO, a device) is an error saying what it is.
 fn find(dir: &Path, name: &str) -> Result<PathBuf, DataError> {
     let gzip = dir.join(format!("{name}.gz"));
     let plain = dir.join(name);
-    if gzip.is_file() {
-        Ok(gzip)
-    } else if plain.is_file() {
-        Ok(plain)
-    } else {
-        Err(DataError::Missing {
-            path: gzip,
-            hint: format!("{} has no `{name}` or `{name}.gz`", dir.display()),
-        })
+    for path in [gzip.clone(), plain] {
+        match fs::metadata(&path) {
+            Ok(metadata) if metadata.is_file() => return Ok(path),
+            Ok(metadata) => {
+                return Err(DataError::Io {
+                    path,
+                    source: files::not_regular(metadata.file_type()),
+                })
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(source) => return Err(DataError::Io { path, source }),
+        }
     }
+    Err(DataError::Missing {
+        path: gzip,
+        hint: format!("{} has no `{name}` or `{name}.gz`", dir.display()),
+    })
 }

@@ -4,7 +4,6 @@
 //! the reader tells by the gzip magic bytes, not by the name, and streams:
 //! it reads the header, then no more than the header declares.
 
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -12,6 +11,7 @@ use flate2::read::MultiGzDecoder;
 use ndarray::Array2;
 
 use super::error::DataError;
+use crate::files::open_regular;
 
 const IMAGES_MAGIC: u32 = 0x0000_0803;
 const LABELS_MAGIC: u32 = 0x0000_0801;
@@ -21,9 +21,9 @@ const LABELS_MAGIC: u32 = 0x0000_0801;
 const TRAILING_COUNTED: u64 = 1 << 30;
 
 /// The file's bytes as a stream, decompressed if it is gzip (every member
-/// of a multi-member file). Only regular files: a device such as
-/// `/dev/zero` would never end.
-fn open(path: &Path) -> Result<Box<dyn Read>, DataError> {
+/// of a multi-member file), and for a plain file its length. Only regular
+/// files: a device such as `/dev/zero` would never end.
+fn open(path: &Path) -> Result<(Box<dyn Read>, Option<u64>), DataError> {
     let io = |source: io::Error| match source.kind() {
         io::ErrorKind::NotFound => DataError::Missing {
             path: path.to_owned(),
@@ -34,18 +34,22 @@ fn open(path: &Path) -> Result<Box<dyn Read>, DataError> {
             source,
         },
     };
-    let file = File::open(path).map_err(io)?;
-    if !file.metadata().map_err(io)?.is_file() {
-        return Err(io(io::Error::other("not a regular file")));
-    }
+    let (file, length) = open_regular(path).map_err(io)?;
     let mut reader = BufReader::new(file);
     let gzip = reader.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
     Ok(if gzip {
-        Box::new(MultiGzDecoder::new(reader))
+        (Box::new(MultiGzDecoder::new(reader)), None)
     } else {
-        Box::new(reader)
+        (Box::new(reader), Some(length))
     })
 }
+
+/// Past this many bytes of body, a gzip file is decompressed once without
+/// keeping anything, to find whether it holds what its header claims,
+/// before the body is stored: a small file can claim billions of images
+/// and decompress to a gigabyte before it ends short. Fashion-MNIST's
+/// largest body is 47 MB, read once.
+const COUNTED_FIRST: u64 = 256 << 20;
 
 /// The sizes in an IDX header and the body they declare, read as a stream:
 /// the header first, then no more bytes than it declares, then a check
@@ -56,7 +60,7 @@ fn read_idx(
     dimensions: usize,
     check_sizes: impl FnOnce(&[u32]) -> Result<(), DataError>,
 ) -> Result<(Vec<u32>, Vec<u8>), DataError> {
-    let mut reader = open(path)?;
+    let (mut reader, plain_length) = open(path)?;
     let corrupt = |error: io::Error| DataError::Corrupt {
         path: path.to_owned(),
         reason: error.to_string(),
@@ -95,6 +99,18 @@ fn read_idx(
         .iter()
         .fold(1_u64, |product, &size| product.saturating_mul(u64::from(size)));
     let expected = body_len.saturating_add(header_len);
+    // Nothing is stored of a body the file cannot hold: a plain file's
+    // length says so at once, a large gzip body is counted first.
+    if let Some(length) = plain_length.filter(|&length| length < expected) {
+        return Err(truncated(expected, length));
+    }
+    if plain_length.is_none() && body_len > COUNTED_FIRST {
+        let (mut counting, _) = open(path)?;
+        let held = io::copy(&mut (&mut counting).take(expected), &mut io::sink()).map_err(corrupt)?;
+        if held < expected {
+            return Err(truncated(expected, held));
+        }
+    }
     // Read in chunks, each allocation fallible: a small gzip file can
     // claim and hold far more than memory.
     let mut body = Vec::new();

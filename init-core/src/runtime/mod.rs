@@ -6,6 +6,7 @@ pub mod alloc;
 pub mod checkpoint;
 pub mod counter;
 pub mod error;
+pub mod files;
 pub mod fill;
 pub mod format;
 pub mod generator;

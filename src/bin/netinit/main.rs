@@ -5,8 +5,7 @@
 mod render;
 
 use std::fmt;
-use std::fs;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -403,10 +402,37 @@ fn parse_size(text: &str) -> Result<u64, String> {
     }
 }
 
+/// The largest `.net` file read: a network of ten thousand layers is
+/// about 300 KB.
+const MAX_SOURCE: u64 = 16 << 20;
+
+/// The text of `path`, which must be a regular file (as the library's
+/// readers require: `/dev/zero` would never end, a FIFO would block) of at
+/// most [`MAX_SOURCE`] bytes.
+fn source_text(path: &Path) -> io::Result<String> {
+    let (file, length) = netinit::files::open_regular(path)?;
+    let too_large = |length: u64| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("it holds {length} bytes, and a description is at most {MAX_SOURCE} (16 MiB)"),
+        )
+    };
+    if length > MAX_SOURCE {
+        return Err(too_large(length));
+    }
+    let mut text = String::new();
+    // Read one byte past the bound, in case the file grew since.
+    file.take(MAX_SOURCE + 1).read_to_string(&mut text)?;
+    match text.len() as u64 {
+        read if read > MAX_SOURCE => Err(too_large(read)),
+        _ => Ok(text),
+    }
+}
+
 /// Reads `path`, or reports `error: cannot read `PATH`: …` and gives `None`.
 fn read_source(path: &Path, styled: bool) -> Option<SpecFile> {
     let name = path.display().to_string();
-    match fs::read_to_string(path) {
+    match source_text(path) {
         Ok(text) => Some(SpecFile { name, text }),
         Err(error) => {
             let message = format!("cannot read `{name}`: {error}");

@@ -3,13 +3,17 @@
 //! target, and the directory is flushed so the rename survives a crash. On
 //! any error before the rename the temporary file is removed and the target
 //! is as it was; a failure to flush the directory after it is reported, with
-//! the new file in place. A crash of the process itself can leave the
-//! temporary (`.NAME.PID.N.tmp`), never a half-written target.
+//! the new file in place. A process killed mid-write (`kill -9`, a power
+//! cut) can leave its temporary (`.NAME.PID.N.tmp`), never a half-written
+//! target: the writer holds a lock on its temporary, which the system
+//! drops with the process, so the next write to the same target removes
+//! the temporaries no live process holds.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use crate::runtime::checkpoint::CheckpointError;
 
@@ -35,6 +39,7 @@ pub fn write_with(
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
         _ => PathBuf::from("."),
     };
+    remove_stale(path, &directory);
     let temporary = temporary_beside(path, &directory);
     let mut file = OpenOptions::new()
         .write(true)
@@ -44,6 +49,9 @@ pub fn write_with(
     // Removes the unfinished temporary on every way out, a panic included,
     // until the rename has made it the target.
     let mut guard = Temporary(Some(temporary));
+    // Held until the file is closed, by the process or by its death: a
+    // temporary nobody holds is a dead writer's.
+    let _ = file.try_lock();
     let temporary = guard.0.as_deref().unwrap_or(path);
     fill(&mut file)
         .map_err(error("write"))
@@ -74,6 +82,50 @@ fn temporary_beside(path: &Path, directory: &Path) -> PathBuf {
         .map_or_else(|| "checkpoint".into(), |name| name.to_string_lossy());
     let count = COUNTER.fetch_add(1, Ordering::Relaxed);
     directory.join(format!(".{name}.{}.{count}.tmp", std::process::id()))
+}
+
+/// How old a temporary no process holds must be before it is removed: a
+/// writer takes its lock just after creating the file, never this late.
+const STALE_AFTER: Duration = Duration::from_secs(2);
+
+/// Remove the temporaries of earlier writes to `path` whose writers died:
+/// `.NAME.PID.N.tmp` beside it, of another process, that no process holds
+/// a lock on and that has not changed for [`STALE_AFTER`]. Best effort: a
+/// temporary that cannot be read or removed is left.
+fn remove_stale(path: &Path, directory: &Path) {
+    let Some(name) = path.file_name().map(|name| name.to_string_lossy()) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(directory) else {
+        return;
+    };
+    let own = std::process::id().to_string();
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(middle) = file_name
+            .to_str()
+            .and_then(|file_name| file_name.strip_prefix(prefix.as_str()))
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let Some((pid, count)) = middle.split_once('.') else {
+            continue;
+        };
+        let numbers = |text: &str| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
+        if pid == own || !numbers(pid) || !numbers(count) {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .and_then(|metadata| metadata.modified())
+            .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age >= STALE_AFTER));
+        let unheld = File::open(entry.path()).is_ok_and(|file| file.try_lock().is_ok());
+        if stale && unheld {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Flush the directory entry, so the rename itself is durable.
@@ -128,6 +180,33 @@ mod tests {
         write(&target, b"second").unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"second");
         assert_eq!(fs::read_dir(&directory).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_dead_writer_s_temporary_is_removed_by_the_next_write() {
+        // As `kill -9` leaves them: one no process holds (its writer died),
+        // and one a live writer holds (here, this process on another handle).
+        let directory = fresh_directory("stale");
+        let target = directory.join("model.safetensors");
+        let dead = directory.join(".model.safetensors.4000001.0.tmp");
+        let live = directory.join(".model.safetensors.4000002.0.tmp");
+        let other = directory.join(".other.safetensors.4000003.0.tmp");
+        let past = std::time::SystemTime::now() - 2 * STALE_AFTER;
+        for path in [&dead, &live, &other] {
+            File::create(path).unwrap().set_modified(past).unwrap();
+        }
+        let held = File::open(&live).unwrap();
+        held.try_lock().unwrap();
+        write(&target, b"the checkpoint").unwrap();
+        assert!(!dead.exists());
+        assert!(live.exists(), "a temporary a writer holds is left");
+        assert!(other.exists(), "another target's temporary is left");
+        drop(held);
+        // A temporary that changed just now is left too: its writer may not
+        // hold it yet.
+        File::create(&dead).unwrap();
+        write(&target, b"again").unwrap();
+        assert!(dead.exists() && !live.exists());
     }
 
     #[test]

@@ -100,10 +100,10 @@ pub enum CheckpointError {
         path: PathBuf,
         /// The metadata key that differs.
         key: &'static str,
-        /// The index's value.
-        index: String,
-        /// The shard's value.
-        found: String,
+        /// The index's value; `None` where the index records none.
+        index: Option<String>,
+        /// The shard's value; `None` where the shard records none.
+        found: Option<String>,
     },
     /// A shard asked for past the last one.
     NoSuchShard {
@@ -164,12 +164,20 @@ impl fmt::Display for CheckpointError {
                 key,
                 index,
                 found,
-            } => write!(
-                f,
-                "{}: the shard's `{key}` is `{found}`, but its index says `{index}`: shards written from \
-                 different specs or seeds do not make one network; write them again with the same ones",
-                path.display()
-            ),
+            } => {
+                let said = |value: &Option<String>| match value {
+                    Some(value) => format!("`{value}`"),
+                    None => "nothing".to_owned(),
+                };
+                write!(
+                    f,
+                    "{}: the shard's `{key}` is {}, but its index says {}: shards written from different \
+                     specs or seeds do not make one network; write them again with the same ones",
+                    path.display(),
+                    said(found),
+                    said(index)
+                )
+            }
             CheckpointError::NotNetinit { path, missing } => write!(
                 f,
                 "{}: the file's metadata has no `{missing}`, so it does not say which network it holds; load \

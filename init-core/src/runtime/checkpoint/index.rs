@@ -4,7 +4,8 @@
 //! network and one shard's bytes.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Component, Path};
+use std::fs;
+use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
@@ -61,7 +62,7 @@ pub(crate) fn load(path: &Path, spec: Option<&NetworkSpec>) -> Result<Network, C
     let known: Vec<String> = needed.keys().cloned().collect();
     let mut loaded: HashMap<String, Vec<f32>> = HashMap::new();
     for (shard, names) in by_shard {
-        let shard_path = directory.join(shard);
+        let shard_path = shard_file(directory, shard, path)?;
         let bytes = read(&shard_path)?;
         let file = File::parse(&bytes, &shard_path)?;
         same_network(&metadata, &file, &shard_path)?;
@@ -79,19 +80,51 @@ pub(crate) fn load(path: &Path, spec: Option<&NetworkSpec>) -> Result<Network, C
     Ok(Network::from_parts(spec, layers, origin))
 }
 
-/// An error when the shard at `path` records another spec, seed or sampler than the
-/// index (a key either leaves out is not compared).
+/// The shard file `name` in `directory`, the folder of the index at
+/// `index`. A symbolic link is followed only to a file inside that folder
+/// (and the file it resolves to is the one read): a set's files from
+/// elsewhere could otherwise make netinit read any file the user can. A
+/// link that leads nowhere is left for the read to report.
+fn shard_file(directory: &Path, name: &str, index: &Path) -> Result<PathBuf, CheckpointError> {
+    let shard = directory.join(name);
+    let is_link = fs::symlink_metadata(&shard).is_ok_and(|metadata| metadata.file_type().is_symlink());
+    if !is_link {
+        return Ok(shard);
+    }
+    let folder = match directory.as_os_str().is_empty() {
+        true => Path::new("."),
+        false => directory,
+    };
+    let (Ok(target), Ok(folder)) = (shard.canonicalize(), folder.canonicalize()) else {
+        return Ok(shard);
+    };
+    if target.starts_with(&folder) {
+        return Ok(target);
+    }
+    Err(CheckpointError::Index {
+        path: index.to_owned(),
+        reason: format!(
+            "the shard `{name}` is a symbolic link to `{}`, outside the index's folder; netinit reads a \
+             set's shards from that folder only: copy the file into it",
+            target.display()
+        ),
+    })
+}
+
+/// An error when the shard at `path` records another spec, seed or sampler
+/// than the index, or records one the index has and it lacks (a shard
+/// whose seed was stripped is from an unknown draw), or the other way
+/// round. A key neither records (a set another library wrote) passes.
 fn same_network(index: &Metadata, shard: &File, path: &Path) -> Result<(), CheckpointError> {
     for key in [SPEC_KEY, SEED_KEY, SAMPLER_KEY] {
-        if let (Ok(expected), Ok(found)) = (index.get(key), shard.metadata.get(key)) {
-            if expected != found {
-                return Err(CheckpointError::ShardMismatch {
-                    path: path.to_owned(),
-                    key,
-                    index: expected.to_owned(),
-                    found: found.to_owned(),
-                });
-            }
+        let (expected, found) = (index.get(key).ok(), shard.metadata.get(key).ok());
+        if expected != found {
+            return Err(CheckpointError::ShardMismatch {
+                path: path.to_owned(),
+                key,
+                index: expected.map(str::to_owned),
+                found: found.map(str::to_owned),
+            });
         }
     }
     Ok(())

@@ -27,6 +27,7 @@ use safetensors::tensor::{Dtype, SafeTensors};
 use crate::rules::network::NetworkSpec;
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::path::LayerPath;
+use crate::runtime::files;
 use crate::runtime::format::{Origin, SamplerFormat};
 use crate::runtime::layers::{Layer, Tensor};
 use crate::runtime::network::Network;
@@ -212,11 +213,7 @@ pub(crate) fn read(path: &Path) -> Result<Vec<u8>, CheckpointError> {
         action: "read",
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let length = file.metadata().map_err(io)?.len();
-    if !file.metadata().map_err(io)?.is_file() {
-        return Err(io(std::io::Error::other("not a regular file")));
-    }
+    let (file, length) = files::open_regular(path).map_err(io)?;
     let mut bytes = Vec::new();
     file.take(length).read_to_end(&mut bytes).map_err(io)?;
     Ok(bytes)

@@ -144,7 +144,7 @@ pub(crate) fn write_sharded(
         if source.kind() != std::io::ErrorKind::NotFound {
             return Err(CheckpointError::Io {
                 path: index_path,
-                action: "remove the old index",
+                action: "remove the old index of",
                 source,
             });
         }
