@@ -860,3 +860,47 @@ fn shards_that_are_links_out_of_the_folder_or_fifos_are_refused() {
     fs::remove_dir_all(&directory).unwrap();
     fs::remove_file(&outside).unwrap();
 }
+
+#[test]
+fn a_trainer_file_with_a_negative_second_moment_is_refused() {
+    // Adam divides by the square root of its second moments: a file with
+    // a negative one loaded, and every later step failed.
+    use netinit::ndarray::Array2;
+    use netinit::{Loss, Optimizer, Trainer};
+    let path = scratch("negative-moment.safetensors");
+    let inputs = Array2::from_shape_fn((8, 4), |(row, col)| ((row * 3 + col) % 5) as f32 / 5.0);
+    let labels: Vec<usize> = (0..8).map(|row| row % 2).collect();
+    let mut trainer = Trainer::new(SMALL.init(1), Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
+    trainer.epoch(inputs.view(), &labels, 4, 0, |_| {}).unwrap();
+    trainer.save(&path).unwrap();
+    let bytes = fs::read(&path).unwrap();
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let metadata = header.metadata().clone();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let name = "optimizer.layers.1.weight.second";
+    let tensors: Vec<(String, Vec<u8>, Vec<usize>)> = file
+        .tensors()
+        .into_iter()
+        .map(|(tensor, view)| {
+            let mut data = view.data().to_vec();
+            if tensor == name {
+                data[..4].copy_from_slice(&(-1.0_f32).to_le_bytes());
+            }
+            (tensor, data, view.shape().to_vec())
+        })
+        .collect();
+    let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
+        .iter()
+        .map(|(tensor, data, shape)| {
+            let view =
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data).unwrap();
+            (tensor.clone(), view)
+        })
+        .collect();
+    fs::write(&path, safetensors::serialize(views, metadata).unwrap()).unwrap();
+    let error = Trainer::load(&path).map(|_| ()).unwrap_err();
+    assert!(
+        matches!(&error, CheckpointError::Negative { name: found, .. } if found == name),
+        "{error:?}"
+    );
+}

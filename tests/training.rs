@@ -138,10 +138,45 @@ fn optimizer_settings_out_of_range_are_refused_when_the_trainer_is_built() {
             beta2: 0.999,
             epsilon: 0.0,
         },
+        // Settings that train nothing: a rate no f32 weight notices, an
+        // epsilon that swamps every gradient, a rate that overflows.
+        Optimizer::adam(1e-45),
+        Optimizer::sgd(1e-13),
+        Optimizer::adam(1e38),
+        Optimizer::Adam {
+            learning_rate: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 3e38,
+        },
     ] {
         let refused = Trainer::new(SMALL.init(0), Loss::CrossEntropy, optimizer);
         assert!(
             matches!(refused, Err(netinit::Error::InvalidOptimizer { .. })),
+            "{optimizer:?}"
+        );
+    }
+    let error = Trainer::new(SMALL.init(0), Loss::CrossEntropy, Optimizer::adam(1e-45))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("the optimizer's learning rate is 1e-45; it must be from 1e-12 to 1e19"),
+        "{error}"
+    );
+    // The edges train: PyTorch's defaults, and ε = 1 (Keras's advice for Inception).
+    for optimizer in [
+        Optimizer::adam(1e-12),
+        Optimizer::sgd(1e19),
+        Optimizer::Adam {
+            learning_rate: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1.0,
+        },
+    ] {
+        assert!(
+            Trainer::new(SMALL.init(0), Loss::CrossEntropy, optimizer).is_ok(),
             "{optimizer:?}"
         );
     }
@@ -201,13 +236,20 @@ fn a_step_that_would_not_be_finite_leaves_the_weights_and_the_optimizer_as_they_
     assert!(matches!(error, netinit::Error::NonFinite { .. }), "{error:?}");
     assert_eq!(trainer.network(), &huge);
     assert_eq!(trainer.steps(), 0);
-    // Adam's steps are about the learning rate in size: at f32's largest
-    // learning rate the first step puts the weights near ±f32::MAX, and the
-    // second would push them past it.
-    let mut reckless = Trainer::new(SMALL.init(0), Loss::CrossEntropy, Optimizer::adam(f32::MAX)).unwrap();
+    // Adam's steps are about the learning rate in size: at the largest
+    // learning rate the trainer takes, the first step puts the weights near
+    // ±1e19, finite, whose products over the two layers pass f32's largest;
+    // the second step is refused, and so is an evaluation (it was an `Ok`
+    // with a NaN loss).
+    let largest = *netinit::LEARNING_RATES.end();
+    let mut reckless = Trainer::new(SMALL.init(0), Loss::CrossEntropy, Optimizer::adam(largest)).unwrap();
     reckless
         .step(inputs.view(), netinit::Targets::Classes(&labels))
         .unwrap();
+    assert!(reckless.network().layers()[0]
+        .weight()
+        .iter()
+        .all(|w| w.is_finite()));
     let before = reckless.network().clone();
     let error = reckless
         .step(inputs.view(), netinit::Targets::Classes(&labels))
@@ -215,6 +257,20 @@ fn a_step_that_would_not_be_finite_leaves_the_weights_and_the_optimizer_as_they_
     assert!(matches!(error, netinit::Error::NonFinite { .. }), "{error:?}");
     assert_eq!(reckless.steps(), 1);
     assert_eq!(reckless.network(), &before);
+    let error = before.evaluate(inputs.view(), &labels).unwrap_err();
+    assert!(
+        matches!(error, netinit::Error::NonFiniteLoss { first_row: 0 }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("past f32's largest value"), "{error}");
+    // A NaN input is named as the cause instead.
+    let mut poisoned = inputs.clone();
+    poisoned[(3, 1)] = f32::NAN;
+    let error = SMALL.init(0).evaluate(poisoned.view(), &labels).unwrap_err();
+    assert!(
+        matches!(error, netinit::Error::NonFiniteInput { row: 3, column: 1 }),
+        "{error:?}"
+    );
 }
 
 #[test]

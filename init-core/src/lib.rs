@@ -70,6 +70,6 @@ pub use runtime::train::evaluate::Evaluation;
 #[cfg(feature = "runtime")]
 pub use runtime::train::loss::{Loss, Targets};
 #[cfg(feature = "runtime")]
-pub use runtime::train::optim::Optimizer;
+pub use runtime::train::optim::{Optimizer, LEARNING_RATES, MAX_EPSILON_PER_RATE};
 #[cfg(feature = "runtime")]
 pub use runtime::train::trainer::Trainer;

@@ -156,6 +156,13 @@ pub enum Error {
         /// What was not finite: `loss`, `gradients` or `updated parameters`.
         what: &'static str,
     },
+    /// An evaluation whose loss is NaN or infinite though its inputs are
+    /// finite: the weights are finite, but what they compute passes f32's
+    /// range (a learning rate far too large leaves such weights).
+    NonFiniteLoss {
+        /// The first row of the 1,024 whose loss it is.
+        first_row: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -222,7 +229,15 @@ impl fmt::Display for Error {
                 setting,
                 value,
                 expected,
-            } => write!(f, "the optimizer's {setting} is {value}; it must be {expected}"),
+            } => {
+                // 1e-45 as itself, not as 45 decimals.
+                let magnitude = value.abs();
+                let shown = match magnitude != 0.0 && !(1e-4..1e6).contains(&magnitude) {
+                    true => format!("{value:e}"),
+                    false => value.to_string(),
+                };
+                write!(f, "the optimizer's {setting} is {shown}; it must be {expected}")
+            }
             Error::Allocation { what, bytes } => write!(
                 f,
                 "cannot allocate {bytes} bytes for {what}: the system has not that much memory to give"
@@ -240,6 +255,14 @@ impl fmt::Display for Error {
                 f,
                 "input row {row}, feature {column} is NaN or infinite; the network cannot learn from it (no step \
                  was taken)"
+            ),
+            Error::NonFiniteLoss { first_row } => write!(
+                f,
+                "the loss of rows {first_row} to {} is NaN or infinite though the inputs are finite: the forward \
+                 pass goes past f32's largest value (3.4e38), so the weights are too large for these inputs (a \
+                 learning rate far too large leaves such weights); `Network::forward_all` shows the layer where \
+                 the values leave f32's range",
+                first_row + 1023
             ),
             Error::NonFinite { what } => write!(
                 f,

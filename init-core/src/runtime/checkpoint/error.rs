@@ -120,7 +120,7 @@ pub enum CheckpointError {
         name: String,
     },
     /// A negative value in a tensor whose values cannot be (a batch
-    /// normalization's running variance).
+    /// normalization's running variance, Adam's second moment).
     Negative {
         /// The file.
         path: PathBuf,

@@ -111,10 +111,17 @@ impl Trainer {
                     names.push(name);
                     values
                 };
-                layer_moments.push(Moments {
-                    first: read("first")?,
-                    second: read("second")?,
-                });
+                let first = read("first")?;
+                let second = read("second")?;
+                // Adam divides by the square root of the second moment: a
+                // negative one would make every later step fail.
+                if second.iter().any(|&value| value < 0.0) {
+                    return Err(CheckpointError::Negative {
+                        path: path.to_owned(),
+                        name: moment_name(&layer_path, tensor.name(), "second"),
+                    });
+                }
+                layer_moments.push(Moments { first, second });
             }
             moments.push(layer_moments);
         }

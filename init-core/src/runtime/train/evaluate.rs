@@ -74,14 +74,30 @@ impl Network {
     /// Loss and accuracy on a labelled set (cross-entropy against softmax),
     /// computed in chunks so any size fits in memory, in evaluation mode
     /// (batch normalizations use their running statistics, so the result
-    /// does not depend on the chunks).
+    /// does not depend on the chunks). A loss that is not finite is an
+    /// error, never an `Ok` with a NaN: [`Error::NonFiniteInput`] where an
+    /// input is NaN or infinite, else [`Error::NonFiniteLoss`].
     pub fn evaluate(&self, inputs: ArrayView2<f32>, classes: &[usize]) -> Result<Evaluation, Error> {
         check_count(inputs.nrows(), classes.len())?;
         let mut loss = 0.0_f64;
         let mut correct = 0usize;
-        for (chunk, labels) in inputs.axis_chunks_iter(Axis(0), 1024).zip(classes.chunks(1024)) {
+        for (at, (chunk, labels)) in inputs
+            .axis_chunks_iter(Axis(0), 1024)
+            .zip(classes.chunks(1024))
+            .enumerate()
+        {
             let cache = self.forward_cached_in(chunk, Mode::Eval)?;
             let value = self.loss_value(&cache, Targets::Classes(labels), Loss::CrossEntropy)?;
+            if !value.is_finite() {
+                let first_row = at * 1024;
+                return Err(match chunk.indexed_iter().find(|(_, value)| !value.is_finite()) {
+                    Some(((row, column), _)) => Error::NonFiniteInput {
+                        row: first_row + row,
+                        column,
+                    },
+                    None => Error::NonFiniteLoss { first_row },
+                });
+            }
             loss += f64::from(value) * labels.len() as f64;
             let (_, output) = cache.top();
             for (row, &label) in output.rows().into_iter().zip(labels) {

@@ -56,17 +56,33 @@ impl Optimizer {
     }
 }
 
+/// The learning rates a trainer takes. An Adam step moves a weight by about
+/// the learning rate: below 1e-12 that changes no f32 weight of the sizes
+/// netinit derives (2e-5 and up, whose half-ulp is above 1e-12); above
+/// 1e19, one step leaves weights whose products over two layers pass f32's
+/// largest (3.4e38).
+pub const LEARNING_RATES: core::ops::RangeInclusive<f32> = 1e-12..=1e19;
+
+/// The largest Adam ε, as a multiple of the learning rate: for gradients
+/// below ε a step is `learning_rate · g / ε`, SGD at `learning_rate / ε`,
+/// which below [`LEARNING_RATES`]' 1e-12 moves no weight.
+pub const MAX_EPSILON_PER_RATE: f32 = 1e12;
+
 impl Optimizer {
-    /// Every setting in its range: a finite, positive learning rate; a
-    /// momentum and betas in `[0, 1)`; a finite, positive epsilon.
+    /// Every setting in its range: a learning rate in [`LEARNING_RATES`];
+    /// a momentum and betas in `[0, 1)`; an epsilon above 0 and at most
+    /// [`MAX_EPSILON_PER_RATE`] times the learning rate.
     pub fn check(&self) -> Result<(), Error> {
-        let positive = |setting, value: f32| {
-            (value.is_finite() && value > 0.0)
+        let rate = |value: f32| {
+            LEARNING_RATES
+                .contains(&value)
                 .then_some(())
                 .ok_or(Error::InvalidOptimizer {
-                    setting,
+                    setting: "learning rate",
                     value,
-                    expected: "a finite number above 0",
+                    expected: "from 1e-12 to 1e19: an Adam step moves a weight by about the learning rate, which \
+                               below 1e-12 changes no f32 weight of the sizes netinit derives (2e-5 and up), and \
+                               above 1e19 leaves weights whose products over two layers pass f32's largest",
                 })
         };
         let fraction = |setting, value: f32| {
@@ -84,7 +100,7 @@ impl Optimizer {
                 learning_rate,
                 momentum,
             } => {
-                positive("learning rate", learning_rate)?;
+                rate(learning_rate)?;
                 fraction("momentum", momentum)
             }
             Optimizer::Adam {
@@ -93,10 +109,18 @@ impl Optimizer {
                 beta2,
                 epsilon,
             } => {
-                positive("learning rate", learning_rate)?;
+                rate(learning_rate)?;
                 fraction("beta1", beta1)?;
                 fraction("beta2", beta2)?;
-                positive("epsilon", epsilon)
+                (epsilon > 0.0 && epsilon <= MAX_EPSILON_PER_RATE * learning_rate)
+                    .then_some(())
+                    .ok_or(Error::InvalidOptimizer {
+                        setting: "epsilon",
+                        value: epsilon,
+                        expected: "above 0 and at most 1e12 times the learning rate: for gradients below epsilon a \
+                                   step is the learning rate times the gradient over epsilon, which then moves no \
+                                   f32 weight",
+                    })
             }
         }
     }
