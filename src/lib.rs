@@ -134,6 +134,8 @@ extern crate self as netinit;
 ///   or gradients' second moment to grow or shrink by more than 2^10 across
 ///   the network.
 /// * `softmax_hidden` (warn): softmax anywhere but the last layer.
+/// * `f32_overflow` (deny): the analysis predicts a layer's values past
+///   f32's range (finite weights whose forward pass gives infinities).
 ///
 /// Each lint's full entry, with the compiler's output, is in the book's lint
 /// chapter, `docs/src/lints.md` (generated from the lint modules' docs). The

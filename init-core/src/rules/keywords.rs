@@ -162,6 +162,8 @@ pub const INIT_SCALE: &str = "init_scale";
 pub const SIGNAL_DRIFT: &str = "signal_drift";
 /// Softmax on a hidden layer.
 pub const SOFTMAX_HIDDEN: &str = "softmax_hidden";
+/// A forward pass predicted to leave f32's range.
+pub const F32_OVERFLOW: &str = "f32_overflow";
 /// The lints, as listed in messages.
 pub const LINTS: &[&str] = &[
     CONSTANT_INIT,
@@ -169,6 +171,7 @@ pub const LINTS: &[&str] = &[
     INIT_SCALE,
     SIGNAL_DRIFT,
     SOFTMAX_HIDDEN,
+    F32_OVERFLOW,
 ];
 
 /// `#[allow(…)]`.

@@ -22,16 +22,20 @@ pub enum Lint {
     SignalDrift,
     /// Softmax anywhere but the last layer (warn).
     SoftmaxHidden,
+    /// A forward pass predicted to leave f32's range: values three times
+    /// a layer's root mean square past 3.4e38 (deny).
+    F32Overflow,
 }
 
 impl Lint {
     /// Every lint, in the order the docs list them.
-    pub const ALL: [Lint; 5] = [
+    pub const ALL: [Lint; 6] = [
         Lint::ConstantInit,
         Lint::InitMismatch,
         Lint::InitScale,
         Lint::SignalDrift,
         Lint::SoftmaxHidden,
+        Lint::F32Overflow,
     ];
 
     /// Every lint name.
@@ -50,13 +54,14 @@ impl Lint {
             Lint::InitScale => keywords::INIT_SCALE,
             Lint::SignalDrift => keywords::SIGNAL_DRIFT,
             Lint::SoftmaxHidden => keywords::SOFTMAX_HIDDEN,
+            Lint::F32Overflow => keywords::F32_OVERFLOW,
         }
     }
 
     /// The level the lint has unless an attribute changes it.
     pub const fn default_level(self) -> Level {
         match self {
-            Lint::ConstantInit => Level::Deny,
+            Lint::ConstantInit | Lint::F32Overflow => Level::Deny,
             _ => Level::Warn,
         }
     }

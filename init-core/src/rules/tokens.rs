@@ -148,6 +148,7 @@ pub fn lint(lint: Lint) -> TokenStream {
         Lint::InitScale => quote!(#path::InitScale),
         Lint::SignalDrift => quote!(#path::SignalDrift),
         Lint::SoftmaxHidden => quote!(#path::SoftmaxHidden),
+        Lint::F32Overflow => quote!(#path::F32Overflow),
     }
 }
 

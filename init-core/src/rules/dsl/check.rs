@@ -60,7 +60,8 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<Checked> {
             continue;
         }
         // The signal analysis needs the whole network as written.
-        if finding.lint == Lint::SignalDrift && (structural > 0 || !complete) {
+        let analysed = finding.lint == Lint::SignalDrift || finding.lint == Lint::F32Overflow;
+        if analysed && (structural > 0 || !complete) {
             continue;
         }
         // A block's end takes its attributes from `residual(…)`, its start.

@@ -117,7 +117,7 @@ use crate::rules::layer::{LayerSpec, Marker};
 use crate::rules::levels::{Level, Lint};
 use crate::rules::lint::{scientific, Finding};
 use crate::rules::part::Part;
-use crate::rules::signal::propagate;
+use crate::rules::signal::LayerSignal;
 
 /// How far the predicted second moment may drift across the network before
 /// `signal_drift` speaks: a factor of 2^10 either way.
@@ -129,8 +129,9 @@ pub const DRIFT_LIMIT_LOG2: f64 = 10.0;
 /// 1/depth), not from a scale that compounds with depth.
 pub const SETTLING_LOG2: f64 = 0.01;
 
-pub(crate) fn signal_drift(layers: &[LayerSpec]) -> Vec<Finding> {
-    let report = propagate(layers, 1.0);
+/// The drifts `report`, the analysis of `layers` from inputs of second
+/// moment 1, predicts.
+pub(crate) fn signal_drift(layers: &[LayerSpec], report: &[LayerSignal]) -> Vec<Finding> {
     let derived_everywhere = layers
         .iter()
         .filter_map(LayerSpec::weights)

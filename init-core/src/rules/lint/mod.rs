@@ -15,6 +15,7 @@
 //! | [`init_scale`](#init_scale--warning) | warn | a weight variance at most half, or at least twice, the one matched to the activation |
 //! | [`signal_drift`](#signal_drift--warning) | warn | activations or gradients predicted to grow or shrink by more than 2^10 across the network |
 //! | [`softmax_hidden`](#softmax_hidden--warning) | warn | softmax anywhere but the last layer |
+//! | [`f32_overflow`](#f32_overflow--error-deny-by-default) | deny | a forward pass predicted to leave f32's range |
 //!
 //! The outputs below are the compiler's, copied from the `tests/ui/fail/*.stderr`
 //! files that the test suite checks.
@@ -64,6 +65,7 @@
 mod constant;
 mod drift;
 mod mismatch;
+mod overflow;
 mod scale;
 mod softmax;
 
@@ -78,6 +80,7 @@ use crate::rules::layer::{LayerSpec, Marker};
 use crate::rules::levels::{Level, Lint, LintLevels};
 use crate::rules::part::Part;
 use crate::rules::shape::Shape;
+use crate::rules::signal::propagate;
 
 pub use drift::{DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 
@@ -200,7 +203,9 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
     }
     // In layer order, as the weighted layers' findings are (a stable sort).
     found.sort_by_key(|finding| finding.layer);
-    found.extend(drift::signal_drift(layers));
+    let report = propagate(layers, 1.0);
+    found.extend(drift::signal_drift(layers, &report));
+    found.extend(overflow::f32_overflow(layers, &report));
     found
 }
 
