@@ -904,3 +904,56 @@ fn a_trainer_file_with_a_negative_second_moment_is_refused() {
         "{error:?}"
     );
 }
+
+/// The files in `directory`, sorted.
+fn files_in(directory: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_sharded_write_switches_the_index_last_and_keeps_the_old_set_until_then() {
+    let spec: NetworkSpec = "dense(64 -> 64, relu), dense(64 -> 64, tanh), dense(64 -> 10, softmax)"
+        .parse()
+        .unwrap();
+    let directory = scratch("sharded-switch");
+    let _ = fs::remove_dir_all(&directory);
+    fs::create_dir_all(&directory).unwrap();
+    let output = directory.join("model.safetensors");
+    let index = directory.join("model.safetensors.index.json");
+    spec.write_sharded(5, &output, 18_000, None, &mut |_| {}).unwrap();
+    assert_eq!(files_in(&directory).len(), 4);
+
+    // A write that fails before its index is in place (a folder where its
+    // fourth shard goes) leaves the old set loading: the old index used to
+    // be removed first.
+    let blocked = directory.join("model-00004-of-00006.safetensors");
+    fs::create_dir(&blocked).unwrap();
+    assert!(spec.write_sharded(5, &output, 1, None, &mut |_| {}).is_err());
+    assert_eq!(Network::load(&index).unwrap(), spec.init(5));
+    fs::remove_dir(&blocked).unwrap();
+
+    // Shards of one tensor each: the new set loads, and the old set's files
+    // the new one does not use are gone, once its index is in place.
+    spec.write_sharded(5, &output, 1, None, &mut |_| {}).unwrap();
+    assert_eq!(Network::load(&index).unwrap(), spec.init(5));
+    let names = files_in(&directory);
+    assert_eq!(names.len(), 7, "{names:?}");
+    assert!(
+        names
+            .iter()
+            .all(|name| name.contains("-of-00006") || name.ends_with(".index.json")),
+        "{names:?}"
+    );
+
+    // Another seed under the same names: staged, then put in place; the
+    // set loads the new draw, and no temporary is left.
+    spec.write_sharded(6, &output, 1, None, &mut |_| {}).unwrap();
+    assert_eq!(Network::load(&index).unwrap(), spec.init(6));
+    assert_eq!(files_in(&directory).len(), 7);
+    fs::remove_dir_all(&directory).unwrap();
+}

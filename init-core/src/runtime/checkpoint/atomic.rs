@@ -28,13 +28,25 @@ pub fn write_with(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), CheckpointError> {
-    let error = |action: &'static str| {
-        move |source: io::Error| CheckpointError::Io {
-            path: path.to_owned(),
-            action,
-            source,
-        }
-    };
+    stage_with(path, fill)?.commit()
+}
+
+/// A file written and flushed to disk under a temporary name beside its
+/// target, not yet in its place: [`Staged::commit`] renames it over the
+/// target; dropped uncommitted, it is removed. A sharded write stages its
+/// shards, so that the set it replaces loads until they are all written.
+pub(crate) struct Staged {
+    temporary: Temporary,
+    path: PathBuf,
+    directory: PathBuf,
+}
+
+/// Stage at `path` what `fill` writes (see [`Staged`]). A failing `fill`
+/// (or disk) leaves `path` untouched and no temporary behind.
+pub(crate) fn stage_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<Staged, CheckpointError> {
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
         _ => PathBuf::from("."),
@@ -45,20 +57,46 @@ pub fn write_with(
         .write(true)
         .create_new(true)
         .open(&temporary)
-        .map_err(error("create a temporary file for"))?;
+        .map_err(io_error(path, "create a temporary file for"))?;
     // Removes the unfinished temporary on every way out, a panic included,
     // until the rename has made it the target.
-    let mut guard = Temporary(Some(temporary));
+    let guard = Temporary(Some(temporary));
     // Held until the file is closed, by the process or by its death: a
     // temporary nobody holds is a dead writer's.
     let _ = file.try_lock();
-    let temporary = guard.0.as_deref().unwrap_or(path);
     fill(&mut file)
-        .map_err(error("write"))
-        .and_then(|()| file.sync_all().map_err(error("flush to disk")))
-        .and_then(|()| fs::rename(temporary, path).map_err(error("rename the temporary file to")))?;
-    guard.0 = None;
-    sync_directory(&directory).map_err(error("flush the directory (the new file is in place) of"))
+        .map_err(io_error(path, "write"))
+        .and_then(|()| file.sync_all().map_err(io_error(path, "flush to disk")))?;
+    Ok(Staged {
+        temporary: guard,
+        path: path.to_owned(),
+        directory,
+    })
+}
+
+impl Staged {
+    /// Rename the staged file over its target, and flush the directory so
+    /// the rename survives a crash.
+    pub(crate) fn commit(mut self) -> Result<(), CheckpointError> {
+        let path = self.path.as_path();
+        if let Some(temporary) = self.temporary.0.as_deref() {
+            fs::rename(temporary, path).map_err(io_error(path, "rename the temporary file to"))?;
+        }
+        self.temporary.0 = None;
+        sync_directory(&self.directory).map_err(io_error(
+            path,
+            "flush the directory (the new file is in place) of",
+        ))
+    }
+}
+
+/// The error for `action` on the file at `path`.
+fn io_error<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(io::Error) -> CheckpointError + 'a {
+    move |source| CheckpointError::Io {
+        path: path.to_owned(),
+        action,
+        source,
+    }
 }
 
 /// A temporary file removed when dropped, unless taken.

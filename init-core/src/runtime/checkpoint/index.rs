@@ -130,6 +130,53 @@ fn same_network(index: &Metadata, shard: &File, path: &Path) -> Result<(), Check
     Ok(())
 }
 
+/// The set an index names, read before a sharded write replaces it.
+pub(crate) struct Previous {
+    metadata: HashMap<String, String>,
+    weight_map: BTreeMap<String, String>,
+}
+
+/// The set the index at `path` names, if there is one that reads.
+pub(crate) fn previous(path: &Path) -> Option<Previous> {
+    let (metadata, weight_map) = parse(&read(path).ok()?, path).ok()?;
+    Some(Previous { metadata, weight_map })
+}
+
+impl Previous {
+    /// The shard files the set names.
+    pub(crate) fn files(&self) -> impl Iterator<Item = &String> {
+        self.weight_map
+            .values()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+    }
+
+    /// Whether the set names the shard file `file`.
+    pub(crate) fn uses(&self, file: &str) -> bool {
+        self.weight_map.values().any(|used| used == file)
+    }
+
+    /// Whether a new shard file `file` of `tensors`, written with
+    /// `metadata`, is the set's file of that name bit for bit: the same
+    /// spec, seed and sampler, and the same tensors in it.
+    pub(crate) fn same_file(&self, metadata: &HashMap<String, String>, file: &str, tensors: &[&str]) -> bool {
+        let same_draw = [SPEC_KEY, SEED_KEY, SAMPLER_KEY].iter().all(|key| {
+            let old = self.metadata.get(*key);
+            old.is_some() && old == metadata.get(*key)
+        });
+        let mut held: Vec<&str> = self
+            .weight_map
+            .iter()
+            .filter(|(_, used)| *used == file)
+            .map(|(tensor, _)| tensor.as_str())
+            .collect();
+        let mut wanted = tensors.to_vec();
+        held.sort_unstable();
+        wanted.sort_unstable();
+        same_draw && held == wanted
+    }
+}
+
 /// The index's string metadata (`total_size`, a number, is passed over) and
 /// its weight map, tensor name to shard file name.
 type Index = (HashMap<String, String>, BTreeMap<String, String>);

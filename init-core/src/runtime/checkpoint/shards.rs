@@ -19,10 +19,9 @@ use crate::rules::init::Draw;
 use crate::rules::network::NetworkSpec;
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::path::LayerPath;
+use crate::runtime::checkpoint::atomic::{self, Staged};
 use crate::runtime::checkpoint::stream::{self, tensor_bytes, Planned};
-use crate::runtime::checkpoint::{
-    atomic, metadata, spec_tensors, tensor_name, CheckpointError, INDEX_SUFFIX,
-};
+use crate::runtime::checkpoint::{index, metadata, spec_tensors, tensor_name, CheckpointError, INDEX_SUFFIX};
 use crate::runtime::format::Origin;
 use crate::runtime::generator::LayerStreams;
 use crate::runtime::sampler;
@@ -140,45 +139,102 @@ pub(crate) fn write_sharded(
         .as_deref()
         .map_or("model", |name| name.strip_suffix(".safetensors").unwrap_or(name));
     let index_path = directory.join(format!("{stem}{INDEX_SUFFIX}"));
-    if let Err(source) = std::fs::remove_file(&index_path) {
-        if source.kind() != std::io::ErrorKind::NotFound {
-            return Err(CheckpointError::Io {
-                path: index_path,
-                action: "remove the old index of",
-                source,
-            });
-        }
-    }
-    let mut written = Vec::new();
-    for (index, tensors) in plan.shards.iter().enumerate() {
-        if only.is_some_and(|only| only != index) {
-            continue;
-        }
-        let path = directory.join(plan.file_name(stem, index));
-        write_tensors(spec, origin, tensors, &path, progress)?;
-        written.push(path);
-    }
     let index = index_json(spec, origin, &plan, stem)
         .map_err(|error| CheckpointError::format(&index_path, &error))?;
+    let old = index::previous(&index_path);
+    let writing: Vec<usize> = (0..plan.shards.len())
+        .filter(|&index| only.is_none_or(|only| only == index))
+        .collect();
+    let paths: Vec<PathBuf> = writing
+        .iter()
+        .map(|&index| directory.join(plan.file_name(stem, index)))
+        .collect();
+    // The index is the commit point: until it is replaced, the set it
+    // names must still load. New shards under names the old set does not
+    // use, or of the same draw (bit-identical to the old ones), go in place
+    // one by one; shards of another draw under the old set's names are
+    // written aside first, and put in place only once all are written.
+    let new_metadata = metadata(spec, Some(origin));
+    let collide = old.as_ref().is_some_and(|old| {
+        writing.iter().any(|&index| {
+            let names: Vec<&str> = plan.shards[index]
+                .iter()
+                .map(|tensor| tensor.name.as_str())
+                .collect();
+            old.uses(&plan.file_name(stem, index))
+                && !old.same_file(&new_metadata, &plan.file_name(stem, index), &names)
+        })
+    });
+    if collide {
+        let mut staged = Vec::with_capacity(writing.len());
+        for (&index, path) in writing.iter().zip(&paths) {
+            staged.push(stage_tensors(spec, origin, &plan.shards[index], path, progress)?);
+        }
+        if let Err(source) = std::fs::remove_file(&index_path) {
+            if source.kind() != std::io::ErrorKind::NotFound {
+                return Err(CheckpointError::Io {
+                    path: index_path,
+                    action: "remove the old index of",
+                    source,
+                });
+            }
+        }
+        staged.into_iter().try_for_each(Staged::commit)?;
+    } else {
+        for (&index, path) in writing.iter().zip(&paths) {
+            write_tensors(spec, origin, &plan.shards[index], path, progress)?;
+        }
+    }
     atomic::write(&index_path, index.as_bytes())?;
+    // The old set's files the new one does not use, once the new index is
+    // in place; only a whole write knows the whole new set.
+    if let (Some(old), None) = (&old, only) {
+        let kept: Vec<String> = (0..plan.shards.len())
+            .map(|index| plan.file_name(stem, index))
+            .collect();
+        for file in old
+            .files()
+            .filter(|file| !kept.contains(file) && is_shard_name(file, stem))
+        {
+            let _ = std::fs::remove_file(directory.join(file));
+        }
+    }
+    let mut written = paths;
     written.push(index_path);
     Ok(written)
 }
 
-/// Sample `tensors` (of `spec`'s plan) from `origin` into a file at `path`.
-fn write_tensors(
+/// Whether `file` is named as a shard of `stem` is:
+/// `{stem}-NNNNN-of-NNNNN.safetensors`. Only such files of an old set are
+/// removed, whatever its index names.
+fn is_shard_name(file: &str, stem: &str) -> bool {
+    let Some(numbers) = file
+        .strip_prefix(stem)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .and_then(|rest| rest.strip_suffix(".safetensors"))
+    else {
+        return false;
+    };
+    let digits = |text: &str| text.len() == 5 && text.bytes().all(|byte| byte.is_ascii_digit());
+    numbers
+        .split_once("-of-")
+        .is_some_and(|(index, count)| digits(index) && digits(count))
+}
+
+/// [`write_tensors`], staged beside `path` (see [`Staged`]).
+fn stage_tensors(
     spec: &NetworkSpec,
     origin: Origin,
     tensors: &[ShardedTensor],
     path: &Path,
     progress: &mut dyn FnMut(u64),
-) -> Result<(), CheckpointError> {
+) -> Result<Staged, CheckpointError> {
     let planned: Vec<Planned> = tensors
         .iter()
         .map(|tensor| (tensor.name.clone(), tensor.shape.clone()))
         .collect();
     let metadata = metadata(spec, Some(origin));
-    stream::write(
+    stream::stage(
         path,
         &metadata,
         &planned,
@@ -191,6 +247,17 @@ fn write_tensors(
         },
         progress,
     )
+}
+
+/// Sample `tensors` (of `spec`'s plan) from `origin` into a file at `path`.
+fn write_tensors(
+    spec: &NetworkSpec,
+    origin: Origin,
+    tensors: &[ShardedTensor],
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), CheckpointError> {
+    stage_tensors(spec, origin, tensors, path, progress)?.commit()
 }
 
 /// `model.safetensors.index.json`: where each tensor is, and the total size.

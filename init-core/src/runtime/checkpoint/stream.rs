@@ -10,7 +10,8 @@ use std::sync::mpsc;
 
 use serde_json::{json, Map, Value};
 
-use crate::runtime::checkpoint::{atomic, CheckpointError};
+use crate::runtime::checkpoint::atomic::{self, Staged};
+use crate::runtime::checkpoint::CheckpointError;
 
 /// A tensor's name and shape (its dtype is F32).
 pub(crate) type Planned = (String, Vec<usize>);
@@ -69,9 +70,21 @@ pub(crate) fn write(
     produce: impl FnOnce(&mut dyn FnMut(Vec<u8>) -> bool) + Send,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), CheckpointError> {
+    stage(path, metadata, tensors, produce, progress)?.commit()
+}
+
+/// [`write`], the file staged beside `path` and not yet in its place (see
+/// [`Staged`]).
+pub(crate) fn stage(
+    path: &Path,
+    metadata: &HashMap<String, String>,
+    tensors: &[Planned],
+    produce: impl FnOnce(&mut dyn FnMut(Vec<u8>) -> bool) + Send,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Staged, CheckpointError> {
     let header = header(metadata, tensors).map_err(|error| CheckpointError::format(path, &error))?;
     let expected: u64 = tensors.iter().map(|(_, shape)| tensor_bytes(shape)).sum();
-    atomic::write_with(path, |file| {
+    atomic::stage_with(path, |file| {
         let mut file = BufWriter::with_capacity(1 << 20, file);
         file.write_all(&(header.len() as u64).to_le_bytes())?;
         file.write_all(&header)?;
