@@ -451,6 +451,20 @@ fn a_batch_normalization_keeps_its_running_statistics_as_pytorch_names_them() {
         Trainer::load(&path).unwrap().network().mode(),
         netinit::Mode::Train
     );
+    // So does a network's file (it loaded in training mode, whatever it
+    // was saved in), read whole or into a spec.
+    let network_path = scratch("batch-norm-eval.safetensors");
+    let mut saved = trainer.network().clone();
+    saved.set_mode(netinit::Mode::Eval);
+    saved.save(&network_path).unwrap();
+    assert_eq!(Network::load(&network_path).unwrap().mode(), netinit::Mode::Eval);
+    assert_eq!(
+        NORMALIZED.load_weights(&network_path).unwrap().mode(),
+        netinit::Mode::Eval
+    );
+    saved.set_mode(netinit::Mode::Train);
+    saved.save(&network_path).unwrap();
+    assert_eq!(Network::load(&network_path).unwrap().mode(), netinit::Mode::Train);
     // Sharded at initialisation: the statistics start at 0 and 1.
     let directory = scratch("batch-norm-shards");
     fs::create_dir_all(&directory).unwrap();

@@ -157,6 +157,26 @@ fn warnings_come_with_the_spec_and_errors_with_everything() {
 }
 
 #[test]
+fn a_layer_whose_written_width_is_wrong_is_not_also_told_a_std_from_it() {
+    // constant_init's help quoted `std=0.1204`, from the 128 inputs the
+    // shape error says are wrong; the lints wait for the width to be fixed.
+    let error = NetworkSpec::from_dsl("dense(784 -> 256, relu), dense(128 -> 10, softmax, init = zeros)")
+        .unwrap_err();
+    let messages: Vec<&str> = error.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].starts_with("layer 1 takes 128 inputs"),
+        "{messages:?}"
+    );
+    // Once it is fixed, the constant init is reported with the right fans.
+    let error = NetworkSpec::from_dsl("dense(784 -> 256, relu), dense(256 -> 10, softmax, init = zeros)")
+        .unwrap_err();
+    let help = error.diagnostics[0].help.as_deref().unwrap_or_default();
+    assert_eq!(error.diagnostics[0].lint, Some(Lint::ConstantInit));
+    assert!(help.contains("std=0.0867"), "{help}");
+}
+
+#[test]
 fn lint_levels_written_in_the_text_are_kept_and_honoured() {
     let spec: NetworkSpec =
         "#![allow(signal_drift)]\n#[allow(init_mismatch)] dense(64 -> 64, relu, init = xavier_normal)"

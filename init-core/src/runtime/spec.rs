@@ -184,8 +184,10 @@ impl NetworkSpec {
     /// Write every shard of at most `shard_bytes` beside `output`
     /// (`dir/model.safetensors` gives `dir/model-00001-of-0000N.safetensors`,
     /// …), then the index `dir/model.safetensors.index.json`; with `only`,
-    /// shard `only` (from 0) alone and the index. The old index is removed
-    /// first, so an index marks a finished set. Returns the files written.
+    /// shard `only` (from 0) alone and the index. The index is written last:
+    /// until it is replaced, a set written there before still loads (see
+    /// the book's checkpoint chapter), and afterwards that set's shard files
+    /// the new one does not use are removed. Returns the files written.
     pub fn write_sharded(
         &self,
         origin: impl Into<Origin>,

@@ -83,7 +83,7 @@ enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// The seed: the same seed gives the same weights on every machine.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = parse_seed)]
         seed: u64,
         /// Where to write the checkpoint (with --shard-size, the name the
         /// shards and the index take after: `model.safetensors` gives
@@ -91,8 +91,10 @@ enum Command {
         #[arg(short, long, value_name = "OUT")]
         output: PathBuf,
         /// Write Hugging Face's sharded layout, shards of at most this much
-        /// tensor data: `1GiB`, `512MiB`, `100MB`, or bytes. Each shard is
-        /// sampled and streamed on its own.
+        /// tensor data: `1GiB`, `1.5GB`, `512MiB`, `100MB`, or bytes
+        /// (fractions rounded to whole bytes). Each shard is sampled and
+        /// streamed on its own; a tensor larger than the size gets a shard
+        /// of its own, larger than the size (as Hugging Face's writers do).
         #[arg(long, value_name = "SIZE", value_parser = parse_size)]
         shard_size: Option<u64>,
         /// With --shard-size, write only shard K (from 1) and the index, so
@@ -322,14 +324,20 @@ fn init(
     };
     match written {
         Ok(files) => {
-            let names: Vec<String> = files.iter().map(|file| file.display().to_string()).collect();
-            print_stdout(format!(
-                "{}: {} parameters sampled with seed {} ({})",
-                names.join(", "),
+            let sampled = format!(
+                "{} parameters sampled with seed {} ({})",
                 spec.parameter_count(),
                 origin.seed,
                 origin.format
-            ))
+            );
+            match files.as_slice() {
+                [file] => print_stdout(format!("{}: {sampled}", file.display())),
+                // A sharded set: its files one a line, then what they hold.
+                files => {
+                    let names: Vec<String> = files.iter().map(|file| file.display().to_string()).collect();
+                    print_stdout(format!("{}\n{sampled}", names.join("\n")))
+                }
+            }
         }
         Err(error) => {
             eprintln!(
@@ -376,12 +384,25 @@ fn python_class_name(text: &str) -> Result<String, String> {
 /// `1GiB`, `512MiB`, `100MB`, `64KiB` or plain bytes, as a number of bytes.
 fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size; write e.g. `1GiB`, `512MiB` or `100MB`"))?;
-    let scale: u64 = match unit.trim() {
+    let not_a_size = || format!("`{text}` is not a size; write e.g. `1GiB`, `1.5GB`, `512MiB` or `100MB`");
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    // Digits on at least one side, at most 9 after the point, and one point.
+    if whole.is_empty() && fraction.is_empty() || fraction.len() > 9 || fraction.contains('.') {
+        return Err(not_a_size());
+    }
+    let whole: u128 = match whole {
+        "" => 0,
+        digits => digits.parse().map_err(|_| not_a_size())?,
+    };
+    let fraction_value: u128 = match fraction {
+        "" => 0,
+        digits => digits.parse().map_err(|_| not_a_size())?,
+    };
+    let scale: u128 = match unit.trim() {
         "" | "B" => 1,
         "KB" => 1_000,
         "MB" => 1_000_000,
@@ -395,11 +416,27 @@ fn parse_size(text: &str) -> Result<u64, String> {
             ))
         }
     };
-    match number.checked_mul(scale) {
+    // Exactly, then rounded to the nearest byte: 1.5GiB is 1,610,612,736.
+    let denominator = 10_u128.pow(fraction.len() as u32);
+    let bytes = whole
+        .checked_mul(denominator)
+        .and_then(|scaled| scaled.checked_add(fraction_value))
+        .and_then(|numerator| numerator.checked_mul(scale))
+        .map(|numerator| (numerator + denominator / 2) / denominator)
+        .and_then(|bytes| u64::try_from(bytes).ok());
+    match bytes {
         Some(0) => Err("a shard holds at least one byte".into()),
         Some(bytes) => Ok(bytes),
         None => Err(format!("`{text}` is more bytes than fit in 64 bits")),
     }
+}
+
+/// A seed: a whole number from 0 to 2^64 - 1. A negative one is said to
+/// be out of range, not taken for a flag.
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("a seed is a whole number from 0 to {}; found `{text}`", u64::MAX))
 }
 
 /// The largest `.net` file read: a network of ten thousand layers is
@@ -546,6 +583,35 @@ mod tests {
         assert!(parse_size("0").is_err());
         assert!(parse_size("GiB").is_err());
         assert!(parse_size("99999999999999999999GiB").is_err());
+        // Fractions, rounded to the nearest byte; `1.5GB` said "unknown unit `.5GB`".
+        assert_eq!(parse_size("1.5GB"), Ok(1_500_000_000));
+        assert_eq!(parse_size("1.5GiB"), Ok(1_610_612_736));
+        assert_eq!(parse_size("0.5KiB"), Ok(512));
+        assert_eq!(parse_size(".25MiB"), Ok(1 << 18));
+        assert_eq!(parse_size("2.5"), Ok(3));
+        assert_eq!(parse_size("0.4B"), Err("a shard holds at least one byte".into()));
+        assert!(parse_size("1.2.3GB").is_err());
+        assert!(parse_size(".GB").is_err());
+    }
+
+    #[test]
+    fn a_negative_seed_is_out_of_range_not_a_flag() {
+        // clap's tip "use '-- -3'" could not work: a seed is never negative.
+        for arguments in [["--seed", "-3"], ["--seed", "1e3"]] {
+            let error = Cli::try_parse_from(
+                ["netinit", "init", "a.net", "-o", "a.safetensors"]
+                    .into_iter()
+                    .chain(arguments),
+            )
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+            assert!(
+                error.contains("a seed is a whole number from 0 to 18446744073709551615"),
+                "{error}"
+            );
+            assert!(!error.contains("-- -3"), "{error}");
+        }
     }
 
     #[test]

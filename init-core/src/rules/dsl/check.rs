@@ -30,10 +30,17 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<Checked> {
             continue;
         }
         structural += 1;
-        // Where the layer sits and how it chains say nothing against its inits.
+        // Where the layer sits says nothing against its inits; a written
+        // input width its input contradicts does: the fans the lints would
+        // quote are not the ones the fixed layer will have.
         let about_numbers = matches!(
             error,
             SpecError::Size(SizeError::ZeroWidth { .. } | SizeError::TooManyParameters { .. })
+                | SpecError::Chain(
+                    ChainError::ShapeMismatch { .. }
+                        | ChainError::FeatureMismatch { .. }
+                        | ChainError::ChannelMismatch { .. }
+                )
                 | SpecError::Init(
                     InitError::InvalidScale { .. }
                         | InitError::ScaleOverflow { .. }

@@ -30,6 +30,7 @@ use crate::rules::path::LayerPath;
 use crate::runtime::files;
 use crate::runtime::format::{Origin, SamplerFormat};
 use crate::runtime::layers::{Layer, Tensor};
+use crate::runtime::mode::Mode;
 use crate::runtime::network::Network;
 
 pub use error::CheckpointError;
@@ -47,6 +48,10 @@ pub const SAMPLER_KEY: &str = "netinit.sampler";
 pub const VERSION_KEY: &str = "netinit.version";
 /// The prefix of a trainer's optimizer tensors (`optimizer.layers.0.weight.first`).
 pub const OPTIMIZER_PREFIX: &str = "optimizer.";
+/// The metadata key of the network's [`Mode`], `train` or `eval`: a saved
+/// network, or a trainer's, loads in the mode it was saved in (a file
+/// without it, from before it or another library, loads in `train`).
+pub const MODE_KEY: &str = "netinit.mode";
 
 /// The name of a layer's tensor in a checkpoint: `layers.3.weight`, as
 /// PyTorch names a `ModuleList`'s parameters.
@@ -86,17 +91,20 @@ impl Network {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
-        write(
-            path.as_ref(),
-            &network_tensors(self),
-            &metadata(self.spec(), self.origin()),
-        )
+        let mut metadata = metadata(self.spec(), self.origin());
+        // Only evaluation is written: a network in training mode saves the
+        // very file `NetworkSpec::write_initial` streams.
+        if self.mode() == Mode::Eval {
+            metadata.insert(MODE_KEY.to_owned(), mode_value(self.mode()).to_owned());
+        }
+        write(path.as_ref(), &network_tensors(self), &metadata)
     }
 
     /// Read a network written by [`Network::save`]: its spec comes from the
-    /// file's metadata. A path ending in `.safetensors.index.json` reads the
-    /// sharded set that `netinit init --shard-size` writes, one shard at a
-    /// time.
+    /// file's metadata, and it is in the [`Mode`] it was saved in
+    /// ([`MODE_KEY`]; `Mode::Train` where the file does not say). A path
+    /// ending in `.safetensors.index.json` reads the sharded set that
+    /// `netinit init --shard-size` writes, one shard at a time.
     pub fn load(path: impl AsRef<Path>) -> Result<Network, CheckpointError> {
         let path = path.as_ref();
         if index::is_index(path) {
@@ -107,7 +115,9 @@ impl Network {
         let spec = file.metadata.spec()?;
         let (layers, names) = file.layers(&spec)?;
         file.only(&names, true)?;
-        Ok(Network::from_parts(spec, layers, file.metadata.origin()?))
+        let mut network = Network::from_parts(spec, layers, file.metadata.origin()?);
+        network.set_mode(file.metadata.mode()?);
+        Ok(network)
     }
 }
 
@@ -120,7 +130,17 @@ pub(crate) fn load_weights(spec: &NetworkSpec, path: &Path) -> Result<Network, C
     let file = File::parse(&bytes, path)?;
     let (layers, names) = file.layers(spec)?;
     file.only(&names, true)?;
-    Ok(Network::from_parts(spec.clone(), layers, None))
+    let mut network = Network::from_parts(spec.clone(), layers, None);
+    network.set_mode(file.metadata.mode()?);
+    Ok(network)
+}
+
+/// How [`MODE_KEY`] writes `mode`.
+pub(crate) fn mode_value(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Train => "train",
+        Mode::Eval => "eval",
+    }
 }
 
 /// How many values one block of an in-memory tensor holds while written.
@@ -295,6 +315,16 @@ impl<'a> Metadata<'a> {
             path: self.path.to_owned(),
             error,
         })
+    }
+
+    /// The mode the metadata records ([`MODE_KEY`]), `Mode::Train` where
+    /// it records none.
+    pub(crate) fn mode(&self) -> Result<Mode, CheckpointError> {
+        match self.values.get(MODE_KEY).map(String::as_str) {
+            None | Some("train") => Ok(Mode::Train),
+            Some("eval") => Ok(Mode::Eval),
+            Some(other) => Err(self.bad_value(MODE_KEY, other)),
+        }
     }
 
     /// The seed and sampler format the metadata records, if any. A seed

@@ -13,10 +13,9 @@ use ndarray::{Array2, ArrayViewD, IxDyn};
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::path::LayerPath;
 use crate::runtime::checkpoint::{
-    metadata, network_tensors, read, write, CheckpointError, File, OPTIMIZER_PREFIX,
+    metadata, mode_value, network_tensors, read, write, CheckpointError, File, MODE_KEY, OPTIMIZER_PREFIX,
 };
 use crate::runtime::error::Error;
-use crate::runtime::mode::Mode;
 use crate::runtime::network::Network;
 use crate::runtime::train::loss::Loss;
 use crate::runtime::train::optim::{Moments, Optimizer};
@@ -31,8 +30,6 @@ const BETA2_KEY: &str = "netinit.beta2";
 const EPSILON_KEY: &str = "netinit.epsilon";
 const STEPS_KEY: &str = "netinit.steps";
 const EPOCHS_KEY: &str = "netinit.epochs";
-/// The network's mode, `train` or `eval` (absent in files before it: train).
-const MODE_KEY: &str = "netinit.mode";
 
 /// The name of one of the optimizer's moment tensors for a layer.
 fn moment_name(path: &LayerPath, tensor: &str, moment: &str) -> String {
@@ -79,11 +76,7 @@ impl Trainer {
         metadata.extend(settings(self.loss(), self.optimizer()));
         metadata.insert(STEPS_KEY.to_owned(), steps.to_string());
         metadata.insert(EPOCHS_KEY.to_owned(), epochs.to_string());
-        let mode = match self.network().mode() {
-            Mode::Train => "train",
-            Mode::Eval => "eval",
-        };
-        metadata.insert(MODE_KEY.to_owned(), mode.to_owned());
+        metadata.insert(MODE_KEY.to_owned(), mode_value(self.network().mode()).to_owned());
         write(path.as_ref(), &tensors, &metadata)
     }
 
@@ -127,7 +120,7 @@ impl Trainer {
         }
         file.only(&names, false)?;
         let mut network = Network::from_parts(spec, layers, file.metadata.origin()?);
-        network.set_mode(mode(&file)?);
+        network.set_mode(file.metadata.mode()?);
         Ok(Trainer::from_parts(TrainerState {
             network,
             loss: loss(&file)?,
@@ -178,14 +171,6 @@ fn settings(loss: Loss, optimizer: Optimizer) -> HashMap<String, String> {
 fn steps(file: &File) -> Result<i32, CheckpointError> {
     let steps: u32 = file.metadata.parsed(STEPS_KEY)?;
     i32::try_from(steps).map_err(|_| file.metadata.bad_value(STEPS_KEY, &steps.to_string()))
-}
-
-fn mode(file: &File) -> Result<Mode, CheckpointError> {
-    match file.metadata.get(MODE_KEY) {
-        Err(_) | Ok("train") => Ok(Mode::Train),
-        Ok("eval") => Ok(Mode::Eval),
-        Ok(other) => Err(file.metadata.bad_value(MODE_KEY, other)),
-    }
 }
 
 fn loss(file: &File) -> Result<Loss, CheckpointError> {
