@@ -174,6 +174,18 @@ pub const LINTS: &[&str] = &[
     F32_OVERFLOW,
 ];
 
+/// Other libraries' names for netinit's layer kinds, lowercase and without
+/// underscores, as a misspelt layer is matched: PyTorch's `nn.Linear`,
+/// `nn.Conv2d` written `conv`, `nn.BatchNorm1d`/`2d`,
+/// `nn.AdaptiveAvgPool2d` (to one position, netinit's global pooling).
+pub const LAYER_ALIASES: &[(&str, &str)] = &[
+    ("linear", DENSE),
+    ("conv", CONV2D),
+    ("batchnorm1d", BATCH_NORM),
+    ("batchnorm2d", BATCH_NORM),
+    ("adaptiveavgpool2d", GLOBAL_AVG_POOL2D),
+];
+
 /// `#[allow(…)]`.
 pub const ALLOW: &str = "allow";
 /// `#[warn(…)]`.

@@ -17,6 +17,36 @@ pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, candidate)| candidate)
 }
 
+/// The name of `valid` that `word` most likely means, a layer's name as
+/// other libraries write it included: an alias of `aliases` (PyTorch's
+/// `linear` for `dense`), the same name but for case and underscores
+/// (`MaxPool2d`, `layernorm`), a typo ([`closest`]), or a typo but for
+/// case and underscores (`max_pool` for `max_pool2d`).
+pub fn meant<'a>(word: &str, valid: &[&'a str], aliases: &[(&str, &'a str)]) -> Option<&'a str> {
+    let fold = |name: &str| name.to_lowercase().replace('_', "");
+    let folded = fold(word);
+    let folded_valid: Vec<String> = valid.iter().map(|name| fold(name)).collect();
+    let candidates: Vec<&str> = folded_valid.iter().map(String::as_str).collect();
+    aliases
+        .iter()
+        .find(|(alias, name)| *alias == folded && valid.contains(name))
+        .map(|(_, name)| *name)
+        .or_else(|| {
+            candidates
+                .iter()
+                .position(|name| *name == folded)
+                .map(|at| valid[at])
+        })
+        .or_else(|| closest(word, valid))
+        .or_else(|| {
+            let near = closest(&folded, &candidates)?;
+            candidates
+                .iter()
+                .position(|name| *name == near)
+                .map(|at| valid[at])
+        })
+}
+
 /// Optimal-string-alignment distance: insertions, deletions, substitutions and
 /// transpositions of two neighbours (the usual typos) each cost 1.
 pub fn edit_distance(a: &str, b: &str) -> usize {
@@ -48,7 +78,12 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// The message and help for a name that is not one of `valid`:
 /// `unknown activation `rleu`; did you mean `relu`?`, then the valid names.
 pub fn unknown(what: &str, found: &str, valid: &[&str]) -> (String, String) {
-    let guess = closest(found, valid)
+    unknown_meant(what, found, valid, closest(found, valid))
+}
+
+/// [`unknown`], with the name `found` may have meant already guessed.
+pub fn unknown_meant(what: &str, found: &str, valid: &[&str], guess: Option<&str>) -> (String, String) {
+    let guess = guess
         .map(|name| format!("; did you mean `{name}`?"))
         .unwrap_or_default();
     let plural = if valid.len() == 1 { "" } else { "s" };

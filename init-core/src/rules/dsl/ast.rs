@@ -108,6 +108,10 @@ pub enum Body {
     /// An activation as a layer of its own: `relu`, `leaky_relu(0.1)`;
     /// also any other name written alone, reported as an unknown layer.
     Activation(Call),
+    /// A name that is no layer kind, with parentheses (`linear(784 -> 10,
+    /// softmax)`, `maxpool2d(2)`): its arguments are passed over, so the
+    /// name is reported once, with the kind it may have meant.
+    Unknown,
     /// One of a residual block's markers: `residual(…)` is read into its
     /// start, its branch's layers, its shortcut's marker and layers, and
     /// its end, in that order.

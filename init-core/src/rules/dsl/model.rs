@@ -14,6 +14,7 @@ use crate::rules::dsl::syntax::{Modelled, Reader};
 use crate::rules::keywords;
 use crate::rules::layer::{self, LayerKind, LayerSpec, Marker};
 use crate::rules::levels::{Level, Lint, LintLevels};
+use crate::rules::suggest;
 
 /// The invocation with its meaning.
 pub struct Model {
@@ -129,36 +130,36 @@ fn model_layer(layer: &ast::Layer, reports: &mut Reports, options_anywhere: &[&'
             };
             ModelLayer::of(Modelled::known(*spec.kind(), LayerSpans::at(layer.kind.span)))
         }
+        // Arguments after a name that is no kind (or after an activation,
+        // which takes none of that shape): reported once, with the kind it
+        // may have meant, PyTorch's names included; nothing after it
+        // follows from a layer read as another kind.
+        (Body::Unknown, syntax) => {
+            let kinds = layer::listed_kinds();
+            let guess = suggest::meant(name, &kinds, keywords::LAYER_ALIASES);
+            let (message, help) = suggest::unknown_meant("layer kind", name, &kinds, guess);
+            let message = match (syntax, guess) {
+                (Some(_), Some(guess)) => {
+                    format!("`{name}` is an activation, which takes no widths; did you mean `{guess}`?")
+                }
+                _ => message,
+            };
+            reader.reports.at(layer.kind.span, message, help);
+            ModelLayer::unreadable(layer.kind.span)
+        }
         (_, Some(syntax)) => match (syntax.model)(layer, &mut reader) {
             Some(modelled) => ModelLayer::of(modelled),
             None => ModelLayer::unreadable(layer.kind.span),
         },
-        // Widths after a name that is no kind: reported, then read as a
-        // dense layer's, so the rest of the layer is still checked.
-        (Body::Affine { .. }, None) => {
-            unknown_name(
-                reader.reports,
-                "layer kind",
-                name,
-                layer.kind.span,
-                &layer::listed_kinds(),
-            );
-            let dense = layer::syntax(keywords::DENSE).map(|syntax| syntax.model);
-            match dense.and_then(|model| model(layer, &mut reader)) {
-                Some(modelled) => ModelLayer {
-                    complete: false,
-                    ..ModelLayer::of(modelled)
-                },
-                None => ModelLayer::unreadable(layer.kind.span),
-            }
-        }
         // A name alone that is neither a kind nor an activation.
         (_, None) => {
             let known: Vec<&str> = layer::listed_kinds()
                 .into_iter()
                 .chain(keywords::ACTIVATIONS.iter().copied())
                 .collect();
-            unknown_name(reader.reports, "layer", name, layer.kind.span, &known);
+            let guess = suggest::meant(name, &known, keywords::LAYER_ALIASES);
+            let (message, help) = suggest::unknown_meant("layer", name, &known, guess);
+            reader.reports.at(layer.kind.span, message, help);
             ModelLayer::unreadable(layer.kind.span)
         }
     };

@@ -2,7 +2,7 @@
 //! `syn`. A mistake inside one layer's parentheses is recorded and the next
 //! layer is still read, so one compile reports every layer's mistakes.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Spacing, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, LitFloat, LitInt, Token};
@@ -124,6 +124,20 @@ fn read_layers(input: ParseStream, reports: &mut Reports) -> syn::Result<Vec<Lay
     Ok(layers)
 }
 
+/// Whether the parentheses that come next hold `->` at their top level.
+fn arrow_inside(input: ParseStream) -> bool {
+    let Ok(group) = input.fork().parse::<proc_macro2::Group>() else {
+        return false;
+    };
+    let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
+    tokens.windows(2).any(|pair| match pair {
+        [TokenTree::Punct(minus), TokenTree::Punct(greater)] => {
+            minus.as_char() == '-' && minus.spacing() == Spacing::Joint && greater.as_char() == '>'
+        }
+        _ => false,
+    })
+}
+
 /// One layer, pushed onto `layers` (a residual block as its markers and
 /// layers, flat).
 fn read_layer(input: ParseStream, reports: &mut Reports, layers: &mut Vec<LayerSlot>) -> syn::Result<()> {
@@ -154,6 +168,15 @@ fn read_layer(input: ParseStream, reports: &mut Reports, layers: &mut Vec<LayerS
             body,
         }))
     };
+    // A name that is no kind, or an activation given widths (`linear(784
+    // -> 10)`), with arguments: whatever they hold is passed over whole.
+    let widths_after_activation =
+        form == Some(Form::Call) && input.peek(syn::token::Paren) && arrow_inside(input);
+    if (form.is_none() && input.peek(syn::token::Paren)) || widths_after_activation {
+        input.parse::<proc_macro2::Group>()?;
+        layers.push(layer(Body::Unknown));
+        return Ok(());
+    }
     if activation {
         match read_arguments(&kind, input) {
             Ok(call) => layers.push(layer(Body::Activation(call))),
