@@ -1,8 +1,9 @@
 """`netinit export --pytorch` checked without PyTorch: the generated module
 runs against a small stand-in for `torch` written with numpy, whose
 `load_state_dict` is strict like PyTorch's. The checkpoint netinit wrote
-must load into it (every name and shape), and its forward pass must give
-netinit's outputs to 1e-5."""
+must load into it (every name and shape), and its `probabilities` must give
+netinit's outputs to 1e-5; `forward` returns the logits before the last
+softmax, as PyTorch's losses take them."""
 
 import math
 import sys
@@ -131,24 +132,28 @@ def main(directory):
     fake_torch()
     every = load_module(f"{directory}/every_module.py", "Every")
     every.load_state_dict(load_file(f"{directory}/every.safetensors"))
-    output = every(np.linspace(-2.0, 2.0, 32, dtype=np.float32).reshape(4, 8))
+    rows = np.linspace(-2.0, 2.0, 32, dtype=np.float32).reshape(4, 8)
+    output = every.probabilities(rows)
     assert output.shape == (4, 4) and np.all(np.isfinite(output)), output
     assert np.allclose(output.sum(axis=1), 1.0, atol=1e-5), output
+    logits = every(rows)
+    assert not np.allclose(logits.sum(axis=1), 1.0, atol=1e-3), logits
+    assert np.allclose(softmax(logits, -1), output, atol=1e-6), (logits, output)
 
     model = load_module(f"{directory}/card_module.py", "Network")
     model.load_state_dict(load_file(f"{directory}/card.safetensors"))
     inputs = np.fromfile(f"{directory}/inputs.f32", dtype="<f4").reshape(-1, 784)
     expected = np.fromfile(f"{directory}/outputs.f32", dtype="<f4").reshape(-1, 10)
-    difference = float(np.max(np.abs(model(inputs) - expected)))
+    difference = float(np.max(np.abs(model.probabilities(inputs) - expected)))
     assert difference < 1e-5, difference
     residual = load_module(f"{directory}/residual_module.py", "Residual")
     residual.load_state_dict(load_file(f"{directory}/residual.safetensors"))
     inputs = np.fromfile(f"{directory}/residual_inputs.f32", dtype="<f4").reshape(-1, 6).astype(np.float64)
     expected = np.fromfile(f"{directory}/residual_outputs.f32", dtype="<f4").reshape(-1, 3)
-    residual_difference = float(np.max(np.abs(residual(inputs) - expected)))
+    residual_difference = float(np.max(np.abs(residual.probabilities(inputs) - expected)))
     assert residual_difference < 1e-5, residual_difference
-    print(f"the exported modules load their checkpoints strictly (every activation runs); "
-          f"the card's forward pass within {difference:.1e}; the residual network's (pre-norm, shortcut, "
+    print(f"the exported modules load their checkpoints strictly (every activation runs, forward gives logits); "
+          f"the card's probabilities within {difference:.1e}; the residual network's (pre-norm, shortcut, "
           f"nested blocks) within {residual_difference:.1e}")
 
 

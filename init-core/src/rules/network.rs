@@ -257,6 +257,10 @@ impl NetworkSpec {
 
     /// The Python source of a PyTorch module for this network, named
     /// `class_name`, whose `state_dict` matches [`Network::save`](crate::Network::save)'s file.
+    /// As PyTorch's modules do, its `forward` returns logits where the last
+    /// layer ends in softmax (what `nn.CrossEntropyLoss` takes), and its
+    /// method `probabilities` applies that softmax: what
+    /// [`Network::forward`](crate::Network::forward) gives.
     ///
     /// ```
     /// const MNIST: netinit::NetworkSpec =
@@ -264,7 +268,8 @@ impl NetworkSpec {
     /// let module = MNIST.to_pytorch("Mnist");
     /// assert!(module.contains("class Mnist(nn.Module):"));
     /// assert!(module.contains("nn.Linear(784, 256),"));
-    /// assert!(module.contains("x = torch.softmax(self.layers[1](x), dim=-1)"));
+    /// assert!(module.contains("x = self.layers[1](x)\n        return x"));
+    /// assert!(module.contains("return torch.softmax(self(x), dim=-1)"));
     /// ```
     pub fn to_pytorch(&self, class_name: &str) -> String {
         pytorch::module(

@@ -59,7 +59,9 @@ enum Command {
     /// The module's parameter names and shapes are exactly those of the
     /// file `netinit init` (or `Network::save`) writes, so
     /// `model.load_state_dict(safetensors.torch.load_file(path))` loads it
-    /// in strict mode.
+    /// in strict mode. Its `forward` returns logits where the last layer
+    /// ends in softmax (what `nn.CrossEntropyLoss` takes), and
+    /// `probabilities(x)` applies that softmax.
     Export {
         /// The .net file that declares the network.
         #[arg(value_name = "FILE")]

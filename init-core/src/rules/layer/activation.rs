@@ -20,7 +20,7 @@ use crate::rules::layer::kind::{ConstantInput, Given, Kind, Properties};
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::part::Part;
-use crate::rules::pytorch::python::{self, Export, Python};
+use crate::rules::pytorch::python::{Export, Python};
 use crate::rules::shape::Shape;
 use crate::rules::signal::step::{SignalAt, Step, Stepped};
 use crate::rules::signal::values::{activated, Values};
@@ -133,10 +133,11 @@ impl Kind for Activation {
         write!(f, "{self}")
     }
 
-    fn pytorch(&self, _: &Export) -> Python {
+    fn pytorch(&self, at: &Export) -> Python {
+        let step = at.activation(*self, "x");
         Python {
             module: None,
-            step: (*self != Activation::Identity).then(|| python::activation(*self, "x")),
+            step: (step != "x").then_some(step),
         }
     }
 

@@ -122,10 +122,7 @@ impl Kind for AffineSpec {
                 self.outputs(),
                 python::no_bias(self.has_bias())
             )),
-            step: Some(python::activation(
-                AffineSpec::activation(self),
-                &at.module_call(),
-            )),
+            step: Some(at.activation(AffineSpec::activation(self), &at.module_call())),
         }
     }
 

@@ -13,9 +13,21 @@ pub struct Export<'a> {
     pub path: Option<&'a LayerPath>,
     /// The shape it gives.
     pub output: Shape,
+    /// Whether its softmax is left out of `forward`: the network's last
+    /// softmax, so that `forward` returns logits, as PyTorch's losses take.
+    pub logits: bool,
 }
 
 impl Export<'_> {
+    /// `activation` applied to `x`, as [`activation`] writes it; `x` alone
+    /// for the softmax [`Export::logits`] leaves out.
+    pub fn activation(&self, activation: Activation, x: &str) -> String {
+        match (activation, self.logits) {
+            (Activation::Softmax, true) => x.to_owned(),
+            _ => self::activation(activation, x),
+        }
+    }
+
     /// `self.layers[3](x)`: the layer's module applied to `x`.
     pub fn module_call(&self) -> String {
         match self.path {
