@@ -3,8 +3,10 @@
 use core::fmt;
 
 /// Where a layer with parameters sits in its network: its index among the
-/// network's layers that have parameters (`3`), and inside a block its
-/// index among the block's (`4.1`). Layers without parameters (an input
+/// network's layers that have parameters (`3`), counted through residual
+/// blocks as through the rest, so the path is the `3` of its tensors'
+/// names. (A path can nest, `4.1`, but no network's layers use that.)
+/// Layers without parameters (an input
 /// shape, a flatten, a pooling) are not counted, so adding one re-draws
 /// nothing. The path keys the layer's random streams and names it in the
 /// summary, as PyTorch's `state_dict` names it (`layers.3.weight`).
