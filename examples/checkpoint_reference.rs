@@ -15,6 +15,7 @@ use std::error::Error;
 use std::fs;
 use std::path::PathBuf;
 
+use clap::Parser;
 use netinit::ndarray::Array2;
 use netinit::{network, Loss, Mode, Optimizer, Targets, Trainer};
 
@@ -60,8 +61,18 @@ const BATCH_NORMALIZED: netinit::NetworkSpec = network![
 /// swapped tensor cannot match by chance.
 const ROWS: usize = 8;
 
+/// Write reference checkpoints, inputs and outputs for the independent
+/// readers of tests/python (check_checkpoint.py, check_export.py).
+#[derive(Parser)]
+#[command(name = "checkpoint_reference")]
+struct Options {
+    /// The folder to write into, created if missing.
+    #[arg(value_name = "DIR")]
+    directory: PathBuf,
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
-    let directory = PathBuf::from(std::env::args().nth(1).ok_or("usage: checkpoint_reference DIR")?);
+    let Options { directory } = Options::parse();
     fs::create_dir_all(&directory)?;
     let network = CARD.init(0);
     network.save(directory.join("card.safetensors"))?;

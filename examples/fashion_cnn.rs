@@ -14,8 +14,7 @@ mod data;
 #[path = "support/epochs.rs"]
 mod epochs;
 
-use epochs::number;
-
+use clap::Parser;
 use netinit::{network, Loss, NetworkSpec, Optimizer, Trainer};
 
 /// Two 3 × 3 convolutions, each halved by a max pooling, then two dense layers.
@@ -30,50 +29,43 @@ const CNN: NetworkSpec = network![
     dense(128 -> 10, softmax),
 ];
 
-/// The command line.
+/// Train a small convolutional network (two 3 × 3 convolutions, each
+/// halved by a max pooling, then two dense layers) on Fashion-MNIST with its
+/// derived init, with Adam.
+///
+/// Data: `--data DIR`, else $NETINIT_FASHION_MNIST, else Debian's
+/// dataset-fashion-mnist package, else the subset bundled in the repository.
+#[derive(Parser)]
+#[command(name = "fashion_cnn")]
 struct Options {
+    /// Epochs to train.
+    #[arg(long, value_name = "N", default_value_t = 5)]
     epochs: usize,
+    /// Images per mini-batch (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = batch_size)]
     batch_size: usize,
+    /// Adam's step size.
+    #[arg(long, value_name = "F", default_value_t = 1e-3)]
     learning_rate: f32,
+    /// The seed of the weights and of the shuffles.
+    #[arg(long, value_name = "N", default_value_t = 0)]
     seed: u64,
+    /// Read Fashion-MNIST from this folder.
+    #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
 }
 
-fn parse_options() -> Result<Options, String> {
-    let mut options = Options {
-        epochs: 5,
-        batch_size: 128,
-        learning_rate: 1e-3,
-        seed: 0,
-        data: None,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        if flag == "--help" || flag == "-h" {
-            return Err(String::new());
-        }
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--epochs" => options.epochs = number(&flag, &value)?,
-            "--batch-size" => options.batch_size = number(&flag, &value)?,
-            "--learning-rate" => options.learning_rate = number(&flag, &value)?,
-            "--seed" => options.seed = number(&flag, &value)?,
-            "--data" => options.data = Some(PathBuf::from(value)),
-            other => return Err(format!("unknown flag `{other}`")),
-        }
+/// `--batch-size`: a count of at least 1.
+fn batch_size(value: &str) -> Result<usize, String> {
+    match value.parse() {
+        Ok(0) => Err("a batch holds at least 1 image".into()),
+        Ok(size) => Ok(size),
+        Err(error) => Err(format!("{error}")),
     }
-    if options.batch_size == 0 {
-        return Err("--batch-size must be at least 1".into());
-    }
-    Ok(options)
 }
 
 fn main() -> ExitCode {
-    epochs::main_with(
-        "fashion_cnn [--epochs N] [--batch-size N] [--learning-rate F] [--seed N] [--data DIR]",
-        parse_options(),
-        run,
-    )
+    epochs::finish(run(&Options::parse()))
 }
 
 fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {

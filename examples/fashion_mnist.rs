@@ -2,7 +2,7 @@
 //!
 //! cargo run --release --example fashion_mnist -- [--epochs 10] [--batch-size 128]
 //!     [--learning-rate 0.001] [--optimizer adam|sgd] [--momentum 0.9] [--seed 0]
-//!     [--init INIT] [--data DIR]
+//!     [--init INIT] [--data DIR] [--save PATH] [--resume PATH]
 //!
 //! `--init` overrides every layer's weight init at run time, e.g.
 //! `--init zeros` or `--init "constant(0.01)"`, to see what a bad init does
@@ -18,8 +18,8 @@ mod data;
 #[path = "support/epochs.rs"]
 mod epochs;
 
-use epochs::number;
-
+use clap::{Parser, ValueEnum};
+use netinit::dsl::ParseError;
 use netinit::{network, Init, Loss, NetworkSpec, Optimizer, Trainer};
 
 const MNIST: NetworkSpec = network![
@@ -27,75 +27,83 @@ const MNIST: NetworkSpec = network![
     dense(256 -> 10, softmax),
 ];
 
-/// The command line.
+/// Train the design card's network (784 -> 256 relu -> 10 softmax) on
+/// Fashion-MNIST with its derived init.
+///
+/// Data: `--data DIR`, else $NETINIT_FASHION_MNIST, else Debian's
+/// dataset-fashion-mnist package, else the subset bundled in the repository.
+#[derive(Parser)]
+#[command(name = "fashion_mnist")]
 struct Options {
+    /// Train up to this epoch (a resumed run continues after its last one).
+    #[arg(long, value_name = "N", default_value_t = 10)]
     epochs: usize,
+    /// Images per mini-batch (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = batch_size)]
     batch_size: usize,
+    /// The optimizer's step size.
+    #[arg(long, value_name = "F", default_value_t = 1e-3)]
     learning_rate: f32,
-    /// SGD with momentum instead of Adam.
-    sgd: bool,
+    /// Adam, or SGD with momentum.
+    #[arg(long, value_enum, default_value_t = Choice::Adam)]
+    optimizer: Choice,
+    /// SGD's momentum (with `--optimizer sgd`).
+    #[arg(long, value_name = "F", default_value_t = 0.9)]
     momentum: f32,
+    /// The seed of the weights and of the shuffles.
+    #[arg(long, value_name = "N", default_value_t = 0)]
     seed: u64,
+    /// Override every layer's weight init at run time, e.g. `zeros` or
+    /// "constant(0.01)" (the macro refuses those at compile time).
+    #[arg(long, value_name = "INIT", value_parser = init)]
     init: Option<Init>,
+    /// Read Fashion-MNIST from this folder.
+    #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
     /// Save the trainer's state here after every epoch.
+    #[arg(long, value_name = "PATH")]
     save: Option<PathBuf>,
-    /// Resume from a state saved with `--save`.
+    /// Resume from a state saved with `--save` (its network, optimizer and
+    /// seed, not the flags').
+    #[arg(long, value_name = "PATH")]
     resume: Option<PathBuf>,
 }
 
-fn parse_options() -> Result<Options, String> {
-    let mut options = Options {
-        epochs: 10,
-        batch_size: 128,
-        learning_rate: 1e-3,
-        sgd: false,
-        momentum: 0.9,
-        seed: 0,
-        init: None,
-        data: None,
-        save: None,
-        resume: None,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        if flag == "--help" || flag == "-h" {
-            return Err(String::new());
-        }
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--epochs" => options.epochs = number(&flag, &value)?,
-            "--batch-size" => options.batch_size = number(&flag, &value)?,
-            "--learning-rate" => options.learning_rate = number(&flag, &value)?,
-            "--momentum" => options.momentum = number(&flag, &value)?,
-            "--seed" => options.seed = number(&flag, &value)?,
-            "--optimizer" => {
-                options.sgd = match value.as_str() {
-                    "adam" => false,
-                    "sgd" => true,
-                    other => return Err(format!("--optimizer: `{other}`; expected `adam` or `sgd`")),
-                }
-            }
-            "--init" => options.init = Some(value.parse().map_err(|e| format!("--init: {e}"))?),
-            "--data" => options.data = Some(PathBuf::from(value)),
-            "--save" => options.save = Some(PathBuf::from(value)),
-            "--resume" => options.resume = Some(PathBuf::from(value)),
-            other => return Err(format!("unknown flag `{other}`")),
-        }
+/// The optimizers of `--optimizer`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Choice {
+    /// Adam with the learning rate.
+    Adam,
+    /// SGD with the learning rate and `--momentum`.
+    Sgd,
+}
+
+/// `--batch-size`: a count of at least 1.
+fn batch_size(value: &str) -> Result<usize, String> {
+    match value.parse() {
+        Ok(0) => Err("a batch holds at least 1 image".into()),
+        Ok(size) => Ok(size),
+        Err(error) => Err(format!("{error}")),
     }
-    if options.batch_size == 0 {
-        return Err("--batch-size must be at least 1".into());
-    }
-    Ok(options)
+}
+
+/// `--init`: an init as the DSL writes it. Its errors without their
+/// position in the flag's value, each with its help.
+fn init(value: &str) -> Result<Init, String> {
+    value.parse().map_err(|error: ParseError| {
+        let lines: Vec<String> = error
+            .errors()
+            .map(|diagnostic| match &diagnostic.help {
+                Some(help) => format!("{}\n  = help: {help}", diagnostic.message),
+                None => diagnostic.message.clone(),
+            })
+            .collect();
+        lines.join("\n")
+    })
 }
 
 fn main() -> ExitCode {
-    epochs::main_with(
-        "fashion_mnist [--epochs N] [--batch-size N] [--learning-rate F] [--optimizer adam|sgd] \
-                 [--momentum F] [--seed N] [--init INIT] [--data DIR] [--save PATH] [--resume PATH]",
-        parse_options(),
-        run,
-    )
+    epochs::finish(run(&Options::parse()))
 }
 
 fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
@@ -109,10 +117,9 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         None => MNIST,
     };
     println!("{}\n", spec.summary());
-    let optimizer = if options.sgd {
-        Optimizer::sgd_momentum(options.learning_rate, options.momentum)
-    } else {
-        Optimizer::adam(options.learning_rate)
+    let optimizer = match options.optimizer {
+        Choice::Adam => Optimizer::adam(options.learning_rate),
+        Choice::Sgd => Optimizer::sgd_momentum(options.learning_rate, options.momentum),
     };
     println!(
         "training: {} epochs, batch {}, {optimizer:?}, seed {}\n",

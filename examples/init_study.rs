@@ -1,6 +1,7 @@
 //! The claims netinit is built on, measured on Fashion-MNIST.
 //!
-//! cargo run --release --example init_study -- [--epochs 3] [--steps 600] [--out init-study] [--data DIR]
+//! cargo run --release --example init_study -- [--epochs 3] [--steps 600] [--out init-study]
+//!     [--data DIR] [--part symmetry|depth|training|conv|all]
 //!
 //! 1. Symmetry: constant weights (set at run time) leave every hidden neuron
 //!    identical through training.
@@ -22,6 +23,7 @@ mod plot;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
+use clap::{Parser, ValueEnum};
 use ndarray::{s, Array2, Axis};
 use netinit::data::FashionMnist;
 use netinit::rand::seq::SliceRandom;
@@ -37,52 +39,51 @@ const MNIST: NetworkSpec = network![
     dense(256 -> 10, softmax),
 ];
 
+/// The claims netinit is built on, measured on Fashion-MNIST: symmetry,
+/// depth, training at depth and convolutions.
+///
+/// Data: `--data DIR`, else $NETINIT_FASHION_MNIST, else Debian's
+/// dataset-fashion-mnist package, else the subset bundled in the repository.
+#[derive(Parser)]
+#[command(name = "init_study")]
 struct Options {
+    /// Epochs of each network of `symmetry`.
+    #[arg(long, value_name = "N", default_value_t = 3)]
     epochs: usize,
+    /// SGD steps of each network of `training`.
+    #[arg(long, value_name = "N", default_value_t = 600)]
     steps: usize,
+    /// Write the plots into this folder.
+    #[arg(long, value_name = "DIR", default_value = "init-study")]
     out: PathBuf,
+    /// Read Fashion-MNIST from this folder.
+    #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
-    /// Which study to run: `symmetry`, `depth`, `training`, `conv` or `all`.
-    part: String,
+    /// The study to run.
+    #[arg(long, value_enum, default_value_t = Part::All)]
+    part: Part,
 }
 
-fn parse_options() -> Result<Options, String> {
-    let mut options = Options {
-        epochs: 3,
-        steps: 600,
-        out: PathBuf::from("init-study"),
-        data: None,
-        part: "all".into(),
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let count = || {
-            value
-                .parse::<usize>()
-                .map_err(|_| format!("{flag}: `{value}` is not a count"))
-        };
-        match flag.as_str() {
-            "--epochs" => options.epochs = count()?,
-            "--steps" => options.steps = count()?,
-            "--out" => options.out = PathBuf::from(&value),
-            "--data" => options.data = Some(PathBuf::from(&value)),
-            "--part" if ["symmetry", "depth", "training", "conv", "all"].contains(&value.as_str()) => {
-                options.part = value.clone()
-            }
-            other => {
-                return Err(format!(
-                "unknown flag or part `{other} {value}`; flags: --epochs N --steps N --out DIR --data DIR \
-                     --part symmetry|depth|training|conv|all"
-            ))
-            }
-        }
-    }
-    Ok(options)
+/// The studies of `--part`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Part {
+    /// Constant weights leave every hidden neuron identical.
+    Symmetry,
+    /// 30 dense layers at initialisation, measured against the analysis
+    /// (depth.png).
+    Depth,
+    /// A 20-layer relu net trained with plain SGD, He against Xavier
+    /// (training.png).
+    Training,
+    /// 20 convolutions at initialisation, measured against the analysis
+    /// (conv-depth.png).
+    Conv,
+    /// All four.
+    All,
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let options = parse_options()?;
+    let options = Options::parse();
     let (data, origin) = data::fashion_mnist(options.data.as_deref())?;
     println!(
         "{origin}\n      {} training and {} test images\n",
@@ -90,17 +91,17 @@ fn main() -> Result<(), Box<dyn Error>> {
         data.test.len()
     );
     std::fs::create_dir_all(&options.out)?;
-    let run = |part: &str| options.part == "all" || options.part == part;
-    if run("symmetry") {
+    let run = |part: Part| options.part == Part::All || options.part == part;
+    if run(Part::Symmetry) {
         symmetry(&data, options.epochs)?;
     }
-    if run("depth") {
+    if run(Part::Depth) {
         depth(&data, &options.out)?;
     }
-    if run("training") {
+    if run(Part::Training) {
         training_at_depth(&data, options.steps, &options.out)?;
     }
-    if run("conv") {
+    if run(Part::Conv) {
         conv_depth::run(&data, &options.out)?;
     }
     Ok(())

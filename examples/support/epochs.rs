@@ -62,24 +62,10 @@ pub fn train(
     Ok(last_test.map(|test| (test, mean)))
 }
 
-/// An example's `main`: `run` with the options `parsed`; a flag's error
-/// (or `--help`, an empty one) prints `usage`, and `run`'s error is printed.
-pub fn main_with<O>(
-    usage: &str,
-    parsed: Result<O, String>,
-    run: impl FnOnce(&O) -> Result<(), Box<dyn Error>>,
-) -> ExitCode {
-    let options = match parsed {
-        Ok(options) => options,
-        Err(message) => {
-            if !message.is_empty() {
-                eprintln!("error: {message}");
-            }
-            eprintln!("usage: {usage}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match run(&options) {
+/// An example's exit status: success, or `result`'s error printed as
+/// `error: …` and failure. (clap reports the flags' own errors.)
+pub fn finish(result: Result<(), Box<dyn Error>>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -99,11 +85,4 @@ pub fn load(directory: Option<&Path>) -> Result<FashionMnist, Box<dyn Error>> {
         data.test.len()
     );
     Ok(data)
-}
-
-/// A flag's value as a number, or the error that names the flag.
-pub fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
-    value
-        .parse()
-        .map_err(|_| format!("{flag}: `{value}` is not a valid number"))
 }
