@@ -323,6 +323,7 @@ impl ParameterSpec {
                     errors.push(SpecError::Init(InitError::ScaleOverflow {
                         layer,
                         part: parameter.scale_part(),
+                        per_feature: parameter.role() == Role::PerFeature,
                         largest,
                     }));
                 }

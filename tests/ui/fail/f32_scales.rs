@@ -7,6 +7,8 @@ const NET: netinit::NetworkSpec = netinit::network![
     dense(8 -> 8, tanh, bias = uniform(bound = 1e308)),
     dense(8 -> 8, elu(1e154)),
     dense(8 -> 8, leaky_relu(1e50)),
+    dense(8 -> 8, identity),
+    layer_norm(8, gamma = constant(1e39), beta = normal(std = 1e308)),
     dense(8 -> 2, softmax),
 ];
 

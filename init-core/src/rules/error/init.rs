@@ -31,6 +31,9 @@ pub enum InitError {
         layer: usize,
         /// [`Part::WeightScale`] or [`Part::BiasScale`].
         part: Part,
+        /// Whether the tensor is a normalization's `γ` or `β` (its values
+        /// one per feature), which the message names so.
+        per_feature: bool,
         /// The largest magnitude a value could take.
         largest: f64,
     },
@@ -100,16 +103,39 @@ impl InitError {
                     _ => "a std is a size: write a positive number such as `std = 0.01`",
                 },
             ),
-            InitError::ScaleOverflow { part, largest, .. } => Diagnosis::new(
-                part,
-                format!(
-                    "the {} can reach {largest:e}, past the largest f32 ({:e}): {} would be infinite or NaN",
-                    if part == Part::BiasScale { "biases" } else { "weights" },
-                    f32::MAX,
-                    if part == Part::BiasScale { "they" } else { "some" },
-                ),
-                "write a smaller scale; the derived init needs none, and weights above about 1 are rarely meant",
-            ),
+            InitError::ScaleOverflow { part, per_feature, largest, .. } => {
+                let (what, help) = match (per_feature, part) {
+                    (true, Part::BiasScale) => (
+                        format!("values of `{}`", keywords::BETA),
+                        format!("write a smaller scale, or leave `{}` out for zeros", keywords::BETA),
+                    ),
+                    (true, _) => (
+                        format!("values of `{}`", keywords::GAMMA),
+                        format!("write a smaller scale, or leave `{}` out for ones", keywords::GAMMA),
+                    ),
+                    (_, Part::BiasScale) => (
+                        "biases".to_owned(),
+                        "write a smaller scale; the derived init needs none, and weights above about 1 are rarely \
+                         meant"
+                            .to_owned(),
+                    ),
+                    _ => (
+                        "weights".to_owned(),
+                        "write a smaller scale; the derived init needs none, and weights above about 1 are rarely \
+                         meant"
+                            .to_owned(),
+                    ),
+                };
+                let which = if part == Part::BiasScale { "they" } else { "some" };
+                Diagnosis::new(
+                    part,
+                    format!(
+                        "the {what} can reach {largest:e}, past the largest f32 ({:e}): {which} would be infinite or NaN",
+                        f32::MAX,
+                    ),
+                    help,
+                )
+            }
             InitError::InvalidActivationParameter { value, .. } => Diagnosis::new(
                 Part::ActivationParameter,
                 match value > MAX_ALPHA {
