@@ -442,12 +442,24 @@ impl Init {
         };
         match self.draw(activation, fans) {
             Draw::Constant { .. } => name,
-            Draw::Uniform { bound } => format!("{name}{fan} bound={bound:.4}"),
-            Draw::Orthogonal { gain } => format!("{name} gain={gain:.4}"),
+            Draw::Uniform { bound } => format!("{name}{fan} bound={}", four_places(bound)),
+            Draw::Orthogonal { gain } => format!("{name} gain={}", four_places(gain)),
             Draw::Normal { .. } | Draw::TruncatedNormal { .. } => {
-                format!("{name}{fan} std={:.4}", self.std(activation, fans))
+                format!("{name}{fan} std={}", four_places(self.std(activation, fans)))
             }
         }
+    }
+}
+
+/// `value` to four decimals (`0.0505`), or four significant decimals with
+/// an exponent where those would show nothing or too much (`3.4000e38`,
+/// `1.0000e-50`).
+fn four_places(value: f64) -> String {
+    let magnitude = value.abs();
+    if value != 0.0 && value.is_finite() && !(1e-4..1e6).contains(&magnitude) {
+        format!("{value:.4e}")
+    } else {
+        format!("{value:.4}")
     }
 }
 
@@ -557,6 +569,17 @@ impl fmt::Display for Init {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn descriptions_show_huge_and_tiny_scales_with_an_exponent() {
+        let fans = Fans::dense(8, 8);
+        let huge = Init::Uniform { bound: 3e37 }.describe(Activation::Relu, fans);
+        assert!(huge.ends_with("bound=3.0000e37"), "{huge}");
+        let tiny = Init::Normal { std: 1e-50 }.describe(Activation::Relu, fans);
+        assert!(tiny.ends_with("std=1.0000e-50"), "{tiny}");
+        let usual = Init::he_normal().describe(Activation::Relu, Fans::dense(784, 256));
+        assert!(usual.ends_with("std=0.0505"), "{usual}");
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 5e-7
