@@ -177,6 +177,16 @@ fn a_layer_whose_written_width_is_wrong_is_not_also_told_a_std_from_it() {
 }
 
 #[test]
+fn an_activation_given_widths_is_told_to_be_a_dense_layer() {
+    let error = NetworkSpec::from_dsl("relu(784 -> 10), dense(10 -> 2, softmax)").unwrap_err();
+    assert_eq!(error.diagnostics.len(), 1, "{error}");
+    assert_eq!(
+        error.diagnostics[0].message,
+        "`relu` is an activation, which takes no widths; write `dense(IN -> OUT, relu)`"
+    );
+}
+
+#[test]
 fn lint_levels_written_in_the_text_are_kept_and_honoured() {
     let spec: NetworkSpec =
         "#![allow(signal_drift)]\n#[allow(init_mismatch)] dense(64 -> 64, relu, init = xavier_normal)"

@@ -164,7 +164,7 @@ fn optimizer_settings_out_of_range_are_refused_when_the_trainer_is_built() {
         error.starts_with("the optimizer's learning rate is 1e-45; it must be from 1e-12 to 1e19"),
         "{error}"
     );
-    // The edges train: PyTorch's defaults, and ε = 1 (Keras's advice for Inception).
+    // The ends of the range are taken, and ε = 1 (Keras's advice for Inception).
     for optimizer in [
         Optimizer::adam(1e-12),
         Optimizer::sgd(1e19),
@@ -259,8 +259,18 @@ fn a_step_that_would_not_be_finite_leaves_the_weights_and_the_optimizer_as_they_
     assert_eq!(reckless.network(), &before);
     let error = before.evaluate(inputs.view(), &labels).unwrap_err();
     assert!(
-        matches!(error, netinit::Error::NonFiniteLoss { first_row: 0 }),
+        matches!(
+            error,
+            netinit::Error::NonFiniteLoss {
+                first_row: 0,
+                last_row: 63
+            }
+        ),
         "{error:?}"
+    );
+    assert!(
+        error.to_string().starts_with("the loss of rows 0 to 63 is NaN"),
+        "{error}"
     );
     assert!(error.to_string().contains("past f32's largest value"), "{error}");
     // A NaN input is named as the cause instead.

@@ -160,8 +160,10 @@ pub enum Error {
     /// finite: the weights are finite, but what they compute passes f32's
     /// range (a learning rate far too large leaves such weights).
     NonFiniteLoss {
-        /// The first row of the 1,024 whose loss it is.
+        /// The first row of the chunk (of at most 1,024) whose loss it is.
         first_row: usize,
+        /// Its last row.
+        last_row: usize,
     },
 }
 
@@ -256,13 +258,12 @@ impl fmt::Display for Error {
                 "input row {row}, feature {column} is NaN or infinite; the network cannot learn from it (no step \
                  was taken)"
             ),
-            Error::NonFiniteLoss { first_row } => write!(
+            Error::NonFiniteLoss { first_row, last_row } => write!(
                 f,
-                "the loss of rows {first_row} to {} is NaN or infinite though the inputs are finite: the forward \
+                "the loss of rows {first_row} to {last_row} is NaN or infinite though the inputs are finite: the forward \
                  pass goes past f32's largest value (3.4e38), so the weights are too large for these inputs (a \
                  learning rate far too large leaves such weights); `Network::forward_all` shows the layer where \
-                 the values leave f32's range",
-                first_row + 1023
+                 the values leave f32's range"
             ),
             Error::NonFinite { what } => write!(
                 f,

@@ -16,9 +16,9 @@ pub fn render(diagnostic: &Diagnostic, path: &str, text: &str, styled: bool) -> 
     // around the span: annotate-snippets reads all of the source it is
     // given, so a file of ten thousand diagnostics would be read ten
     // thousand times.
-    let lines = lines_around(text, &span);
-    let window = char_boundary_at_or_before(text, span.start.saturating_sub(CONTEXT)).max(lines.start)
-        ..char_boundary_at_or_after(text, span.end.saturating_add(CONTEXT)).min(lines.end);
+    let reach = char_boundary_at_or_before(text, span.start.saturating_sub(CONTEXT))
+        ..char_boundary_at_or_after(text, span.end.saturating_add(CONTEXT));
+    let (window, whole_start) = lines_around(text, &span, &reach);
     let start = diagnostic.location.start;
     let snippet = Snippet::source(&text[window.clone()])
         .line_start(start.line)
@@ -41,7 +41,7 @@ pub fn render(diagnostic: &Diagnostic, path: &str, text: &str, styled: bool) -> 
     let rendered = renderer(styled).render(&report);
     // Where the line is cut, the snippet counts its columns from the cut:
     // the origin's column is put back to the one the library computed.
-    match window.start == lines.start {
+    match whole_start {
         true => rendered,
         false => {
             let path = normalize_untrusted_str(path);
@@ -60,13 +60,17 @@ pub fn render(diagnostic: &Diagnostic, path: &str, text: &str, styled: bool) -> 
 /// annotate-snippets trims to.
 const CONTEXT: usize = 512;
 
-/// The lines `span` is on, without the last one's line break.
-fn lines_around(text: &str, span: &Range<usize>) -> Range<usize> {
-    let start = text[..span.start].rfind('\n').map_or(0, |newline| newline + 1);
-    let end = text[span.end..]
+/// The part of the lines `span` is on that lies within `reach` (without
+/// the last line's break), and whether it starts where the first line
+/// does. Line breaks are looked for within `reach` only, so a diagnostic
+/// costs no more than its window, however long its line.
+fn lines_around(text: &str, span: &Range<usize>, reach: &Range<usize>) -> (Range<usize>, bool) {
+    let before = text[reach.start..span.start].rfind('\n');
+    let start = before.map_or(reach.start, |newline| reach.start + newline + 1);
+    let end = text[span.end..reach.end]
         .find('\n')
-        .map_or(text.len(), |newline| span.end + newline);
-    start..end
+        .map_or(reach.end, |newline| span.end + newline);
+    (start..end, before.is_some() || reach.start == 0)
 }
 
 /// Renders a message that points at no source, such as a file's closing

@@ -142,7 +142,11 @@ fn model_layer(layer: &ast::Layer, reports: &mut Reports, options_anywhere: &[&'
                 (Some(_), Some(guess)) => {
                     format!("`{name}` is an activation, which takes no widths; did you mean `{guess}`?")
                 }
-                _ => message,
+                (Some(_), None) => format!(
+                    "`{name}` is an activation, which takes no widths; write `{}(IN -> OUT, {name})`",
+                    keywords::DENSE
+                ),
+                (None, _) => message,
             };
             reader.reports.at(layer.kind.span, message, help);
             ModelLayer::unreadable(layer.kind.span)

@@ -275,13 +275,19 @@ mod tests {
     #[test]
     fn positions_count_lines_and_characters_from_one() {
         let text = "ab\nγδ x";
-        let found = positions(text, vec![7, 0, 3, 3, 11]);
+        let found = positions(text, vec![7, 0, 3, 3, 9, 11]);
         let at = |line, column| LineColumn { line, column };
         // γ and δ are two bytes each: byte 7 is the third character; the
-        // text's end (byte 10) and past it are after its last character.
+        // text's end (byte 9) and past it are after its last character.
         assert_eq!(
             found,
-            [(0, at(1, 1)), (3, at(2, 1)), (7, at(2, 3)), (11, at(2, 5))]
+            [
+                (0, at(1, 1)),
+                (3, at(2, 1)),
+                (7, at(2, 3)),
+                (9, at(2, 5)),
+                (11, at(2, 5))
+            ]
         );
     }
 

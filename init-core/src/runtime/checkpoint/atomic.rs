@@ -36,6 +36,8 @@ pub fn write_with(
 /// target; dropped uncommitted, it is removed. A sharded write stages its
 /// shards, so that the set it replaces loads until they are all written.
 pub(crate) struct Staged {
+    /// Open, so that its lock is held until it is committed or removed.
+    _file: File,
     temporary: Temporary,
     path: PathBuf,
     directory: PathBuf,
@@ -68,6 +70,7 @@ pub(crate) fn stage_with(
         .map_err(io_error(path, "write"))
         .and_then(|()| file.sync_all().map_err(io_error(path, "flush to disk")))?;
     Ok(Staged {
+        _file: file,
         temporary: guard,
         path: path.to_owned(),
         directory,
@@ -159,7 +162,9 @@ fn remove_stale(path: &Path, directory: &Path) {
             .metadata()
             .and_then(|metadata| metadata.modified())
             .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age >= STALE_AFTER));
-        let unheld = File::open(entry.path()).is_ok_and(|file| file.try_lock().is_ok());
+        // Only regular files: opening a FIFO of that name would block.
+        let regular = entry.file_type().is_ok_and(|kind| kind.is_file());
+        let unheld = regular && File::open(entry.path()).is_ok_and(|file| file.try_lock().is_ok());
         if stale && unheld {
             let _ = fs::remove_file(entry.path());
         }

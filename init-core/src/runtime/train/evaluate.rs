@@ -95,7 +95,10 @@ impl Network {
                         row: first_row + row,
                         column,
                     },
-                    None => Error::NonFiniteLoss { first_row },
+                    None => Error::NonFiniteLoss {
+                        first_row,
+                        last_row: first_row + labels.len().saturating_sub(1),
+                    },
                 });
             }
             loss += f64::from(value) * labels.len() as f64;

@@ -57,10 +57,10 @@ impl Optimizer {
 }
 
 /// The learning rates a trainer takes. An Adam step moves a weight by about
-/// the learning rate: below 1e-12 that changes no f32 weight of the sizes
-/// netinit derives (2e-5 and up, whose half-ulp is above 1e-12); above
-/// 1e19, one step leaves weights whose products over two layers pass f32's
-/// largest (3.4e38).
+/// the learning rate: below 1e-12 that changes no f32 weight of magnitude
+/// 3e-5 or more (half the spacing of f32 values there is above 1e-12);
+/// above 1e19, one step leaves weights
+/// whose products over two layers pass f32's largest (3.4e38).
 pub const LEARNING_RATES: core::ops::RangeInclusive<f32> = 1e-12..=1e19;
 
 /// The largest Adam ε, as a multiple of the learning rate: for gradients
@@ -81,8 +81,8 @@ impl Optimizer {
                     setting: "learning rate",
                     value,
                     expected: "from 1e-12 to 1e19: an Adam step moves a weight by about the learning rate, which \
-                               below 1e-12 changes no f32 weight of the sizes netinit derives (2e-5 and up), and \
-                               above 1e19 leaves weights whose products over two layers pass f32's largest",
+                               below 1e-12 changes no f32 weight of magnitude 3e-5 or more, and above 1e19 leaves \
+                               weights whose products over two layers pass f32's largest",
                 })
         };
         let fraction = |setting, value: f32| {
