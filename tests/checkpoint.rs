@@ -411,28 +411,8 @@ fn a_batch_normalization_keeps_its_running_statistics_as_pytorch_names_them() {
     assert_eq!(file.tensor("layers.1.running_var").unwrap().shape(), [2]);
     assert_eq!(&Network::load(&path).unwrap(), trainer.network());
     // A negative running variance (a file edited by hand) is refused.
-    let mut tensors: Vec<(String, Vec<u8>, Vec<usize>)> = file
-        .tensors()
-        .into_iter()
-        .map(|(name, view)| (name, view.data().to_vec(), view.shape().to_vec()))
-        .collect();
-    for (name, data, _) in &mut tensors {
-        if name == "layers.1.running_var" {
-            data[..4].copy_from_slice(&(-1.0_f32).to_le_bytes());
-        }
-    }
-    let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
-        .iter()
-        .map(|(name, data, shape)| {
-            let view =
-                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data).unwrap();
-            (name.clone(), view)
-        })
-        .collect();
-    let (_, metadata) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
     let edited = scratch("batch-norm-negative.safetensors");
-    let metadata = metadata.metadata().clone();
-    fs::write(&edited, safetensors::serialize(views, metadata).unwrap()).unwrap();
+    with_first_value(&bytes, "layers.1.running_var", -1.0, &edited);
     assert!(
         matches!(Network::load(&edited), Err(CheckpointError::Negative { name, .. }) if name == "layers.1.running_var")
     );
@@ -887,22 +867,35 @@ fn a_trainer_file_with_a_negative_second_moment_is_refused() {
     let mut trainer = Trainer::new(SMALL.init(1), Loss::CrossEntropy, Optimizer::adam(0.01)).unwrap();
     trainer.epoch(inputs.view(), &labels, 4, 0, |_| {}).unwrap();
     trainer.save(&path).unwrap();
-    let bytes = fs::read(&path).unwrap();
-    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
-    let metadata = header.metadata().clone();
-    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
     let name = "optimizer.layers.1.weight.second";
-    let tensors: Vec<(String, Vec<u8>, Vec<usize>)> = file
+    with_first_value(&fs::read(&path).unwrap(), name, -1.0, &path);
+    let error = Trainer::load(&path).map(|_| ()).unwrap_err();
+    assert!(
+        matches!(&error, CheckpointError::Negative { name: found, .. } if found == name),
+        "{error:?}"
+    );
+}
+
+/// The safetensors file in `bytes`, its metadata kept and tensor `name`'s
+/// first value set to `value`, written to `path`: a file edited by hand.
+fn with_first_value(bytes: &[u8], name: &str, value: f32, path: &std::path::Path) {
+    let (_, header) = safetensors::SafeTensors::read_metadata(bytes).unwrap();
+    let tensors: Vec<(String, Vec<u8>, Vec<usize>)> = safetensors::SafeTensors::deserialize(bytes)
+        .unwrap()
         .tensors()
         .into_iter()
         .map(|(tensor, view)| {
             let mut data = view.data().to_vec();
             if tensor == name {
-                data[..4].copy_from_slice(&(-1.0_f32).to_le_bytes());
+                data[..4].copy_from_slice(&value.to_le_bytes());
             }
             (tensor, data, view.shape().to_vec())
         })
         .collect();
+    assert!(
+        tensors.iter().any(|(tensor, ..)| tensor == name),
+        "no tensor {name}"
+    );
     let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
         .iter()
         .map(|(tensor, data, shape)| {
@@ -911,12 +904,11 @@ fn a_trainer_file_with_a_negative_second_moment_is_refused() {
             (tensor.clone(), view)
         })
         .collect();
-    fs::write(&path, safetensors::serialize(views, metadata).unwrap()).unwrap();
-    let error = Trainer::load(&path).map(|_| ()).unwrap_err();
-    assert!(
-        matches!(&error, CheckpointError::Negative { name: found, .. } if found == name),
-        "{error:?}"
-    );
+    fs::write(
+        path,
+        safetensors::serialize(views, header.metadata().clone()).unwrap(),
+    )
+    .unwrap();
 }
 
 /// The files in `directory`, sorted.

@@ -5,8 +5,9 @@
 
 use core::fmt;
 
-/// `value` as it reads back exactly: `0.01`, `1.5`, `1e-50`, `1e308`.
-pub fn written(value: f64) -> String {
+/// `value` as it reads back exactly: `0.01`, `1.5`, `1e-50`, `1e308` (an
+/// f32 too: `1e-45`).
+pub fn written<T: fmt::Display + fmt::LowerExp>(value: T) -> String {
     let plain = value.to_string();
     if plain.len() <= 16 {
         plain

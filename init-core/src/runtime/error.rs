@@ -5,6 +5,7 @@ use core::fmt;
 use crate::rules::activation::Activation;
 use crate::rules::error::SpecError;
 use crate::rules::init::Init;
+use crate::rules::number::written;
 use crate::rules::shape::Shape;
 use crate::runtime::train::loss::Loss;
 
@@ -231,15 +232,11 @@ impl fmt::Display for Error {
                 setting,
                 value,
                 expected,
-            } => {
-                // 1e-45 as itself, not as 45 decimals.
-                let magnitude = value.abs();
-                let shown = match magnitude != 0.0 && !(1e-4..1e6).contains(&magnitude) {
-                    true => format!("{value:e}"),
-                    false => value.to_string(),
-                };
-                write!(f, "the optimizer's {setting} is {shown}; it must be {expected}")
-            }
+            } => write!(
+                f,
+                "the optimizer's {setting} is {}; it must be {expected}",
+                written(*value)
+            ),
             Error::Allocation { what, bytes } => write!(
                 f,
                 "cannot allocate {bytes} bytes for {what}: the system has not that much memory to give"
