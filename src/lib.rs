@@ -156,10 +156,10 @@ pub use init_core::layers::*;
 // Network descriptions, their tensors, their checks and the DSL.
 pub use init_core::{
     dsl, validate, LayerPath, NetworkSpec, ParameterSpec, Part, Role, Shape, Stream, Summary, MAX_PARAMETERS,
-    MAX_PLANE, MAX_SIDE, MAX_VALUES, MIN_EPSILON,
+    MAX_PLANE, MAX_SIDE, MAX_VALUES, MAX_VOCABULARY, MIN_EPSILON,
 };
 // The mistakes that make a description unusable, by area.
-pub use init_core::{ChainError, Diagnosis, InitError, SizeError, SpecError, StructureError};
+pub use init_core::{ChainError, Diagnosis, InitError, SizeError, Sort, SpecError, StructureError};
 // The lints and the signal analysis behind them.
 pub use init_core::{signal, Finding, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 // Sampling, the network and training.

@@ -369,3 +369,70 @@ fn batch_normalization_refuses_what_has_no_variance_and_a_step_that_overflows_it
     );
     assert_eq!(trainer.network(), &network);
 }
+
+/// A small language model's batch: ids and, for each token, the next id.
+fn token_batch(rows: usize, tokens: usize, vocabulary: usize) -> (netinit::ndarray::Array2<f32>, Vec<usize>) {
+    let text: Vec<usize> = (0..rows * tokens + 1).map(|at| (at * 7 + at / 3) % vocabulary).collect();
+    let ids = netinit::ndarray::Array2::from_shape_fn((rows, tokens), |(row, token)| text[row * tokens + token] as f32);
+    let next = (0..rows * tokens).map(|at| text[at + 1]).collect();
+    (ids, next)
+}
+
+#[test]
+fn constant_tables_separate_at_the_first_step() {
+    // A constant token table and a constant position table (allowed):
+    // after one step the rows of distinct ids, and of distinct positions,
+    // differ, as the lint's message says.
+    let spec: NetworkSpec = "#![allow(constant_init)] input(tokens = 6), embedding(5 -> 8, init = constant(0.1)), \
+                             position_embedding(6 -> 8, init = zeros), \
+                             residual(layer_norm(8), attention(8, heads = 2, mask = causal)), dense(8 -> 5, softmax)"
+        .parse()
+        .unwrap();
+    let (ids, next) = token_batch(4, 6, 5);
+    let mut trainer = Trainer::new(spec.init(0), Loss::CrossEntropy, Optimizer::sgd(0.1)).unwrap();
+    let before = trainer.network().layers()[0].distinct_rows();
+    trainer.step(ids.view(), Targets::Classes(&next)).unwrap();
+    let layers = trainer.network().layers();
+    assert_eq!(before, 1);
+    assert_eq!(layers[0].tensor("weight").unwrap().values().nrows(), 5);
+    assert_eq!(layers[0].distinct_rows(), 5, "the token table's rows");
+    assert_eq!(layers[1].distinct_rows(), 6, "the position table's rows");
+}
+
+#[test]
+fn constant_attention_never_learns() {
+    // Attention whose projections start constant keeps every feature of
+    // each projection the same through training, and at zero nothing
+    // moves at all. (A forbidden spec: built without the lints.)
+    use netinit::{AttentionSpec, EmbeddingSpec, LayerSpec, Shape};
+    for init in [Init::Constant { value: 0.05 }, Init::zeros()] {
+        let spec = NetworkSpec::new(vec![
+            LayerSpec::input(Shape::Tokens(6)),
+            LayerSpec::embedding(EmbeddingSpec::new(5, 8)),
+            LayerSpec::attention(AttentionSpec::new(8, 2).causal().with_projections(init)),
+            LayerSpec::dense(8, 5, netinit::Activation::Softmax),
+        ])
+        .unwrap();
+        let (ids, next) = token_batch(4, 6, 5);
+        let mut trainer = Trainer::new(spec.init(0), Loss::CrossEntropy, Optimizer::adam(1e-2)).unwrap();
+        for _ in 0..100 {
+            trainer.step(ids.view(), Targets::Classes(&next)).unwrap();
+        }
+        let attention = &trainer.network().layers()[1];
+        // The features are the rows of q, k and v and the columns of o.
+        for name in ["q.weight", "k.weight", "v.weight", "o.weight"] {
+            let values = attention.tensor(name).unwrap().values();
+            let features = match name {
+                "o.weight" => values.t().to_owned(),
+                _ => values.to_owned(),
+            };
+            let first = features.row(0).to_owned();
+            for row in features.rows() {
+                assert_eq!(row, first, "{init:?}: the features of {name} came apart");
+            }
+            if init == Init::zeros() {
+                assert!(values.iter().all(|&value| value == 0.0), "{name} moved from zero");
+            }
+        }
+    }
+}

@@ -32,9 +32,9 @@ pub use layers::*;
 /// The name [`AffineSpec`] had while dense was the only kind with weights.
 #[deprecated(since = "0.2.0", note = "renamed `AffineSpec`: dense and conv2d share it")]
 pub type DenseSpec = AffineSpec;
-pub use rules::error::{ChainError, Diagnosis, InitError, SizeError, SpecError, StructureError};
+pub use rules::error::{ChainError, Diagnosis, InitError, SizeError, Sort, SpecError, StructureError};
 pub use rules::levels::{Level, Lint, LintLevels};
-pub use rules::limits::{MAX_PARAMETERS, MAX_PLANE, MAX_SIDE, MAX_VALUES, MIN_EPSILON};
+pub use rules::limits::{MAX_PARAMETERS, MAX_PLANE, MAX_SIDE, MAX_VALUES, MAX_VOCABULARY, MIN_EPSILON};
 pub use rules::lint::{Finding, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 pub use rules::network::NetworkSpec;
 pub use rules::parameter::{ParameterSpec, Role, Stream};

@@ -20,6 +20,18 @@ pub const FLATTEN: &str = "flatten";
 pub const LAYER_NORM: &str = "layer_norm";
 /// `batch_norm(C)`.
 pub const BATCH_NORM: &str = "batch_norm";
+/// `rms_norm(D)`.
+pub const RMS_NORM: &str = "rms_norm";
+/// `embedding(V -> D)`.
+pub const EMBEDDING: &str = "embedding";
+/// `position_embedding(T -> D)`.
+pub const POSITION_EMBEDDING: &str = "position_embedding";
+/// `patches(P)`.
+pub const PATCHES: &str = "patches";
+/// `attention(D, heads = H)`.
+pub const ATTENTION: &str = "attention";
+/// `mean_tokens`.
+pub const MEAN_TOKENS: &str = "mean_tokens";
 /// `residual(LAYER, …[, shortcut = LAYER | (LAYER, …)][, scale = none])`.
 pub const RESIDUAL: &str = "residual";
 /// `shortcut = LAYER` or `shortcut = (LAYER, …)` in a residual block.
@@ -62,6 +74,18 @@ pub const GAMMA: &str = "gamma";
 pub const BETA: &str = "beta";
 /// `epsilon = F`: what a normalization adds to the variance.
 pub const EPSILON: &str = "epsilon";
+/// `tokens = T`: the tokens of `input(tokens = T)`.
+pub const TOKENS: &str = "tokens";
+/// `features = D`: the features of each token of `input(tokens = T, features = D)`.
+pub const FEATURES: &str = "features";
+/// `heads = H`: attention's heads.
+pub const HEADS: &str = "heads";
+/// `mask = causal`: which tokens attention lets each token see.
+pub const MASK: &str = "mask";
+/// `mask = causal`: each token sees itself and the tokens before it.
+pub const CAUSAL: &str = "causal";
+/// The masks of `mask =`.
+pub const MASKS: &[&str] = &[CAUSAL, NONE];
 
 /// The identity activation.
 pub const IDENTITY: &str = "identity";
@@ -184,6 +208,14 @@ pub const LAYER_ALIASES: &[(&str, &str)] = &[
     ("batchnorm1d", BATCH_NORM),
     ("batchnorm2d", BATCH_NORM),
     ("adaptiveavgpool2d", GLOBAL_AVG_POOL2D),
+    ("rmsnorm", RMS_NORM),
+    ("layernorm", LAYER_NORM),
+    ("multiheadattention", ATTENTION),
+    ("selfattention", ATTENTION),
+    ("positionalembedding", POSITION_EMBEDDING),
+    ("posembedding", POSITION_EMBEDDING),
+    ("patchembedding", PATCHES),
+    ("meanpool", MEAN_TOKENS),
 ];
 
 /// `#[allow(…)]`.

@@ -32,3 +32,7 @@ pub const MAX_PARAMETERS: usize = isize::MAX as usize / 8;
 /// The smallest `ε` a normalization takes: an example whose features are
 /// all equal has its gradient multiplied by `1/√ε`, at most 10^6 from here.
 pub const MIN_EPSILON: f64 = 1e-12;
+
+/// The most token ids an embedding may have (2^24): ids travel through a
+/// batch as `f32` values, which hold every whole number up to here exactly.
+pub const MAX_VOCABULARY: usize = 1 << 24;

@@ -205,6 +205,11 @@ impl NetworkSpec {
         flow::input_shape(self.layers()).unwrap_or(Shape::Features(0))
     }
 
+    /// The shape the network gives: its last layer's.
+    pub fn output_shape(&self) -> Shape {
+        self.output_shapes().last().copied().unwrap_or(Shape::Features(0))
+    }
+
     /// The shape each layer gives, first to last (a checked network's
     /// shapes are all known).
     pub fn output_shapes(&self) -> Vec<Shape> {
@@ -220,12 +225,25 @@ impl NetworkSpec {
         self.input_shape().size().unwrap_or(0)
     }
 
-    /// The width of the output: the values the last layer gives per example.
+    /// The width of one row of the output: the values the last layer
+    /// gives per example, or per token for a sequence (see
+    /// [`NetworkSpec::rows_per_example`]).
     pub fn outputs(&self) -> usize {
-        self.output_shapes()
-            .last()
-            .and_then(|shape| shape.size())
-            .unwrap_or(0)
+        let last = self.output_shapes().last().copied();
+        match last {
+            Some(Shape::Sequence { features, .. }) => features,
+            other => other.and_then(|shape| shape.size()).unwrap_or(0),
+        }
+    }
+
+    /// The rows of the output one example gives: its tokens where the
+    /// last layer gives a sequence (a language model's head, one
+    /// distribution per token, each with its own target), else 1.
+    pub fn rows_per_example(&self) -> usize {
+        match self.output_shapes().last() {
+            Some(Shape::Sequence { tokens, .. }) => (*tokens).max(1),
+            _ => 1,
+        }
     }
 
     /// All trained parameters (buffers, such as a batch normalization's

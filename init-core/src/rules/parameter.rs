@@ -27,6 +27,11 @@ pub enum Role {
     /// One value per feature with no fans to scale by (a normalization's
     /// `γ` and `β`): a constant, or a distribution with its own scale.
     PerFeature,
+    /// A table of vectors looked up or added by position (an embedding's
+    /// rows, a position table): each row is a token's vector as the next
+    /// layers read it, so its scale is the signal's, not a fan's. A
+    /// constant table starts every token (or position) as the same vector.
+    Table,
     /// State the forward pass keeps in training and the optimizer does not
     /// touch (a batch normalization's running statistics).
     Buffer,
@@ -70,6 +75,7 @@ pub struct ParameterSpec {
     scale: f64,
     branch: bool,
     stream: Stream,
+    lane: u64,
     part: Part,
     nonnegative: bool,
 }
@@ -106,6 +112,7 @@ impl ParameterSpec {
             scale: 1.0,
             branch: false,
             stream: Stream::Weights,
+            lane: 0,
             part: Part::Weight,
             nonnegative: false,
         }
@@ -142,6 +149,14 @@ impl ParameterSpec {
     /// The same tensor drawn from `stream`, named in diagnostics as `part`.
     pub fn drawn_from(self, stream: Stream, part: Part) -> ParameterSpec {
         ParameterSpec { stream, part, ..self }
+    }
+
+    /// The same tensor drawn from its layer's streams of lane `lane`: a
+    /// layer of several weight matrices (attention's `q`, `k`, `v`, `o`)
+    /// draws each from a lane of its own, so that no two start equal.
+    /// Lane 0 is the layer's own streams.
+    pub fn in_lane(self, lane: u64) -> ParameterSpec {
+        ParameterSpec { lane, ..self }
     }
 
     /// The same tensor, whose values are never negative (a variance): a
@@ -249,6 +264,11 @@ impl ParameterSpec {
     /// The stream it draws from.
     pub fn stream(&self) -> Stream {
         self.stream
+    }
+
+    /// The lane of its layer's streams it draws from (see [`ParameterSpec::in_lane`]).
+    pub fn lane(&self) -> u64 {
+        self.lane
     }
 
     /// Where diagnostics about its init point.

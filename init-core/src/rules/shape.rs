@@ -1,12 +1,14 @@
 //! The shape of one example as it passes from layer to layer: a vector of
-//! features, or an image of channels, rows and columns.
+//! features, an image of channels, rows and columns, a sequence of tokens
+//! of features, or the token ids a sequence starts from.
 
 use core::fmt;
 
 /// The shape of one example between two layers. A batch is rows of
 /// [`Shape::size`] values; an image's values are stored channel by
 /// channel, each channel row by row (PyTorch's `(C, H, W)` order), which is
-/// also the order `flatten` gives them in.
+/// also the order `flatten` gives them in. A sequence's values are stored
+/// token by token, each token's features together (PyTorch's `(T, D)`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
     /// A vector of this many features.
@@ -20,6 +22,15 @@ pub enum Shape {
         /// The columns of each plane.
         width: usize,
     },
+    /// A sequence of `tokens` tokens of `features` features each.
+    Sequence {
+        /// The number of tokens.
+        tokens: usize,
+        /// The features of each token.
+        features: usize,
+    },
+    /// `tokens` token ids, whole numbers below an embedding's vocabulary.
+    Tokens(usize),
 }
 
 impl Shape {
@@ -32,10 +43,16 @@ impl Shape {
         }
     }
 
+    /// A sequence of `tokens` tokens of `features` features.
+    pub const fn sequence(tokens: usize, features: usize) -> Shape {
+        Shape::Sequence { tokens, features }
+    }
+
     /// How many values one example has, `None` if that overflows `usize`.
     pub const fn size(&self) -> Option<usize> {
         match *self {
-            Shape::Features(features) => Some(features),
+            Shape::Features(features) | Shape::Tokens(features) => Some(features),
+            Shape::Sequence { tokens, features } => tokens.checked_mul(features),
             Shape::Image {
                 channels,
                 height,
@@ -51,22 +68,53 @@ impl Shape {
     pub const fn plane(&self) -> Option<[usize; 2]> {
         match *self {
             Shape::Image { height, width, .. } => Some([height, width]),
-            Shape::Features(_) => None,
+            Shape::Features(_) | Shape::Sequence { .. } | Shape::Tokens(_) => None,
         }
     }
 
-    /// An image's channels; features count as one channel of that many values.
+    /// An image's channels; features count as one channel of that many
+    /// values, a sequence's features as its channels (the values a
+    /// normalization or a dense layer sees at each token).
     pub const fn channels(&self) -> usize {
         match *self {
             Shape::Image { channels, .. } => channels,
-            Shape::Features(_) => 1,
+            Shape::Sequence { features, .. } => features,
+            Shape::Features(_) | Shape::Tokens(_) => 1,
+        }
+    }
+
+    /// A sequence's tokens (token ids count too); `None` otherwise.
+    pub const fn tokens(&self) -> Option<usize> {
+        match *self {
+            Shape::Sequence { tokens, .. } | Shape::Tokens(tokens) => Some(tokens),
+            Shape::Features(_) | Shape::Image { .. } => None,
+        }
+    }
+
+    /// The features a layer acting on each token (or on the whole example)
+    /// sees: a sequence's features, or the features; `None` for an image
+    /// or token ids.
+    pub const fn features_per_token(&self) -> Option<usize> {
+        match *self {
+            Shape::Features(features) | Shape::Sequence { features, .. } => Some(features),
+            Shape::Image { .. } | Shape::Tokens(_) => None,
+        }
+    }
+
+    /// The same shape with `features` at each token (a sequence), or as
+    /// the features.
+    pub const fn with_features(&self, features: usize) -> Shape {
+        match *self {
+            Shape::Sequence { tokens, .. } => Shape::Sequence { tokens, features },
+            _ => Shape::Features(features),
         }
     }
 
     /// Whether any dimension is 0.
     pub const fn is_empty(&self) -> bool {
         match *self {
-            Shape::Features(features) => features == 0,
+            Shape::Features(features) | Shape::Tokens(features) => features == 0,
+            Shape::Sequence { tokens, features } => tokens == 0 || features == 0,
             Shape::Image {
                 channels,
                 height,
@@ -77,10 +125,13 @@ impl Shape {
 }
 
 impl fmt::Display for Shape {
-    /// `784`, or `32 × 28 × 28` for channels × height × width.
+    /// `784`, `32 × 28 × 28` for channels × height × width, `64 tokens ×
+    /// 128` for a sequence, `64 token ids`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Shape::Features(features) => write!(f, "{features}"),
+            Shape::Sequence { tokens, features } => write!(f, "{tokens} tokens × {features}"),
+            Shape::Tokens(tokens) => write!(f, "{tokens} token ids"),
             Shape::Image {
                 channels,
                 height,
@@ -101,5 +152,10 @@ mod tests {
         assert_eq!(Shape::image(usize::MAX, 2, 1).size(), None);
         assert_eq!(Shape::image(64, 7, 7).to_string(), "64 × 7 × 7");
         assert!(Shape::image(1, 0, 3).is_empty());
+        assert_eq!(Shape::sequence(16, 64).size(), Some(1024));
+        assert_eq!(Shape::sequence(usize::MAX, 2).size(), None);
+        assert_eq!(Shape::sequence(16, 64).to_string(), "16 tokens × 64");
+        assert_eq!(Shape::Tokens(64).to_string(), "64 token ids");
+        assert_eq!(Shape::sequence(16, 64).with_features(10), Shape::sequence(16, 10));
     }
 }

@@ -36,7 +36,8 @@ pub fn pair([height, width]: [usize; 2]) -> TokenStream {
     quote!([#height, #width])
 }
 
-/// `Shape::Features(784usize)` or `Shape::image(1usize, 28usize, 28usize)`.
+/// `Shape::Features(784usize)`, `Shape::image(1usize, 28usize, 28usize)`,
+/// `Shape::sequence(…)` or `Shape::Tokens(64usize)`.
 pub fn shape(shape: Shape) -> TokenStream {
     let private = private();
     match shape {
@@ -51,6 +52,14 @@ pub fn shape(shape: Shape) -> TokenStream {
         } => {
             let [channels, height, width] = [channels, height, width].map(size);
             quote!(#private::Shape::image(#channels, #height, #width))
+        }
+        Shape::Sequence { tokens, features } => {
+            let [tokens, features] = [tokens, features].map(size);
+            quote!(#private::Shape::sequence(#tokens, #features))
+        }
+        Shape::Tokens(tokens) => {
+            let tokens = size(tokens);
+            quote!(#private::Shape::Tokens(#tokens))
         }
     }
 }

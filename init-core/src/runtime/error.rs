@@ -139,6 +139,18 @@ pub enum Error {
         /// The feature.
         column: usize,
     },
+    /// A token id that is not a whole number below the embedding's
+    /// vocabulary.
+    TokenId {
+        /// The row (example) of the batch.
+        row: usize,
+        /// The token's position in the row.
+        position: usize,
+        /// The value found.
+        found: f32,
+        /// The embedding's vocabulary: ids are `0..vocabulary`.
+        vocabulary: usize,
+    },
     /// A layer put in another's place through
     /// [`Network::layers_mut`](crate::Network::layers_mut) that is not what
     /// the network's description has there (another kind, shape or
@@ -254,6 +266,16 @@ impl fmt::Display for Error {
                 f,
                 "input row {row}, feature {column} is NaN or infinite; the network cannot learn from it (no step \
                  was taken)"
+            ),
+            Error::TokenId {
+                row,
+                position,
+                found,
+                vocabulary,
+            } => write!(
+                f,
+                "row {row}, token {position} is {found}, which is not a token id: the embedding takes whole numbers \
+                 0..{vocabulary}"
             ),
             Error::NonFiniteLoss { first_row, last_row } => write!(
                 f,

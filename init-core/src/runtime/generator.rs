@@ -57,6 +57,7 @@ pub struct LayerStreams {
 impl LayerStreams {
     const BIAS: u64 = u64::MAX;
     const MATRIX: u64 = u64::MAX - 1;
+    const LANES: u64 = 1 << 62;
 
     /// The streams of the layer at `path` under `origin`'s seed, sampling in
     /// its format. A top-level layer's
@@ -75,6 +76,24 @@ impl LayerStreams {
         LayerStreams {
             key,
             format: origin.format,
+        }
+    }
+
+    /// The streams of lane `lane` of the same layer (see
+    /// [`ParameterSpec::in_lane`](crate::ParameterSpec::in_lane)): lane 0
+    /// is these; another lane's key is drawn from this key's generator on
+    /// stream `2^62 + lane`, far from any row's.
+    pub fn lane(&self, lane: u64) -> LayerStreams {
+        if lane == 0 {
+            return self.clone();
+        }
+        let mut parent = ChaCha8Rng::from_seed(self.key);
+        parent.set_stream(Self::LANES + lane);
+        let mut key = [0u8; 32];
+        parent.fill_bytes(&mut key);
+        LayerStreams {
+            key,
+            format: self.format,
         }
     }
 
@@ -157,6 +176,15 @@ mod tests {
             &LayerPath::top(0).child(0),
         );
         assert_ne!(first.row(0).next_u64(), nested.row(0).next_u64());
+    }
+
+    #[test]
+    fn lanes_have_their_own_streams() {
+        let layer = LayerStreams::new(Origin::new(1, SamplerFormat::Counter), &LayerPath::top(0));
+        assert_eq!(layer.lane(0).key, layer.key);
+        assert_ne!(layer.lane(1).key, layer.key);
+        assert_ne!(layer.lane(1).key, layer.lane(2).key);
+        assert_eq!(layer.lane(3).key, layer.clone().lane(3).key);
     }
 
     #[test]

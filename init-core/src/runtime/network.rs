@@ -8,8 +8,10 @@ use ndarray::{Array2, ArrayView2, Axis};
 use crate::rules::blocks;
 use crate::rules::layer::{LayerSpec, Marker, Node};
 use crate::rules::network::NetworkSpec;
+use crate::rules::shape::Shape;
 use crate::runtime::error::Error;
 use crate::runtime::format::Origin;
+use crate::runtime::layers::rows::{into_token_rows, token_rows};
 use crate::runtime::layers::{compute, described, Compute, Computed, Io, Layer};
 use crate::runtime::mode::Mode;
 use crate::runtime::scratch;
@@ -104,13 +106,18 @@ pub(crate) struct Cache {
 
 impl Cache {
     /// The last layer's pre-activations (the logits; its outputs for a
-    /// layer without parameters) and outputs.
-    pub(crate) fn top(&self) -> (&Array2<f32>, &Array2<f32>) {
+    /// layer without parameters) and outputs, one row per prediction: one
+    /// per token where the network gives a sequence of `output`.
+    pub(crate) fn top(&self, output: Shape) -> (ArrayView2<'_, f32>, ArrayView2<'_, f32>) {
         let last = self
             .stages
             .last()
             .expect("a checked network has at least one layer");
-        (last.pre.as_ref().unwrap_or(&last.out), &last.out)
+        let logits = last.pre.as_ref().unwrap_or(&last.out);
+        (
+            token_rows(logits.view(), output),
+            token_rows(last.out.view(), output),
+        )
     }
 }
 
@@ -213,7 +220,11 @@ impl Network {
 
     /// The output for a batch of `n` rows of `inputs()` features: `(n, outputs())`.
     /// An image is a row of its `C × H × W` values in that order (see
-    /// [`Network::forward_images`] for a 4-D batch).
+    /// [`Network::forward_images`] for a 4-D batch); a sequence, of its
+    /// `T × D` values token by token; token ids, of its `T` ids (see
+    /// [`Network::forward_tokens`]). A network that gives a sequence (a
+    /// language model's head) gives one row per token, `(n·T, outputs())`,
+    /// the rows of an example together.
     ///
     /// ```
     /// use netinit::{Activation, Error, LayerSpec, NetworkSpec};
@@ -260,7 +271,37 @@ impl Network {
                 scratch::recycle(previous);
             }
         }
-        Ok(activations.expect("a checked network has at least one layer"))
+        let out = activations.expect("a checked network has at least one layer");
+        Ok(into_token_rows(out, self.output_shape()))
+    }
+
+    /// The output for a batch of token ids, `(n, T)`, each row an example's
+    /// `T` ids: [`Network::forward`] on the ids as values. An id at or past
+    /// the embedding's vocabulary is an [`Error::TokenId`] naming its row
+    /// and position; a row of another length, an [`Error::InputWidth`].
+    ///
+    /// ```
+    /// use netinit::ndarray::array;
+    /// const LM: netinit::NetworkSpec = netinit::network![
+    ///     input(tokens = 4),
+    ///     embedding(10 -> 8),
+    ///     attention(8, heads = 2, mask = causal),
+    ///     dense(8 -> 10, softmax),
+    /// ];
+    /// let network = LM.init(0);
+    /// let ids = array![[1_u32, 2, 3, 4], [9, 0, 0, 1]];
+    /// // One distribution per token: (2 examples × 4 tokens, 10).
+    /// assert_eq!(network.forward_tokens(ids.view())?.dim(), (8, 10));
+    /// assert!(network.forward_tokens(array![[1_u32, 2, 3, 10]].view()).is_err());
+    /// # Ok::<(), netinit::Error>(())
+    /// ```
+    pub fn forward_tokens(&self, ids: ArrayView2<u32>) -> Result<Array2<f32>, Error> {
+        self.forward(ids_as_values(ids).view())
+    }
+
+    /// The shape the network gives.
+    pub(crate) fn output_shape(&self) -> Shape {
+        self.spec.output_shape()
     }
 
     /// The output for a batch of images `(n, c, h, w)`, as PyTorch takes
@@ -394,7 +435,7 @@ impl Network {
     /// batch normalization in training needs two values per channel).
     fn check_batch(&self, input: ArrayView2<f32>, mode: Mode) -> Result<(), Error> {
         for (kind, io) in self.stages.iter().filter_map(Stage::kind) {
-            kind.check_batch(input.nrows(), io, mode)?;
+            kind.check_batch(input, io, mode)?;
         }
         Ok(())
     }
@@ -410,6 +451,13 @@ impl Network {
         }
         Ok(())
     }
+}
+
+/// Token ids as the values a batch holds: exact below 2^24, and an id at
+/// or past it is past any vocabulary netinit takes, which the embedding
+/// reports (2^24 itself, the value every larger id rounds to or past).
+pub(crate) fn ids_as_values(ids: ArrayView2<u32>) -> Array2<f32> {
+    ids.mapv(|id| id.min(1 << 24) as f32)
 }
 
 /// A residual block's shortcut (the block's input `other` again) or end

@@ -37,6 +37,7 @@ pub(crate) fn sample_block(
 ) -> Result<Array2<f32>, Error> {
     let (count, block_width) = (rows.len(), columns.len());
     let mut values = zeroed::<f32>(count * block_width, "a layer's tensor")?;
+    let streams = &streams.lane(parameter.lane());
     match (parameter.draw(), parameter.stream()) {
         (Draw::Constant { value }, _) => values.fill(value as f32),
         (draw, Stream::Weights) => weights(parameter, draw, streams, &rows, &columns, &mut values)?,

@@ -96,6 +96,12 @@ pub enum Body {
         activation: Call,
         options: Vec<LayerOption>,
     },
+    /// `IN -> OUT, OPTION…` without an activation: `embedding(V -> D)`.
+    Map {
+        inputs: Width,
+        outputs: Width,
+        options: Vec<LayerOption>,
+    },
     /// `N, …, OPTION…`: `input(C, H, W)`, `max_pool2d(K, stride = S)`.
     Sizes {
         sizes: Vec<Width>,

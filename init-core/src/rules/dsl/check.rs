@@ -35,12 +35,18 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<Checked> {
         // quote are not the ones the fixed layer will have.
         let about_numbers = matches!(
             error,
-            SpecError::Size(SizeError::ZeroWidth { .. } | SizeError::TooManyParameters { .. })
-                | SpecError::Chain(
-                    ChainError::ShapeMismatch { .. }
-                        | ChainError::FeatureMismatch { .. }
-                        | ChainError::ChannelMismatch { .. }
-                )
+            SpecError::Size(
+                SizeError::ZeroWidth { .. }
+                    | SizeError::TooManyParameters { .. }
+                    | SizeError::HeadsDivide { .. }
+                    | SizeError::VocabularyTooLarge { .. }
+            ) | SpecError::Chain(
+                ChainError::ShapeMismatch { .. }
+                    | ChainError::FeatureMismatch { .. }
+                    | ChainError::ChannelMismatch { .. }
+                    | ChainError::TokenWidth { .. }
+                    | ChainError::TokenCount { .. }
+            )
                 | SpecError::Init(
                     InitError::InvalidScale { .. }
                         | InitError::ScaleOverflow { .. }
@@ -135,7 +141,11 @@ fn is_echo_of_a_reported_mistake(model: &Model, error: &SpecError) -> bool {
             | ChainError::NeedsFlatten { layer, .. }
             | ChainError::NeedsImage { layer, .. }
             | ChainError::NormWidth { layer, .. }
-            | ChainError::NormOnImage { layer, .. },
+            | ChainError::NormOnImage { layer, .. }
+            | ChainError::WrongSort { layer, .. }
+            | ChainError::TokenWidth { layer, .. }
+            | ChainError::TokenCount { layer, .. }
+            | ChainError::PatchSize { layer, .. },
         ) => {
             // Back to the last layer whose own sizes fix the shape it gives
             // (`input`, a dense layer, a layer normalization): a layer not

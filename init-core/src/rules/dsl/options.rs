@@ -45,6 +45,10 @@ pub enum Expect {
     Pair,
     /// A pair of sizes or `same` (`padding = same`).
     PairOrSame,
+    /// A whole number, at least 1 (`heads = 4`, `tokens = 64`).
+    Size,
+    /// One of these words (`mask = causal`).
+    Word(&'static [&'static str]),
 }
 
 /// `dist`, `mode` and `gain`: what adjusts a variance-scaling init, on a
@@ -81,6 +85,10 @@ pub enum Value {
     Pair([usize; 2], Span),
     /// `same`, at the word.
     Same(Span),
+    /// A whole number, at the value.
+    Size(usize, Span),
+    /// One of the words the option takes, at the word.
+    Word(&'static str, Span),
 }
 
 /// What the options of one layer said.
@@ -163,6 +171,22 @@ impl Options {
     pub fn number(&self, key: &str) -> Option<Number> {
         match self.get(key)? {
             Value::Number(number) => Some(number),
+            _ => None,
+        }
+    }
+
+    /// The whole number given for `key`, and where.
+    pub fn size(&self, key: &str) -> Option<(usize, Span)> {
+        match self.get(key)? {
+            Value::Size(size, span) => Some((size, span)),
+            _ => None,
+        }
+    }
+
+    /// The word given for `key`, and where.
+    pub fn word(&self, key: &str) -> Option<(&'static str, Span)> {
+        match self.get(key)? {
+            Value::Word(word, span) => Some((word, span)),
             _ => None,
         }
     }
@@ -277,6 +301,10 @@ impl Options {
         ok.then_some((adjusted, gain_span))
     }
 }
+
+/// The largest whole number an option of sizes takes: below 2^53, where
+/// every whole `f64` is exact (a size that large is refused later anyway).
+const MAX_SIZE: f64 = 9_007_199_254_740_991.0;
 
 /// One option's value as `spec` expects it; `None` when it is not (reported).
 fn read(spec: &OptionSpec, key_span: Span, value: &OptionValue, reports: &mut Reports) -> Option<Value> {
@@ -397,6 +425,43 @@ fn read(spec: &OptionSpec, key_span: Span, value: &OptionValue, reports: &mut Re
         }
         (Expect::Pair | Expect::PairOrSame, value) => {
             pair(key, value, reports).map(|pair| Value::Pair(pair, value.span()))
+        }
+        (Expect::Size, OptionValue::Number(number))
+            if number.value.fract() == 0.0 && (0.0..=MAX_SIZE).contains(&number.value) =>
+        {
+            // Whole and below 2^53: the cast is exact.
+            Some(Value::Size(number.value as usize, number.span))
+        }
+        (Expect::Size, value) => {
+            reports.at(
+                value.span(),
+                format!("`{key}` takes a whole number"),
+                format!("write e.g. `{key} = 4`"),
+            );
+            None
+        }
+        (Expect::Word(words), OptionValue::Call(call)) if call.parens.is_none() => {
+            match words.iter().find(|&&word| word == call.name.text) {
+                Some(word) => Some(Value::Word(word, call.name.span)),
+                None => {
+                    unknown_name(
+                        reports,
+                        &format!("`{key}` value"),
+                        &call.name.text,
+                        call.name.span,
+                        words,
+                    );
+                    None
+                }
+            }
+        }
+        (Expect::Word(words), value) => {
+            reports.at(
+                value.span(),
+                format!("`{key}` takes {}", suggest::alternatives(words)),
+                format!("write e.g. `{key} = {}`", words[0]),
+            );
+            None
         }
     }
 }

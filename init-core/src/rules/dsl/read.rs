@@ -209,6 +209,12 @@ fn read_layer(input: ParseStream, reports: &mut Reports, layers: &mut Vec<LayerS
                 content.parse::<TokenStream>()?;
             }
             Ok(Body::Bare)
+        } else if form == Some(Form::Map) {
+            read_map_body(&content, &name, reports).map(|(inputs, outputs, options)| Body::Map {
+                inputs,
+                outputs,
+                options,
+            })
         } else if form == Some(Form::Sizes) {
             read_sizes_body(&content, &name, reports).map(|(sizes, options)| Body::Sizes {
                 sizes,
@@ -349,6 +355,12 @@ fn read_sizes_body(
     if input.is_empty() {
         return Err(input.error(format!("`{name}` needs its sizes, as in {}", example(name))));
     }
+    // Options alone: `input(tokens = 64)`.
+    if input.peek(Ident) && input.peek2(Token![=]) {
+        let mut options = vec![read_option(input)?];
+        options.extend(read_options(input)?);
+        return Ok((sizes, options));
+    }
     loop {
         sizes.push(read_size(input, reports)?);
         if input.is_empty() {
@@ -392,6 +404,27 @@ fn read_layer_body(input: ParseStream, reports: &mut Reports) -> syn::Result<Lay
     Ok((inputs, outputs, activation, options))
 }
 
+/// `IN -> OUT [, key = value]* [,]`: an embedding's sizes and options.
+fn read_map_body(
+    input: ParseStream,
+    name: &str,
+    reports: &mut Reports,
+) -> syn::Result<(Width, Width, Vec<LayerOption>)> {
+    if input.is_empty() {
+        return Err(input.error(format!("`{name}` needs its sizes, as in {}", example(name))));
+    }
+    let inputs = read_size(input, reports)?;
+    if !input.peek(Token![->]) {
+        return Err(input.error(format!(
+            "expected `->` between the two sizes, as in {}",
+            example(name)
+        )));
+    }
+    input.parse::<Token![->]>()?;
+    let outputs = read_size(input, reports)?;
+    Ok((inputs, outputs, read_options(input)?))
+}
+
 /// `[, key = value]* [,]` up to the end of `input`.
 fn read_options(input: ParseStream) -> syn::Result<Vec<LayerOption>> {
     let mut options = Vec::new();
@@ -403,22 +436,27 @@ fn read_options(input: ParseStream) -> syn::Result<Vec<LayerOption>> {
         if input.is_empty() {
             break;
         }
-        let key: Ident = input.parse().map_err(|error| {
-            syn::Error::new(
-                error.span(),
-                "expected an option, such as `init = he_uniform` or `gain = 1.0`",
-            )
-        })?;
-        if !input.peek(Token![=]) {
-            return Err(input.error(format!("expected `=` after `{key}`, as in `{key} = …`")));
-        }
-        input.parse::<Token![=]>()?;
-        options.push(LayerOption {
-            key: Name::from_ident(&key),
-            value: read_option_value(input)?,
-        });
+        options.push(read_option(input)?);
     }
     Ok(options)
+}
+
+/// `key = value`.
+fn read_option(input: ParseStream) -> syn::Result<LayerOption> {
+    let key: Ident = input.parse().map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            "expected an option, such as `init = he_uniform` or `gain = 1.0`",
+        )
+    })?;
+    if !input.peek(Token![=]) {
+        return Err(input.error(format!("expected `=` after `{key}`, as in `{key} = …`")));
+    }
+    input.parse::<Token![=]>()?;
+    Ok(LayerOption {
+        key: Name::from_ident(&key),
+        value: read_option_value(input)?,
+    })
 }
 
 /// A call (`he_uniform`, `normal(std = 0.1)`, `fan_out`), a number, or

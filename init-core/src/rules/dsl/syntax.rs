@@ -37,6 +37,8 @@ pub enum Form {
     Widths,
     /// `N, …, OPTION…`: `input(C, H, W)`, `max_pool2d(K, stride = S)`, `layer_norm(N)`.
     Sizes,
+    /// `IN -> OUT, OPTION…` without an activation: `embedding(V -> D)`.
+    Map,
     /// No parentheses: `flatten`.
     Bare,
     /// A call, `relu` or `leaky_relu(0.1)`: an activation layer.
@@ -77,6 +79,18 @@ impl<K> Modelled<K> {
             complete: true,
             inputs_known: true,
             outputs_known: true,
+        }
+    }
+
+    /// A kind read with a mistake (reported): a stand-in whose sizes are
+    /// not known, placed at `spans`.
+    pub fn unknown(kind: K, spans: LayerSpans) -> Modelled<K> {
+        Modelled {
+            kind,
+            spans,
+            complete: false,
+            inputs_known: false,
+            outputs_known: false,
         }
     }
 

@@ -93,10 +93,12 @@ pub enum ChainError {
         /// The kind of the layer before.
         previous: &'static str,
     },
-    /// `layer_norm` on an image.
+    /// `layer_norm` or `rms_norm` on an image.
     NormOnImage {
         /// The layer (0-based).
         layer: usize,
+        /// `layer_norm` or `rms_norm`.
+        kind: &'static str,
         /// The image the layer before gives.
         given: Shape,
         /// The kind of the layer before.
@@ -119,6 +121,54 @@ pub enum ChainError {
     SoftmaxOnImage {
         /// The layer (0-based).
         layer: usize,
+    },
+    /// A layer given another sort of shape than the one it takes: a
+    /// sequence to a convolution, features or an image to attention, token
+    /// ids to anything but an embedding.
+    WrongSort {
+        /// The layer (0-based).
+        layer: usize,
+        /// Its kind.
+        kind: &'static str,
+        /// What it takes.
+        takes: Sort,
+        /// What the layer before gives.
+        given: Shape,
+        /// The kind of the layer before.
+        previous: &'static str,
+    },
+    /// A layer whose features per token (`attention(D)`,
+    /// `position_embedding(T -> D)`) differ from the sequence's.
+    TokenWidth {
+        /// The layer (0-based).
+        layer: usize,
+        /// Its kind.
+        kind: &'static str,
+        /// The features per token of the sequence before it.
+        given: usize,
+        /// The layer's own.
+        found: usize,
+        /// The kind of the layer before.
+        previous: &'static str,
+    },
+    /// `position_embedding(T -> D)` whose positions differ from the
+    /// sequence's tokens.
+    TokenCount {
+        /// The layer (0-based).
+        layer: usize,
+        /// The tokens of the sequence before it.
+        given: usize,
+        /// The positions of its table.
+        found: usize,
+    },
+    /// `patches(P)` whose patch does not divide the image's height or width.
+    PatchSize {
+        /// The layer (0-based).
+        layer: usize,
+        /// The patch's side.
+        patch: usize,
+        /// The image's `[height, width]`.
+        plane: [usize; 2],
     },
     /// An activation layer right after a weighted layer whose activation
     /// is `identity` (or with only `flatten` between): that layer's
@@ -147,6 +197,10 @@ impl ChainError {
             | ChainError::NormOnImage { layer, .. }
             | ChainError::ResidualShape { layer, .. }
             | ChainError::SoftmaxOnImage { layer }
+            | ChainError::WrongSort { layer, .. }
+            | ChainError::TokenWidth { layer, .. }
+            | ChainError::TokenCount { layer, .. }
+            | ChainError::PatchSize { layer, .. }
             | ChainError::UnfusedActivation { layer, .. } => layer,
         }
     }
@@ -177,6 +231,10 @@ impl ChainError {
                     Shape::Features(features) => format!(
                         "dense takes {found} inputs, but `{previous}` before it gives {}",
                         counted(features, "feature")
+                    ),
+                    other => format!(
+                        "dense takes {found} inputs, but `{previous}` before it gives {}",
+                        described(other)
                     ),
                 },
                 format!("write `{} -> …` here", size(given)),
@@ -261,11 +319,11 @@ impl ChainError {
                 format!("{kind} normalises {found} {unit}, but `{previous}` before it gives {given}"),
                 format!("write `{kind}({given})`"),
             ),
-            ChainError::NormOnImage { given, previous, .. } => Diagnosis::new(
+            ChainError::NormOnImage {
+                kind, given, previous, ..
+            } => Diagnosis::new(
                 Part::Layer,
-                format!(
-                    "layer_norm normalises a vector of features, but `{previous}` before it gives an image, {given}"
-                ),
+                format!("{kind} normalises a vector of features, but `{previous}` before it gives an image, {given}"),
                 format!("add `flatten` before it: it gives {} features", given.size().unwrap_or(0)),
             ),
             ChainError::ResidualShape {
@@ -303,6 +361,72 @@ impl ChainError {
                  has no per-position softmax",
                 "use softmax after `flatten` or `global_avg_pool2d`, and another activation here",
             ),
+            ChainError::WrongSort {
+                kind,
+                takes,
+                given,
+                previous,
+                ..
+            } => Diagnosis::new(
+                Part::Layer,
+                format!(
+                    "{kind} takes {}, but `{previous}` before it gives {}{}",
+                    takes.described(),
+                    if matches!(given, Shape::Image { .. }) { "an image, " } else { "" },
+                    described(given)
+                ),
+                takes.help(kind, given, previous),
+            ),
+            ChainError::TokenWidth {
+                kind,
+                given,
+                found,
+                previous,
+                ..
+            } => Diagnosis::new(
+                Part::Inputs,
+                format!(
+                    "{kind} takes tokens of {}, but `{previous}` before it gives tokens of {given}",
+                    counted(found, "feature")
+                ),
+                match kind {
+                    keywords::POSITION_EMBEDDING => format!("write `{kind}(… -> {given})`"),
+                    keywords::DENSE => format!("write `{kind}({given} -> …)`"),
+                    _ => format!("write `{kind}({given}, …)`"),
+                },
+            ),
+            ChainError::TokenCount { given, found, .. } => Diagnosis::new(
+                Part::Inputs,
+                format!(
+                    "position_embedding has a table of {}, but the sequence before it has {}",
+                    counted(found, "position"),
+                    counted(given, "token")
+                ),
+                format!("write `position_embedding({given} -> …)`: one position per token"),
+            ),
+            ChainError::PatchSize { patch, plane, .. } => {
+                let [height, width] = plane;
+                let (side, length) = if height % patch.max(1) != 0 {
+                    ("height", height)
+                } else {
+                    ("width", width)
+                };
+                let divisor = (2..=patch.max(2))
+                    .rev()
+                    .find(|&d| height % d == 0 && width % d == 0)
+                    .unwrap_or(1);
+                Diagnosis::new(
+                    Part::Inputs,
+                    format!(
+                        "patches of {patch} × {patch} do not tile the image's {side} of {length}: {length} = {} × {patch} + {}",
+                        length / patch.max(1),
+                        length % patch.max(1)
+                    ),
+                    format!(
+                        "use a patch side that divides both {height} and {width}, such as {divisor}, or crop the image"
+                    ),
+                )
+            }
             ChainError::UnfusedActivation {
                 activation,
                 previous,
@@ -316,6 +440,64 @@ impl ChainError {
                 ),
                 format!("write `{activation}` in place of `identity` in the `{previous}` layer, and remove this layer"),
             ),
+        }
+    }
+}
+
+/// The sort of shape a layer takes, for [`ChainError::WrongSort`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sort {
+    /// A `(C, H, W)` image: a convolution, a pooling, `patches`.
+    Image,
+    /// A sequence `(T, D)`: attention, `position_embedding`, `mean_tokens`.
+    Sequence,
+    /// Token ids: an embedding.
+    TokenIds,
+    /// Features, or a sequence of tokens' features: a dense layer, a normalization.
+    Vectors,
+    /// Features, or a `(C, H, W)` image: a batch normalization.
+    Batch,
+}
+
+impl Sort {
+    /// What the message says the layer takes.
+    fn described(self) -> &'static str {
+        match self {
+            Sort::Image => "a (C, H, W) image",
+            Sort::Sequence => "a sequence of tokens, (T, D)",
+            Sort::TokenIds => "token ids",
+            Sort::Vectors => "features, or a sequence of tokens' features",
+            Sort::Batch => "features, or a (C, H, W) image",
+        }
+    }
+
+    /// How to give `kind` what it takes, when the layer before gives `given`.
+    fn help(self, kind: &str, given: Shape, previous: &str) -> String {
+        let embed =
+            "add `embedding(V -> D)` after `input(tokens = T)`: it turns each id into a vector of D features";
+        match (self, given) {
+            (Sort::TokenIds, _) if previous == keywords::INPUT => {
+                "write `input(tokens = T)` first: an embedding looks up the ids of T tokens".into()
+            }
+            (Sort::TokenIds, _) => format!("`{kind}` comes right after `input(tokens = T)`, where the ids are"),
+            (_, Shape::Tokens(_)) => embed.into(),
+            (Sort::Image, Shape::Sequence { .. }) => {
+                "convolutions and pooling work on images: put them before `patches`, and pool a sequence with `mean_tokens`"
+                    .into()
+            }
+            (Sort::Image, _) => "a network of images starts with `input(C, H, W)`".into(),
+            (Sort::Sequence, Shape::Image { .. }) => {
+                format!("cut the image into a sequence of patches with `patches(P)` before `{kind}`")
+            }
+            (Sort::Sequence, _) if kind == keywords::MEAN_TOKENS => {
+                "remove `mean_tokens`: the features are already one vector per example".into()
+            }
+            (Sort::Sequence, _) => "a sequence starts at `input(tokens = T)` and an `embedding`, or at `patches(P)` on an image; keep the features as tokens until `mean_tokens`"
+                .into(),
+            (Sort::Vectors, _) => format!("add `flatten` before `{kind}`"),
+            (Sort::Batch, _) => "normalise each token with `layer_norm(D)` or `rms_norm(D)`: a batch \
+                                 normalization's statistics would mix the tokens of a sequence"
+                .into(),
         }
     }
 }

@@ -9,13 +9,13 @@ mod chain;
 mod init;
 mod size;
 mod structure;
-mod words;
+pub(crate) mod words;
 
 use core::fmt;
 
 use crate::rules::part::Part;
 
-pub use chain::ChainError;
+pub use chain::{ChainError, Sort};
 pub use init::InitError;
 pub use size::SizeError;
 pub use structure::StructureError;

@@ -4,7 +4,7 @@
 
 use crate::rules::error::Diagnosis;
 use crate::rules::keywords;
-use crate::rules::limits::{MAX_PARAMETERS, MAX_SIDE, MAX_VALUES};
+use crate::rules::limits::{MAX_PARAMETERS, MAX_SIDE, MAX_VALUES, MAX_VOCABULARY};
 use crate::rules::number::Pair;
 use crate::rules::part::Part;
 use crate::rules::shape::Shape;
@@ -41,6 +41,22 @@ pub enum SizeError {
         /// The layer (0-based).
         layer: usize,
     },
+    /// `attention(D, heads = H)` whose `D` features do not split into `H` heads.
+    HeadsDivide {
+        /// The layer (0-based).
+        layer: usize,
+        /// The features per token.
+        features: usize,
+        /// The heads.
+        heads: usize,
+    },
+    /// An embedding of more token ids than [`MAX_VOCABULARY`](crate::MAX_VOCABULARY).
+    VocabularyTooLarge {
+        /// The layer (0-based).
+        layer: usize,
+        /// Its vocabulary.
+        vocabulary: usize,
+    },
     /// A layer's parameter count, or the network's, is past
     /// [`MAX_PARAMETERS`](crate::MAX_PARAMETERS).
     TooManyParameters {
@@ -69,6 +85,8 @@ impl SizeError {
             | SizeError::ZeroSize { layer, .. }
             | SizeError::SamePadding { layer, .. }
             | SizeError::NormOfOne { layer }
+            | SizeError::HeadsDivide { layer, .. }
+            | SizeError::VocabularyTooLarge { layer, .. }
             | SizeError::TooManyParameters { layer, .. }
             | SizeError::ShapeTooLarge { layer, .. } => layer,
         }
@@ -97,6 +115,21 @@ impl SizeError {
                 "a stride of 0 never moves the window; found 0",
                 "write `stride = 1` or more; leave it out for the default",
             ),
+            SizeError::ZeroSize {
+                part: Part::Inputs, ..
+            } => Diagnosis::new(
+                Part::Inputs,
+                "a patch of side 0 covers nothing; found 0",
+                "write the side of the square patches, e.g. `patches(7)`",
+            ),
+            SizeError::ZeroSize {
+                part: Part::Option(keywords::HEADS),
+                ..
+            } => Diagnosis::new(
+                Part::Option(keywords::HEADS),
+                "attention with 0 heads attends to nothing; found 0",
+                "write `heads = 1` or more",
+            ),
             SizeError::ZeroSize { part, .. } => Diagnosis::new(
                 part,
                 "a kernel of size 0 covers nothing; found 0",
@@ -120,6 +153,34 @@ impl SizeError {
                 "layer_norm(1) normalises a single feature, which is then 0 for every input: the output is β \
                  alone, and no gradient passes to γ or to any layer below",
                 "normalise more than one feature, or remove the layer",
+            ),
+            SizeError::HeadsDivide { features, heads, .. } => {
+                let divisors: Vec<String> = (2..=features.min(64))
+                    .filter(|&d| features % d == 0 && d != heads)
+                    .map(|d| format!("`heads = {d}`"))
+                    .take(3)
+                    .collect();
+                Diagnosis::new(
+                    Part::Option(keywords::HEADS),
+                    format!(
+                        "attention splits each token's {features} features among its heads, but {features} does not \
+                         split into {heads} equal heads: {features} = {} × {heads} + {}",
+                        features / heads.max(1),
+                        features % heads.max(1)
+                    ),
+                    match divisors.as_slice() {
+                        [] => "use `heads = 1`, or a width with more divisors".into(),
+                        _ => format!("use a number of heads that divides {features}: {}", divisors.join(", ")),
+                    },
+                )
+            }
+            SizeError::VocabularyTooLarge { vocabulary, .. } => Diagnosis::new(
+                Part::Inputs,
+                format!(
+                    "an embedding of {vocabulary} token ids is past netinit's {MAX_VOCABULARY}: ids travel as f32 \
+                     values, which hold whole numbers exactly only up to 2^24"
+                ),
+                "use a smaller vocabulary (byte-pair or byte-level tokens)",
             ),
             SizeError::TooManyParameters { ref tensors, .. } => {
                 let tensors: Vec<String> = tensors

@@ -10,11 +10,12 @@ pub(crate) fn counted(count: usize, noun: &str) -> String {
     }
 }
 
-/// `256 features`, `16 × 28 × 28`.
+/// `256 features`, `16 × 28 × 28`, `a sequence of 16 tokens × 64`, `64 token ids`.
 pub(crate) fn described(shape: Shape) -> String {
     match shape {
         Shape::Features(features) => counted(features, "feature"),
-        image => image.to_string(),
+        Shape::Sequence { .. } => format!("a sequence of {shape}"),
+        other => other.to_string(),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::rules::dsl::options::OptionSpec;
 use crate::rules::dsl::spans::LayerSpans;
 use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
 use crate::rules::dsl::values::activation;
-use crate::rules::error::{ChainError, SpecError};
+use crate::rules::error::{ChainError, Sort, SpecError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::affine::activation_errors;
@@ -99,6 +99,7 @@ impl Kind for Activation {
                     layer: given.layer,
                 }))
             }
+            (_, Some(ids @ Shape::Tokens(_))) => Err(given.wrong_sort(self.keyword(), Sort::Vectors, ids)),
             _ => Ok(given.shape),
         }
     }
@@ -115,13 +116,13 @@ impl Kind for Activation {
     /// activations whose init would differ, but not for tanh, sigmoid or
     /// softmax), an approximation after anything else.
     fn signal(&self, values: &Values, _: &SignalAt) -> Stepped {
-        let (variances, correlation) = match &values.gaussian {
+        let (variances, correlation, tokens) = match &values.gaussian {
             Some(gaussian) if gaussian.activation == Activation::Identity => {
-                (gaussian.variances.clone(), gaussian.correlation)
+                (gaussian.variances.clone(), gaussian.correlation, gaussian.tokens)
             }
-            _ => (values.field.clone(), values.correlation),
+            _ => (values.field.clone(), values.correlation, values.tokens),
         };
-        let activated = activated(*self, &variances, correlation, values.plane);
+        let activated = activated(*self, &variances, correlation, tokens, values.plane);
         let step = Step::Activation {
             variances,
             activation: *self,
@@ -138,6 +139,7 @@ impl Kind for Activation {
         Python {
             module: None,
             step: (step != "x").then_some(step),
+            definition: None,
         }
     }
 

@@ -266,8 +266,15 @@ impl AffineSpec {
         };
         let plane = windows.map(|windows| windows.output);
         let spread = factor_variance(self.activation, mean(&variances), self.outputs);
+        // Two tokens share the weights: their pre-activations' cross
+        // moment is the weights' share of their inputs', plus the biases'.
+        let weighted = self.fans().fan_in as f64 * weight * values.mean();
+        let tokens = match weighted + bias > 0.0 {
+            true => ((weighted * values.tokens + bias) / (weighted + bias)).clamp(-1.0, 1.0),
+            false => values.tokens,
+        };
         Stepped {
-            values: activated(self.activation, &variances, correlation, plane),
+            values: activated(self.activation, &variances, correlation, tokens, plane),
             step: Step::Affine {
                 variances,
                 input: values.plane,

@@ -14,7 +14,7 @@ use crate::rules::activation::Activation;
 use crate::rules::dsl::ast;
 use crate::rules::dsl::options::OptionSpec;
 use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
-use crate::rules::error::{ChainError, SpecError};
+use crate::rules::error::{ChainError, Sort, SpecError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::kind::{ConstantInput, Given, Kind, Properties};
@@ -121,6 +121,7 @@ impl Kind for BatchNormSpec {
         let (channels, unit) = match given.shape {
             Some(Shape::Image { channels, .. }) => (channels, "channels"),
             Some(Shape::Features(features)) => (features, "features"),
+            Some(other) => return Err(given.wrong_sort(keywords::BATCH_NORM, Sort::Batch, other)),
             None => return Ok(None),
         };
         let found = self.0.features();
@@ -153,7 +154,8 @@ impl Kind for BatchNormSpec {
     fn pytorch(&self, at: &Export) -> Python {
         let dimensions = match at.output {
             Shape::Image { .. } => 2,
-            Shape::Features(_) => 1,
+            // A sequence is refused before export.
+            Shape::Features(_) | Shape::Sequence { .. } | Shape::Tokens(_) => 1,
         };
         Python {
             module: Some(format!(
@@ -162,6 +164,7 @@ impl Kind for BatchNormSpec {
                 self.0.epsilon()
             )),
             step: Some(at.module_call()),
+            definition: None,
         }
     }
 
@@ -178,6 +181,6 @@ impl Read for BatchNormSpec {
     const OPTIONS: &'static [OptionSpec] = &NORM_OPTIONS;
 
     fn model(layer: &ast::Layer, reader: &mut Reader) -> Option<Modelled<BatchNormSpec>> {
-        Some(norm::read(layer, "channels (or features)", reader)?.map(BatchNormSpec))
+        Some(norm::read(layer, "channels (or features)", Self::OPTIONS, reader)?.map(BatchNormSpec))
     }
 }

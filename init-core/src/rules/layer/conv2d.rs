@@ -303,6 +303,7 @@ impl Kind for Conv2dSpec {
         Python {
             module: Some(module),
             step: Some(step),
+            definition: None,
         }
     }
 

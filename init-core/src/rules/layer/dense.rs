@@ -12,7 +12,7 @@ use crate::rules::activation::Activation;
 use crate::rules::dsl::ast;
 use crate::rules::dsl::options::OptionSpec;
 use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
-use crate::rules::error::{ChainError, SpecError};
+use crate::rules::error::{ChainError, Sort, SpecError};
 use crate::rules::keywords;
 use crate::rules::layer::affine::{self, AffineSpec, DENSE_OPTIONS};
 use crate::rules::layer::kind::{ConstantInput, Given, Kind, Properties};
@@ -76,8 +76,9 @@ impl Kind for AffineSpec {
     /// or the features (an image flattened) something else gives.
     fn output(&self, given: &Given) -> Result<Option<Shape>, SpecError> {
         let found = self.inputs();
+        let mismatch = |expected: usize| expected != found && expected != 0 && found != 0;
         match given.shape {
-            Some(Shape::Features(expected)) if expected != found && expected != 0 && found != 0 => {
+            Some(Shape::Features(expected)) if mismatch(expected) => {
                 Err(match given.previous_writes_outputs {
                     true => SpecError::Chain(ChainError::ShapeMismatch {
                         layer: given.layer,
@@ -92,11 +93,29 @@ impl Kind for AffineSpec {
                     }),
                 })
             }
+            Some(Shape::Sequence { features, .. }) if mismatch(features) => {
+                Err(match given.previous_writes_outputs {
+                    true => SpecError::Chain(ChainError::ShapeMismatch {
+                        layer: given.layer,
+                        expected: features,
+                        found,
+                    }),
+                    false => SpecError::Chain(ChainError::TokenWidth {
+                        layer: given.layer,
+                        kind: keywords::DENSE,
+                        given: features,
+                        found,
+                        previous: given.previous,
+                    }),
+                })
+            }
             Some(image @ Shape::Image { .. }) => Err(SpecError::Chain(ChainError::NeedsFlatten {
                 layer: given.layer,
                 given: image,
                 previous: given.previous,
             })),
+            Some(ids @ Shape::Tokens(_)) => Err(given.wrong_sort(keywords::DENSE, Sort::Vectors, ids)),
+            Some(sequence @ Shape::Sequence { .. }) => Ok(Some(sequence.with_features(self.outputs()))),
             _ => Ok(Some(Shape::Features(self.outputs()))),
         }
     }
@@ -123,6 +142,7 @@ impl Kind for AffineSpec {
                 python::no_bias(self.has_bias())
             )),
             step: Some(at.activation(AffineSpec::activation(self), &at.module_call())),
+            definition: None,
         }
     }
 

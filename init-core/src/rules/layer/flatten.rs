@@ -98,6 +98,7 @@ impl Kind for FlattenSpec {
         Python {
             module: None,
             step: Some("torch.flatten(x, 1)".to_owned()),
+            definition: None,
         }
     }
 

@@ -9,9 +9,10 @@ use quote::quote;
 
 use crate::rules::activation::Activation;
 use crate::rules::dsl::ast::{self, Body};
-use crate::rules::dsl::options::{OptionSpec, Options};
+use crate::rules::dsl::options::{Expect, OptionSpec, Options};
 use crate::rules::dsl::spans::LayerSpans;
 use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
+use crate::rules::error::words::counted;
 use crate::rules::error::{SizeError, SpecError, StructureError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
@@ -116,10 +117,19 @@ impl Kind for InputSpec {
                 height,
                 width,
             } => write!(f, "{}({channels}, {height}, {width})", keywords::INPUT),
+            Shape::Tokens(tokens) => write!(f, "{}({} = {tokens})", keywords::INPUT, keywords::TOKENS),
+            Shape::Sequence { tokens, features } => write!(
+                f,
+                "{}({} = {tokens}, {} = {features})",
+                keywords::INPUT,
+                keywords::TOKENS,
+                keywords::FEATURES
+            ),
         }
     }
 
-    /// An image's rows of values as PyTorch's `(n, C, H, W)`.
+    /// An image's rows of values as PyTorch's `(n, C, H, W)`, a sequence's
+    /// as `(n, T, D)`, token ids as integers.
     fn pytorch(&self, _: &Export) -> Python {
         let step = match self.0 {
             Shape::Image {
@@ -127,9 +137,15 @@ impl Kind for InputSpec {
                 height,
                 width,
             } => Some(format!("x.reshape(-1, {channels}, {height}, {width})")),
+            Shape::Sequence { tokens, features } => Some(format!("x.reshape(-1, {tokens}, {features})")),
+            Shape::Tokens(_) => Some("x.long()".to_owned()),
             Shape::Features(_) => None,
         };
-        Python { module: None, step }
+        Python {
+            module: None,
+            step,
+            definition: None,
+        }
     }
 
     fn tokens(&self) -> TokenStream {
@@ -143,8 +159,17 @@ impl Read for InputSpec {
     const KEYWORDS: &'static [&'static str] = &[keywords::INPUT];
     const LISTED: bool = true;
     const FORM: Form = Form::Sizes;
-    const EXAMPLE: &'static str = "`input(C, H, W)` or `input(N)`";
-    const OPTIONS: &'static [OptionSpec] = &[];
+    const EXAMPLE: &'static str = "`input(C, H, W)`, `input(N)` or `input(tokens = T)`";
+    const OPTIONS: &'static [OptionSpec] = &[
+        OptionSpec {
+            key: keywords::TOKENS,
+            expect: Expect::Size,
+        },
+        OptionSpec {
+            key: keywords::FEATURES,
+            expect: Expect::Size,
+        },
+    ];
 
     fn model(layer: &ast::Layer, reader: &mut Reader) -> Option<Modelled<InputSpec>> {
         let Body::Sizes {
@@ -156,7 +181,13 @@ impl Read for InputSpec {
             return None;
         };
         let mut spans = LayerSpans::at(layer.kind.span);
-        let options = Options::collect(options, "`input`", &[], reader.options_anywhere, reader.reports);
+        let options = Options::collect(
+            options,
+            "`input`",
+            Self::OPTIONS,
+            reader.options_anywhere,
+            reader.reports,
+        );
         let values: Vec<Option<usize>> = sizes
             .iter()
             .map(|size| size.value.and_then(|value| usize::try_from(value).ok()))
@@ -165,27 +196,48 @@ impl Read for InputSpec {
         let zero = sizes.iter().zip(&values).find(|(_, value)| **value == Some(0));
         spans.set(Part::Inputs, zero.map_or(*parens, |(size, _)| size.span));
         let known = values.iter().all(Option::is_some);
-        let shape = match values.as_slice() {
-            [features] => Shape::Features(features.unwrap_or(1)),
-            [channels, height, width] => {
+        let tokens = options.size(keywords::TOKENS);
+        let features = options.size(keywords::FEATURES);
+        if let (Some((0, span)), _) | (_, Some((0, span))) = (tokens, features) {
+            spans.set(Part::Inputs, span);
+        }
+        let shape = match (values.as_slice(), tokens, features) {
+            ([], Some((tokens, _)), None) => Shape::Tokens(tokens),
+            ([], Some((tokens, _)), Some((features, _))) => Shape::sequence(tokens, features),
+            ([features], None, None) => Shape::Features(features.unwrap_or(1)),
+            ([channels, height, width], None, None) => {
                 Shape::image(channels.unwrap_or(1), height.unwrap_or(1), width.unwrap_or(1))
             }
+            ([], None, Some((_, span))) => {
+                reader.reports.at(
+                    span,
+                    "`features` gives the features of each token of a sequence, and needs `tokens = T`",
+                    "write `input(tokens = T, features = D)` for sequences of T tokens of D features, or \
+                     `input(D)` for D features",
+                );
+                return Some(Modelled::unknown(InputSpec(Shape::Features(1)), spans));
+            }
+            (_, Some((_, span)), _) | (_, _, Some((_, span))) => {
+                reader.reports.at(
+                    span,
+                    "`input` takes either sizes, `(C, H, W)` or `(N)`, or `tokens = T`, not both",
+                    "write `input(tokens = T)` for token ids, or the sizes alone",
+                );
+                return Some(Modelled::unknown(InputSpec(Shape::Features(1)), spans));
+            }
+            _ if !options.complete => return Some(Modelled::unknown(InputSpec(Shape::Features(1)), spans)),
             _ => {
                 reader.reports.at(
                     *parens,
                     format!(
-                        "`input` takes three sizes for an image, `(C, H, W)`, or one for features, `(N)`; found {}",
-                        sizes.len()
+                        "`input` takes three sizes for an image, `(C, H, W)`, one for features, `(N)`, or \
+                         `tokens = T` for token ids; found {}",
+                        counted(sizes.len(), "size")
                     ),
-                    "write e.g. `input(1, 28, 28)` for one-channel 28 × 28 images, or `input(784)`",
+                    "write e.g. `input(1, 28, 28)` for one-channel 28 × 28 images, `input(784)`, or \
+                     `input(tokens = 64)`",
                 );
-                return Some(Modelled {
-                    kind: InputSpec(Shape::Features(1)),
-                    spans,
-                    complete: false,
-                    inputs_known: false,
-                    outputs_known: false,
-                });
+                return Some(Modelled::unknown(InputSpec(Shape::Features(1)), spans));
             }
         };
         Some(Modelled {

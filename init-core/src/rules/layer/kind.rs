@@ -8,7 +8,7 @@ use core::fmt;
 use proc_macro2::TokenStream;
 
 use crate::rules::activation::Activation;
-use crate::rules::error::SpecError;
+use crate::rules::error::{ChainError, Sort, SpecError};
 use crate::rules::parameter::ParameterSpec;
 use crate::rules::pytorch::python::{Export, Python};
 use crate::rules::shape::Shape;
@@ -99,6 +99,10 @@ pub(crate) struct Properties {
     /// layer): the shape it gives is the one it is given, and messages
     /// about that shape name the layer before it.
     pub(crate) element_wise: bool,
+    /// Whether it adds a tensor of its own to what the layer before gives
+    /// (a position table): the derived inits of the two share the second
+    /// moment of their sum.
+    pub(crate) adds_to_previous: bool,
 }
 
 impl Properties {
@@ -110,6 +114,7 @@ impl Properties {
         fixes_output: false,
         normalizes: false,
         element_wise: false,
+        adds_to_previous: false,
     };
 }
 
@@ -128,6 +133,30 @@ pub struct Given {
     pub previous_writes_outputs: bool,
     /// Where that layer is `flatten`, the image it flattened.
     pub flattened: Option<Shape>,
+}
+
+impl Given {
+    /// The error for a layer of `kind` that takes `takes` and is given `shape`.
+    pub(crate) fn wrong_sort(&self, kind: &'static str, takes: Sort, shape: Shape) -> SpecError {
+        SpecError::Chain(ChainError::WrongSort {
+            layer: self.layer,
+            kind,
+            takes,
+            given: shape,
+            previous: self.previous,
+        })
+    }
+
+    /// The sequence it is given as `(tokens, features)`, the error for
+    /// another shape where a layer of `kind` takes a sequence, `None` when
+    /// unknown.
+    pub(crate) fn sequence(&self, kind: &'static str) -> Result<Option<(usize, usize)>, SpecError> {
+        match self.shape {
+            Some(Shape::Sequence { tokens, features }) => Ok(Some((tokens, features))),
+            Some(other) => Err(self.wrong_sort(kind, Sort::Sequence, other)),
+            None => Ok(None),
+        }
+    }
 }
 
 /// What a layer does with an input that is one value for every example.

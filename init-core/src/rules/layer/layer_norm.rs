@@ -12,7 +12,7 @@ use crate::rules::activation::Activation;
 use crate::rules::dsl::ast;
 use crate::rules::dsl::options::OptionSpec;
 use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
-use crate::rules::error::{ChainError, SpecError};
+use crate::rules::error::SpecError;
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::kind::{ConstantInput, Given, Kind, Properties};
@@ -98,27 +98,10 @@ impl Kind for LayerNormSpec {
         self.0.init_errors(layer, parameters, errors);
     }
 
-    /// `N` features in and out; an image needs `flatten` first.
+    /// `N` features in and out, or a sequence of tokens of `N` features;
+    /// an image needs `flatten` first.
     fn output(&self, given: &Given) -> Result<Option<Shape>, SpecError> {
-        let found = self.0.features();
-        match given.shape {
-            Some(Shape::Features(features)) if features != found && features != 0 && found != 0 => {
-                Err(SpecError::Chain(ChainError::NormWidth {
-                    layer: given.layer,
-                    kind: keywords::LAYER_NORM,
-                    unit: "features",
-                    given: features,
-                    found,
-                    previous: given.previous,
-                }))
-            }
-            Some(image @ Shape::Image { .. }) => Err(SpecError::Chain(ChainError::NormOnImage {
-                layer: given.layer,
-                given: image,
-                previous: given.previous,
-            })),
-            _ => Ok(Some(Shape::Features(found))),
-        }
+        norm::per_token_output(self.0.features(), keywords::LAYER_NORM, given)
     }
 
     fn constant_input(&self, _: f64) -> ConstantInput {
@@ -141,6 +124,7 @@ impl Kind for LayerNormSpec {
                 self.0.epsilon()
             )),
             step: Some(at.module_call()),
+            definition: None,
         }
     }
 
@@ -157,6 +141,6 @@ impl Read for LayerNormSpec {
     const OPTIONS: &'static [OptionSpec] = &NORM_OPTIONS;
 
     fn model(layer: &ast::Layer, reader: &mut Reader) -> Option<Modelled<LayerNormSpec>> {
-        Some(norm::read(layer, "features", reader)?.map(LayerNormSpec))
+        Some(norm::read(layer, "features", Self::OPTIONS, reader)?.map(LayerNormSpec))
     }
 }

@@ -16,16 +16,22 @@
 
 mod activation;
 mod affine;
+mod attention;
 mod batch_norm;
 mod conv2d;
 mod dense;
+pub(crate) mod embedding;
 mod flatten;
 mod input;
 pub(crate) mod kind;
 mod layer_norm;
 mod marker;
+mod mean_tokens;
 mod norm;
+mod patches;
 mod pool;
+mod position_embedding;
+mod rms_norm;
 mod spec;
 mod window;
 
@@ -48,13 +54,19 @@ pub use public::*;
 /// this list).
 pub mod public {
     pub use super::affine::AffineSpec;
+    pub use super::attention::{AttentionSpec, PROJECTIONS};
     pub use super::batch_norm::BatchNormSpec;
     pub use super::conv2d::{Conv2dSpec, Padding};
+    pub use super::embedding::EmbeddingSpec;
     pub use super::flatten::FlattenSpec;
     pub use super::input::InputSpec;
     pub use super::layer_norm::LayerNormSpec;
+    pub use super::mean_tokens::MeanTokensSpec;
     pub use super::norm::{NormSpec, DEFAULT_EPSILON};
+    pub use super::patches::PatchesSpec;
     pub use super::pool::{AvgPool2dSpec, GlobalAvgPool2dSpec, MaxPool2dSpec, PoolSpec};
+    pub use super::position_embedding::PositionEmbeddingSpec;
+    pub use super::rms_norm::RmsNormSpec;
     pub use super::spec::LayerSpec;
     pub use super::LayerKind;
 }
@@ -67,7 +79,8 @@ use kind::Kind;
 macro_rules! each_kind {
     ($callback:ident) => {
         $callback! {
-            /// `input(C, H, W)` or `input(N)`: the shape of the network's input.
+            /// `input(C, H, W)`, `input(N)` or `input(tokens = T)`: the shape of
+            /// the network's input.
             Input(InputSpec),
             /// `dense(IN -> OUT, ACTIVATION, …)`: an affine map and an activation.
             Dense(AffineSpec),
@@ -91,6 +104,22 @@ macro_rules! each_kind {
             /// batch (and the image's positions) in training, by its running
             /// statistics in evaluation, then scaled by `γ` and shifted by `β`.
             BatchNorm(BatchNormSpec),
+            /// `rms_norm(D)`: each example's (or token's) `D` features divided
+            /// by their root mean square, then scaled by `γ`.
+            RmsNorm(RmsNormSpec),
+            /// `embedding(V -> D)`: each token id replaced by its row of a
+            /// `(V, D)` table.
+            Embedding(EmbeddingSpec),
+            /// `position_embedding(T -> D)`: a learned `(T, D)` table added to
+            /// a sequence, row `t` to token `t`.
+            PositionEmbedding(PositionEmbeddingSpec),
+            /// `patches(P)`: an image cut into `P × P` patches, one token each.
+            Patches(PatchesSpec),
+            /// `mean_tokens`: a sequence's tokens pooled into their mean.
+            MeanTokens(MeanTokensSpec),
+            /// `attention(D, heads = H)`: multi-head self-attention over a
+            /// sequence's tokens.
+            Attention(AttentionSpec),
         }
     };
 }

@@ -14,17 +14,56 @@ use crate::rules::dsl::ast::{self, Body};
 use crate::rules::dsl::options::{Expect, OptionSpec, Options};
 use crate::rules::dsl::spans::LayerSpans;
 use crate::rules::dsl::syntax::{Modelled, Reader};
-use crate::rules::error::{InitError, SizeError, SpecError};
+use crate::rules::error::{ChainError, InitError, SizeError, Sort, SpecError};
 use crate::rules::fans::Fans;
 use crate::rules::init::Init;
 use crate::rules::keywords;
+use crate::rules::layer::kind::Given;
 use crate::rules::limits::MIN_EPSILON;
 use crate::rules::number::written;
 use crate::rules::parameter::{ParameterSpec, Role};
 use crate::rules::part::Part;
+use crate::rules::shape::Shape;
 use crate::rules::signal::step::{SignalAt, Spread, Step, Stepped};
-use crate::rules::signal::values::{positions, Values};
+use crate::rules::signal::values::{centred, positions, Values};
 use crate::rules::tokens;
+
+/// The shape a normalization of each example's (or each token's) `found`
+/// features gives for what it is `given`: that shape, or the mistake.
+pub(crate) fn per_token_output(
+    found: usize,
+    kind: &'static str,
+    given: &Given,
+) -> Result<Option<Shape>, SpecError> {
+    let width = |features: usize| {
+        if features != found && features != 0 && found != 0 {
+            Err(SpecError::Chain(ChainError::NormWidth {
+                layer: given.layer,
+                kind,
+                unit: "features",
+                given: features,
+                found,
+                previous: given.previous,
+            }))
+        } else {
+            Ok(())
+        }
+    };
+    match given.shape {
+        Some(Shape::Features(features)) => width(features).map(|()| Some(Shape::Features(found))),
+        Some(sequence @ Shape::Sequence { features, .. }) => {
+            width(features).map(|()| Some(sequence.with_features(found)))
+        }
+        Some(image @ Shape::Image { .. }) => Err(SpecError::Chain(ChainError::NormOnImage {
+            layer: given.layer,
+            kind,
+            given: image,
+            previous: given.previous,
+        })),
+        Some(ids @ Shape::Tokens(_)) => Err(given.wrong_sort(kind, Sort::Vectors, ids)),
+        None => Ok(Some(Shape::Features(found))),
+    }
+}
 
 /// PyTorch's default `ε`, added to the variance before its square root.
 pub const DEFAULT_EPSILON: f64 = 1e-5;
@@ -220,11 +259,21 @@ impl NormSpec {
             ),
             _ => (vec![second], None, 0.0),
         };
+        // Two tokens' centred parts keep their correlation through the
+        // normalization of each; γ scales both, β adds its mean to both.
+        let centred_tokens = centred(values.tokens, values.mean_ratio);
+        let tokens = match (per_example, second > 0.0) {
+            (true, true) => {
+                ((gamma * variance / denominator * centred_tokens + beta_mean) / second).clamp(-1.0, 1.0)
+            }
+            _ => values.tokens,
+        };
         let normalized = Values {
             field,
             plane,
             mean_ratio,
             correlation,
+            tokens,
             gaussian: None,
         };
         Stepped {
@@ -289,8 +338,13 @@ pub(crate) const NORM_OPTIONS: [OptionSpec; 3] = [
 
 /// `N [, gamma = INIT] [, beta = INIT] [, epsilon = F]` as read for the
 /// normalization written `layer`, which normalises `unit` (`features`, or
-/// `channels (or features)`).
-pub(crate) fn read(layer: &ast::Layer, unit: &str, reader: &mut Reader) -> Option<Modelled<NormSpec>> {
+/// `channels (or features)`) and takes the options `allowed`.
+pub(crate) fn read(
+    layer: &ast::Layer,
+    unit: &str,
+    allowed: &[OptionSpec],
+    reader: &mut Reader,
+) -> Option<Modelled<NormSpec>> {
     let Body::Sizes {
         sizes,
         options,
@@ -304,7 +358,7 @@ pub(crate) fn read(layer: &ast::Layer, unit: &str, reader: &mut Reader) -> Optio
     let options = Options::collect(
         options,
         &format!("`{kind}`"),
-        &NORM_OPTIONS,
+        allowed,
         reader.options_anywhere,
         reader.reports,
     );

@@ -86,6 +86,7 @@ impl PoolSpec {
                 python::pair(self.kernel),
                 python::pair(self.stride)
             )),
+            definition: None,
         }
     }
 
@@ -121,6 +122,7 @@ impl PoolSpec {
             .map(|sum| factor * sum / taps as f64)
             .collect();
         let pooled = Values {
+            tokens: values.tokens,
             field,
             plane: Some(output),
             mean_ratio,
@@ -434,6 +436,7 @@ impl Kind for GlobalAvgPool2dSpec {
         let along = |length: usize| mean_power_along(length, values.correlation);
         let shared = values.mean_ratio + (1.0 - values.mean_ratio) * along(plane[0]) * along(plane[1]);
         let pooled = Values {
+            tokens: values.tokens,
             field: vec![values.mean() * shared],
             plane: None,
             mean_ratio: (values.mean_ratio / shared).min(1.0),
@@ -451,6 +454,7 @@ impl Kind for GlobalAvgPool2dSpec {
         Python {
             module: None,
             step: Some("x.mean(dim=(2, 3))".to_owned()),
+            definition: None,
         }
     }
 

@@ -224,10 +224,12 @@ impl LayerSpec {
             .map_or(Activation::Identity, |kind| kind.activation())
     }
 
-    /// The init of the tensor `weight` (a normalization's `γ`); zeros for a
-    /// layer without one.
+    /// The init of the weights that mix units (attention's: its four
+    /// projections'), else of the tensor `weight` (a normalization's `γ`,
+    /// an embedding's table); zeros for a layer without one.
     pub fn weight(&self) -> Init {
-        self.parameter(keywords::WEIGHT)
+        self.weights()
+            .or_else(|| self.parameter(keywords::WEIGHT))
             .map_or(Init::zeros(), |parameter| parameter.init())
     }
 

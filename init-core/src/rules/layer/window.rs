@@ -2,7 +2,7 @@
 //! `max_pool2d`, `avg_pool2d`, `global_avg_pool2d`): the image they take,
 //! the checks of a kernel and a stride, and the output size a window gives.
 
-use crate::rules::error::{ChainError, SizeError, SpecError};
+use crate::rules::error::{ChainError, SizeError, Sort, SpecError};
 use crate::rules::keywords;
 use crate::rules::layer::kind::Given;
 use crate::rules::part::Part;
@@ -22,6 +22,7 @@ pub(crate) fn image(given: &Given) -> Result<Option<(usize, [usize; 2])>, SpecEr
             given: features,
             previous: given.previous,
         })),
+        Some(other) => Err(given.wrong_sort("a convolution or pooling layer", Sort::Image, other)),
         None => Ok(None),
     }
 }

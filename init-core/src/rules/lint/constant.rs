@@ -109,6 +109,21 @@
 //!    |                                       ^^^^^
 //! ```
 //!
+//! A table an embedding looks rows up in, or a position table, that starts
+//! constant starts every token (every position) as the same vector: the
+//! output cannot tell the ids (the positions) apart at the first step. Each
+//! row's gradient gathers the tokens that hold its id (its position),
+//! which differ, so the rows separate at the first step: an error by
+//! default, which `#[allow(constant_init)]` lowers (measured in
+//! `constant_tables_separate_at_the_first_step`, `tests/training.rs`).
+//!
+//! Attention's four projections share their init. Constant, they start
+//! every feature of every projection the same, and each update keeps them
+//! so: the queries, keys, values and outputs of a feature have the same
+//! incoming and outgoing weights as every other's (at zero, no gradient
+//! reaches them at all). An error no attribute lowers
+//! (`constant_attention_never_learns`, `tests/training.rs`).
+//!
 //! **Fixing it.** Remove `init = …` to get the init derived from the
 //! activation, or draw any random init. Where a constant start is the point,
 //! `#[allow(constant_init)]` on the layer lowers the single-layer case, e.g.
@@ -120,6 +135,8 @@
 //! blocks](residual.md#zero-initialised-branch-ends)).
 
 use crate::rules::init::{Draw, Init};
+use crate::rules::keywords;
+use crate::rules::parameter::Role;
 use crate::rules::layer::kind::ConstantInput;
 use crate::rules::layer::{LayerSpec, Node};
 use crate::rules::levels::{Level, Lint};
@@ -165,9 +182,77 @@ pub(crate) fn constant_init(index: usize, layer: &LayerSpec, last: bool) -> Find
     }
 }
 
+/// A table (an embedding's, a position table) that starts constant: every
+/// token, or every position, starts as the same vector.
+pub(crate) fn constant_table(index: usize, layer: &LayerSpec) -> Option<Finding> {
+    let table = layer
+        .parameters()
+        .into_iter()
+        .find(|parameter| parameter.role() == Role::Table && parameter.is_constant())?;
+    let [rows, _] = table.matrix_shape();
+    let what = match layer.kind().name() {
+        keywords::POSITION_EMBEDDING => "position",
+        _ => "token id",
+    };
+    Some(Finding {
+        lint: Lint::ConstantInit,
+        level: Level::Deny,
+        layer: index,
+        part: constant_part_of(table.init()),
+        message: format!(
+            "constant table `{}` starts all {rows} rows identical: every {what} starts as the same vector, so the \
+             output cannot tell them apart until training pulls the rows apart (each row gathers the gradients of \
+             the tokens at its {what}, so they separate at the first step)",
+            table.init()
+        ),
+        help: format!(
+            "remove `init = …` to draw the rows from `{}`, or add `#[allow(constant_init)]` to this layer if the \
+             table must start constant",
+            table.derived()
+        ),
+    })
+}
+
+/// A layer of several weight matrices drawn from one init (attention's
+/// projections) that starts constant: its features are tied forever.
+pub(crate) fn tied_projections(index: usize, layer: &LayerSpec) -> Finding {
+    let weights: Vec<&'static str> = layer
+        .parameters()
+        .iter()
+        .filter(|parameter| parameter.role() == Role::Weights)
+        .map(|parameter| parameter.name())
+        .collect();
+    let (weight, features) = (layer.weight(), outputs(layer));
+    Finding {
+        lint: Lint::ConstantInit,
+        level: Level::Forbid,
+        layer: index,
+        part: constant_part(layer),
+        message: format!(
+            "constant init `{weight}` starts every one of the {features} features of {} the same, with the same \
+             incoming and outgoing weights: every update keeps them the same{}, so the layer has the power of one \
+             feature however wide it is; `#[allow(constant_init)]` cannot lower this",
+            weights.join(", "),
+            match weight {
+                Init::Constant { value } if value == 0.0 => " (at zero no gradient reaches them at all)",
+                _ => "",
+            }
+        ),
+        help: format!(
+            "remove `init = …` to draw the projections from the init derived for them ({})",
+            Init::derived(layer.activation()).describe(layer.activation(), layer.fans())
+        ),
+    }
+}
+
 /// A constant is named by the init; a degenerate distribution by its zero scale.
 fn constant_part(layer: &LayerSpec) -> Part {
-    match layer.weight() {
+    constant_part_of(layer.weight())
+}
+
+/// [`constant_part`] of an init.
+fn constant_part_of(init: Init) -> Part {
+    match init {
         Init::Constant { .. } => Part::Weight,
         _ => Part::WeightScale,
     }

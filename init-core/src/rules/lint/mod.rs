@@ -78,6 +78,7 @@ use crate::rules::init::Draw;
 use crate::rules::keywords;
 use crate::rules::layer::{LayerSpec, Marker};
 use crate::rules::levels::{Level, Lint, LintLevels};
+use crate::rules::parameter::Role;
 use crate::rules::part::Part;
 use crate::rules::shape::Shape;
 use crate::rules::signal::propagate;
@@ -133,9 +134,19 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
         .filter(|&index| layers[index].weights().is_some())
         .collect();
     let nesting = blocks::Nesting::of(layers);
+    for (index, layer) in layers.iter().enumerate() {
+        found.extend(constant::constant_table(index, layer));
+    }
     for (position, &index) in weighted.iter().enumerate() {
         let layer = &layers[index];
-        if constant_weights(layer) {
+        let projections = layer
+            .parameters()
+            .iter()
+            .filter(|parameter| parameter.role() == Role::Weights)
+            .count();
+        if constant_weights(layer) && projections > 1 {
+            found.push(constant::tied_projections(index, layer));
+        } else if constant_weights(layer) {
             // The hard cases say what happens instead; the general message
             // (the neurons are pulled apart) would contradict them.
             let tied_with = |lower: &LayerSpec, upper: &LayerSpec| {

@@ -44,6 +44,9 @@ pub struct Python {
     pub module: Option<String>,
     /// Its step of `forward`, an expression of `x`; `None` where it leaves `x` as it is.
     pub step: Option<String>,
+    /// A class of netinit's its module is (a position table, attention),
+    /// written once before the network's.
+    pub definition: Option<&'static str>,
 }
 
 /// `activation` applied to the Python expression `x`, as PyTorch writes it

@@ -37,6 +37,7 @@ pub fn scale_branches(layers: &[LayerSpec]) -> Vec<LayerSpec> {
 /// [`scale_branches`], and how many layer steps the analysis took.
 pub(crate) fn scale_counting(layers: &[LayerSpec]) -> (Vec<LayerSpec>, usize) {
     let mut layers: Vec<LayerSpec> = layers.iter().map(|layer| layer.with_branch_scale(1.0)).collect();
+    halve_summed_tables(&mut layers);
     let around = Around::of(&layers);
     let nesting = around.nesting();
     let counts = blocks::sibling_counts(&layers);
@@ -83,6 +84,31 @@ pub(crate) fn scale_counting(layers: &[LayerSpec]) -> (Vec<LayerSpec>, usize) {
     }
     let steps = tail.steps;
     (layers, steps)
+}
+
+/// A position table added to the output of the layer right before it
+/// (an embedding, a dense projection of patches): where both draw the
+/// derived init, each gets the factor `1/√2`, so that their sum keeps the
+/// second moment the layer before would give alone (the two are drawn
+/// apart, so their second moments add).
+fn halve_summed_tables(layers: &mut [LayerSpec]) {
+    let derived = |layer: &LayerSpec| {
+        layer
+            .parameters()
+            .iter()
+            .any(|parameter| parameter.is_branch_scaled() && parameter.is_derived())
+    };
+    for index in 1..layers.len() {
+        let table = layers[index]
+            .kind()
+            .rules()
+            .is_some_and(|kind| kind.properties().adds_to_previous);
+        if table && derived(&layers[index]) && derived(&layers[index - 1]) {
+            for at in [index - 1, index] {
+                layers[at] = layers[at].with_branch_scale(core::f64::consts::FRAC_1_SQRT_2);
+            }
+        }
+    }
 }
 
 /// The branch's last layer with parameters (not one in a block nested in

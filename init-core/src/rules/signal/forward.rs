@@ -52,6 +52,15 @@ fn added(branch: &Values, skip: &Values, random: bool) -> Values {
     };
     let second = mean(&field);
     let centred = |values: &Values| values.mean() * (1.0 - values.mean_ratio);
+    // Two tokens' cross moments add as the second moments do.
+    let tokens_cross = match random {
+        true => branch.tokens * branch.mean() + skip.tokens * skip.mean() + cross,
+        false => {
+            branch.tokens * branch.mean()
+                + skip.tokens * skip.mean()
+                + (branch.tokens + skip.tokens) * (branch.mean() * skip.mean()).sqrt()
+        }
+    };
     let (spread_a, spread_b) = (centred(branch), centred(skip));
     Values {
         field,
@@ -65,6 +74,11 @@ fn added(branch: &Values, skip: &Values, random: bool) -> Values {
             (branch.correlation * spread_a + skip.correlation * spread_b) / (spread_a + spread_b)
         } else {
             0.0
+        },
+        tokens: if second > 0.0 {
+            (tokens_cross / second).clamp(-1.0, 1.0)
+        } else {
+            branch.tokens
         },
         gaussian: None,
     }
@@ -138,6 +152,7 @@ impl Walk {
             plane: input.plane,
             mean_ratio: input.mean_ratio,
             correlation: input.neighbour_correlation,
+            tokens: input.token_similarity,
             gaussian: None,
         };
         Walk {
@@ -160,6 +175,10 @@ impl Walk {
         let values = &self.values;
         let mut before = values.mean();
         let output_plane = around.shapes[index].and_then(|shape| shape.plane());
+        let input_shape = match index {
+            0 => None,
+            _ => around.shapes[index - 1],
+        };
         let Stepped {
             values: next,
             step,
@@ -171,6 +190,7 @@ impl Walk {
                     parameters: &analysed.parameters,
                     moments: &analysed.moments,
                     output_plane,
+                    input: input_shape,
                     ends_branch: &|| around.nesting.ends_a_branch(index),
                 };
                 kind.signal(values, &at)

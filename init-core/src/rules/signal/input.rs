@@ -56,6 +56,12 @@ pub struct InputStatistics {
     pub mean_ratio: f64,
     /// The Pearson correlation of horizontally or vertically adjacent values.
     pub neighbour_correlation: f64,
+    /// In a sequence, the mean over pairs of distinct tokens of an example
+    /// of `x_i · x_j / E[x²]`; for token ids, the share of such pairs that
+    /// hold the same id (an embedding's random table gives two tokens the
+    /// same vector exactly then). 0 where not measured: an embedding then
+    /// takes its ids as independent and uniform, `1/V`.
+    pub token_similarity: f64,
 }
 
 impl InputStatistics {
@@ -66,6 +72,7 @@ impl InputStatistics {
             plane: None,
             mean_ratio: 0.0,
             neighbour_correlation: 0.0,
+            token_similarity: 0.0,
         }
     }
 
@@ -80,6 +87,7 @@ impl InputStatistics {
             plane: Some(plane),
             mean_ratio: 0.0,
             neighbour_correlation: correlation,
+            token_similarity: 0.0,
         }
     }
 
@@ -96,15 +104,19 @@ impl InputStatistics {
     /// assert_eq!(statistics.neighbour_correlation, 1.0);
     /// ```
     pub fn measure(rows: &[f32], shape: Shape) -> InputStatistics {
-        let Shape::Image {
-            channels,
-            height,
-            width,
-        } = shape
-        else {
-            let count = rows.len().max(1) as f64;
-            let second = rows.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / count;
-            return InputStatistics::features(second);
+        let (channels, height, width) = match shape {
+            Shape::Image {
+                channels,
+                height,
+                width,
+            } => (channels, height, width),
+            Shape::Tokens(tokens) => return InputStatistics::tokens(rows, tokens),
+            Shape::Sequence { tokens, features } => return InputStatistics::sequence(rows, tokens, features),
+            Shape::Features(_) => {
+                let count = rows.len().max(1) as f64;
+                let second = rows.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / count;
+                return InputStatistics::features(second);
+            }
         };
         // An empty plane, or one past MAX_PLANE, gives no second moments
         // (see `uniform_image`).
@@ -146,6 +158,65 @@ impl InputStatistics {
             plane: Some([height, width]),
             mean_ratio,
             neighbour_correlation: centred(raw, mean_ratio),
+            token_similarity: 0.0,
+        }
+    }
+}
+
+impl InputStatistics {
+    /// The statistics of a batch of token ids, `tokens` a row: the share of
+    /// pairs of distinct tokens of a row that hold the same id, counted
+    /// id by id in one pass over each row (sorted).
+    fn tokens(rows: &[f32], tokens: usize) -> InputStatistics {
+        let (mut same, mut pairs) = (0.0, 0.0);
+        let mut ids: Vec<f32> = Vec::with_capacity(tokens);
+        for row in rows.chunks_exact(tokens.max(1)) {
+            ids.clear();
+            ids.extend_from_slice(row);
+            ids.sort_by(f32::total_cmp);
+            for run in ids.chunk_by(|a, b| a == b) {
+                let run = run.len() as f64;
+                same += run * (run - 1.0);
+            }
+            let length = row.len() as f64;
+            pairs += length * (length - 1.0);
+        }
+        InputStatistics {
+            token_similarity: if pairs > 0.0 { same / pairs } else { 0.0 },
+            ..InputStatistics::features(1.0)
+        }
+    }
+
+    /// The statistics of a batch of sequences of `tokens` tokens of
+    /// `features`: the second moment, and the mean over pairs of distinct
+    /// tokens of their dot product over `E[x²]`, from each row's sum of
+    /// tokens (`Σ_{i≠j} x_i·x_j = |Σ x_i|² − Σ |x_i|²`), linear in the batch.
+    fn sequence(rows: &[f32], tokens: usize, features: usize) -> InputStatistics {
+        let (mut square, mut cross, mut pairs) = (0.0, 0.0, 0.0);
+        let mut sum = vec![0.0_f64; features];
+        for row in rows.chunks_exact((tokens * features).max(1)) {
+            sum.iter_mut().for_each(|value| *value = 0.0);
+            let mut own = 0.0;
+            for token in row.chunks_exact(features.max(1)) {
+                for (total, &x) in sum.iter_mut().zip(token) {
+                    *total += f64::from(x);
+                    own += f64::from(x) * f64::from(x);
+                }
+            }
+            square += own;
+            cross += sum.iter().map(|total| total * total).sum::<f64>() - own;
+            pairs += (tokens * tokens.saturating_sub(1)) as f64;
+        }
+        // Each token's squared norm, on average.
+        let counted = (rows.len() / (tokens * features).max(1) * tokens).max(1) as f64;
+        let second = square / counted;
+        let similarity = match pairs > 0.0 && second > 0.0 {
+            true => cross / pairs / second,
+            false => 0.0,
+        };
+        InputStatistics {
+            token_similarity: similarity,
+            ..InputStatistics::features(second / features.max(1) as f64)
         }
     }
 }
@@ -163,7 +234,9 @@ pub(crate) fn fits(layers: &[LayerSpec], input: &InputStatistics) -> Result<(), 
         (Some(Shape::Image { height, width, .. }), Some(plane)) => {
             plane == [height, width] && input.second_moments.len() == height * width
         }
-        (Some(Shape::Features(_)) | None, None) => !input.second_moments.is_empty(),
+        (Some(Shape::Features(_) | Shape::Sequence { .. } | Shape::Tokens(_)) | None, None) => {
+            !input.second_moments.is_empty()
+        }
         _ => false,
     };
     match fits {

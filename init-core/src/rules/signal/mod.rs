@@ -137,6 +137,7 @@ pub(crate) fn default_statistics(layers: &[LayerSpec], input_second_moment: f64)
                 plane: Some([height, width]),
                 mean_ratio: 0.0,
                 neighbour_correlation: IMAGE_NEIGHBOUR_CORRELATION,
+                token_similarity: 0.0,
             }
         }
         _ => InputStatistics::features(input_second_moment),

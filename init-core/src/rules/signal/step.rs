@@ -7,6 +7,7 @@
 
 use crate::rules::activation::Activation;
 use crate::rules::parameter::ParameterSpec;
+use crate::rules::shape::Shape;
 use crate::rules::signal::values::Values;
 use crate::rules::signal::windows::Windows;
 
@@ -19,6 +20,8 @@ pub struct SignalAt<'a> {
     pub moments: &'a [f64],
     /// The plane of the layer's output; `None` for features.
     pub output_plane: Option<[usize; 2]>,
+    /// The shape the layer is given, where the layers before it say it.
+    pub input: Option<Shape>,
     /// Whether the layer is a residual branch's last layer with parameters
     /// (asked only of a layer that starts at zero: the answer walks the
     /// blocks around it).

@@ -20,6 +20,10 @@ pub struct Values {
     pub mean_ratio: f64,
     /// The Pearson correlation of adjacent positions.
     pub correlation: f64,
+    /// In a sequence, `E[h_i · h_j] / E[h²]` for two distinct tokens: the
+    /// mean cosine similarity of two tokens' vectors. 1 when every token
+    /// carries the same vector (attention can no longer tell them apart).
+    pub tokens: f64,
     /// When the values are an activation of Gaussian pre-activations: their
     /// variance per position, the activation, and their neighbour correlation.
     pub gaussian: Option<Gaussian>,
@@ -34,6 +38,8 @@ pub struct Gaussian {
     pub activation: Activation,
     /// The pre-activations' neighbour correlation.
     pub correlation: f64,
+    /// The pre-activations' correlation between two tokens of a sequence.
+    pub tokens: f64,
 }
 
 impl Values {
@@ -65,6 +71,7 @@ impl Values {
             plane,
             mean_ratio: if constant && second > 0.0 { 1.0 } else { 0.0 },
             correlation,
+            tokens: if constant { 1.0 } else { 0.0 },
             gaussian: None,
         }
     }
@@ -130,11 +137,12 @@ impl SecondMoments {
 
 /// The values `activation` gives of zero-mean Gaussians with `variances`
 /// (one per position of `plane`, or one for features) whose neighbours
-/// correlate by `correlation`.
+/// correlate by `correlation`, and two tokens of a sequence by `tokens`.
 pub fn activated(
     activation: Activation,
     variances: &[f64],
     correlation: f64,
+    tokens: f64,
     plane: Option<[usize; 2]>,
 ) -> Values {
     let mut moments = SecondMoments::of_activation(activation);
@@ -153,15 +161,21 @@ pub fn activated(
         ),
         _ => 0.0,
     };
+    let token_similarity = match second > 0.0 {
+        true => (cross_moment(activation, mean_variance, tokens) / second).clamp(-1.0, 1.0),
+        false => tokens,
+    };
     Values {
         field,
         plane,
         mean_ratio,
         correlation: neighbour,
+        tokens: token_similarity,
         gaussian: Some(Gaussian {
             variances: variances.to_vec(),
             activation,
             correlation,
+            tokens,
         }),
     }
 }

@@ -7,16 +7,19 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use crate::rules::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
+use crate::rules::shape::Shape;
 use crate::runtime::error::Error;
 use crate::runtime::layers::gelu;
+use crate::runtime::layers::rows::{on_token_rows, token_rows};
 use crate::runtime::layers::{Back, Compute, Computed, Io, Tensor};
 use crate::runtime::mode::Mode;
 use crate::runtime::scratch;
 
 impl Compute for Activation {
-    /// The activation of each value, the input kept where the derivative needs it.
-    fn forward(&self, _: &[Tensor], input: ArrayView2<f32>, _: Io, _: Mode) -> Computed {
-        activated(*self, scratch::copy(input))
+    /// The activation of each value (softmax over each token's features
+    /// in a sequence), the input kept where the derivative needs it.
+    fn forward(&self, _: &[Tensor], input: ArrayView2<f32>, io: Io, _: Mode) -> Computed {
+        activated(*self, scratch::copy(token_rows(input, io.input))).per_example(io.output)
     }
 
     /// `δ ⊙ φ'(z)` (the row Jacobian for softmax), passed on below.
@@ -29,7 +32,7 @@ impl Compute for Activation {
         _: Option<&mut Vec<Array2<f32>>>,
     ) -> Option<Array2<f32>> {
         if !back.fused_top {
-            through(*self, computed, delta);
+            through(*self, computed, back.io.output, delta);
         }
         Some(core::mem::take(delta))
     }
@@ -38,7 +41,7 @@ impl Compute for Activation {
         true
     }
 
-    fn check_batch(&self, _: usize, _: Io, _: Mode) -> Result<(), Error> {
+    fn check_batch(&self, _: ArrayView2<f32>, _: Io, _: Mode) -> Result<(), Error> {
         Ok(())
     }
 }
@@ -59,11 +62,16 @@ pub(crate) fn activated(activation: Activation, pre: Array2<f32>) -> Computed {
 }
 
 /// The gradient `delta` with respect to an activation's outputs, in place,
-/// as the one with respect to its pre-activations (see [`backward`]).
-pub(crate) fn through(activation: Activation, computed: &Computed, delta: &mut Array2<f32>) {
+/// as the one with respect to its pre-activations (see [`backward`]); a
+/// sequence's softmax is taken over each token's features.
+pub(crate) fn through(activation: Activation, computed: &Computed, output: Shape, delta: &mut Array2<f32>) {
     // Without a pre-activation, the output gives the derivative.
     let pre = computed.pre.as_ref().unwrap_or(&computed.out);
-    backward(activation, pre, &computed.out, delta);
+    let (pre, out) = (
+        token_rows(pre.view(), output),
+        token_rows(computed.out.view(), output),
+    );
+    on_token_rows(delta, output, |delta| backward(activation, pre, out, delta));
 }
 
 /// Values per task when an element-wise pass is shared between threads:
@@ -150,7 +158,7 @@ pub fn value(activation: Activation, x: f32) -> f32 {
 /// with respect to the outputs `h = φ(z)`: `grad ⊙ φ'(z)` in place, and for
 /// softmax its row Jacobian, `h ⊙ (grad - Σ grad·h)`. Where [`needs_pre`]
 /// is false, `pre` may be the output itself.
-pub fn backward(activation: Activation, pre: &Array2<f32>, out: &Array2<f32>, grad: &mut Array2<f32>) {
+pub fn backward(activation: Activation, pre: ArrayView2<f32>, out: ArrayView2<f32>, grad: &mut Array2<f32>) {
     match activation {
         Activation::Identity => {}
         Activation::Softmax => {

@@ -69,7 +69,8 @@ impl Compute for BatchNormSpec {
     }
 
     /// In training, two values per channel at least: a variance to normalise by.
-    fn check_batch(&self, rows: usize, io: Io, mode: Mode) -> Result<(), Error> {
+    fn check_batch(&self, batch: ArrayView2<f32>, io: Io, mode: Mode) -> Result<(), Error> {
+        let rows = batch.nrows();
         let found = rows * positions(io);
         match mode {
             Mode::Train if found < 2 => Err(Error::BatchTooSmall { found }),

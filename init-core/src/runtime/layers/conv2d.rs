@@ -41,7 +41,7 @@ impl Compute for Conv2dSpec {
         gradients: Option<&mut Vec<Array2<f32>>>,
     ) -> Option<Array2<f32>> {
         if !back.fused_top {
-            activation::through(self.affine().activation(), computed, delta);
+            activation::through(self.affine().activation(), computed, back.io.output, delta);
         }
         let geometry = Geometry::of(self, back.io.input, back.io.output);
         let bias = vector(tensors, BIAS);
@@ -66,7 +66,7 @@ impl Compute for Conv2dSpec {
         true
     }
 
-    fn check_batch(&self, _: usize, _: Io, _: Mode) -> Result<(), Error> {
+    fn check_batch(&self, _: ArrayView2<f32>, _: Io, _: Mode) -> Result<(), Error> {
         Ok(())
     }
 }

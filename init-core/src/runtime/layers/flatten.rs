@@ -28,7 +28,7 @@ impl Compute for FlattenSpec {
         true
     }
 
-    fn check_batch(&self, _: usize, _: Io, _: Mode) -> Result<(), Error> {
+    fn check_batch(&self, _: ArrayView2<f32>, _: Io, _: Mode) -> Result<(), Error> {
         Ok(())
     }
 }

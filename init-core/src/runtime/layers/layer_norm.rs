@@ -7,6 +7,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
 
 use crate::rules::layer::LayerNormSpec;
 use crate::runtime::error::Error;
+use crate::runtime::layers::rows::{into_example_rows, on_token_rows, token_rows};
 use crate::runtime::layers::{vector, Back, Compute, Computed, Io, Tensor};
 use crate::runtime::mode::Mode;
 use crate::runtime::scratch;
@@ -16,11 +17,12 @@ const GAMMA: usize = 0;
 const BETA: usize = 1;
 
 impl Compute for LayerNormSpec {
-    /// `γ ⊙ x̂ + β`, keeping `x̂` for the backward pass.
-    fn forward(&self, tensors: &[Tensor], input: ArrayView2<f32>, _: Io, _: Mode) -> Computed {
+    /// `γ ⊙ x̂ + β`, keeping `x̂` for the backward pass; each token of a
+    /// sequence on its own.
+    fn forward(&self, tensors: &[Tensor], input: ArrayView2<f32>, io: Io, _: Mode) -> Computed {
         let norm = Norm::of(self, tensors);
-        let (out, normalized) = norm.forward(input);
-        Computed::new(Some(normalized), out)
+        let (out, normalized) = norm.forward(token_rows(input, io.input));
+        Computed::new(Some(normalized), out).per_example(io.output)
     }
 
     fn backward(
@@ -32,19 +34,23 @@ impl Compute for LayerNormSpec {
         gradients: Option<&mut Vec<Array2<f32>>>,
     ) -> Option<Array2<f32>> {
         let normalized = computed.pre.as_ref().expect("a layer normalization keeps x̂");
+        let normalized = token_rows(normalized.view(), back.io.output);
         let norm = Norm::of(self, tensors);
-        let (gamma, beta, below) = norm.backward(back.input, normalized, delta.view(), back.below);
+        let input = token_rows(back.input, back.io.input);
+        let (gamma, beta, below) = on_token_rows(delta, back.io.output, |delta| {
+            norm.backward(input, normalized, delta.view(), back.below)
+        });
         if let Some(gradients) = gradients {
             gradients.extend([gamma, beta.insert_axis(Axis(0))]);
         }
-        below
+        below.map(|below| into_example_rows(below, back.io.input))
     }
 
     fn step_buffers(&self, _: &[Tensor], _: &mut [Tensor], _: &Computed) -> bool {
         true
     }
 
-    fn check_batch(&self, _: usize, _: Io, _: Mode) -> Result<(), Error> {
+    fn check_batch(&self, _: ArrayView2<f32>, _: Io, _: Mode) -> Result<(), Error> {
         Ok(())
     }
 }
@@ -95,11 +101,11 @@ impl<'a> Norm<'a> {
     fn backward(
         &self,
         input: ArrayView2<f32>,
-        normalized: &Array2<f32>,
+        normalized: ArrayView2<f32>,
         delta: ArrayView2<f32>,
         below: bool,
     ) -> (Array2<f32>, Array1<f32>, Option<Array2<f32>>) {
-        let gamma_gradient = (&delta * normalized).sum_axis(Axis(0)).insert_axis(Axis(0));
+        let gamma_gradient = (&delta * &normalized).sum_axis(Axis(0)).insert_axis(Axis(0));
         let beta_gradient = delta.sum_axis(Axis(0));
         let gradient = below.then(|| {
             let mut gradient = scratch::copy(delta);

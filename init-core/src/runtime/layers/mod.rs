@@ -5,14 +5,21 @@
 //! table (`rules/layer/mod.rs`).
 
 pub mod activation;
+mod attention;
 mod batch_norm;
 mod conv2d;
 mod dense;
+mod embedding;
 mod flatten;
 mod gelu;
 mod input;
 mod layer_norm;
+mod mean_tokens;
+mod patches;
 pub(crate) mod pool;
+mod position_embedding;
+mod rms_norm;
+pub(crate) mod rows;
 
 use std::any::Any;
 
@@ -294,9 +301,11 @@ pub(crate) trait Compute {
     /// `false` when a value came out not finite.
     fn step_buffers(&self, current: &[Tensor], next: &mut [Tensor], computed: &Computed) -> bool;
 
-    /// Whether a batch of `rows` examples is one it can compute in `mode`
-    /// (a batch normalization in training needs two values per channel).
-    fn check_batch(&self, rows: usize, io: Io, mode: Mode) -> Result<(), Error>;
+    /// Whether the network's input `batch` is one it can compute in
+    /// `mode`: a batch normalization in training needs two values per
+    /// channel; an embedding right after the input reads its values as
+    /// token ids.
+    fn check_batch(&self, batch: ArrayView2<f32>, io: Io, mode: Mode) -> Result<(), Error>;
 }
 
 /// The shapes a layer takes and gives in its network.
@@ -333,6 +342,17 @@ pub(crate) struct Computed {
     /// Anything else the kind keeps for its backward pass or its buffers
     /// (a max pooling's winners, a batch normalization's statistics).
     pub(crate) kept: Option<Box<dyn Any + Send + Sync>>,
+}
+
+impl Computed {
+    /// What a layer computed on token rows (see [`rows`]), its output and
+    /// what it keeps of the same size put back as one row per example of
+    /// `output`, as the next layer reads them.
+    pub(crate) fn per_example(mut self, output: Shape) -> Computed {
+        self.pre = self.pre.take().map(|pre| rows::into_example_rows(pre, output));
+        self.out = rows::into_example_rows(self.take_out(), output);
+        self
+    }
 }
 
 impl Computed {

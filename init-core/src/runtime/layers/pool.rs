@@ -40,7 +40,7 @@ impl Compute for MaxPool2dSpec {
         true
     }
 
-    fn check_batch(&self, _: usize, _: Io, _: Mode) -> Result<(), Error> {
+    fn check_batch(&self, _: ArrayView2<f32>, _: Io, _: Mode) -> Result<(), Error> {
         Ok(())
     }
 }
@@ -71,7 +71,7 @@ impl Compute for AvgPool2dSpec {
         true
     }
 
-    fn check_batch(&self, _: usize, _: Io, _: Mode) -> Result<(), Error> {
+    fn check_batch(&self, _: ArrayView2<f32>, _: Io, _: Mode) -> Result<(), Error> {
         Ok(())
     }
 }
@@ -97,7 +97,7 @@ impl Compute for GlobalAvgPool2dSpec {
         true
     }
 
-    fn check_batch(&self, _: usize, _: Io, _: Mode) -> Result<(), Error> {
+    fn check_batch(&self, _: ArrayView2<f32>, _: Io, _: Mode) -> Result<(), Error> {
         Ok(())
     }
 }

@@ -7,6 +7,7 @@
 use ndarray::{Array2, ArrayView2};
 
 use crate::runtime::error::Error;
+use crate::runtime::layers::rows::into_example_rows;
 use crate::runtime::layers::Back;
 use crate::runtime::network::{Cache, Network, Stage};
 use crate::runtime::scratch;
@@ -101,7 +102,8 @@ impl Network {
         let cache = self.forward_cached(inputs)?;
         let value = self.loss_value(&cache, targets, loss)?;
         let fused = loss == Loss::CrossEntropy;
-        let top = output_gradient(cache.top().1, targets);
+        let output = self.output_shape();
+        let top = into_example_rows(output_gradient(cache.top(output).1, targets), output);
         let (deltas, gradients, _) = self.backpropagate(&cache, inputs, top, fused, Keep::Parameters);
         deltas.into_iter().for_each(scratch::recycle);
         Ok((value, gradients, cache))
@@ -156,9 +158,10 @@ impl Network {
         keep: Keep,
     ) -> Result<Vec<Array2<f32>>, Error> {
         let cache = self.forward_cached(inputs)?;
-        if output_gradient.nrows() != inputs.nrows() {
+        let rows = inputs.nrows() * self.spec().rows_per_example();
+        if output_gradient.nrows() != rows {
             return Err(Error::TargetCount {
-                expected: inputs.nrows(),
+                expected: rows,
                 found: output_gradient.nrows(),
             });
         }
@@ -168,13 +171,11 @@ impl Network {
                 found: output_gradient.ncols(),
             });
         }
-        let (deltas, _, outputs) = self.backpropagate(
-            &cache,
-            inputs,
+        let top = into_example_rows(
             output_gradient.as_standard_layout().into_owned(),
-            false,
-            keep,
+            self.output_shape(),
         );
+        let (deltas, _, outputs) = self.backpropagate(&cache, inputs, top, false, keep);
         Ok(match keep {
             Keep::Outputs => outputs,
             _ => deltas,

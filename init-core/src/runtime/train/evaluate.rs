@@ -23,7 +23,7 @@ impl Network {
     /// The mean loss of a batch whose forward pass is `cache`, after checking
     /// that the targets fit the loss and the output.
     pub(crate) fn loss_value(&self, cache: &Cache, targets: Targets, loss: Loss) -> Result<f32, Error> {
-        let (logits, output) = cache.top();
+        let (logits, output) = cache.top(self.output_shape());
         let (rows, width) = output.dim();
         if rows == 0 {
             return Err(Error::EmptyBatch);
@@ -77,13 +77,17 @@ impl Network {
     /// does not depend on the chunks). A loss that is not finite is an
     /// error, never an `Ok` with a NaN: [`Error::NonFiniteInput`] where an
     /// input is NaN or infinite, else [`Error::NonFiniteLoss`].
+    ///
+    /// A network that gives a sequence (a language model's head) takes one
+    /// class per token, the tokens of each row in order: `n·T` classes.
     pub fn evaluate(&self, inputs: ArrayView2<f32>, classes: &[usize]) -> Result<Evaluation, Error> {
-        check_count(inputs.nrows(), classes.len())?;
+        let per_row = self.spec().rows_per_example();
+        check_count(inputs.nrows() * per_row, classes.len())?;
         let mut loss = 0.0_f64;
         let mut correct = 0usize;
         for (at, (chunk, labels)) in inputs
             .axis_chunks_iter(Axis(0), 1024)
-            .zip(classes.chunks(1024))
+            .zip(classes.chunks(1024 * per_row))
             .enumerate()
         {
             let cache = self.forward_cached_in(chunk, Mode::Eval)?;
@@ -97,12 +101,12 @@ impl Network {
                     },
                     None => Error::NonFiniteLoss {
                         first_row,
-                        last_row: first_row + labels.len().saturating_sub(1),
+                        last_row: first_row + chunk.nrows().saturating_sub(1),
                     },
                 });
             }
             loss += f64::from(value) * labels.len() as f64;
-            let (_, output) = cache.top();
+            let (_, output) = cache.top(self.output_shape());
             for (row, &label) in output.rows().into_iter().zip(labels) {
                 let predicted = row
                     .iter()

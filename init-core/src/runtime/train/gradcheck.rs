@@ -584,3 +584,95 @@ fn mismatched_targets_are_typed_errors() {
         })
     );
 }
+
+/// A network from its DSL text.
+fn parsed(text: &str) -> NetworkSpec {
+    text.parse().unwrap_or_else(|error| panic!("{text}: {error}"))
+}
+
+#[test]
+fn backprop_matches_finite_differences_through_a_language_model() {
+    // Every kind a language model has, causal attention included, with
+    // inits large enough that no softmax is near uniform and every
+    // coordinate of every tensor matters.
+    let spec = parsed(
+        "input(tokens = 5), embedding(7 -> 8), position_embedding(5 -> 8), \
+         residual(rms_norm(8, gamma = normal(std = 1.0)), attention(8, heads = 2, mask = causal, init = normal(std = 0.6))), \
+         residual(layer_norm(8, gamma = normal(std = 1.0)), dense(8 -> 12, gelu), dense(12 -> 8, identity)), \
+         dense(8 -> 7, softmax)",
+    );
+    let net = spec.init(5);
+    let ids = Array2::from_shape_fn((3, 5), |(row, token)| ((row * 5 + token * 3) % 7) as f32);
+    // One class per token: the next id.
+    let classes: Vec<usize> = (0..15).map(|at| (at * 2 + 1) % 7).collect();
+    check_coordinates(&net, &ids, Targets::Classes(&classes), Loss::CrossEntropy, true);
+}
+
+#[test]
+fn backprop_matches_finite_differences_through_a_vision_transformer() {
+    // Patches of an image, their projection and position table,
+    // attention without a mask, and the mean of the tokens.
+    let spec = parsed(
+        "input(2, 4, 6), patches(2), dense(8 -> 8, identity), position_embedding(6 -> 8), \
+         residual(layer_norm(8), attention(8, heads = 4, init = normal(std = 0.6))), \
+         layer_norm(8), mean_tokens, dense(8 -> 3, softmax)",
+    );
+    let net = spec.init(9);
+    let x = inputs(3, 48);
+    check_coordinates(&net, &x, Targets::Classes(&[0, 2, 1]), Loss::CrossEntropy, true);
+}
+
+#[test]
+fn causal_attention_does_not_look_ahead_and_sequences_of_any_length_agree() {
+    // A causal model's output at token t depends on the ids up to t alone:
+    // changing the last id changes the last token's distribution only.
+    let spec = parsed(
+        "input(tokens = 6), embedding(9 -> 8), position_embedding(6 -> 8), \
+         residual(layer_norm(8), attention(8, heads = 2, mask = causal)), dense(8 -> 9, softmax)",
+    );
+    let net = spec.init(1);
+    let ids = Array2::from_shape_fn((1, 6), |(_, token)| token as f32);
+    let mut changed = ids.clone();
+    changed[(0, 5)] = 8.0;
+    let (before, after) = (
+        net.forward(ids.view()).unwrap(),
+        net.forward(changed.view()).unwrap(),
+    );
+    assert_eq!(before.dim(), (6, 9));
+    for token in 0..5 {
+        assert_eq!(before.row(token), after.row(token), "token {token}");
+    }
+    assert_ne!(before.row(5), after.row(5));
+}
+
+#[test]
+fn patches_are_row_major_with_each_patch_in_channel_row_column_order() {
+    let net = parsed("input(2, 2, 4), patches(2)").init(0);
+    // Channel 0 holds 0..8, channel 1 holds 100..108, row by row.
+    let image = Array2::from_shape_fn((1, 16), |(_, at)| (at % 8) as f32 + 100.0 * (at / 8) as f32);
+    let tokens = net.forward_all(image.view()).unwrap().pop().unwrap();
+    // Patch 0 is columns 0..2 of rows 0..2: 0, 1, 4, 5 of each channel.
+    let expected = [
+        0.0, 1.0, 4.0, 5.0, 100.0, 101.0, 104.0, 105.0, // patch (0, 0)
+        2.0, 3.0, 6.0, 7.0, 102.0, 103.0, 106.0, 107.0, // patch (0, 1)
+    ];
+    assert_eq!(tokens.row(0).to_vec(), expected);
+}
+
+#[test]
+fn token_ids_outside_the_vocabulary_are_typed_errors() {
+    let net = parsed("input(tokens = 3), embedding(4 -> 2), dense(2 -> 4, softmax)").init(0);
+    for (value, position) in [(4.0, 2), (-1.0, 0), (1.5, 1), (f32::NAN, 0)] {
+        let mut ids = Array2::zeros((2, 3));
+        ids[(1, position)] = value;
+        match net.forward(ids.view()) {
+            Err(Error::TokenId {
+                row: 1,
+                position: at,
+                vocabulary: 4,
+                ..
+            }) => assert_eq!(at, position),
+            other => panic!("{value}: {other:?}"),
+        }
+    }
+}

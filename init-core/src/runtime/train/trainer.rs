@@ -212,6 +212,8 @@ impl Trainer {
     /// One epoch over `inputs` and `classes` in mini-batches of
     /// `batch_size`, shuffled by a generator seeded with `shuffle_seed`;
     /// `after_batch` is called with each batch's loss. Returns the mean loss.
+    /// A network that gives a sequence takes one class per token (see
+    /// [`Network::evaluate`]), which go with their row.
     pub fn epoch(
         &mut self,
         inputs: ArrayView2<f32>,
@@ -220,20 +222,24 @@ impl Trainer {
         shuffle_seed: u64,
         mut after_batch: impl FnMut(f32),
     ) -> Result<f32, Error> {
-        check_count(inputs.nrows(), classes.len())?;
+        let per_row = self.network.spec().rows_per_example();
+        check_count(inputs.nrows() * per_row, classes.len())?;
         check_epoch(&self.network, inputs, classes, batch_size)?;
-        let order = shuffled(classes.len(), shuffle_seed);
+        let order = shuffled(inputs.nrows(), shuffle_seed);
         let mut total = 0.0_f64;
         for batch in order.chunks(batch_size) {
             let batch_inputs = inputs.select(Axis(0), batch);
-            let batch_classes: Vec<usize> = batch.iter().map(|&row| classes[row]).collect();
+            let batch_classes: Vec<usize> = batch
+                .iter()
+                .flat_map(|&row| classes[row * per_row..(row + 1) * per_row].iter().copied())
+                .collect();
             let loss = self.step(batch_inputs.view(), Targets::Classes(&batch_classes))?;
             total += f64::from(loss) * batch.len() as f64;
             after_batch(loss);
         }
         // A count loaded from a file may already be at the top.
         self.epochs = self.epochs.saturating_add(1);
-        Ok((total / classes.len().max(1) as f64) as f32)
+        Ok((total / inputs.nrows().max(1) as f64) as f32)
     }
 }
 
