@@ -372,8 +372,12 @@ fn batch_normalization_refuses_what_has_no_variance_and_a_step_that_overflows_it
 
 /// A small language model's batch: ids and, for each token, the next id.
 fn token_batch(rows: usize, tokens: usize, vocabulary: usize) -> (netinit::ndarray::Array2<f32>, Vec<usize>) {
-    let text: Vec<usize> = (0..rows * tokens + 1).map(|at| (at * 7 + at / 3) % vocabulary).collect();
-    let ids = netinit::ndarray::Array2::from_shape_fn((rows, tokens), |(row, token)| text[row * tokens + token] as f32);
+    let text: Vec<usize> = (0..rows * tokens + 1)
+        .map(|at| (at * 7 + at / 3) % vocabulary)
+        .collect();
+    let ids = netinit::ndarray::Array2::from_shape_fn((rows, tokens), |(row, token)| {
+        text[row * tokens + token] as f32
+    });
     let next = (0..rows * tokens).map(|at| text[at + 1]).collect();
     (ids, next)
 }

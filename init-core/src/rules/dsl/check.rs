@@ -46,14 +46,13 @@ pub fn check(model: &Model, reports: &mut Reports) -> Option<Checked> {
                     | ChainError::ChannelMismatch { .. }
                     | ChainError::TokenWidth { .. }
                     | ChainError::TokenCount { .. }
+            ) | SpecError::Init(
+                InitError::InvalidScale { .. }
+                    | InitError::ScaleOverflow { .. }
+                    | InitError::InvalidActivationParameter { .. }
+                    | InitError::OrthogonalBias { .. }
+                    | InitError::AdjustedBias { .. }
             )
-                | SpecError::Init(
-                    InitError::InvalidScale { .. }
-                        | InitError::ScaleOverflow { .. }
-                        | InitError::InvalidActivationParameter { .. }
-                        | InitError::OrthogonalBias { .. }
-                        | InitError::AdjustedBias { .. }
-                )
         );
         if let (Some(layer), true) = (error.layer(), about_numbers) {
             broken[layer] = true;

@@ -242,7 +242,7 @@ impl Kind for AttentionSpec {
                 layer,
                 part: Part::Option(keywords::HEADS),
             }));
-        } else if self.features % self.heads != 0 {
+        } else if !self.features.is_multiple_of(self.heads) {
             errors.push(SpecError::Size(SizeError::HeadsDivide {
                 layer,
                 features: self.features,

@@ -136,11 +136,11 @@
 
 use crate::rules::init::{Draw, Init};
 use crate::rules::keywords;
-use crate::rules::parameter::Role;
 use crate::rules::layer::kind::ConstantInput;
 use crate::rules::layer::{LayerSpec, Node};
 use crate::rules::levels::{Level, Lint};
 use crate::rules::lint::{bias_draw, outputs, weight_draw, Finding};
+use crate::rules::parameter::Role;
 use crate::rules::part::Part;
 
 /// One constant layer: deny by default, with the truth about what follows.
@@ -190,9 +190,9 @@ pub(crate) fn constant_table(index: usize, layer: &LayerSpec) -> Option<Finding>
         .into_iter()
         .find(|parameter| parameter.role() == Role::Table && parameter.is_constant())?;
     let [rows, _] = table.matrix_shape();
-    let what = match layer.kind().name() {
-        keywords::POSITION_EMBEDDING => "position",
-        _ => "token id",
+    let (what, gathered) = match layer.kind().name() {
+        keywords::POSITION_EMBEDDING => ("position", "the tokens at its position"),
+        _ => ("token id", "the tokens that hold its id"),
     };
     Some(Finding {
         lint: Lint::ConstantInit,
@@ -202,7 +202,7 @@ pub(crate) fn constant_table(index: usize, layer: &LayerSpec) -> Option<Finding>
         message: format!(
             "constant table `{}` starts all {rows} rows identical: every {what} starts as the same vector, so the \
              output cannot tell them apart until training pulls the rows apart (each row gathers the gradients of \
-             the tokens at its {what}, so they separate at the first step)",
+             {gathered}, so they separate at the first step)",
             table.init()
         ),
         help: format!(
@@ -216,11 +216,11 @@ pub(crate) fn constant_table(index: usize, layer: &LayerSpec) -> Option<Finding>
 /// A layer of several weight matrices drawn from one init (attention's
 /// projections) that starts constant: its features are tied forever.
 pub(crate) fn tied_projections(index: usize, layer: &LayerSpec) -> Finding {
-    let weights: Vec<&'static str> = layer
+    let weights: Vec<&str> = layer
         .parameters()
         .iter()
         .filter(|parameter| parameter.role() == Role::Weights)
-        .map(|parameter| parameter.name())
+        .map(|parameter| parameter.name().trim_end_matches(".weight"))
         .collect();
     let (weight, features) = (layer.weight(), outputs(layer));
     Finding {
@@ -229,12 +229,12 @@ pub(crate) fn tied_projections(index: usize, layer: &LayerSpec) -> Finding {
         layer: index,
         part: constant_part(layer),
         message: format!(
-            "constant init `{weight}` starts every one of the {features} features of {} the same, with the same \
+            "constant init `{weight}` starts every one of the {features} features of the projections {} the same, with the same \
              incoming and outgoing weights: every update keeps them the same{}, so the layer has the power of one \
              feature however wide it is; `#[allow(constant_init)]` cannot lower this",
-            weights.join(", "),
+            crate::rules::suggest::list(&weights),
             match weight {
-                Init::Constant { value } if value == 0.0 => " (at zero no gradient reaches them at all)",
+                Init::Constant { value: 0.0 } => " (at zero no gradient reaches them at all)",
                 _ => "",
             }
         ),

@@ -187,9 +187,9 @@ impl Compute for AttentionSpec {
             }
             back.below.then(|| {
                 let mut below = product(d_qkv[0].view(), values(tensors, self.weight_index(0)));
-                for lane in 1..3 {
+                for (lane, gradient) in d_qkv.iter().enumerate().skip(1) {
                     product_add_into(
-                        d_qkv[lane].view(),
+                        gradient.view(),
                         values(tensors, self.weight_index(lane)),
                         below.view_mut(),
                     );
