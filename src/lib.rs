@@ -165,8 +165,8 @@ pub use init_core::{signal, Finding, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, 
 // Sampling, the network and training.
 pub use init_core::{
     checkpoint, files, fill, generator, CheckpointError, Error, Evaluation, Generator, Gradients, Layer,
-    Loss, Mode, Network, Optimizer, Origin, SamplerFormat, Targets, Tensor, Trainer, LEARNING_RATES,
-    MAX_EPSILON_PER_RATE,
+    Loss, Mode, Network, Optimizer, Origin, SamplerFormat, Schedule, Targets, Tensor, Trainer,
+    LEARNING_RATES, MAX_EPSILON_PER_RATE,
 };
 
 pub mod data;

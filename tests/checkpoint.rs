@@ -963,3 +963,64 @@ fn a_sharded_write_switches_the_index_last_and_keeps_the_old_set_until_then() {
     assert_eq!(files_in(&directory).len(), 7);
     fs::remove_dir_all(&directory).unwrap();
 }
+
+#[test]
+fn a_language_model_trained_with_adamw_a_schedule_and_clipping_resumes_bit_for_bit() {
+    // AdamW (decay on the matrices and tables), warm-up and cosine decay,
+    // clipping: 6 steps straight, or 3, save, load, 3 more.
+    use netinit::ndarray::Array2;
+    use netinit::{Loss, Optimizer, Schedule, Targets, Trainer};
+    const LM: NetworkSpec = network![
+        input(tokens = 8),
+        embedding(11 -> 16),
+        position_embedding(8 -> 16),
+        residual(layer_norm(16), attention(16, heads = 2, mask = causal)),
+        residual(rms_norm(16), dense(16 -> 32, gelu), dense(32 -> 16, identity)),
+        layer_norm(16),
+        dense(16 -> 11, softmax),
+    ];
+    let ids = Array2::from_shape_fn((4, 8), |(row, token)| ((row * 8 + token) * 3 % 11) as f32);
+    let next: Vec<usize> = (0..32).map(|at| (at * 3 + 3) % 11).collect();
+    let trainer = || {
+        Trainer::new(LM.init(2), Loss::CrossEntropy, Optimizer::adamw(3e-3, 0.1))
+            .unwrap()
+            .with_schedule(Schedule::warmup_cosine(2, 6))
+            .unwrap()
+            .with_clipping(0.5)
+            .unwrap()
+    };
+    let mut straight = trainer();
+    for _ in 0..6 {
+        straight.step(ids.view(), Targets::Classes(&next)).unwrap();
+    }
+    let mut first = trainer();
+    for _ in 0..3 {
+        first.step(ids.view(), Targets::Classes(&next)).unwrap();
+    }
+    let path = scratch("language_model.safetensors");
+    first.save(&path).unwrap();
+    let mut resumed = Trainer::load(&path).unwrap();
+    assert_eq!(resumed.optimizer(), Optimizer::adamw(3e-3, 0.1));
+    assert_eq!(resumed.schedule(), Schedule::warmup_cosine(2, 6));
+    assert_eq!(resumed.clipping(), Some(0.5));
+    for _ in 0..3 {
+        resumed.step(ids.view(), Targets::Classes(&next)).unwrap();
+    }
+    assert_eq!(resumed.network(), straight.network());
+    // The checkpoint names the new tensors as PyTorch's state_dict would:
+    // the layer's path, then the tensor's name (`q.weight`, …).
+    let bytes = fs::read(&path).unwrap();
+    let length = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = String::from_utf8_lossy(&bytes[8..8 + length]).into_owned();
+    let paths: Vec<LayerPath> = LM.layer_paths().into_iter().flatten().collect();
+    for (layer, tensor) in [
+        (0, "weight"),
+        (1, "weight"),
+        (3, "q.weight"),
+        (3, "o.bias"),
+        (4, "weight"),
+    ] {
+        let name = tensor_name(&paths[layer], tensor);
+        assert!(header.contains(&format!("\"{name}\"")), "{name} in {header}");
+    }
+}

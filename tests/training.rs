@@ -440,3 +440,79 @@ fn constant_attention_never_learns() {
         }
     }
 }
+
+#[test]
+fn adamw_decays_the_weights_and_not_the_biases_as_pytorch_does() {
+    // One step from the same gradients: Adam's first step moves each value
+    // by lr·g/(|g| + ε); AdamW first shrinks a decayed tensor by lr·wd.
+    use netinit::{Activation, LayerSpec};
+    let spec = NetworkSpec::new(vec![
+        LayerSpec::dense(3, 4, Activation::Tanh).with_bias(Init::Normal { std: 0.5 }),
+        LayerSpec::dense(4, 2, Activation::Softmax),
+    ])
+    .unwrap();
+    let (inputs, labels) = (
+        netinit::ndarray::array![[0.5_f32, -1.0, 2.0], [1.0, 0.2, -0.3]],
+        [1, 0],
+    );
+    let start = spec.init(4);
+    let (_, gradients) = start
+        .gradients(inputs.view(), Targets::Classes(&labels), Loss::CrossEntropy)
+        .unwrap();
+    let (rate, decay) = (0.01_f32, 0.3_f32);
+    let mut trainer = Trainer::new(start.clone(), Loss::CrossEntropy, Optimizer::adamw(rate, decay)).unwrap();
+    trainer.step(inputs.view(), Targets::Classes(&labels)).unwrap();
+    for (layer, name, gradient) in gradients.iter() {
+        let before = start.layers()[layer].tensor(name).unwrap().values();
+        let after = trainer.network().layers()[layer].tensor(name).unwrap().values();
+        let kept = if name == "weight" { 1.0 - rate * decay } else { 1.0 };
+        for ((&w0, &w1), &g) in before.iter().zip(after).zip(gradient) {
+            let expected = w0 * kept - rate * g / (g.abs() + 1e-8);
+            assert!(
+                (w1 - expected).abs() <= 1e-6,
+                "{layer} {name}: {w1} vs {expected}"
+            );
+        }
+    }
+}
+
+#[test]
+fn clipping_scales_the_global_norm_down_to_its_limit_and_a_schedule_scales_the_rate() {
+    let (inputs, labels) = small_problem();
+    let network = SMALL.init(1);
+    let (_, mut gradients) = network
+        .gradients(inputs.view(), Targets::Classes(&labels), Loss::CrossEntropy)
+        .unwrap();
+    let norm = |gradients: &netinit::Gradients| {
+        gradients
+            .iter()
+            .flat_map(|(_, _, g)| g.iter())
+            .map(|&g| f64::from(g).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let before = norm(&gradients);
+    assert!(before > 0.01, "{before}");
+    assert_eq!(gradients.clip(0.01) as f64, before as f32 as f64);
+    assert!((norm(&gradients) - 0.01).abs() < 1e-6, "{}", norm(&gradients));
+    // Below the limit, nothing changes.
+    let kept = gradients.clone();
+    gradients.clip(1.0);
+    assert_eq!(gradients, kept);
+    // SGD's first step under a warm-up of 4 moves by a quarter of the rate.
+    let mut warm = Trainer::new(network.clone(), Loss::CrossEntropy, Optimizer::sgd(0.1))
+        .unwrap()
+        .with_schedule(netinit::Schedule::warmup_cosine(4, 10))
+        .unwrap();
+    let mut plain = Trainer::new(network.clone(), Loss::CrossEntropy, Optimizer::sgd(0.025)).unwrap();
+    warm.step(inputs.view(), Targets::Classes(&labels)).unwrap();
+    plain.step(inputs.view(), Targets::Classes(&labels)).unwrap();
+    assert_eq!(warm.network(), plain.network());
+    assert!(
+        Trainer::new(network.clone(), Loss::CrossEntropy, Optimizer::sgd(0.1))
+            .unwrap()
+            .with_clipping(f32::NAN)
+            .is_err()
+    );
+    assert!(Optimizer::adamw(0.1, 20.0).check().is_err());
+}

@@ -72,4 +72,6 @@ pub use runtime::train::loss::{Loss, Targets};
 #[cfg(feature = "runtime")]
 pub use runtime::train::optim::{Optimizer, LEARNING_RATES, MAX_EPSILON_PER_RATE};
 #[cfg(feature = "runtime")]
+pub use runtime::train::schedule::Schedule;
+#[cfg(feature = "runtime")]
 pub use runtime::train::trainer::Trainer;

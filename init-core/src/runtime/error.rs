@@ -119,6 +119,21 @@ pub enum Error {
         /// The range it must be in.
         expected: &'static str,
     },
+    /// A learning-rate schedule whose warm-up is longer than its total, or
+    /// whose floor is not a factor from 0 to 1.
+    InvalidSchedule {
+        /// The warm-up's steps.
+        warmup: u32,
+        /// The total steps.
+        total: u32,
+        /// The factor at the end.
+        floor: f32,
+    },
+    /// A gradient clipping norm that is not a positive finite number.
+    InvalidClipping {
+        /// The norm given.
+        norm: f32,
+    },
     /// Memory the system would not give: the allocation is reported, never
     /// an abort.
     Allocation {
@@ -248,6 +263,16 @@ impl fmt::Display for Error {
                 f,
                 "the optimizer's {setting} is {}; it must be {expected}",
                 written(*value)
+            ),
+            Error::InvalidSchedule { warmup, total, floor } => write!(
+                f,
+                "a warm-up of {warmup} steps then a cosine decay to step {total} at a floor of {floor}: the warm-up \
+                 must end by the total, and the floor be a factor from 0 to 1"
+            ),
+            Error::InvalidClipping { norm } => write!(
+                f,
+                "gradients clipped to a global norm of {}: the norm must be a positive, finite number",
+                written(*norm)
             ),
             Error::Allocation { what, bytes } => write!(
                 f,

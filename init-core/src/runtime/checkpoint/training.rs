@@ -19,6 +19,7 @@ use crate::runtime::error::Error;
 use crate::runtime::network::Network;
 use crate::runtime::train::loss::Loss;
 use crate::runtime::train::optim::{Moments, Optimizer};
+use crate::runtime::train::schedule::Schedule;
 use crate::runtime::train::trainer::{Trainer, TrainerState};
 
 const LOSS_KEY: &str = "netinit.loss";
@@ -28,6 +29,9 @@ const MOMENTUM_KEY: &str = "netinit.momentum";
 const BETA1_KEY: &str = "netinit.beta1";
 const BETA2_KEY: &str = "netinit.beta2";
 const EPSILON_KEY: &str = "netinit.epsilon";
+const WEIGHT_DECAY_KEY: &str = "netinit.weight_decay";
+const SCHEDULE_KEY: &str = "netinit.schedule";
+const CLIPPING_KEY: &str = "netinit.clip_norm";
 const STEPS_KEY: &str = "netinit.steps";
 const EPOCHS_KEY: &str = "netinit.epochs";
 
@@ -74,6 +78,10 @@ impl Trainer {
         }
         let mut metadata = metadata(self.network().spec(), self.network().origin());
         metadata.extend(settings(self.loss(), self.optimizer()));
+        metadata.insert(SCHEDULE_KEY.to_owned(), self.schedule().to_string());
+        if let Some(norm) = self.clipping() {
+            metadata.insert(CLIPPING_KEY.to_owned(), norm.to_string());
+        }
         metadata.insert(STEPS_KEY.to_owned(), steps.to_string());
         metadata.insert(EPOCHS_KEY.to_owned(), epochs.to_string());
         metadata.insert(MODE_KEY.to_owned(), mode_value(self.network().mode()).to_owned());
@@ -128,6 +136,8 @@ impl Trainer {
             moments,
             steps: steps(&file)?,
             epochs: file.metadata.parsed(EPOCHS_KEY)?,
+            schedule: schedule(&file)?,
+            clipping: clipping(&file)?,
         }))
     }
 }
@@ -162,8 +172,43 @@ fn settings(loss: Loss, optimizer: Optimizer) -> HashMap<String, String> {
             set(BETA2_KEY, beta2.to_string());
             set(EPSILON_KEY, epsilon.to_string());
         }
+        Optimizer::AdamW {
+            learning_rate,
+            beta1,
+            beta2,
+            epsilon,
+            weight_decay,
+        } => {
+            set(OPTIMIZER_KEY, "adamw".into());
+            set(LEARNING_RATE_KEY, learning_rate.to_string());
+            set(BETA1_KEY, beta1.to_string());
+            set(BETA2_KEY, beta2.to_string());
+            set(EPSILON_KEY, epsilon.to_string());
+            set(WEIGHT_DECAY_KEY, weight_decay.to_string());
+        }
     }
     settings
+}
+
+/// The schedule, `constant` where a file from before schedules has none.
+fn schedule(file: &File) -> Result<Schedule, CheckpointError> {
+    match file.metadata.get(SCHEDULE_KEY) {
+        Ok(text) => text
+            .parse()
+            .map_err(|()| file.metadata.bad_value(SCHEDULE_KEY, text)),
+        Err(_) => Ok(Schedule::Constant),
+    }
+}
+
+/// The clipping norm, if the trainer clipped.
+fn clipping(file: &File) -> Result<Option<f32>, CheckpointError> {
+    match file.metadata.get(CLIPPING_KEY) {
+        Ok(text) => match text.parse::<f32>() {
+            Ok(norm) if norm.is_finite() && norm > 0.0 => Ok(Some(norm)),
+            _ => Err(file.metadata.bad_value(CLIPPING_KEY, text)),
+        },
+        Err(_) => Ok(None),
+    }
 }
 
 /// The step count, which Adam's bias correction raises its betas to: a
@@ -194,6 +239,13 @@ fn optimizer(file: &File) -> Result<Optimizer, CheckpointError> {
             beta2: file.metadata.parsed(BETA2_KEY)?,
             epsilon: file.metadata.parsed(EPSILON_KEY)?,
         }),
+        "adamw" => Ok(Optimizer::AdamW {
+            learning_rate,
+            beta1: file.metadata.parsed(BETA1_KEY)?,
+            beta2: file.metadata.parsed(BETA2_KEY)?,
+            epsilon: file.metadata.parsed(EPSILON_KEY)?,
+            weight_decay: file.metadata.parsed(WEIGHT_DECAY_KEY)?,
+        }),
         other => Err(file.metadata.bad_value(OPTIMIZER_KEY, other)),
     }?;
     match optimizer.check() {
@@ -204,6 +256,7 @@ fn optimizer(file: &File) -> Result<Optimizer, CheckpointError> {
                 "momentum" => MOMENTUM_KEY,
                 "beta1" => BETA1_KEY,
                 "beta2" => BETA2_KEY,
+                "weight decay" => WEIGHT_DECAY_KEY,
                 _ => EPSILON_KEY,
             };
             Err(file.metadata.bad_value(key, &value.to_string()))

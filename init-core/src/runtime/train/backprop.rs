@@ -44,6 +44,25 @@ impl Gradients {
             .flat_map(|(layer, tensors)| tensors.iter().map(move |(name, values)| (layer, *name, values)))
     }
 
+    /// Every gradient scaled down, where their global norm passes
+    /// `max_norm`, by `max_norm / (norm + 1e-6)` (as PyTorch's
+    /// `clip_grad_norm_`); the norm summed in f64. Returns the norm.
+    pub fn clip(&mut self, max_norm: f32) -> f32 {
+        let norm = self
+            .iter()
+            .flat_map(|(_, _, gradient)| gradient.iter())
+            .map(|&g| f64::from(g) * f64::from(g))
+            .sum::<f64>()
+            .sqrt();
+        let factor = f64::from(max_norm) / (norm + 1e-6);
+        if factor < 1.0 {
+            for (_, gradient) in self.layers.iter_mut().flatten() {
+                gradient.mapv_inplace(|g| (f64::from(g) * factor) as f32);
+            }
+        }
+        norm as f32
+    }
+
     /// The layers' gradients, to take apart.
     pub(crate) fn into_layers(self) -> Vec<Vec<(&'static str, Array2<f32>)>> {
         self.layers

@@ -7,4 +7,5 @@ pub mod evaluate;
 mod gradcheck;
 pub mod loss;
 pub mod optim;
+pub mod schedule;
 pub mod trainer;

@@ -1,7 +1,9 @@
-//! How weights move along their gradients: SGD with momentum and Adam.
+//! How weights move along their gradients: SGD with momentum, Adam, and
+//! AdamW (Adam with decoupled weight decay).
 
 use ndarray::Array2;
 
+use crate::rules::parameter::Role;
 use crate::runtime::error::Error;
 use crate::runtime::layers::Layer;
 
@@ -26,6 +28,23 @@ pub enum Optimizer {
         /// Added to the denominator.
         epsilon: f32,
     },
+    /// AdamW (Loshchilov & Hutter 2019), as PyTorch's: each step first
+    /// shrinks a decayed tensor by `learning_rate · weight_decay` of
+    /// itself, then takes Adam's step. The weights that mix units and the
+    /// tables (embeddings, position tables) decay; biases and a
+    /// normalization's `γ` and `β` do not (see [`Optimizer::decays`]).
+    AdamW {
+        /// The step size.
+        learning_rate: f32,
+        /// Decay of the first-moment estimate.
+        beta1: f32,
+        /// Decay of the second-moment estimate.
+        beta2: f32,
+        /// Added to the denominator.
+        epsilon: f32,
+        /// The decay's rate, per unit of learning rate.
+        weight_decay: f32,
+    },
 }
 
 impl Optimizer {
@@ -42,6 +61,34 @@ impl Optimizer {
         Optimizer::Sgd {
             learning_rate,
             momentum,
+        }
+    }
+
+    /// AdamW with PyTorch's β = (0.9, 0.999) and ε = 1e-8.
+    pub const fn adamw(learning_rate: f32, weight_decay: f32) -> Optimizer {
+        Optimizer::AdamW {
+            learning_rate,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-8,
+            weight_decay,
+        }
+    }
+
+    /// Whether a tensor of `role` decays under AdamW: the weights that mix
+    /// units and the tables, not biases, a normalization's `γ` and `β`, or
+    /// buffers (GPT-2's and nanoGPT's split, by the tensor's role rather
+    /// than its number of dimensions).
+    pub fn decays(role: Role) -> bool {
+        matches!(role, Role::Weights | Role::Table)
+    }
+
+    /// The step size before any schedule.
+    pub fn learning_rate(&self) -> f32 {
+        match *self {
+            Optimizer::Sgd { learning_rate, .. }
+            | Optimizer::Adam { learning_rate, .. }
+            | Optimizer::AdamW { learning_rate, .. } => learning_rate,
         }
     }
 
@@ -108,6 +155,13 @@ impl Optimizer {
                 beta1,
                 beta2,
                 epsilon,
+            }
+            | Optimizer::AdamW {
+                learning_rate,
+                beta1,
+                beta2,
+                epsilon,
+                ..
             } => {
                 rate(learning_rate)?;
                 fraction("beta1", beta1)?;
@@ -120,7 +174,20 @@ impl Optimizer {
                         expected: "above 0 and at most 1e12 times the learning rate: for gradients below epsilon a \
                                    step is the learning rate times the gradient over epsilon, which then moves no \
                                    f32 weight",
-                    })
+                    })?;
+                match *self {
+                    Optimizer::AdamW { weight_decay, .. } => (weight_decay >= 0.0
+                        && weight_decay * learning_rate < 1.0)
+                        .then_some(())
+                        .ok_or(Error::InvalidOptimizer {
+                            setting: "weight decay",
+                            value: weight_decay,
+                            expected: "at least 0, and below 1 once multiplied by the learning rate: a step \
+                                       multiplies each decayed weight by 1 − learning rate × weight decay, which at 0 \
+                                       or below erases or flips it",
+                        }),
+                    _ => Ok(()),
+                }
             }
         }
     }
@@ -147,6 +214,16 @@ impl Moments {
     }
 }
 
+/// How one step treats one tensor: the step count (Adam's bias correction
+/// raises its betas to it), the schedule's factor on the learning rate,
+/// and whether the tensor decays under AdamW.
+#[derive(Clone, Copy)]
+pub(crate) struct StepOf {
+    pub(crate) steps: i32,
+    pub(crate) rate_factor: f32,
+    pub(crate) decays: bool,
+}
+
 /// One optimizer step for one tensor: reads the current parameter and
 /// moments `from` (`[parameter, first, second]`), writes the stepped ones to
 /// `to` (the trainer's spare buffers, so a step that goes wrong leaves the
@@ -154,7 +231,7 @@ impl Moments {
 /// is finite. SGD leaves the second moment, which it does not use, alone.
 pub(crate) fn update(
     optimizer: Optimizer,
-    steps: i32,
+    step: StepOf,
     gradient: &[f32],
     from: [&[f32]; 3],
     to: [&mut [f32]; 3],
@@ -168,8 +245,8 @@ pub(crate) fn update(
         let [from_low, from_high] = halves(from, middle);
         let [to_low, to_high] = halves_mut(to, middle);
         let (low, high) = rayon::join(
-            || update(optimizer, steps, gradient_low, from_low, to_low),
-            || update(optimizer, steps, gradient_high, from_high, to_high),
+            || update(optimizer, step, gradient_low, from_low, to_low),
+            || update(optimizer, step, gradient_high, from_high, to_high),
         );
         return low & high;
     }
@@ -181,11 +258,13 @@ pub(crate) fn update(
         .zip(new_first.iter_mut())
         .zip(new_second.iter_mut());
     let mut finite = true;
+    let steps = step.steps;
     match optimizer {
         Optimizer::Sgd {
             learning_rate,
             momentum,
         } => {
+            let learning_rate = learning_rate * step.rate_factor;
             for (((w, v), _), (((&w0, &v0), _), &g)) in next.zip(current) {
                 *v = momentum * v0 + g;
                 *w = w0 - learning_rate * *v;
@@ -197,7 +276,20 @@ pub(crate) fn update(
             beta1,
             beta2,
             epsilon,
+        }
+        | Optimizer::AdamW {
+            learning_rate,
+            beta1,
+            beta2,
+            epsilon,
+            ..
         } => {
+            let learning_rate = learning_rate * step.rate_factor;
+            // PyTorch's AdamW shrinks the weight first, then steps.
+            let kept = match optimizer {
+                Optimizer::AdamW { weight_decay, .. } if step.decays => 1.0 - learning_rate * weight_decay,
+                _ => 1.0,
+            };
             let first_correction = 1.0 - beta1.powi(steps);
             let second_correction = 1.0 - beta2.powi(steps);
             for (((w, m), v), (((&w0, &m0), &v0), &g)) in next.zip(current) {
@@ -205,7 +297,7 @@ pub(crate) fn update(
                 *v = beta2 * v0 + (1.0 - beta2) * g * g;
                 let m_hat = *m / first_correction;
                 let v_hat = *v / second_correction;
-                *w = w0 - learning_rate * m_hat / (v_hat.sqrt() + epsilon);
+                *w = w0 * kept - learning_rate * m_hat / (v_hat.sqrt() + epsilon);
                 finite &= w.is_finite() & m.is_finite() & v.is_finite();
             }
         }

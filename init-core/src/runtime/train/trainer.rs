@@ -9,7 +9,8 @@ use crate::runtime::network::Network;
 use crate::runtime::scratch;
 use crate::runtime::train::evaluate::check_count;
 use crate::runtime::train::loss::{Loss, Targets};
-use crate::runtime::train::optim::{update, Moments, Optimizer};
+use crate::runtime::train::optim::{update, Moments, Optimizer, StepOf};
+use crate::runtime::train::schedule::Schedule;
 
 /// Everything a trainer holds, as a checkpoint restores it.
 pub(crate) struct TrainerState {
@@ -19,6 +20,8 @@ pub(crate) struct TrainerState {
     pub(crate) moments: Vec<Vec<Moments>>,
     pub(crate) steps: i32,
     pub(crate) epochs: u64,
+    pub(crate) schedule: Schedule,
+    pub(crate) clipping: Option<f32>,
 }
 
 /// A network being trained: the network, its loss, its optimizer and the
@@ -52,6 +55,8 @@ pub struct Trainer {
     moments: Vec<Vec<Moments>>,
     steps: i32,
     epochs: u64,
+    schedule: Schedule,
+    clipping: Option<f32>,
     /// Buffers shaped like the network and its moments: a step writes its
     /// result here and swaps it in only when every value is finite, so no
     /// step copies the network.
@@ -71,8 +76,41 @@ impl Trainer {
             moments,
             steps: 0,
             epochs: 0,
+            schedule: Schedule::Constant,
+            clipping: None,
             spare: None,
         })
+    }
+
+    /// The same trainer with its learning rate moved by `schedule` at each
+    /// step (the step count, not the epoch, drives it); a schedule whose
+    /// settings do not hold together is an error.
+    pub fn with_schedule(mut self, schedule: Schedule) -> Result<Trainer, Error> {
+        schedule.check()?;
+        self.schedule = schedule;
+        Ok(self)
+    }
+
+    /// The same trainer with each step's gradients scaled down, where their
+    /// global norm (over every trained tensor) passes `max_norm`, to that
+    /// norm: as `torch.nn.utils.clip_grad_norm_`, factor `max_norm /
+    /// (norm + 1e-6)` where below 1.
+    pub fn with_clipping(mut self, max_norm: f32) -> Result<Trainer, Error> {
+        if !(max_norm.is_finite() && max_norm > 0.0) {
+            return Err(Error::InvalidClipping { norm: max_norm });
+        }
+        self.clipping = Some(max_norm);
+        Ok(self)
+    }
+
+    /// How the learning rate moves over the steps.
+    pub fn schedule(&self) -> Schedule {
+        self.schedule
+    }
+
+    /// The global gradient norm steps are clipped to, if any.
+    pub fn clipping(&self) -> Option<f32> {
+        self.clipping
     }
 
     /// A trainer resumed from a saved state whose parts fit together.
@@ -84,6 +122,8 @@ impl Trainer {
             moments,
             steps,
             epochs,
+            schedule,
+            clipping,
         } = state;
         Trainer {
             network,
@@ -92,6 +132,8 @@ impl Trainer {
             moments,
             steps,
             epochs,
+            schedule,
+            clipping,
             spare: None,
         }
     }
@@ -136,12 +178,15 @@ impl Trainer {
     /// finite is an [`Error::NonFinite`] and is not applied: the weights and
     /// the optimizer's state stay as they were.
     pub fn step(&mut self, inputs: ArrayView2<f32>, targets: Targets) -> Result<f32, Error> {
-        let (loss, gradients, cache) = self.network.gradients_and_cache(inputs, targets, self.loss)?;
+        let (loss, mut gradients, cache) = self.network.gradients_and_cache(inputs, targets, self.loss)?;
         if !loss.is_finite() {
             return Err(Error::NonFinite { what: "loss" });
         }
         if !gradients.iter().all(|(_, _, gradient)| finite(gradient)) {
             return Err(Error::NonFinite { what: "gradients" });
+        }
+        if let Some(max_norm) = self.clipping {
+            gradients.clip(max_norm);
         }
         // Written to the spare buffers, swapped in only when every value is finite.
         let (mut network, mut moments) = match self.spare.take() {
@@ -160,9 +205,14 @@ impl Trainer {
             let next = spare.trained_mut().zip(spare_moments.iter_mut());
             for (((tensor, moments), (next, next_moments)), (_, gradient)) in current.zip(next).zip(gradients)
             {
+                let step = StepOf {
+                    steps,
+                    rate_factor: self.schedule.factor(steps.max(0) as u32),
+                    decays: Optimizer::decays(tensor.spec().role()),
+                };
                 finite &= update(
                     self.optimizer,
-                    steps,
+                    step,
                     standard(gradient),
                     [
                         standard(tensor.values()),
