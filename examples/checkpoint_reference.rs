@@ -5,8 +5,11 @@
 //! without biases, a layer normalization and an activation layer
 //! (`normalized*`), and for one with batch normalizations trained a few
 //! steps, run in evaluation mode (`batch_norm*`), and for the residual
-//! network of `tests/python/residual.net` (`residual*`), whose exported
-//! PyTorch module `tests/python/check_export.py` runs.
+//! network of `tests/python/residual.net` (`residual*`), and the
+//! transformers of `tests/python/language_model.net` (`language_model*`:
+//! token ids in, one row per token out) and
+//! `tests/python/vision_transformer.net` (`vision_transformer*`), whose
+//! exported PyTorch modules `tests/python/check_export.py` runs.
 //!
 //! cargo run --example checkpoint_reference -- DIR
 //! then: python tests/python/check_checkpoint.py DIR   (needs safetensors, numpy)
@@ -129,12 +132,39 @@ fn main() -> Result<(), Box<dyn Error>> {
         directory.join("residual_outputs.f32"),
         le_bytes(residual.forward(rows.view())?.iter()),
     )?;
+    let language_model = sampled("language_model.net")?;
+    language_model.save(directory.join("language_model.safetensors"))?;
+    let ids = Array2::from_shape_fn((ROWS, 6), |(row, token)| ((row * 5 + token * 7) % 11) as f32);
+    fs::write(directory.join("language_model_inputs.f32"), le_bytes(ids.iter()))?;
+    fs::write(
+        directory.join("language_model_outputs.f32"),
+        le_bytes(language_model.forward(ids.view())?.iter()),
+    )?;
+    let vision = sampled("vision_transformer.net")?;
+    vision.save(directory.join("vision_transformer.safetensors"))?;
+    let images = Array2::from_shape_fn((ROWS, 48), |(row, col)| {
+        ((row * 13 + col * 5) % 17) as f32 / 8.0 - 1.0
+    });
+    fs::write(
+        directory.join("vision_transformer_inputs.f32"),
+        le_bytes(images.iter()),
+    )?;
+    fs::write(
+        directory.join("vision_transformer_outputs.f32"),
+        le_bytes(vision.forward(images.view())?.iter()),
+    )?;
     println!(
-        "wrote the card's network, a convolutional one, a normalized one, a batch-normalized one and a residual \
-         one, {ROWS} inputs each and their outputs, to {}",
+        "wrote the card's network, a convolutional one, a normalized one, a batch-normalized one, a residual one \
+         and two transformers, {ROWS} inputs each and their outputs, to {}",
         directory.display()
     );
     Ok(())
+}
+
+/// The network of `tests/python/NAME` sampled with seed 0.
+fn sampled(name: &str) -> Result<netinit::Network, Box<dyn Error>> {
+    let path = format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"));
+    Ok(fs::read_to_string(path)?.parse::<netinit::NetworkSpec>()?.init(0))
 }
 
 fn le_bytes<'a>(values: impl Iterator<Item = &'a f32>) -> Vec<u8> {

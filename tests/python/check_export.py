@@ -22,6 +22,11 @@ class Module:
     def __setattr__(self, name, value):
         if isinstance(value, Module):
             self._children[name] = value
+        elif isinstance(value, np.ndarray):
+            # An `nn.Parameter` assigned as an attribute is a parameter.
+            if "_parameters" not in self.__dict__:
+                object.__setattr__(self, "_parameters", {})
+            self._parameters[name] = value
         object.__setattr__(self, name, value)
 
     def named_parameters(self, prefix=""):
@@ -83,6 +88,50 @@ class LayerNorm(Module):
         return (x - mean) / np.sqrt(variance + self.eps) * self._parameters["weight"] + self._parameters["bias"]
 
 
+class RMSNorm(Module):
+    """PyTorch's RMSNorm over the last dimension."""
+
+    def __init__(self, features, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self._parameters = {"weight": np.ones(features, dtype=np.float32)}
+
+    def forward(self, x):
+        return x / np.sqrt((x**2).mean(axis=-1, keepdims=True) + self.eps) * self._parameters["weight"]
+
+
+class Embedding(Module):
+    """PyTorch's Embedding: rows of the table looked up by integer ids."""
+
+    def __init__(self, rows, features):
+        super().__init__()
+        self._parameters = {"weight": np.zeros((rows, features), dtype=np.float32)}
+
+    def forward(self, ids):
+        assert ids.dtype == np.int64, ids.dtype
+        return self._parameters["weight"][ids]
+
+
+def scaled_dot_product_attention(q, k, v, is_causal=False):
+    """PyTorch's F.scaled_dot_product_attention: softmax(q kᵀ / √d) v over the
+    last two dimensions, a causal mask hiding the keys after each query."""
+    scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])
+    if is_causal:
+        t = scores.shape[-1]
+        scores = np.where(np.tril(np.ones((t, t), dtype=bool)), scores, -np.inf)
+    return softmax(scores, -1) @ v
+
+
+def unfold(x, kernel_size, stride):
+    """PyTorch's F.unfold for square, non-overlapping windows: (n, C·k·k, L),
+    each column a window's values in (C, row, column) order, windows row-major."""
+    assert kernel_size == stride
+    n, c, h, w = x.shape
+    k = kernel_size
+    blocks = x.reshape(n, c, h // k, k, w // k, k).transpose(0, 1, 3, 5, 2, 4)
+    return blocks.reshape(n, c * k * k, (h // k) * (w // k))
+
+
 def softmax(x, dim):
     shifted = np.exp(x - x.max(axis=dim, keepdims=True))
     return shifted / shifted.sum(axis=dim, keepdims=True)
@@ -108,14 +157,23 @@ def fake_torch():
     torch.sigmoid = sigmoid
     torch.selu = lambda x: SELU_LAMBDA * elu(x, SELU_ALPHA)
     torch.softmax = softmax
+    torch.long = np.int64
+    torch.as_tensor = lambda x, dtype: np.asarray(x).astype(dtype)
+    torch.reshape = np.reshape
+    torch.transpose = np.swapaxes
+    torch.mean = lambda x, dim: x.mean(axis=dim)
+    torch.empty = lambda *shape: np.zeros(shape, dtype=np.float32)
     nn = types.ModuleType("torch.nn")
     nn.Module, nn.ModuleList, nn.Linear, nn.LayerNorm = Module, ModuleList, Linear, LayerNorm
+    nn.RMSNorm, nn.Embedding, nn.Parameter = RMSNorm, Embedding, lambda x: x
     functional = types.ModuleType("torch.nn.functional")
     functional.leaky_relu = lambda x, negative_slope=0.01: np.where(x > 0, x, negative_slope * x)
     functional.elu = elu
     functional.gelu = lambda x: 0.5 * x * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))
     functional.silu = lambda x: x * sigmoid(x)
     functional.softplus = lambda x: np.logaddexp(0.0, x)
+    functional.scaled_dot_product_attention = scaled_dot_product_attention
+    functional.unfold = unfold
     nn.functional = functional
     torch.nn = nn
     sys.modules.update({"torch": torch, "torch.nn": nn, "torch.nn.functional": functional})
@@ -152,9 +210,21 @@ def main(directory):
     expected = np.fromfile(f"{directory}/residual_outputs.f32", dtype="<f4").reshape(-1, 3)
     residual_difference = float(np.max(np.abs(residual.probabilities(inputs) - expected)))
     assert residual_difference < 1e-5, residual_difference
+    transformers = []
+    for name, class_name, width, classes in [("language_model", "LanguageModel", 6, 11),
+                                             ("vision_transformer", "VisionTransformer", 48, 3)]:
+        module = load_module(f"{directory}/{name}_module.py", class_name)
+        module.load_state_dict(load_file(f"{directory}/{name}.safetensors"))
+        inputs = np.fromfile(f"{directory}/{name}_inputs.f32", dtype="<f4").reshape(-1, width).astype(np.float64)
+        expected = np.fromfile(f"{directory}/{name}_outputs.f32", dtype="<f4").reshape(-1, classes)
+        # A language model gives (n, T, V); netinit one row per token, (n·T, V).
+        found = module.probabilities(inputs).reshape(-1, classes)
+        transformers.append(float(np.max(np.abs(found - expected))))
+        assert transformers[-1] < 1e-5, (name, transformers[-1])
     print(f"the exported modules load their checkpoints strictly (every activation runs, forward gives logits); "
           f"the card's probabilities within {difference:.1e}; the residual network's (pre-norm, shortcut, "
-          f"nested blocks) within {residual_difference:.1e}")
+          f"nested blocks) within {residual_difference:.1e}; the causal language model's within "
+          f"{transformers[0]:.1e}, the vision transformer's within {transformers[1]:.1e}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 //! network's file with the shapes a candle model asks for (it fails on a
 //! wrong name, shape or dtype), the forward pass in candle matches
 //! netinit's to 1e-5, a convolutional network loads into candle's `Conv2d`
-//! and matches too, and the sharded set loads through its shard files.
+//! and matches too, so does a causal language model (embedding, position
+//! table, attention, RMS normalization), and the sharded set loads through
+//! its shard files.
 //!
 //! cargo run --manifest-path tests/candle/Cargo.toml -- target/checkpoint-reference
 
@@ -173,6 +175,89 @@ impl Residual {
     }
 }
 
+/// Multi-head self-attention as a candle user writes it: four `Linear`s
+/// named `q`, `k`, `v`, `o`, the heads split, `softmax(q kᵀ/√d) v` with a
+/// causal mask of -∞ above the diagonal.
+struct Attention {
+    projections: [Linear; 4],
+    heads: usize,
+}
+
+impl Attention {
+    fn load(features: usize, heads: usize, builder: VarBuilder) -> candle_core::Result<Attention> {
+        let projection = |name: &str| linear(features, features, builder.pp(name));
+        Ok(Attention {
+            projections: [
+                projection("q")?,
+                projection("k")?,
+                projection("v")?,
+                projection("o")?,
+            ],
+            heads,
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let (n, t, d) = x.dims3()?;
+        let head = d / self.heads;
+        let split = |y: Tensor| y.reshape((n, t, self.heads, head))?.transpose(1, 2)?.contiguous();
+        let [q, k, v, o] = &self.projections;
+        let (q, k, v) = (
+            split(q.forward(x)?)?,
+            split(k.forward(x)?)?,
+            split(v.forward(x)?)?,
+        );
+        let scores = (q.matmul(&k.t()?)? / (head as f64).sqrt())?;
+        let mask: Vec<f32> = (0..t * t)
+            .map(|at| if at % t > at / t { f32::NEG_INFINITY } else { 0.0 })
+            .collect();
+        let scores = scores.broadcast_add(&Tensor::from_vec(mask, (t, t), x.device())?)?;
+        let mixed = candle_nn::ops::softmax(&scores, D::Minus1)?.matmul(&v)?;
+        o.forward(&mixed.transpose(1, 2)?.reshape((n, t, d))?)
+    }
+}
+
+/// The language model of `tests/python/language_model.net` as a candle
+/// user writes it: candle's `Embedding`, the position table read as a
+/// tensor, `LayerNorm`, `RmsNorm`, and the attention above.
+struct LanguageModel {
+    embedding: candle_nn::Embedding,
+    positions: Tensor,
+    norms: [LayerNorm; 2],
+    rms: candle_nn::RmsNorm,
+    attention: Attention,
+    mlp: [Linear; 2],
+    head: Linear,
+}
+
+impl LanguageModel {
+    fn load(builder: VarBuilder) -> candle_core::Result<LanguageModel> {
+        let layers = builder.pp("layers");
+        Ok(LanguageModel {
+            embedding: candle_nn::embedding(11, 8, layers.pp("0"))?,
+            positions: layers.pp("1").get((6, 8), "weight")?,
+            norms: [
+                layer_norm(8, 1e-5, layers.pp("2"))?,
+                layer_norm(8, 1e-5, layers.pp("7"))?,
+            ],
+            attention: Attention::load(8, 2, layers.pp("3"))?,
+            rms: candle_nn::rms_norm(8, 1e-5, layers.pp("4"))?,
+            mlp: [linear(8, 16, layers.pp("5"))?, linear(16, 8, layers.pp("6"))?],
+            head: linear(8, 11, layers.pp("8"))?,
+        })
+    }
+
+    /// Token ids `(n, T)` in, one distribution per token `(n·T, V)` out.
+    fn forward(&self, ids: &Tensor) -> candle_core::Result<Tensor> {
+        let x = self.embedding.forward(ids)?.broadcast_add(&self.positions)?;
+        let x = (&x + self.attention.forward(&self.norms[0].forward(&x)?)?)?;
+        let branch = self.mlp[0].forward(&self.rms.forward(&x)?)?.gelu_erf()?;
+        let x = (&x + self.mlp[1].forward(&branch)?)?;
+        let logits = self.head.forward(&self.norms[1].forward(&x)?)?;
+        candle_nn::ops::softmax(&logits.flatten_to(1)?, D::Minus1)
+    }
+}
+
 /// A little-endian f32 file as a `(rows, width)` tensor.
 fn read_f32(path: &Path, width: usize) -> Result<Tensor, Box<dyn Error>> {
     let bytes = std::fs::read(path)?;
@@ -288,6 +373,28 @@ fn main() -> Result<(), Box<dyn Error>> {
         .into());
     }
 
+    // SAFETY: as above.
+    let builder = unsafe {
+        VarBuilder::from_mmaped_safetensors(
+            &[directory.join("language_model.safetensors")],
+            DType::F32,
+            &device,
+        )?
+    };
+    let language_model = LanguageModel::load(builder)?;
+    let ids = read_f32(&directory.join("language_model_inputs.f32"), 6)?.to_dtype(DType::U32)?;
+    let expected = read_f32(&directory.join("language_model_outputs.f32"), 11)?;
+    let language_model_difference = (language_model.forward(&ids)? - &expected)?
+        .abs()?
+        .max_all()?
+        .to_scalar::<f32>()?;
+    if language_model_difference >= 1e-5 {
+        return Err(format!(
+            "candle's language model forward pass differs from netinit's by {language_model_difference}"
+        )
+        .into());
+    }
+
     // The sharded set: every shard file, as candle takes a model split in
     // several files; each tensor must equal the single file's, bit for bit.
     let shards = files(&directory.join("sharded"), |name| name.ends_with(".safetensors"))?;
@@ -312,7 +419,8 @@ fn main() -> Result<(), Box<dyn Error>> {
          the convolutional one into Conv2d layers, within {cnn_difference:.1e}; a layer without biases and a \
          LayerNorm, within {normalized_difference:.1e}; two BatchNorms with trained running statistics, in \
          evaluation, within {batch_norm_difference:.1e}; residual blocks (pre-norm, a shortcut, nested), within \
-         {residual_difference:.1e}; {compared} tensors from {} shards equal the single file's",
+         {residual_difference:.1e}; a causal language model (Embedding, RmsNorm, attention), within \
+         {language_model_difference:.1e}; {compared} tensors from {} shards equal the single file's",
         shards.len()
     );
     Ok(())

@@ -470,10 +470,10 @@ class Attention(nn.Module):
         n, t, d = x.shape
 
         def split(y):
-            return y.view(n, t, self.heads, d // self.heads).transpose(1, 2)
+            return torch.transpose(torch.reshape(y, (n, t, self.heads, d // self.heads)), 1, 2)
 
         y = F.scaled_dot_product_attention(split(self.q(x)), split(self.k(x)), split(self.v(x)), is_causal=self.causal)
-        return self.o(y.transpose(1, 2).reshape(n, t, d))
+        return self.o(torch.reshape(torch.transpose(y, 1, 2), (n, t, d)))
 "#;
 
 /// The options of `attention`: the heads, the mask, and a dense layer's

@@ -138,7 +138,7 @@ impl Kind for InputSpec {
                 width,
             } => Some(format!("x.reshape(-1, {channels}, {height}, {width})")),
             Shape::Sequence { tokens, features } => Some(format!("x.reshape(-1, {tokens}, {features})")),
-            Shape::Tokens(_) => Some("x.long()".to_owned()),
+            Shape::Tokens(_) => Some("torch.as_tensor(x, dtype=torch.long)".to_owned()),
             Shape::Features(_) => None,
         };
         Python {

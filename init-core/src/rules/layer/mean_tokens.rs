@@ -116,7 +116,7 @@ impl Kind for MeanTokensSpec {
     fn pytorch(&self, _: &Export) -> Python {
         Python {
             module: None,
-            step: Some("x.mean(dim=1)".to_owned()),
+            step: Some("torch.mean(x, dim=1)".to_owned()),
             definition: None,
         }
     }

@@ -183,7 +183,7 @@ impl Kind for PatchesSpec {
         Python {
             module: None,
             step: Some(format!(
-                "F.unfold(x, kernel_size={0}, stride={0}).transpose(1, 2)",
+                "torch.transpose(F.unfold(x, kernel_size={0}, stride={0}), 1, 2)",
                 self.patch
             )),
             definition: None,
