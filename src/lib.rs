@@ -136,6 +136,9 @@ extern crate self as netinit;
 /// * `softmax_hidden` (warn): softmax anywhere but the last layer.
 /// * `f32_overflow` (deny): the analysis predicts a layer's values past
 ///   f32's range (finite weights whose forward pass gives infinities).
+/// * `rank_collapse` (warn): the analysis predicts two tokens of a sequence
+///   to become nearly the same vector (mean cosine similarity past 0.99), so
+///   attention can no longer tell them apart.
 ///
 /// Each lint's full entry, with the compiler's output, is in the book's lint
 /// chapter, `docs/src/lints.md` (generated from the lint modules' docs). The
@@ -161,7 +164,9 @@ pub use init_core::{
 // The mistakes that make a description unusable, by area.
 pub use init_core::{ChainError, Diagnosis, InitError, SizeError, Sort, SpecError, StructureError};
 // The lints and the signal analysis behind them.
-pub use init_core::{signal, Finding, Level, Lint, LintLevels, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
+pub use init_core::{
+    signal, Finding, Level, Lint, LintLevels, COLLAPSE_LIMIT, DRIFT_LIMIT_LOG2, SETTLING_LOG2,
+};
 // Sampling, the network and training.
 pub use init_core::{
     checkpoint, files, fill, generator, CheckpointError, Error, Evaluation, Generator, Gradients, Layer,

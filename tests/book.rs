@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 
 const LINT_DIR: &str = "init-core/src/rules/lint";
 /// The modules whose `//!` docs make the lint chapter, in its order.
-const LINT_MODULES: [&str; 7] = [
-    "mod", "constant", "mismatch", "scale", "drift", "softmax", "overflow",
+const LINT_MODULES: [&str; 8] = [
+    "mod", "constant", "mismatch", "scale", "drift", "softmax", "overflow", "collapse",
 ];
 const LINT_CHAPTER: &str = "docs/src/lints.md";
 const BOOK: &str = "docs/src";

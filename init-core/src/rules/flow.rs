@@ -10,16 +10,21 @@ use crate::rules::layer::{LayerSpec, Marker, Node};
 use crate::rules::limits::{MAX_PLANE, MAX_VALUES};
 use crate::rules::shape::Shape;
 
-/// `shape`, or the error for layer `layer` when it is an image too large to
-/// handle (a dense layer's width is bounded by its parameter count, and
+/// `shape`, or the error for layer `layer` when it is too large to handle:
+/// an image's plane or values, a sequence's values or token ids past the
+/// bounds (a dense layer's width is bounded by its parameter count, and
 /// `flatten` of a bounded image is bounded).
 fn bounded(layer: usize, shape: Shape) -> Result<Shape, SpecError> {
-    let Shape::Image { height, width, .. } = shape else {
-        return Ok(shape);
+    let fits = match shape {
+        Shape::Image { height, width, .. } => height
+            .checked_mul(width)
+            .is_some_and(|plane| plane <= MAX_PLANE && shape.size().is_some_and(|size| size <= MAX_VALUES)),
+        Shape::Sequence { .. } | Shape::Tokens(_) => shape.size().is_some_and(|size| size <= MAX_VALUES),
+        Shape::Features(_) => true,
     };
-    match (height.checked_mul(width), shape.size()) {
-        (Some(plane), Some(size)) if plane <= MAX_PLANE && size <= MAX_VALUES => Ok(shape),
-        _ => Err(SpecError::Size(SizeError::ShapeTooLarge { layer, shape })),
+    match fits {
+        true => Ok(shape),
+        false => Err(SpecError::Size(SizeError::ShapeTooLarge { layer, shape })),
     }
 }
 

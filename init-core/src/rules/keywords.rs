@@ -188,6 +188,8 @@ pub const SIGNAL_DRIFT: &str = "signal_drift";
 pub const SOFTMAX_HIDDEN: &str = "softmax_hidden";
 /// A forward pass predicted to leave f32's range.
 pub const F32_OVERFLOW: &str = "f32_overflow";
+/// Tokens predicted to become nearly the same vector.
+pub const RANK_COLLAPSE: &str = "rank_collapse";
 /// The lints, as listed in messages.
 pub const LINTS: &[&str] = &[
     CONSTANT_INIT,
@@ -196,6 +198,7 @@ pub const LINTS: &[&str] = &[
     SIGNAL_DRIFT,
     SOFTMAX_HIDDEN,
     F32_OVERFLOW,
+    RANK_COLLAPSE,
 ];
 
 /// Other libraries' names for netinit's layer kinds, lowercase and without

@@ -25,17 +25,21 @@ pub enum Lint {
     /// A forward pass predicted to leave f32's range: values three times
     /// a layer's root mean square past 3.4e38 (deny).
     F32Overflow,
+    /// Two tokens of a sequence predicted to become nearly the same vector,
+    /// their mean cosine similarity past 0.99 (warn).
+    RankCollapse,
 }
 
 impl Lint {
     /// Every lint, in the order the docs list them.
-    pub const ALL: [Lint; 6] = [
+    pub const ALL: [Lint; 7] = [
         Lint::ConstantInit,
         Lint::InitMismatch,
         Lint::InitScale,
         Lint::SignalDrift,
         Lint::SoftmaxHidden,
         Lint::F32Overflow,
+        Lint::RankCollapse,
     ];
 
     /// Every lint name.
@@ -55,6 +59,7 @@ impl Lint {
             Lint::SignalDrift => keywords::SIGNAL_DRIFT,
             Lint::SoftmaxHidden => keywords::SOFTMAX_HIDDEN,
             Lint::F32Overflow => keywords::F32_OVERFLOW,
+            Lint::RankCollapse => keywords::RANK_COLLAPSE,
         }
     }
 

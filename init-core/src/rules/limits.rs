@@ -33,6 +33,11 @@ pub const MAX_PARAMETERS: usize = isize::MAX as usize / 8;
 /// all equal has its gradient multiplied by `1/√ε`, at most 10^6 from here.
 pub const MIN_EPSILON: f64 = 1e-12;
 
+/// The most tokens attention attends over: each head's scores are a `(T,
+/// T)` matrix, 64 MiB of f32 at 4096 tokens, which a pass holds two of per
+/// thread.
+pub const MAX_ATTENDED: usize = 1 << 12;
+
 /// The most token ids an embedding may have (2^24): ids travel through a
 /// batch as `f32` values, which hold every whole number up to here exactly.
 pub const MAX_VOCABULARY: usize = 1 << 24;

@@ -312,7 +312,8 @@ impl ParameterSpec {
         let described = self.init.describe(self.activation, self.fans);
         match self.scale {
             1.0 => described,
-            scale => format!("{described} × {scale:.4} (branch)"),
+            // A residual branch's end, or the two addends of a position table's sum.
+            scale => format!("{described} × {scale:.4} (derived factor)"),
         }
     }
 

@@ -91,16 +91,6 @@ impl Shape {
         }
     }
 
-    /// The features a layer acting on each token (or on the whole example)
-    /// sees: a sequence's features, or the features; `None` for an image
-    /// or token ids.
-    pub const fn features_per_token(&self) -> Option<usize> {
-        match *self {
-            Shape::Features(features) | Shape::Sequence { features, .. } => Some(features),
-            Shape::Image { .. } | Shape::Tokens(_) => None,
-        }
-    }
-
     /// The same shape with `features` at each token (a sequence), or as
     /// the features.
     pub const fn with_features(&self, features: usize) -> Shape {

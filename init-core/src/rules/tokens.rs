@@ -30,6 +30,14 @@ pub fn number(value: f64) -> TokenStream {
     quote!(#literal)
 }
 
+/// `f64::from_bits(…)`: a computed value (a derived factor) as its exact
+/// bits, so that no value near a constant (1/√2) reads as a mistyped one
+/// to clippy's `approx_constant`.
+pub fn bits(value: f64) -> TokenStream {
+    let bits = Literal::u64_suffixed(value.to_bits());
+    quote!(::core::primitive::f64::from_bits(#bits))
+}
+
 /// `[3usize, 5usize]`.
 pub fn pair([height, width]: [usize; 2]) -> TokenStream {
     let (height, width) = (size(height), size(width));
@@ -158,6 +166,7 @@ pub fn lint(lint: Lint) -> TokenStream {
         Lint::SignalDrift => quote!(#path::SignalDrift),
         Lint::SoftmaxHidden => quote!(#path::SoftmaxHidden),
         Lint::F32Overflow => quote!(#path::F32Overflow),
+        Lint::RankCollapse => quote!(#path::RankCollapse),
     }
 }
 

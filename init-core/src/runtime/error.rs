@@ -162,7 +162,7 @@ pub enum Error {
         /// The token's position in the row.
         position: usize,
         /// The value found.
-        found: f32,
+        found: f64,
         /// The embedding's vocabulary: ids are `0..vocabulary`.
         vocabulary: usize,
     },

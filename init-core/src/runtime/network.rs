@@ -296,7 +296,21 @@ impl Network {
     /// # Ok::<(), netinit::Error>(())
     /// ```
     pub fn forward_tokens(&self, ids: ArrayView2<u32>) -> Result<Array2<f32>, Error> {
-        self.forward(ids_as_values(ids).view())
+        match self.forward(ids_as_values(ids).view()) {
+            // An id past 2^24 travels as 2^24: the error names it as given.
+            Err(Error::TokenId {
+                row,
+                position,
+                vocabulary,
+                ..
+            }) => Err(Error::TokenId {
+                row,
+                position,
+                found: f64::from(ids[(row, position)]),
+                vocabulary,
+            }),
+            other => other,
+        }
     }
 
     /// The shape the network gives.

@@ -45,7 +45,8 @@ pub enum Expect {
     Pair,
     /// A pair of sizes or `same` (`padding = same`).
     PairOrSame,
-    /// A whole number, at least 1 (`heads = 4`, `tokens = 64`).
+    /// A whole number (`heads = 4`, `tokens = 64`); a layer's own checks
+    /// refuse 0.
     Size,
     /// One of these words (`mask = causal`).
     Word(&'static [&'static str]),
@@ -435,7 +436,7 @@ fn read(spec: &OptionSpec, key_span: Span, value: &OptionValue, reports: &mut Re
         (Expect::Size, value) => {
             reports.at(
                 value.span(),
-                format!("`{key}` takes a whole number"),
+                format!("`{key}` takes a whole number below 2^53"),
                 format!("write e.g. `{key} = 4`"),
             );
             None

@@ -411,7 +411,7 @@ impl ChainError {
                 } else {
                     ("width", width)
                 };
-                let divisor = (2..=patch.max(2))
+                let divisor = (2..=patch.min(height).min(width).max(2))
                     .rev()
                     .find(|&d| height % d == 0 && width % d == 0)
                     .unwrap_or(1);

@@ -4,7 +4,7 @@
 
 use crate::rules::error::Diagnosis;
 use crate::rules::keywords;
-use crate::rules::limits::{MAX_PARAMETERS, MAX_SIDE, MAX_VALUES, MAX_VOCABULARY};
+use crate::rules::limits::{MAX_ATTENDED, MAX_PARAMETERS, MAX_SIDE, MAX_VALUES, MAX_VOCABULARY};
 use crate::rules::number::Pair;
 use crate::rules::part::Part;
 use crate::rules::shape::Shape;
@@ -50,6 +50,13 @@ pub enum SizeError {
         /// The heads.
         heads: usize,
     },
+    /// Attention over more tokens than [`MAX_ATTENDED`](crate::MAX_ATTENDED).
+    TooManyTokens {
+        /// The layer (0-based).
+        layer: usize,
+        /// The tokens it is given.
+        tokens: usize,
+    },
     /// An embedding of more token ids than [`MAX_VOCABULARY`](crate::MAX_VOCABULARY).
     VocabularyTooLarge {
         /// The layer (0-based).
@@ -87,6 +94,7 @@ impl SizeError {
             | SizeError::NormOfOne { layer }
             | SizeError::HeadsDivide { layer, .. }
             | SizeError::VocabularyTooLarge { layer, .. }
+            | SizeError::TooManyTokens { layer, .. }
             | SizeError::TooManyParameters { layer, .. }
             | SizeError::ShapeTooLarge { layer, .. } => layer,
         }
@@ -174,6 +182,15 @@ impl SizeError {
                     },
                 )
             }
+            SizeError::TooManyTokens { tokens, .. } => Diagnosis::new(
+                Part::Layer,
+                format!(
+                    "attention over {tokens} tokens would hold a {tokens} × {tokens} matrix of scores for each head, \
+                     more than netinit's bound of {MAX_ATTENDED} tokens ({} MiB of f32 a matrix there)",
+                    (MAX_ATTENDED * MAX_ATTENDED * 4) >> 20
+                ),
+                format!("use at most {MAX_ATTENDED} tokens: a shorter context, or larger patches"),
+            ),
             SizeError::VocabularyTooLarge { vocabulary, .. } => Diagnosis::new(
                 Part::Inputs,
                 format!(
@@ -207,7 +224,10 @@ impl SizeError {
                      {MAX_SIDE} × {MAX_SIDE} positions and 2^{} values per example",
                     MAX_VALUES.trailing_zeros()
                 ),
-                "use less padding, a larger stride or pooling, or a smaller input",
+                match shape {
+                    Shape::Sequence { .. } | Shape::Tokens(_) => "use fewer tokens or fewer features",
+                    _ => "use less padding, a larger stride or pooling, or a smaller input",
+                },
             ),
         }
     }

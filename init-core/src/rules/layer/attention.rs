@@ -32,11 +32,13 @@ use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
 use crate::rules::error::words::counted;
 use crate::rules::error::{SizeError, SpecError};
 use crate::rules::fans::Fans;
+use crate::rules::gaussian::expectation;
 use crate::rules::init::Init;
 use crate::rules::keywords;
 use crate::rules::layer::affine::DENSE_OPTIONS;
 use crate::rules::layer::kind::{ConstantInput, Given, Kind, Properties};
 use crate::rules::layer::{LayerKind, LayerSpec};
+use crate::rules::limits::MAX_ATTENDED;
 use crate::rules::parameter::{ParameterSpec, Role};
 use crate::rules::part::Part;
 use crate::rules::pytorch::python::{self, Export, Python};
@@ -260,6 +262,12 @@ impl Kind for AttentionSpec {
         let Some((tokens, features)) = given.sequence(keywords::ATTENTION)? else {
             return Ok(None);
         };
+        if tokens > MAX_ATTENDED {
+            return Err(SpecError::Size(SizeError::TooManyTokens {
+                layer: given.layer,
+                tokens,
+            }));
+        }
         if features != self.features && features != 0 && self.features != 0 {
             return Err(SpecError::Chain(crate::rules::error::ChainError::TokenWidth {
                 layer: given.layer,
@@ -322,7 +330,13 @@ impl Kind for AttentionSpec {
         let (key, key_similarity) = projected(1, second, similarity);
         let (value, value_similarity) = projected(2, second, similarity);
         let spread = (query * key * (1.0 - centred(key_similarity, 0.0)).max(0.0)).min(MAX_SPREAD);
-        let tokens = at.input.and_then(|shape| shape.tokens()).unwrap_or(1).max(1);
+        // Past the bound (an error validation reports) the analysis takes
+        // the bound: it walks the rows one by one.
+        let tokens = at
+            .input
+            .and_then(|shape| shape.tokens())
+            .unwrap_or(1)
+            .clamp(1, MAX_ATTENDED);
         let shares = Shares::of(tokens, self.causal, spread, query_similarity);
         let averaged = value * (value_similarity + (1.0 - value_similarity) * shares.own);
         let averaged_similarity = match averaged > 0.0 {
@@ -425,30 +439,70 @@ struct Shares {
     shared: f64,
 }
 
+/// Rows with more keys than this take the limit of many keys, `e^v / n`.
+const MANY_KEYS: usize = 512;
+
 impl Shares {
     /// For `tokens` rows, causal or not, of scores of spread `spread` over
-    /// the keys, two rows' scores correlated by `similarity`. The causal
-    /// sums run over the rows (and over the pairs by their later row) in
-    /// closed form per row: linear in the tokens.
+    /// the keys, two rows' scores correlated by `similarity`.
+    ///
+    /// A row of `n` keys has `Σ p² = n·E[e^{2x} / (e^x + (n − 1)·e^{v/2})²]`,
+    /// the other keys' sum taken at its mean (one Gaussian expectation; 1
+    /// for one key, `e^v / n` for many). Two rows share the keys of the
+    /// earlier one; over them their weights correlate as their scores do,
+    /// which for many keys gives `Σ_j p_ij p_kj = e^{ρv} / n_k`. With few
+    /// keys only part of that excess over the uniform `1/n_k` is realised:
+    /// the part the row's own `Σ p²` realises of its limit's, `r(n) =
+    /// (n·Σp² − 1) / (e^v − 1)`. The causal sums run over the rows (and the
+    /// pairs, by their later row) in closed form per row: linear in the tokens.
     fn of(tokens: usize, causal: bool, spread: f64, similarity: f64) -> Shares {
-        let own_factor = spread.exp();
-        let shared_factor = (similarity.clamp(-1.0, 1.0) * spread).exp();
-        let share = |factor: f64, keys: usize| (factor / keys.max(1) as f64).min(1.0);
+        let excess = spread.exp() - 1.0;
+        let own_of = |keys: usize| own_share(keys, spread);
+        // The share of the limit's excess a row of `keys` keys realises.
+        let realised = |keys: usize, own: f64| match excess > 1e-12 {
+            true => ((keys as f64 * own - 1.0) / excess).clamp(0.0, 1.0),
+            false => 1.0,
+        };
+        let shared_excess = (similarity.clamp(-1.0, 1.0) * spread).exp() - 1.0;
+        let shared_of = |keys: usize, own: f64| {
+            ((1.0 + shared_excess * realised(keys, own)) / keys.max(1) as f64).clamp(0.0, 1.0)
+        };
         if !causal || tokens == 1 {
+            let own = own_of(tokens);
             return Shares {
-                own: share(own_factor, tokens),
-                shared: share(shared_factor, tokens),
+                own,
+                shared: shared_of(tokens, own),
             };
         }
         let count = tokens as f64;
-        let own = (1..=tokens).map(|keys| share(own_factor, keys)).sum::<f64>() / count;
-        // Row k (k + 1 keys) is the later row of k pairs with the rows before it.
-        let shared = (1..tokens)
-            .map(|later| later as f64 * share(shared_factor, later + 1))
-            .sum::<f64>()
-            / (count * (count - 1.0) / 2.0);
-        Shares { own, shared }
+        let (mut own, mut shared) = (0.0, 0.0);
+        for keys in 1..=tokens {
+            let row = own_of(keys);
+            own += row;
+            // Row `keys − 1` is the later row of `keys − 1` pairs.
+            shared += (keys - 1) as f64 * shared_of(keys, row);
+        }
+        Shares {
+            own: own / count,
+            shared: shared / (count * (count - 1.0) / 2.0),
+        }
     }
+}
+
+/// `Σ_j p_j²` of a softmax over `keys` Gaussian scores of variance
+/// `spread`: `n·E[e^{2x} / (e^x + (n − 1)·e^{v/2})²]`, `x ~ N(0, v)`; the
+/// limit `e^v / n` past [`MANY_KEYS`].
+fn own_share(keys: usize, spread: f64) -> f64 {
+    let n = keys.max(1) as f64;
+    if keys > MANY_KEYS || spread <= 1e-12 {
+        return (spread.exp() / n).min(1.0);
+    }
+    let rest = (n - 1.0) * (spread / 2.0).exp();
+    let weight = |x: f64| {
+        let e = x.exp();
+        e * e / ((e + rest) * (e + rest))
+    };
+    (n * expectation(weight, spread)).clamp(1.0 / n, 1.0)
 }
 
 /// The PyTorch module of `attention`: the four projections as

@@ -1,6 +1,7 @@
-//! `input(C, H, W)` or `input(N)`: the shape of the network's input, which
-//! comes first and is required before spatial layers. It passes the
-//! values on as they are.
+//! `input(C, H, W)`, `input(N)`, `input(tokens = T)` or `input(tokens = T,
+//! features = D)`: the shape of the network's input (an image, features,
+//! token ids, a sequence), which comes first and is required before
+//! spatial layers and embeddings. It passes the values on as they are.
 
 use core::fmt;
 
@@ -26,7 +27,8 @@ use crate::rules::signal::step::{SignalAt, Step, Stepped};
 use crate::rules::signal::values::Values;
 use crate::rules::tokens;
 
-/// `input(C, H, W)` or `input(N)`: what one example of the network's input is.
+/// `input(C, H, W)`, `input(N)` or `input(tokens = T)`: what one example of
+/// the network's input is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InputSpec(pub Shape);
 

@@ -267,7 +267,7 @@ impl LayerSpec {
         let scale = match self.branch_scale {
             1.0 => quote!(),
             scale => {
-                let scale = tokens::number(scale);
+                let scale = tokens::bits(scale);
                 quote!(.with_branch_scale(#scale))
             }
         };

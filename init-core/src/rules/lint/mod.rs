@@ -16,6 +16,7 @@
 //! | [`signal_drift`](#signal_drift--warning) | warn | activations or gradients predicted to grow or shrink by more than 2^10 across the network |
 //! | [`softmax_hidden`](#softmax_hidden--warning) | warn | softmax anywhere but the last layer |
 //! | [`f32_overflow`](#f32_overflow--error-deny-by-default) | deny | a forward pass predicted to leave f32's range |
+//! | [`rank_collapse`](#rank_collapse--warning) | warn | the tokens of a sequence predicted to become nearly the same vector |
 //!
 //! The outputs below are the compiler's, copied from the `tests/ui/fail/*.stderr`
 //! files that the test suite checks.
@@ -62,6 +63,7 @@
 //! the attributes set. `NetworkSpec::lint` gives the findings as values at run
 //! time, with the same analysis the macro runs.
 
+mod collapse;
 mod constant;
 mod drift;
 mod mismatch;
@@ -83,6 +85,7 @@ use crate::rules::part::Part;
 use crate::rules::shape::Shape;
 use crate::rules::signal::propagate;
 
+pub use collapse::COLLAPSE_LIMIT;
 pub use drift::{DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 
 /// One finding of a lint.
@@ -217,6 +220,7 @@ pub fn check(layers: &[LayerSpec]) -> Vec<Finding> {
     let report = propagate(layers, 1.0);
     found.extend(drift::signal_drift(layers, &report));
     found.extend(overflow::f32_overflow(layers, &report));
+    found.extend(collapse::rank_collapse(layers, &report, &flow::shapes(layers)));
     found
 }
 

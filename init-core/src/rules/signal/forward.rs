@@ -255,6 +255,7 @@ impl Walk {
             backward_factor: 1.0,
             backward_cumulative: 1.0,
             output_gradient: 1.0,
+            token_similarity: self.values.tokens,
         };
         (signal, step)
     }

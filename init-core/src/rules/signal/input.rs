@@ -165,11 +165,11 @@ impl InputStatistics {
 
 impl InputStatistics {
     /// The statistics of a batch of token ids, `tokens` a row: the share of
-    /// pairs of distinct tokens of a row that hold the same id, counted
-    /// id by id in one pass over each row (sorted).
+    /// pairs of distinct tokens of a row that hold the same id, each row
+    /// sorted and its runs of equal ids counted.
     fn tokens(rows: &[f32], tokens: usize) -> InputStatistics {
         let (mut same, mut pairs) = (0.0, 0.0);
-        let mut ids: Vec<f32> = Vec::with_capacity(tokens);
+        let mut ids: Vec<f32> = Vec::with_capacity(tokens.min(rows.len()));
         for row in rows.chunks_exact(tokens.max(1)) {
             ids.clear();
             ids.extend_from_slice(row);
@@ -192,9 +192,14 @@ impl InputStatistics {
     /// tokens of their dot product over `E[x²]`, from each row's sum of
     /// tokens (`Σ_{i≠j} x_i·x_j = |Σ x_i|² − Σ |x_i|²`), linear in the batch.
     fn sequence(rows: &[f32], tokens: usize, features: usize) -> InputStatistics {
+        // A shape larger than the values given describes none of them.
+        let width = match tokens.checked_mul(features) {
+            Some(width) if width <= rows.len() && width > 0 => width,
+            _ => return InputStatistics::features(0.0),
+        };
         let (mut square, mut cross, mut pairs) = (0.0, 0.0, 0.0);
         let mut sum = vec![0.0_f64; features];
-        for row in rows.chunks_exact((tokens * features).max(1)) {
+        for row in rows.chunks_exact(width) {
             sum.iter_mut().for_each(|value| *value = 0.0);
             let mut own = 0.0;
             for token in row.chunks_exact(features.max(1)) {
@@ -205,10 +210,10 @@ impl InputStatistics {
             }
             square += own;
             cross += sum.iter().map(|total| total * total).sum::<f64>() - own;
-            pairs += (tokens * tokens.saturating_sub(1)) as f64;
+            pairs += tokens as f64 * tokens.saturating_sub(1) as f64;
         }
         // Each token's squared norm, on average.
-        let counted = (rows.len() / (tokens * features).max(1) * tokens).max(1) as f64;
+        let counted = (rows.len() / width * tokens).max(1) as f64;
         let second = square / counted;
         let similarity = match pairs > 0.0 && second > 0.0 {
             true => cross / pairs / second,

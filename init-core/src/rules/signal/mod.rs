@@ -76,6 +76,10 @@ pub struct LayerSignal {
     /// gradient stands at any layer, a residual block's end included
     /// (compare [`Network::backward_all`](crate::Network::backward_all)).
     pub output_gradient: f64,
+    /// In a sequence, `E[h_i · h_j] / E[h²]` of two distinct tokens of the
+    /// layer's output: their mean cosine similarity, 1 when every token
+    /// carries the same vector (see `rank_collapse`).
+    pub token_similarity: f64,
 }
 
 impl LayerSignal {

@@ -76,7 +76,7 @@ impl Compute for EmbeddingSpec {
                     return Err(Error::TokenId {
                         row,
                         position,
-                        found: id,
+                        found: f64::from(id),
                         vocabulary,
                     });
                 }

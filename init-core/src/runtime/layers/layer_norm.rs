@@ -3,7 +3,8 @@
 //! as PyTorch's), then scaled by `γ` (the tensor `weight`, held as one row)
 //! and shifted by `β` (`bias`).
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use rayon::prelude::*;
 
 use crate::rules::layer::LayerNormSpec;
 use crate::runtime::error::Error;
@@ -55,6 +56,22 @@ impl Compute for LayerNormSpec {
     }
 }
 
+/// The fewest rows a thread takes at a time: below it, handing rows to
+/// another thread costs more than normalising them.
+const ROWS_PER_TASK: usize = 64;
+
+/// A tensor's row as a slice (tensors are held in standard layout).
+fn as_slice<'a>(row: ArrayView1<'a, f32>) -> &'a [f32] {
+    row.to_slice().expect("a tensor's row is contiguous")
+}
+
+/// A scratch array's values (scratch arrays are in standard layout).
+fn standard_mut(array: &mut Array2<f32>) -> &mut [f32] {
+    array
+        .as_slice_mut()
+        .expect("a scratch array is in standard layout")
+}
+
 /// A layer normalization's `γ`, `β` and `ε`, as a pass uses them.
 struct Norm<'a> {
     gamma: ArrayView1<'a, f32>,
@@ -76,28 +93,32 @@ impl<'a> Norm<'a> {
     }
 
     /// The output `γ ⊙ x̂ + β` of a batch `(n, N)` and its normalized values
-    /// `x̂`, which the backward pass needs.
+    /// `x̂`, which the backward pass needs; the rows shared between
+    /// threads (each row alone decides its values, so the bits do not
+    /// depend on the split).
     fn forward(&self, input: ArrayView2<f32>) -> (Array2<f32>, Array2<f32>) {
+        let features = self.features().max(1);
         let mut normalized = scratch::copy(input);
-        for mut row in normalized.rows_mut() {
-            let (mean, inverse) = self.moments(row.view());
-            row.mapv_inplace(|x| ((f64::from(x) - mean) * inverse) as f32);
-        }
-        let mut out = scratch::copy(normalized.view());
-        let gamma = self.gamma;
-        for mut row in out.rows_mut() {
-            Zip::from(&mut row)
-                .and(gamma)
-                .and(self.beta)
-                .for_each(|value, &scale, &shift| *value = *value * scale + shift);
-        }
+        let mut out = scratch::overwritten(input.nrows(), input.ncols());
+        let (gamma, beta) = (as_slice(self.gamma), as_slice(self.beta));
+        standard_mut(&mut normalized)
+            .par_chunks_mut(features)
+            .zip(standard_mut(&mut out).par_chunks_mut(features))
+            .with_min_len(ROWS_PER_TASK)
+            .for_each(|(row, out)| {
+                let (mean, inverse) = self.moments(ArrayView1::from(&*row));
+                for (((x, y), &scale), &shift) in row.iter_mut().zip(out.iter_mut()).zip(gamma).zip(beta) {
+                    *x = ((f64::from(*x) - mean) * inverse) as f32;
+                    *y = *x * scale + shift;
+                }
+            });
         (out, normalized)
     }
 
     /// The gradients of `γ` (`1 × N`) and `β` from the gradient `delta`
     /// with respect to the output, and with `below` the gradient with
     /// respect to the input: `(1/σ)·(g − mean(g) − x̂·mean(g ⊙ x̂))` per
-    /// example, `g = δ ⊙ γ`.
+    /// example, `g = δ ⊙ γ`, the rows shared between threads.
     fn backward(
         &self,
         input: ArrayView2<f32>,
@@ -108,28 +129,35 @@ impl<'a> Norm<'a> {
         let gamma_gradient = (&delta * &normalized).sum_axis(Axis(0)).insert_axis(Axis(0));
         let beta_gradient = delta.sum_axis(Axis(0));
         let gradient = below.then(|| {
+            let features = self.features().max(1);
+            let count = features as f64;
             let mut gradient = scratch::copy(delta);
-            let gamma = self.gamma;
-            let features = self.features().max(1) as f64;
-            for ((mut row, x), x_hat) in gradient
-                .rows_mut()
-                .into_iter()
-                .zip(input.rows())
-                .zip(normalized.rows())
-            {
-                let (_, inverse) = self.moments(x);
-                Zip::from(&mut row).and(gamma).for_each(|g, &scale| *g *= scale);
-                let mean = row.iter().map(|&g| f64::from(g)).sum::<f64>() / features;
-                let along = row
-                    .iter()
-                    .zip(x_hat)
-                    .map(|(&g, &h)| f64::from(g) * f64::from(h))
-                    .sum::<f64>()
-                    / features;
-                Zip::from(&mut row).and(x_hat).for_each(|g, &h| {
-                    *g = ((f64::from(*g) - mean - f64::from(h) * along) * inverse) as f32;
+            let gamma = as_slice(self.gamma);
+            let (input, normalized) = (input.as_standard_layout(), normalized.as_standard_layout());
+            let in_order = "an array in standard layout is its rows";
+            let (input, normalized) = (
+                input.as_slice().expect(in_order),
+                normalized.as_slice().expect(in_order),
+            );
+            standard_mut(&mut gradient)
+                .par_chunks_mut(features)
+                .zip(input.par_chunks(features))
+                .zip(normalized.par_chunks(features))
+                .with_min_len(ROWS_PER_TASK)
+                .for_each(|((row, x), x_hat)| {
+                    let (_, inverse) = self.moments(ArrayView1::from(x));
+                    row.iter_mut().zip(gamma).for_each(|(g, &scale)| *g *= scale);
+                    let mean = row.iter().map(|&g| f64::from(g)).sum::<f64>() / count;
+                    let along = row
+                        .iter()
+                        .zip(x_hat)
+                        .map(|(&g, &h)| f64::from(g) * f64::from(h))
+                        .sum::<f64>()
+                        / count;
+                    row.iter_mut().zip(x_hat).for_each(|(g, &h)| {
+                        *g = ((f64::from(*g) - mean - f64::from(h) * along) * inverse) as f32;
+                    });
                 });
-            }
             gradient
         });
         (gamma_gradient, beta_gradient, gradient)

@@ -26,7 +26,7 @@ pub(crate) fn token_rows(batch: ArrayView2<'_, f32>, shape: Shape) -> ArrayView2
 pub(crate) fn into_token_rows(batch: Array2<f32>, shape: Shape) -> Array2<f32> {
     match shape {
         Shape::Sequence { features, .. } => {
-            let batch = batch.as_standard_layout().into_owned();
+            let batch = standard(batch);
             let rows = batch.len() / features.max(1);
             batch
                 .into_shape_with_order((rows, features))
@@ -41,7 +41,7 @@ pub(crate) fn into_token_rows(batch: Array2<f32>, shape: Shape) -> Array2<f32> {
 pub(crate) fn into_example_rows(batch: Array2<f32>, shape: Shape) -> Array2<f32> {
     match shape {
         Shape::Sequence { tokens, features } => {
-            let batch = batch.as_standard_layout().into_owned();
+            let batch = standard(batch);
             let width = tokens * features;
             let examples = batch.len() / width.max(1);
             batch
@@ -49,6 +49,15 @@ pub(crate) fn into_example_rows(batch: Array2<f32>, shape: Shape) -> Array2<f32>
                 .expect("a standard-layout array is its rows")
         }
         _ => batch,
+    }
+}
+
+/// `batch` in standard layout: itself when it is (as every array the
+/// network computes is), else a copy.
+fn standard(batch: Array2<f32>) -> Array2<f32> {
+    match batch.is_standard_layout() {
+        true => batch,
+        false => batch.as_standard_layout().into_owned(),
     }
 }
 

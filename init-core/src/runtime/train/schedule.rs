@@ -54,7 +54,7 @@ impl Schedule {
                     return step as f32 / warmup.max(1) as f32;
                 }
                 let span = f64::from(total.saturating_sub(warmup).max(1));
-                let done = (f64::from(step.min(total) - warmup) / span).min(1.0);
+                let done = (f64::from(step.min(total).saturating_sub(warmup)) / span).min(1.0);
                 let cosine = 0.5 * (1.0 + (core::f64::consts::PI * done).cos());
                 (f64::from(floor) + (1.0 - f64::from(floor)) * cosine) as f32
             }
