@@ -158,8 +158,8 @@ pub use init_core::DenseSpec;
 pub use init_core::layers::*;
 // Network descriptions, their tensors, their checks and the DSL.
 pub use init_core::{
-    dsl, validate, LayerPath, NetworkSpec, ParameterSpec, Part, Role, Shape, Stream, Summary, MAX_PARAMETERS,
-    MAX_PLANE, MAX_SIDE, MAX_VALUES, MAX_VOCABULARY, MIN_EPSILON,
+    dsl, validate, LayerPath, NetworkSpec, ParameterSpec, Part, Role, Shape, Stream, Summary, MAX_ATTENDED,
+    MAX_PARAMETERS, MAX_PLANE, MAX_SIDE, MAX_VALUES, MAX_VOCABULARY, MIN_EPSILON,
 };
 // The mistakes that make a description unusable, by area.
 pub use init_core::{ChainError, Diagnosis, InitError, SizeError, Sort, SpecError, StructureError};

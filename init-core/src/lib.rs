@@ -34,7 +34,9 @@ pub use layers::*;
 pub type DenseSpec = AffineSpec;
 pub use rules::error::{ChainError, Diagnosis, InitError, SizeError, Sort, SpecError, StructureError};
 pub use rules::levels::{Level, Lint, LintLevels};
-pub use rules::limits::{MAX_PARAMETERS, MAX_PLANE, MAX_SIDE, MAX_VALUES, MAX_VOCABULARY, MIN_EPSILON};
+pub use rules::limits::{
+    MAX_ATTENDED, MAX_PARAMETERS, MAX_PLANE, MAX_SIDE, MAX_VALUES, MAX_VOCABULARY, MIN_EPSILON,
+};
 pub use rules::lint::{Finding, COLLAPSE_LIMIT, DRIFT_LIMIT_LOG2, SETTLING_LOG2};
 pub use rules::network::NetworkSpec;
 pub use rules::parameter::{ParameterSpec, Role, Stream};
