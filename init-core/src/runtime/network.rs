@@ -213,7 +213,8 @@ impl Network {
         self.spec.inputs()
     }
 
-    /// The width of the output.
+    /// The width of one row of the output: the values per example, or per
+    /// token where the network gives a sequence (one row per token).
     pub fn outputs(&self) -> usize {
         self.spec.outputs()
     }
@@ -467,9 +468,9 @@ impl Network {
     }
 }
 
-/// Token ids as the values a batch holds: exact below 2^24, and an id at
-/// or past it is past any vocabulary netinit takes, which the embedding
-/// reports (2^24 itself, the value every larger id rounds to or past).
+/// Token ids as the values a batch holds: exact below 2^24; an id at or
+/// past 2^24 is past any vocabulary netinit takes, and travels clamped to
+/// 2^24, which the embedding reports (`forward_tokens` names the id given).
 pub(crate) fn ids_as_values(ids: ArrayView2<u32>) -> Array2<f32> {
     ids.mapv(|id| id.min(1 << 24) as f32)
 }
