@@ -150,11 +150,7 @@ impl Kind for EmbeddingSpec {
     }
 
     fn size_errors(&self, layer: usize, errors: &mut Vec<SpecError>) {
-        for (width, part) in [(self.vocabulary, Part::Inputs), (self.features, Part::Outputs)] {
-            if width == 0 {
-                errors.push(SpecError::Size(SizeError::ZeroWidth { layer, part }));
-            }
-        }
+        table_size_errors(layer, [self.vocabulary, self.features], errors);
         if self.vocabulary > MAX_VOCABULARY {
             errors.push(SpecError::Size(SizeError::VocabularyTooLarge {
                 layer,
@@ -203,17 +199,12 @@ impl Kind for EmbeddingSpec {
     }
 
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
+        write_table(
             f,
-            "{}({} -> {}",
             keywords::EMBEDDING,
-            self.vocabulary,
-            self.features
-        )?;
-        if self.init != TABLE_INIT {
-            write!(f, ", {} = {}", keywords::INIT, self.init)?;
-        }
-        f.write_str(")")
+            [self.vocabulary, self.features],
+            self.init,
+        )
     }
 
     fn pytorch(&self, at: &Export) -> Python {
@@ -229,6 +220,30 @@ impl Kind for EmbeddingSpec {
         let (vocabulary, features) = (tokens::size(self.vocabulary), tokens::size(self.features));
         let init = tokens::init(self.init);
         quote!(#private::EmbeddingSpec::new(#vocabulary, #features).with_table(#init))
+    }
+}
+
+/// `keyword(ROWS -> FEATURES [, init = INIT])`: a table's text, its init
+/// written where it is not the derived one.
+pub(crate) fn write_table(
+    f: &mut fmt::Formatter<'_>,
+    keyword: &str,
+    [rows, features]: [usize; 2],
+    init: Init,
+) -> fmt::Result {
+    write!(f, "{keyword}({rows} -> {features}")?;
+    if init != TABLE_INIT {
+        write!(f, ", {} = {}", keywords::INIT, init)?;
+    }
+    f.write_str(")")
+}
+
+/// The zero sizes of a table of `rows` rows of `features`, as layer `layer`.
+pub(crate) fn table_size_errors(layer: usize, [rows, features]: [usize; 2], errors: &mut Vec<SpecError>) {
+    for (width, part) in [(rows, Part::Inputs), (features, Part::Outputs)] {
+        if width == 0 {
+            errors.push(SpecError::Size(SizeError::ZeroWidth { layer, part }));
+        }
     }
 }
 

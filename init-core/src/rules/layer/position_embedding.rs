@@ -18,14 +18,15 @@ use crate::rules::activation::Activation;
 use crate::rules::dsl::ast;
 use crate::rules::dsl::options::OptionSpec;
 use crate::rules::dsl::syntax::{Form, Modelled, Read, Reader};
-use crate::rules::error::{ChainError, SizeError, SpecError};
+use crate::rules::error::{ChainError, SpecError};
 use crate::rules::init::Init;
 use crate::rules::keywords;
-use crate::rules::layer::embedding::{read_table, table, TABLE_INIT, TABLE_OPTIONS};
+use crate::rules::layer::embedding::{
+    read_table, table, table_size_errors, write_table, TABLE_INIT, TABLE_OPTIONS,
+};
 use crate::rules::layer::kind::{ConstantInput, Given, Kind, Properties};
 use crate::rules::layer::{LayerKind, LayerSpec};
 use crate::rules::parameter::ParameterSpec;
-use crate::rules::part::Part;
 use crate::rules::pytorch::python::{Export, Python};
 use crate::rules::shape::Shape;
 use crate::rules::signal::step::{SignalAt, Step, Stepped};
@@ -119,11 +120,7 @@ impl Kind for PositionEmbeddingSpec {
     }
 
     fn size_errors(&self, layer: usize, errors: &mut Vec<SpecError>) {
-        for (width, part) in [(self.tokens, Part::Inputs), (self.features, Part::Outputs)] {
-            if width == 0 {
-                errors.push(SpecError::Size(SizeError::ZeroWidth { layer, part }));
-            }
-        }
+        table_size_errors(layer, [self.tokens, self.features], errors);
     }
 
     fn init_errors(&self, layer: usize, parameters: &[ParameterSpec], errors: &mut Vec<SpecError>) {
@@ -195,17 +192,12 @@ impl Kind for PositionEmbeddingSpec {
     }
 
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
+        write_table(
             f,
-            "{}({} -> {}",
             keywords::POSITION_EMBEDDING,
-            self.tokens,
-            self.features
-        )?;
-        if self.init != TABLE_INIT {
-            write!(f, ", {} = {}", keywords::INIT, self.init)?;
-        }
-        f.write_str(")")
+            [self.tokens, self.features],
+            self.init,
+        )
     }
 
     /// A module of its own holding the table as `weight`, so that the
